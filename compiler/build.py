@@ -1,0 +1,159 @@
+"""The orchestrator: spec file -> diagnostics and the build outputs, as {name: text or bytes}.
+
+Only the CLI and the cache write files; everything here returns data, so `awmc build`, the
+runtime's cache and the tests share one code path.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import nodes as n
+from .check import check
+from .diagnostics import Diagnostic, Sources, sort_and_dedupe
+from .lower_python import lower_python
+from .lower_schema import render_tools_json
+from .lower_sql import LoweringError, schema_statements, seed_statements
+from .parse import load_modules
+from .types import Model
+
+COMPILER_VERSION = "0.1.0"
+OUTPUT_FILES = ("schema.sql", "seed.sql", "initial.db", "handlers.py", "tools.json", "manifest.json")
+
+
+@dataclass
+class BuildResult:
+    path: str
+    diagnostics: list[Diagnostic]
+    sources: Sources
+    model: Model | None = None
+    outputs: dict[str, str | bytes] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def source_hash(sources: Sources) -> str:
+    digest = hashlib.sha256(COMPILER_VERSION.encode())
+    for path in sorted(sources.texts):
+        digest.update(path.encode() + b"\0" + sources.texts[path].encode() + b"\0")
+    return digest.hexdigest()
+
+
+def check_spec(path: str | Path, text: str | None = None) -> BuildResult:
+    """Parse and check only (no outputs)."""
+    sources = Sources()
+    modules, diags = load_modules(path, sources, text)
+    model = None
+    if not any(d.is_error for d in diags):
+        model, check_diags = check(modules)
+        diags = diags + check_diags
+    return BuildResult(str(path), sort_and_dedupe(diags), sources, model)
+
+
+def build_spec(path: str | Path, text: str | None = None) -> BuildResult:
+    """Check a spec and, if it has no errors, lower it to every output."""
+    result = check_spec(path, text)
+    if not result.ok or result.model is None:
+        return result
+    model = result.model
+    try:
+        schema = schema_statements(model)
+        handlers = lower_python(model, _display(path), lambda span: _locate(result.sources, span))
+        tools_json = render_tools_json(model)
+        seeds = seed_statements(model)
+    except LoweringError as exc:
+        result.diagnostics.append(Diagnostic(exc.code, str(exc), exc.span))
+        return result
+    db_bytes, seed_errors = load_database(schema, seeds)
+    if seed_errors:
+        result.diagnostics.extend(seed_errors)
+        result.diagnostics = sort_and_dedupe(result.diagnostics)
+        return result
+    outputs: dict[str, str | bytes] = {
+        "schema.sql": "".join(s + ";\n" for s in schema),
+        "seed.sql": "".join(s + ";\n" for _, s in seeds),
+        "handlers.py": handlers,
+        "tools.json": tools_json,
+        "initial.db": db_bytes,
+    }
+    outputs["manifest.json"] = manifest(model, result.sources, outputs)
+    result.outputs = outputs
+    return result
+
+
+def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[bytes, list[Diagnostic]]:
+    """Run the DDL and the seed rows in a fresh SQLite database; constraint errors name the row."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    for statement in schema:
+        db.execute(statement)
+    errors = []
+    db.execute("BEGIN")
+    for span, statement in seeds:
+        try:
+            db.execute(statement)
+        except sqlite3.Error as exc:
+            errors.append(Diagnostic("AWM3004", f"seed row rejected by SQLite: {exc}", span,
+                                     help=_seed_hint(str(exc))))
+    db.execute("COMMIT")
+    violations = db.execute("PRAGMA foreign_key_check").fetchall()
+    for table, rowid, parent, _ in violations[:10]:
+        errors.append(Diagnostic("AWM3004", f"seed row {rowid} of `{table}` refers to a missing `{parent}` row", None))
+    data = db.serialize()
+    db.close()
+    return bytes(data), errors
+
+
+def _seed_hint(message: str) -> str | None:
+    if "UNIQUE" in message:
+        return "two seed rows share a value in a unique field"
+    if "CHECK" in message:
+        return "the row breaks a @check, @range, @length or enum constraint"
+    if "FOREIGN KEY" in message:
+        return "the row refers to a row that is not seeded (seed parents before children)"
+    if "NOT NULL" in message:
+        return "give a value for every field that has no default and is not optional"
+    return None
+
+
+def manifest(model: Model, sources: Sources, outputs: dict[str, str | bytes]) -> str:
+    hashes = {name: hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+              for name, data in sorted(outputs.items())}
+    data = {
+        "env": model.name,
+        "title": model.title,
+        "description": model.description,
+        "compiler": COMPILER_VERSION,
+        "source_hash": source_hash(sources),
+        "sources": sorted(sources.texts),
+        "counts": {
+            "entities": len(model.entities),
+            "tools": len(model.tools),
+            "seed_rows": sum(len(s.rows) for s in model.seeds),
+            "enums": len(model.enums),
+        },
+        "hashes": hashes,
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _locate(sources: Sources, span: n.Span) -> str:
+    line, _ = sources.line_col(span)
+    return f"{span.path}:{line}"
+
+
+def _display(path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return p.name

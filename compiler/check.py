@@ -1,0 +1,1669 @@
+"""Phase 2: resolve names and type-check a parsed spec, producing the Model (checked IR).
+
+All errors of the phase are collected; lowering never sees a spec with errors.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from . import nodes as n
+from .diagnostics import Diagnostic, did_you_mean
+from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
+                    SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, Model, ParamInfo, RecordInfo,
+                    SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
+                    numeric_join, query_of)
+
+DEFAULT_CLOCK = "2025-01-01 09:00:00"
+CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
+RESERVED = {"me", "true", "false", "null", "id_", "rt", "args"}
+CRUD_LIMIT_MAX = 200
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class SeedRef:
+    """A seed value that names another row by a unique field: `User[username: "alice"]`."""
+    entity: str
+    field: str
+    value: Any
+
+
+@dataclass
+class Scope:
+    vars: dict[str, Binding] = field(default_factory=dict)
+    parent: "Scope | None" = None
+
+    def lookup(self, name: str) -> Binding | None:
+        scope = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        return None
+
+    def child(self) -> "Scope":
+        return Scope(parent=self)
+
+    def names(self) -> set[str]:
+        out = set()
+        scope = self
+        while scope is not None:
+            out |= set(scope.vars)
+            scope = scope.parent
+        return out
+
+
+@dataclass(frozen=True)
+class Ctx:
+    scope: Scope
+    rows: tuple[str, ...] = ()          # entity of each enclosing query row, innermost last
+    tool: ToolInfo | None = None
+
+    def with_row(self, entity: str) -> "Ctx":
+        return Ctx(self.scope, self.rows + (entity,), self.tool)
+
+    def with_scope(self, scope: Scope) -> "Ctx":
+        return Ctx(scope, self.rows, self.tool)
+
+
+class Checker:
+    def __init__(self):
+        self.diags: list[Diagnostic] = []
+        self.types: dict[Any, T] = {}
+        self.bindings: dict[Any, Binding] = {}
+        self.row_dependent: set[int] = set()
+        self.env: n.EnvDecl | None = None
+        self.enums: dict[str, list[str]] = {}
+        self.enum_decls: dict[str, n.EnumDecl] = {}
+        self.records: dict[str, RecordInfo] = {}
+        self.unions: dict[str, UnionInfo] = {}
+        self.entities: dict[str, EntityInfo] = {}
+        self.tools: dict[str, ToolInfo] = {}
+        self.seeds: list[SeedInfo] = []
+        self.used: set[str] = set()
+        self.user_entity: str | None = None
+        self.clock = DEFAULT_CLOCK
+        self.local_reads: set[int] = set()
+        self.shadowed: list = []
+        self.outer_names: set[str] = set()
+
+    # ---- reporting ------------------------------------------------------------------
+    def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=()):
+        self.diags.append(Diagnostic(code, message, span, "error", help, tuple(notes)))
+
+    def warn(self, code: str, message: str, span: n.Span | None, help: str | None = None):
+        self.diags.append(Diagnostic(code, message, span, "warning", help))
+
+    # ---- entry ----------------------------------------------------------------------
+    def run(self, modules: list[n.Module]) -> Model | None:
+        decls = [d for m in modules for d in m.decls]
+        self.collect(decls)
+        self.resolve_types(decls)
+        for entity in self.entities.values():
+            self.check_entity_exprs(entity)
+        for decl in decls:
+            if isinstance(decl, n.ToolDecl):
+                self.check_tool(decl)
+        for decl in decls:
+            if isinstance(decl, n.SeedDecl):
+                self.check_seed(decl)
+        self.report_unused()
+        if any(d.is_error for d in self.diags):
+            return None
+        env = self.env
+        props = {p.key.name: p.value for p in env.props}
+        return Model(
+            name=env.name.name, title=env.title or env.name.name, description=props.get("description", ""),
+            user_entity=self.user_entity, clock=self.clock, enums=self.enums, records=self.records,
+            unions=self.unions, entities=self.entities, tools=self.tools, seeds=self.seeds,
+            types=self.types, bindings=self.bindings, row_dependent=self.row_dependent,
+            source_files=[m.path for m in modules])
+
+    # ---- pass 1: names ---------------------------------------------------------------
+    def collect(self, decls):
+        seen: dict[tuple[str, str], n.Ident] = {}
+        envs = [d for d in decls if isinstance(d, n.EnvDecl)]
+        if not envs:
+            first = next((d for d in decls if hasattr(d, "span")), None)
+            self.error("AWM1009", "the spec has no `env` header", first.span if first else None,
+                       help='start the spec with `env name "Title" { description "..." }`')
+        for extra in envs[1:]:
+            self.error("AWM1009", f"a second `env` header `{extra.name.name}`", extra.name.span,
+                       help="a spec declares exactly one environment")
+        if envs:
+            self.env = envs[0]
+        for d in decls:
+            if isinstance(d, (n.EnumDecl, n.RecordDecl, n.UnionDecl, n.EntityDecl)):
+                key = ("type", d.name.name)
+            elif isinstance(d, n.ToolDecl):
+                key = ("tool", d.name.name)
+            else:
+                continue
+            if key in seen:
+                self.error("AWM1001", f"`{d.name.name}` is declared twice", d.name.span,
+                           notes=[f"first declared at offset {seen[key].span.start} of {seen[key].span.path}"])
+                continue
+            if key[0] == "type" and key[1] in SCALARS + ("list",):
+                self.error("AWM1015", f"`{d.name.name}` is a built-in type name", d.name.span)
+                continue
+            seen[key] = d.name
+            if isinstance(d, n.EnumDecl):
+                self.collect_enum(d)
+            elif isinstance(d, n.EntityDecl):
+                self.entities[d.name.name] = EntityInfo(d.name.name, snake(d.name.name), {}, d)
+            elif isinstance(d, n.RecordDecl):
+                self.records[d.name.name] = RecordInfo(d.name.name, {})
+            elif isinstance(d, n.UnionDecl):
+                self.unions[d.name.name] = UnionInfo(d.name.name, {})
+
+    def collect_enum(self, d: n.EnumDecl):
+        members = []
+        for m in d.members:
+            if m.name in members:
+                self.error("AWM1001", f"enum member `{m.name}` is listed twice in `{d.name.name}`", m.span)
+            else:
+                members.append(m.name)
+        self.enums[d.name.name] = members
+        self.enum_decls[d.name.name] = d
+
+    # ---- pass 2: types of fields -------------------------------------------------------
+    def resolve_type(self, ref: n.TypeRef, allow_many: bool = False) -> T:
+        if ref.many:
+            if not allow_many:
+                self.error("AWM1002", f"`{ref.name}[]` (rows pointing back) is only allowed on entity fields", ref.span)
+                return ANY
+            if ref.name not in self.entities:
+                self.unknown_type(ref)
+                return ANY
+            self.used.add(ref.name)
+            return query_of(ref.name)
+        if ref.args:
+            if ref.name != "list":
+                self.error("AWM1002", f"unknown generic type `{ref.name}<...>`", ref.span, help="the only generic type is `list<T>`")
+                return ANY
+            return T("list", args=(self.resolve_type(ref.args[0]),), optional=ref.optional)
+        if ref.name in SCALARS:
+            return T(ref.name, optional=ref.optional)
+        for kind, table in (("enum", self.enums), ("entity", self.entities), ("record", self.records), ("union", self.unions)):
+            if ref.name in table:
+                self.used.add(ref.name)
+                return T(kind, ref.name, optional=ref.optional)
+        if ref.name == "list":
+            self.error("AWM1002", "`list` needs an element type", ref.span, help="write `list<int>`, `list<text>` or `list<RecordName>`")
+            return ANY
+        self.unknown_type(ref)
+        return ANY
+
+    def unknown_type(self, ref: n.TypeRef):
+        names = list(SCALARS) + list(self.enums) + list(self.entities) + list(self.records) + list(self.unions)
+        self.error("AWM1002", f"unknown type `{ref.name}`", ref.span, help=did_you_mean(ref.name, names))
+
+    def resolve_types(self, decls):
+        for d in decls:
+            if isinstance(d, n.RecordDecl) and d.name.name in self.records:
+                self.records[d.name.name].fields = self.plain_fields(d.fields, d.name.name)
+            elif isinstance(d, n.UnionDecl) and d.name.name in self.unions:
+                variants = {}
+                for v in d.variants:
+                    if v.name.name in variants:
+                        self.error("AWM1001", f"variant `{v.name.name}` is declared twice", v.name.span)
+                    variants[v.name.name] = RecordInfo(v.name.name, self.plain_fields(v.fields, v.name.name))
+                self.unions[d.name.name].variants = variants
+        entity_decls = [d for d in decls if isinstance(d, n.EntityDecl) and self.entities.get(d.name.name, None) and self.entities[d.name.name].decl is d]
+        for d in entity_decls:
+            self.resolve_entity_fields(self.entities[d.name.name])
+        for d in entity_decls:
+            self.resolve_backrefs(self.entities[d.name.name])
+        if self.env is not None:
+            self.check_env(self.env)
+
+    def plain_fields(self, fields, owner: str) -> dict[str, FieldInfo]:
+        out = {}
+        for f in fields:
+            if f.name.name in out:
+                self.error("AWM1001", f"field `{f.name.name}` is declared twice in `{owner}`", f.name.span)
+                continue
+            t = self.resolve_type(f.type)
+            out[f.name.name] = FieldInfo(f.name.name, t, f.name.name, f, default=f.default)
+            for a in f.attrs:
+                self.error("AWM1008", f"`@{a.name.name}` is not allowed on record fields", a.name.span)
+        return out
+
+    def resolve_entity_fields(self, e: EntityInfo):
+        for f in e.decl.fields:
+            name = f.name.name
+            if name in e.fields:
+                self.error("AWM1001", f"field `{name}` is declared twice in `{e.name}`", f.name.span)
+                continue
+            t = self.resolve_type(f.type, allow_many=True)
+            if t.kind == "query":
+                e.fields[name] = FieldInfo(name, t, name, f, backref=(t.elem.name, ""))
+                continue
+            if t.kind == "union" or t.kind == "record":
+                pass  # stored as JSON text
+            column = f"{name}_id" if t.kind == "entity" else name
+            info = FieldInfo(name, t, column, f, default=f.default)
+            self.apply_field_attrs(e, info, f)
+            e.fields[name] = info
+        keys = [f for f in e.fields.values() if f.is_id]
+        if len(keys) != 1:
+            self.error("AWM1012", f"entity `{e.name}` has {'no' if not keys else len(keys)} `@id` field{'s' if len(keys) > 1 else ''}",
+                       e.decl.name.span, help="add `id: int @id` as its first field")
+        else:
+            e.key = keys[0]
+            if e.key.type.kind not in ("int", "text") or e.key.type.optional:
+                self.error("AWM1012", f"the `@id` field of `{e.name}` must be `int` or `text`", e.key.decl.type.span)
+        columns = {f.column: f for f in e.fields.values() if f.is_column}
+        for ta in e.decl.table_attrs:
+            names = []
+            for ident in ta.fields:
+                if ident.name not in e.fields or not e.fields[ident.name].is_column:
+                    self.error("AWM1003", f"unknown field `{ident.name}` on `{e.name}`", ident.span,
+                               help=did_you_mean(ident.name, [f.name for f in e.fields.values() if f.is_column]))
+                else:
+                    names.append(ident.name)
+            if ta.name.name == "unique":
+                e.uniques.append(tuple(names))
+            elif ta.name.name == "index":
+                e.indexes.append(tuple(names))
+            else:
+                self.error("AWM1008", f"unknown table attribute `@@{ta.name.name}`", ta.name.span,
+                           help=did_you_mean(ta.name.name, ["unique", "index"]) or "use `@@unique(a, b)` or `@@index(a, b)`")
+        for col in columns:
+            if col in e.fields and e.fields[col].column != col:
+                self.error("AWM1015", f"field `{col}` collides with the column of relation `{e.fields[col].name}`", e.fields[col].decl.name.span)
+
+    FIELD_ATTRS = ("id", "unique", "index", "check", "range", "length", "cascade", "set_null", "restrict")
+
+    def apply_field_attrs(self, e: EntityInfo, info: FieldInfo, f: n.Field):
+        for a in f.attrs:
+            name = a.name.name
+            if name == "id":
+                info.is_id = True
+            elif name == "unique":
+                info.unique = True
+            elif name == "index":
+                info.index = True
+            elif name == "check":
+                if len(a.args) != 1:
+                    self.error("AWM2002", "`@check` takes one boolean expression", a.span)
+                else:
+                    info.checks.append(a.args[0])
+            elif name in ("range", "length"):
+                bounds = self.const_bounds(a)
+                if bounds is not None:
+                    setattr(info, name, bounds)
+            elif name in ("cascade", "set_null", "restrict"):
+                if info.type.kind != "entity":
+                    self.error("AWM1008", f"`@{name}` only applies to relation fields", a.name.span)
+                elif name == "set_null" and not info.type.optional:
+                    self.error("AWM2011", "`@set_null` needs an optional relation", a.name.span,
+                               help=f"write `{f.name.name}: {info.type.name}?`")
+                info.on_delete = name
+            else:
+                self.error("AWM1008", f"unknown attribute `@{name}`", a.name.span,
+                           help=did_you_mean(name, self.FIELD_ATTRS))
+
+    def const_bounds(self, a: n.Attr):
+        if len(a.args) != 2:
+            self.error("AWM2002", f"`@{a.name.name}` takes two bounds: `@{a.name.name}(low, high)`", a.span)
+            return None
+        values = []
+        for arg in a.args:
+            v = const_number(arg)
+            if v is _NOT_CONST:
+                self.error("AWM2011", f"`@{a.name.name}` bounds must be numbers or `null`", getattr(arg, "span", a.span))
+                return None
+            values.append(v)
+        return tuple(values)
+
+    def resolve_backrefs(self, e: EntityInfo):
+        for info in e.fields.values():
+            if info.backref is None:
+                continue
+            child = self.entities[info.backref[0]]
+            pointing = [f for f in child.fields.values() if f.is_relation and f.type.name == e.name]
+            via = info.decl.type.via
+            if via is not None:
+                match = [f for f in pointing if f.name == via.name]
+                if not match:
+                    self.error("AWM1013", f"`{child.name}` has no field `{via.name}` pointing at `{e.name}`", via.span,
+                               help=did_you_mean(via.name, [f.name for f in pointing]))
+                    continue
+                info.backref = (child.name, match[0].name)
+            elif len(pointing) == 1:
+                info.backref = (child.name, pointing[0].name)
+            else:
+                self.error("AWM1013", f"`{child.name}` has {len(pointing) or 'no'} fields pointing at `{e.name}`",
+                           info.decl.type.span,
+                           help=f"name one with `{child.name}[] via field`" if pointing else f"add a field `{snake(e.name)}: {e.name}` to `{child.name}`")
+
+    def check_env(self, env: n.EnvDecl):
+        for p in env.props:
+            key = p.key.name
+            if key == "user":
+                if p.value not in self.entities:
+                    self.error("AWM1010", f"`user` names `{p.value}`, which is not an entity", p.value_span,
+                               help=did_you_mean(p.value, self.entities))
+                else:
+                    self.user_entity = p.value
+                    self.used.add(p.value)
+            elif key == "clock":
+                try:
+                    dt.datetime.strptime(p.value, CLOCK_FORMAT)
+                    self.clock = p.value
+                except ValueError:
+                    self.error("AWM1010", f"`clock` must look like \"2025-01-01 09:00:00\", got \"{p.value}\"", p.value_span)
+            elif key != "description":
+                self.error("AWM1010", f"unknown env property `{key}`", p.key.span,
+                           help=did_you_mean(key, ["description", "user", "clock"]) or "use description, user or clock")
+
+    # ---- entity defaults and checks ---------------------------------------------------
+    def check_entity_exprs(self, e: EntityInfo):
+        for info in e.fields.values():
+            if info.default is not None and info.is_column:
+                self.check_default(info.default, info.type, info.name)
+            for c in info.checks:
+                self.check_bool_over_row(c, e)
+            if info.range and not is_numeric(info.type):
+                self.error("AWM2011", "`@range` applies to numeric fields", info.decl.type.span)
+            if info.length and info.type.kind != "text":
+                self.error("AWM2011", "`@length` applies to text fields", info.decl.type.span)
+
+    def check_bool_over_row(self, expr: n.Expr, e: EntityInfo):
+        ctx = Ctx(Scope(), (e.name,))
+        t = self.expr(expr, ctx, BOOL)
+        if t.kind not in ("bool", "any"):
+            self.error("AWM2010", f"`@check` needs a boolean, got `{t}`", expr.span)
+
+    def check_default(self, expr: n.Expr, t: T, name: str):
+        value = self.const_value(expr, t)
+        if value is _NOT_CONST:
+            self.error("AWM2009", f"the default of `{name}` must be a constant, `now()` or `today()`", expr.span)
+
+    # ---- constants (defaults, seeds, bounds) ---------------------------------------------
+    def const_value(self, expr: n.Expr, t: T, seed_clock: str | None = None):
+        """Evaluate a constant expression against the expected type; _NOT_CONST if it is not one."""
+        if isinstance(expr, n.Literal):
+            if expr.kind == "null":
+                return None if t.optional or t.kind in ("json", "any") else self._bad_const(expr, t)
+            return self.coerce_literal(expr, t)
+        if isinstance(expr, n.Unary) and expr.op == "-":
+            v = self.const_value(expr.operand, t, seed_clock)
+            return -v if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else _NOT_CONST
+        if isinstance(expr, n.Name) and t.kind == "enum":
+            if expr.name in self.enums.get(t.name, []):
+                return expr.name
+            self.error("AWM1007", f"`{expr.name}` is not a member of enum `{t.name}`", expr.span,
+                       help=did_you_mean(expr.name, self.enums.get(t.name, [])))
+            return None
+        if isinstance(expr, n.Member) and t.kind == "enum" and isinstance(expr.obj, n.Name) and expr.obj.name == t.name:
+            return self.const_value(n.Name(expr.name.name, expr.name.span), t)
+        if isinstance(expr, n.Call) and expr.func.name in ("now", "today") and not expr.args:
+            want = "datetime" if expr.func.name == "now" else "date"
+            if t.kind not in (want, "any", "text") and not (want == "date" and t.kind == "datetime"):
+                self.error("AWM2001", f"`{expr.func.name}()` is a {want}, but `{t}` is expected", expr.span)
+            if seed_clock is None:
+                return ("now",) if expr.func.name == "now" else ("today",)
+            return seed_clock if expr.func.name == "now" else seed_clock[:10]
+        if isinstance(expr, n.Binary) and expr.op in "+-" and seed_clock is not None:
+            base = self.const_value(expr.left, t, seed_clock)
+            delta = self.const_duration(expr.right)
+            if isinstance(base, str) and delta is not None:
+                return shift_time(base, delta if expr.op == "+" else -delta)
+        if isinstance(expr, n.ListLit) and t.kind in ("list", "json"):
+            elem = t.elem if t.kind == "list" else JSON
+            return [self.const_value(x, elem, seed_clock) for x in expr.items]
+        if isinstance(expr, n.RecordLit) and t.kind in ("json", "record", "union"):
+            return {f.name.name: self.const_value(f.value, JSON, seed_clock) for f in expr.fields}
+        return _NOT_CONST
+
+    def const_duration(self, expr) -> int | None:
+        if isinstance(expr, n.Call) and expr.func.name in DURATION_SECONDS and len(expr.args) == 1:
+            v = const_number(expr.args[0])
+            if isinstance(v, int):
+                return v * DURATION_SECONDS[expr.func.name]
+        return None
+
+    def _bad_const(self, expr, t):
+        self.error("AWM2001", f"`null` is not allowed here: `{t}` is not optional", expr.span,
+                   help=f"declare it optional: `{t}?`")
+        return None
+
+    def coerce_literal(self, lit: n.Literal, t: T):
+        k, v = lit.kind, lit.value
+        want = t.kind
+        if want in ("any", "json"):
+            return Decimal(v) if k == "decimal" else v
+        if want == "entity":
+            key = self.entities[t.name].key if t.name in self.entities else None
+            want = key.type.kind if key else "int"
+        if k == "int" and want in ("int", "float", "decimal"):
+            return v if want == "int" else (float(v) if want == "float" else Decimal(v))
+        if k == "decimal" and want in ("decimal", "float"):
+            return Decimal(v) if want == "decimal" else float(v)
+        if k == "bool" and want == "bool":
+            return v
+        if k == "text" and want == "text":
+            return v
+        if k == "text" and want in ("date", "datetime"):
+            fmt = "%Y-%m-%d" if want == "date" else CLOCK_FORMAT
+            try:
+                dt.datetime.strptime(v, fmt)
+                return v
+            except ValueError:
+                self.error("AWM2001", f"\"{v}\" is not a {want} (expected {'YYYY-MM-DD' if want == 'date' else 'YYYY-MM-DD HH:MM:SS'})", lit.span)
+                return None
+        if k == "text" and want == "enum":
+            if v in self.enums.get(t.name, []):
+                return v
+            self.error("AWM1007", f"\"{v}\" is not a member of enum `{t.name}`", lit.span,
+                       help=did_you_mean(v, self.enums.get(t.name, [])))
+            return None
+        self.error("AWM2001", f"expected a value of type `{t}`, found {k} literal", lit.span)
+        return None
+
+    # ---- tools --------------------------------------------------------------------------
+    def check_tool(self, decl: n.ToolDecl):
+        name = decl.name.name
+        if name not in self.tools and any(t.decl is decl for t in self.tools.values()):
+            return
+        if not decl.description:
+            self.error("AWM1011", f"tool `{name}` has no description", decl.name.span,
+                       help='add a string after the signature: tool f(...) "What it does, for the agent" { ... }')
+        if decl.crud is not None:
+            params, body = self.desugar_crud(decl)
+            if params is None:
+                return
+        else:
+            params, body = list(decl.params), decl.body
+        tool = ToolInfo(name, decl.description or "", [], VOID, body, decl)
+        scope = Scope()
+        for p in params:
+            info = self.check_param(p)
+            if p.name.name in scope.vars:
+                self.error("AWM1001", f"parameter `{p.name.name}` is declared twice", p.name.span)
+            scope.vars[p.name.name] = Binding("param", info.type, p.name.name)
+            tool.params.append(info)
+        declared = self.resolve_type(decl.returns) if decl.returns is not None else None
+        tool.returns = declared or VOID
+        self._returns: list[T] = []
+        self._declared_return = declared
+        ctx = Ctx(scope, (), tool)
+        self.shadowed, self.outer_names = [], set()
+        terminates = self.block(body, ctx)
+        for name_node, entity in self.shadowed:
+            if name_node.name not in self.outer_names:   # the author never wrote `$name`: likely a slip
+                self.warn("AWM4004", f"`{name_node.name}` here is the field of `{entity}`, not the parameter `{name_node.name}`",
+                          name_node.span, help=f"write `${name_node.name}` to mean the parameter")
+        if declared is not None and declared.kind != "void" and not terminates:
+            self.error("AWM2012", f"tool `{name}` does not return a `{declared}` on every path", decl.name.span)
+        if declared is None and self._returns:
+            tool.returns = self._returns[0]
+        tool.writes = writes(body)
+        if name not in self.tools:
+            self.tools[name] = tool
+
+    def check_param(self, p: n.Param) -> ParamInfo:
+        t = self.resolve_type(p.type)
+        info = ParamInfo(p.name.name, t, required=not t.optional and p.default is None, default=p.default, decl=p)
+        if p.name.name in RESERVED:
+            self.error("AWM1015", f"`{p.name.name}` is reserved and cannot name a parameter", p.name.span)
+        if p.default is not None:
+            v = self.const_value(p.default, t)
+            if v is _NOT_CONST:
+                self.error("AWM2009", f"the default of parameter `{p.name.name}` must be a constant", p.default.span)
+        for a in p.attrs:
+            if a.name.name in ("range", "length"):
+                bounds = self.const_bounds(a)
+                elem = t.elem if t.kind == "list" else t
+                if a.name.name == "range" and not is_numeric(elem):
+                    self.error("AWM2011", "`@range` applies to numeric parameters", a.span)
+                elif a.name.name == "length" and elem.kind != "text" and t.kind != "list":
+                    self.error("AWM2011", "`@length` applies to text or list parameters", a.span)
+                setattr(info, a.name.name, bounds)
+            else:
+                self.error("AWM1008", f"unknown parameter attribute `@{a.name.name}`", a.name.span,
+                           help=did_you_mean(a.name.name, ["range", "length"]) or "parameters take `@range(lo, hi)` and `@length(lo, hi)`")
+        return info
+
+    def desugar_crud(self, decl: n.ToolDecl):
+        """Rewrite `tool x = get|list|create|update|delete Entity(...)` into params and a body."""
+        crud = decl.crud
+        sp = crud.span
+        ename = crud.entity.name
+        if ename not in self.entities:
+            self.error("AWM1006", f"unknown entity `{ename}`", crud.entity.span, help=did_you_mean(ename, self.entities))
+            return None, None
+        self.used.add(ename)
+        e = self.entities[ename]
+        if e.key is None:
+            return None, None
+        op = crud.op.name
+        fields = []
+        for ident in crud.fields or ():
+            f = e.fields.get(ident.name)
+            if f is None or not f.is_column:
+                self.error("AWM1003", f"unknown field `{ident.name}` on `{ename}`", ident.span,
+                           help=did_you_mean(ident.name, [x.name for x in e.columns]))
+                return None, None
+            fields.append((ident, f))
+        if crud.fields and op in ("get", "delete"):
+            self.error("AWM2002", f"`{op}` takes no field list: it looks the row up by its key", crud.entity.span)
+        key_param = f"{snake(ename)}_{e.key.name}"
+        key_ref = n.TypeRef(e.key.type.kind, sp)
+        ident = lambda s: n.Ident(s, sp)  # noqa: E731
+        name = lambda s: n.Name(s, sp)  # noqa: E731
+        outer = lambda s: n.OuterName(s, sp)  # noqa: E731
+        row_query = n.Where(name(ename), n.Binary("==", name(e.key.name), outer(key_param), sp), sp)
+        if crud.where is not None:
+            row_query = n.Where(row_query, crud.where, sp)
+        not_found = n.Fail(ident("not_found"), n.Template((f"{ename} ", outer(key_param), " not found"), sp), sp)
+        params: list[n.Param] = []
+        stmts: list = []
+
+        def fetch_row():
+            stmts.append(n.Let(ident("row"), None, n.Call(ident("first"), (row_query,), sp), sp))
+            stmts.append(n.Require(n.IsNull(name("row"), True, sp), not_found, sp))
+
+        def field_param(f: FieldInfo, optional: bool):
+            tref = f.decl.type
+            pname = f.column
+            typ = n.TypeRef(tref.name, tref.span, tref.args, optional=optional or tref.optional)
+            attrs = tuple(a for a in f.decl.attrs if a.name.name in ("range", "length"))
+            return n.Param(ident(pname), typ, None, attrs, sp)
+
+        if op == "get":
+            params.append(n.Param(ident(key_param), key_ref, None, (), sp))
+            fetch_row()
+            stmts.append(n.Return(name("row"), sp))
+        elif op == "delete":
+            params.append(n.Param(ident(key_param), key_ref, None, (), sp))
+            fetch_row()
+            stmts.append(n.Delete(name("row"), sp))
+            stmts.append(n.Return(n.RecordLit((n.FieldValue(ident("deleted"), outer(key_param), sp),), sp), sp))
+        elif op == "list":
+            cond = crud.where
+            for _, f in fields:
+                params.append(field_param(f, optional=True))
+                test = n.Binary("or", n.IsNull(outer(f.column), False, sp),
+                                n.Binary("==", name(f.name), outer(f.column), sp), sp)
+                cond = test if cond is None else n.Binary("and", cond, test, sp)
+            params.append(n.Param(ident("limit"), n.TypeRef("int", sp), n.Literal(50, "int", sp),
+                                  (n.Attr(ident("range"), (n.Literal(1, "int", sp), n.Literal(CRUD_LIMIT_MAX, "int", sp)), sp),), sp))
+            params.append(n.Param(ident("offset"), n.TypeRef("int", sp), n.Literal(0, "int", sp),
+                                  (n.Attr(ident("range"), (n.Literal(0, "int", sp), n.Literal(None, "null", sp)), sp),), sp))
+            q: n.Expr = name(ename)
+            if cond is not None:
+                q = n.Where(q, cond, sp)
+            q = n.OrderBy(q, (n.OrderKey(name(e.key.name), False, sp),), sp)
+            q = n.Offset(n.Limit(q, outer("limit"), sp), outer("offset"), sp)
+            stmts.append(n.Return(q, sp))
+        elif op == "create":
+            values = []
+            for _, f in fields:
+                optional = f.type.optional or isinstance(f.default, n.Call)
+                p = field_param(f, optional=optional)
+                value: n.Expr = outer(f.column)
+                if isinstance(f.default, n.Call):      # now()/today(): evaluated per call
+                    value = n.Call(ident("coalesce"), (value, f.default), sp)
+                elif f.default is not None:
+                    p = n.Param(p.name, p.type, f.default, p.attrs, sp)
+                params.append(p)
+                values.append(n.FieldValue(ident(f.name), value, sp))
+            for a in crud.with_values:
+                values.append(n.FieldValue(a.name, a.value, a.span))
+            if crud.where is not None:
+                self.error("AWM2002", "`create` takes no `where`; use `with field = value` to set fields", crud.where.span)
+            stmts.append(n.Return(n.Insert(crud.entity, tuple(values), sp), sp))
+        elif op == "update":
+            params.append(n.Param(ident(key_param), key_ref, None, (), sp))
+            fetch_row()
+            assigns = []
+            for _, f in fields:
+                params.append(field_param(f, optional=True))
+                assigns.append(n.Assign(ident(f.name), n.Call(ident("coalesce"), (outer(f.column), name(f.name)), sp), sp))
+            assigns.extend(crud.with_values)
+            if not assigns:
+                self.error("AWM2002", "`update` needs fields to update: `update Entity(field, ...)`", crud.entity.span)
+                return None, None
+            stmts.append(n.Update(name("row"), tuple(assigns), sp))
+            stmts.append(n.Return(name("row"), sp))
+        if crud.with_values and op not in ("create", "update"):
+            self.error("AWM2002", f"`with` only applies to create and update, not `{op}`", crud.with_values[0].span)
+        return params, n.Block(tuple(stmts), sp)
+
+    # ---- statements --------------------------------------------------------------------
+    def block(self, block: n.Block, ctx: Ctx) -> bool:
+        """Check a block in a new scope. Returns True if every path through it ends (return/fail)."""
+        scope = ctx.scope.child()
+        inner = ctx.with_scope(scope)
+        terminated = False
+        for stmt in block.stmts:
+            if terminated:
+                self.warn("AWM4003", "this statement can never run", stmt.span,
+                          help="it follows a `return` or `fail` in the same block")
+                break
+            terminated = self.stmt(stmt, inner)
+        self.warn_unused_lets(block, scope)
+        return terminated
+
+    def warn_unused_lets(self, block: n.Block, scope: Scope):
+        for stmt in block.stmts:
+            if isinstance(stmt, n.Let) and id(stmt) not in self.local_reads and not stmt.name.name.startswith("_"):
+                if stmt.name.name == "row" and stmt.span == block.span:
+                    continue
+                self.warn("AWM4002", f"`{stmt.name.name}` is never used", stmt.name.span,
+                          help=f"remove it, or name it `_{stmt.name.name}`")
+
+    def stmt(self, s, ctx: Ctx) -> bool:
+        if isinstance(s, n.Let):
+            declared = self.resolve_type(s.type) if s.type is not None else None
+            t = self.expr(s.value, ctx, declared)
+            if declared is not None:
+                self.expect_assignable(t, declared, s.value)
+                t = declared
+            if t.kind == "void":
+                self.error("AWM2001", "this expression gives no value to bind", s.value.span)
+            if s.name.name in RESERVED:
+                self.error("AWM1015", f"`{s.name.name}` is reserved", s.name.span)
+            kind = "query_let" if t.kind == "query" else "local"
+            ctx.scope.vars[s.name.name] = Binding(kind, t, s.name.name, mutable=kind == "local", query=s.value, target=s)
+            return False
+        if isinstance(s, n.Reassign):
+            b = ctx.scope.lookup(s.name.name)
+            if b is None:
+                self.error("AWM1004", f"unknown variable `{s.name.name}`", s.name.span,
+                           help=did_you_mean(s.name.name, ctx.scope.names()) or f"declare it first: `let {s.name.name} = ...`")
+                self.expr(s.value, ctx)
+                return False
+            if not b.mutable:
+                self.error("AWM2005", f"`{s.name.name}` is a {b.kind if b.kind != 'query_let' else 'query'} and cannot be reassigned",
+                           s.name.span, help="declare a new variable with `let`")
+            t = self.expr(s.value, ctx, b.type)
+            self.expect_assignable(t, b.type, s.value)
+            self.bindings[s] = b
+            return False
+        if isinstance(s, n.Require):
+            self.expect_bool(s.cond, ctx)
+            self.stmt(s.fail, ctx)
+            return False
+        if isinstance(s, n.Fail):
+            t = self.expr(s.message, ctx, TEXT)
+            if ctx.tool is not None and s.code.name not in ctx.tool.fail_codes:
+                ctx.tool.fail_codes.append(s.code.name)
+            if t.kind not in ("text", "any"):
+                self.error("AWM2001", "a fail message must be text", s.message.span)
+            return True
+        if isinstance(s, n.If):
+            self.expect_bool(s.cond, ctx)
+            a = self.block(s.then, ctx)
+            if s.orelse is None:
+                return False
+            if isinstance(s.orelse, n.If):
+                b = self.stmt(s.orelse, ctx)
+            else:
+                b = self.block(s.orelse, ctx)
+            return a and b
+        if isinstance(s, n.For):
+            t = self.expr(s.iterable, ctx)
+            if t.kind in ("list", "query"):
+                elem = t.elem
+            elif t.kind == "any":
+                elem = ANY
+            else:
+                self.error("AWM2001", f"`for` needs a list or a query, got `{t}`", s.iterable.span)
+                elem = ANY
+            scope = ctx.scope.child()
+            scope.vars[s.var.name] = Binding("loop", elem, s.var.name)
+            if s.index is not None:
+                scope.vars[s.index.name] = Binding("loop", INT, s.index.name)
+            self.block(s.body, ctx.with_scope(scope))
+            return False
+        if isinstance(s, n.Update):
+            entity = self.target_entity(s.target, ctx, "update")
+            if entity is not None:
+                self.check_assigns(entity, s.assigns, ctx.with_row(entity.name))
+            return False
+        if isinstance(s, n.Delete):
+            self.target_entity(s.target, ctx, "delete")
+            return False
+        if isinstance(s, n.ExprStmt):
+            self.expr(s.expr, ctx)
+            return False
+        if isinstance(s, n.Return):
+            expected = self._declared_return
+            t = self.expr(s.value, ctx, expected)
+            if expected is not None:
+                self.expect_assignable(t, expected, s.value)
+            self._returns.append(t)
+            return True
+        if isinstance(s, n.Match):
+            return self.match(s, ctx)
+        raise AssertionError(f"unknown statement {type(s).__name__}")
+
+    def match(self, s: n.Match, ctx: Ctx) -> bool:
+        t = self.expr(s.subject, ctx)
+        if t.kind == "any":
+            return False
+        if t.kind != "union":
+            self.error("AWM2008", f"`match` needs a union value, got `{t}`", s.subject.span)
+            return False
+        union = self.unions[t.name]
+        seen = set()
+        all_end = True
+        for arm in s.arms:
+            v = arm.variant.name
+            if v not in union.variants:
+                self.error("AWM2008", f"`{v}` is not a variant of `{t.name}`", arm.variant.span,
+                           help=did_you_mean(v, union.variants))
+                continue
+            if v in seen:
+                self.error("AWM2008", f"variant `{v}` is matched twice", arm.variant.span)
+            seen.add(v)
+            scope = ctx.scope.child()
+            scope.vars[arm.var.name] = Binding("loop", T("record", f"{t.name}.{v}"), arm.var.name, target=union.variants[v])
+            all_end = self.block(arm.body, ctx.with_scope(scope)) and all_end
+        missing = [v for v in union.variants if v not in seen]
+        if missing:
+            self.error("AWM2008", f"`match` does not handle {', '.join(f'`{m}`' for m in missing)}", s.span,
+                       help="add an arm for each variant")
+        return all_end and not missing
+
+    def target_entity(self, target: n.Expr, ctx: Ctx, what: str) -> EntityInfo | None:
+        t = self.expr(target, ctx)
+        if t.kind == "any":
+            return None
+        if t.kind == "entity":
+            return self.entities[t.name]
+        if t.kind == "query":
+            return self.entities[t.elem.name]
+        self.error("AWM2006", f"`{what}` needs a row or a query of rows, got `{t}`", target.span)
+        return None
+
+    def check_assigns(self, e: EntityInfo, assigns, ctx: Ctx):
+        seen = set()
+        for a in assigns:
+            f = e.fields.get(a.name.name)
+            if f is None or not f.is_column:
+                self.error("AWM1003", f"unknown field `{a.name.name}` on `{e.name}`", a.name.span,
+                           help=did_you_mean(a.name.name, [x.name for x in e.columns]))
+                self.expr(a.value, ctx)
+                continue
+            if f.is_id:
+                self.error("AWM2005", f"the key `{f.name}` of `{e.name}` cannot be changed", a.name.span)
+            if f.name in seen:
+                self.error("AWM1001", f"`{f.name}` is set twice", a.name.span)
+            seen.add(f.name)
+            t = self.expr(a.value, ctx, f.type)
+            self.expect_assignable(t, f.type, a.value)
+
+    # ---- expressions -----------------------------------------------------------------
+    def expect_bool(self, e, ctx):
+        t = self.expr(e, ctx, BOOL)
+        if t.kind not in ("bool", "any"):
+            self.error("AWM2001", f"expected a condition (bool), got `{t}`", e.span)
+
+    def expect_assignable(self, t: T, want: T, e):
+        if not assignable(t, want):
+            help = None
+            if t.optional and assignable(t.required(), want):
+                help = "the value may be null; use `coalesce(value, fallback)` or test `is not null` first"
+            self.error("AWM2001", f"expected `{want}`, found `{t}`", e.span, help=help)
+        elif t.optional and not want.optional and t.kind not in ("null", "any") and want.kind != "json":
+            self.error("AWM2001", f"expected `{want}`, found `{t}` which may be null", e.span,
+                       help="use `coalesce(value, fallback)`, or declare the target optional")
+        elif t.kind == "null" and not want.optional and want.kind not in ("json", "any"):
+            self.error("AWM2001", f"`null` is not a `{want}`", e.span)
+
+    def expr(self, e, ctx: Ctx, expected: T | None = None) -> T:
+        t = self._expr(e, ctx, expected)
+        self.types[e] = t
+        return t
+
+    def mark_row(self, e):
+        self.row_dependent.add(id(e))
+
+    def _expr(self, e, ctx: Ctx, expected: T | None) -> T:
+        method = getattr(self, "e_" + type(e).__name__)
+        t = method(e, ctx, expected)
+        if any(id(c) in self.row_dependent for c in children(e)):
+            self.mark_row(e)
+        return t
+
+    def e_Literal(self, e: n.Literal, ctx, expected):
+        if e.kind == "text" and expected is not None and expected.kind == "enum":
+            if e.value not in self.enums.get(expected.name, []):
+                self.error("AWM1007", f"\"{e.value}\" is not a member of enum `{expected.name}`", e.span,
+                           help=did_you_mean(e.value, self.enums.get(expected.name, [])))
+            return T("enum", expected.name)
+        return {"int": INT, "decimal": DECIMAL, "text": TEXT, "bool": BOOL, "null": NULL}[e.kind]
+
+    def e_Template(self, e: n.Template, ctx, expected):
+        for part in e.parts:
+            if not isinstance(part, str):
+                self.expr(part, ctx)
+        return TEXT
+
+    def resolve_name(self, name: str, ctx: Ctx, outer: bool) -> Binding | None:
+        if not outer:
+            for depth, entity in enumerate(reversed(ctx.rows)):
+                f = self.entities[entity].fields.get(name)
+                if f is not None:
+                    return Binding("field", f.type, name, depth=depth, target=f)
+        b = ctx.scope.lookup(name)
+        if b is not None:
+            return b
+        if name in self.entities:
+            self.used.add(name)
+            return Binding("entity", query_of(name), name)
+        return None
+
+    def e_Name(self, e: n.Name, ctx, expected):
+        b = self.resolve_name(e.name, ctx, outer=False)
+        if b is None and expected is not None and expected.kind == "enum" and e.name in self.enums.get(expected.name, []):
+            b = Binding("enum_member", T("enum", expected.name), e.name)
+        if b is None:
+            enum_hits = [k for k, members in self.enums.items() if e.name in members]
+            if len(enum_hits) == 1 and (expected is None or expected.kind in ("any",)):
+                b = Binding("enum_member", T("enum", enum_hits[0]), e.name)
+        if b is None:
+            candidates = set(ctx.scope.names()) | set(self.entities)
+            for entity in ctx.rows:
+                candidates |= set(self.entities[entity].fields)
+            if expected is not None and expected.kind == "enum":
+                candidates |= set(self.enums.get(expected.name, []))
+                self.error("AWM1007", f"`{e.name}` is not a member of enum `{expected.name}`", e.span,
+                           help=did_you_mean(e.name, self.enums.get(expected.name, [])) or did_you_mean(e.name, candidates))
+            else:
+                self.error("AWM1004", f"unknown name `{e.name}`", e.span, help=did_you_mean(e.name, candidates))
+            return ANY
+        if b.kind == "field":
+            self.mark_row(e)
+            shadowed = ctx.scope.lookup(e.name)
+            if shadowed is not None and shadowed.kind == "param":
+                self.shadowed.append((e, ctx.rows[-1 - b.depth]))
+        if b.kind in ("local", "query_let") and b.target is not None:
+            self.local_reads.add(id(b.target))
+        self.bindings[e] = b
+        return b.type
+
+    def e_OuterName(self, e: n.OuterName, ctx, expected):
+        self.outer_names.add(e.name)
+        b = self.resolve_name(e.name, ctx, outer=True)
+        if b is None or b.kind == "entity":
+            self.error("AWM1004", f"unknown parameter or variable `${e.name}`", e.span,
+                       help=did_you_mean(e.name, ctx.scope.names()))
+            return ANY
+        if b.kind in ("local", "query_let") and b.target is not None:
+            self.local_reads.add(id(b.target))
+        self.bindings[e] = b
+        return b.type
+
+    def e_Me(self, e: n.Me, ctx, expected):
+        if self.user_entity is None:
+            self.error("AWM1014", "`me` needs the env header to name the acting user's entity", e.span,
+                       help="add `user User` inside `env ... { }`")
+            return ANY
+        return entity_t(self.user_entity)
+
+    def e_Member(self, e: n.Member, ctx, expected):
+        # `Enum.member`
+        if isinstance(e.obj, n.Name) and e.obj.name in self.enums and ctx.scope.lookup(e.obj.name) is None:
+            if e.name.name not in self.enums[e.obj.name]:
+                self.error("AWM1007", f"`{e.name.name}` is not a member of enum `{e.obj.name}`", e.name.span,
+                           help=did_you_mean(e.name.name, self.enums[e.obj.name]))
+            self.used.add(e.obj.name)
+            self.types[e.obj] = T("enum", e.obj.name)
+            return T("enum", e.obj.name)
+        t = self.expr(e.obj, ctx)
+        if t.kind == "any":
+            return ANY
+        fields = self.fields_of(t)
+        if fields is None:
+            self.error("AWM1003", f"`{t}` has no fields (`.{e.name.name}`)", e.name.span)
+            return ANY
+        f = fields.get(e.name.name)
+        if f is None:
+            if t.kind == "entity" and e.name.name.endswith("_id") and e.name.name[:-3] in fields:
+                f = fields[e.name.name[:-3]]
+                if f.is_relation:
+                    key = self.entities[f.type.name].key
+                    return (key.type if key else INT).opt(t.optional or f.type.optional)
+            self.error("AWM1003", f"unknown field `{e.name.name}` on `{t.required()}`", e.name.span,
+                       help=did_you_mean(e.name.name, fields))
+            return ANY
+        ft = f.type
+        if t.optional and ft.kind != "query":
+            ft = ft.opt(True)
+        return ft
+
+    def fields_of(self, t: T) -> dict[str, FieldInfo] | None:
+        if t.kind == "entity" and t.name in self.entities:
+            return self.entities[t.name].fields
+        if t.kind == "record" and t.name:
+            if t.name in self.records:
+                return self.records[t.name].fields
+            if "." in t.name:
+                union, variant = t.name.split(".", 1)
+                return self.unions[union].variants[variant].fields
+        if t.kind == "record" and t.fields:
+            return {k: FieldInfo(k, v, k, None) for k, v in t.fields}
+        if t.kind == "union":
+            return {"kind": FieldInfo("kind", TEXT, "kind", None)}
+        return None
+
+    def e_Index(self, e: n.Index, ctx, expected):
+        t = self.expr(e.obj, ctx)
+        if t.kind == "query" and isinstance(e.obj, n.Name) and self.bindings.get(e.obj, Binding("", ANY, "")).kind == "entity":
+            entity = self.entities[t.elem.name]
+            key_t = entity.key.type if entity.key else INT
+            it = self.expr(e.index, ctx, key_t)
+            if not assignable(it, key_t) and it.kind != "entity":
+                self.error("AWM2001", f"the key of `{entity.name}` is `{key_t}`, found `{it}`", e.index.span)
+            return entity_t(entity.name)
+        it = self.expr(e.index, ctx, INT)
+        if t.kind == "any":
+            return ANY
+        if t.kind == "list":
+            if it.kind not in ("int", "any"):
+                self.error("AWM2001", f"a list index must be an int, found `{it}`", e.index.span)
+            return t.elem
+        if t.kind == "json":
+            return JSON
+        self.error("AWM2001", f"`{t}` cannot be indexed", e.span,
+                   help="index lists with `xs[i]` and look rows up with `Entity[key]`")
+        return ANY
+
+    def e_LookupBy(self, e: n.LookupBy, ctx, expected):
+        t = self.expr(e.obj, ctx)
+        if t.kind == "any":
+            return ANY
+        if not (t.kind == "query" and isinstance(e.obj, n.Name)):
+            self.error("AWM2003", "`[field: value]` looks up a row of an entity: `User[username: name]`", e.span)
+            return ANY
+        entity = self.entities[t.elem.name]
+        f = entity.fields.get(e.field.name)
+        if f is None or not f.is_column:
+            self.error("AWM1003", f"unknown field `{e.field.name}` on `{entity.name}`", e.field.span,
+                       help=did_you_mean(e.field.name, [x.name for x in entity.columns]))
+            return ANY
+        if not (f.unique or f.is_id):
+            self.error("AWM2001", f"`{entity.name}.{f.name}` is not `@unique`, so it may match several rows", e.field.span,
+                       help=f"mark the field `@unique`, or use `first({entity.name} where {f.name} == value)`")
+        vt = self.expr(e.value, ctx, f.type)
+        self.expect_assignable(vt, f.type.required(), e.value)
+        return entity_t(entity.name)
+
+    def e_ListLit(self, e: n.ListLit, ctx, expected):
+        elem_expected = expected.elem if expected is not None and expected.kind == "list" else None
+        elem = None
+        for item in e.items:
+            t = self.expr(item, ctx, elem_expected)
+            if elem is None or elem.kind == "any":
+                elem = t
+            elif is_numeric(elem) and is_numeric(t):
+                elem = numeric_join(elem, t)
+            elif not assignable(t, elem):
+                self.error("AWM2001", f"list items must share a type: `{elem}` and `{t}`", item.span)
+        return list_of(elem_expected or elem or ANY)
+
+    def e_RecordLit(self, e: n.RecordLit, ctx, expected):
+        target_fields = None
+        if expected is not None and expected.kind == "record" and expected.name in self.records:
+            target_fields = self.records[expected.name].fields
+        fields = []
+        for fv in e.fields:
+            want = target_fields[fv.name.name].type if target_fields and fv.name.name in target_fields else None
+            fields.append((fv.name.name, self.expr(fv.value, ctx, want)))
+        if target_fields is not None:
+            for fname, fv in target_fields.items():
+                if fname not in dict(fields) and not fv.type.optional:
+                    self.error("AWM2004", f"missing field `{fname}` of `{expected.name}`", e.span)
+            return T("record", expected.name)
+        return T("record", None, fields=tuple(fields))
+
+    def e_Insert(self, e: n.Insert, ctx, expected):
+        entity = self.entity_named(e.entity)
+        if entity is None:
+            for fv in e.values:
+                self.expr(fv.value, ctx)
+            return ANY
+        self.check_field_values(entity, e.values, ctx, e.span, require_all=True)
+        return entity_t(entity.name)
+
+    def e_Upsert(self, e: n.Upsert, ctx, expected):
+        entity = self.entity_named(e.entity)
+        if entity is None:
+            return ANY
+        self.check_field_values(entity, e.values, ctx, e.span, require_all=True)
+        given = {fv.name.name for fv in e.values}
+        keys = [k.name for k in e.keys]
+        for k in e.keys:
+            if k.name not in given:
+                self.error("AWM2004", f"upsert key `{k.name}` must be given a value", k.span)
+        if tuple(keys) not in entity.uniques and not (len(keys) == 1 and entity.fields.get(keys[0]) and
+                                                     (entity.fields[keys[0]].unique or entity.fields[keys[0]].is_id)):
+            self.error("AWM2001", f"upsert keys ({', '.join(keys)}) must be `@unique` or a `@@unique` of `{entity.name}`",
+                       e.keys[0].span if e.keys else e.span,
+                       help=f"add `@@unique({', '.join(keys)})` to `{entity.name}`")
+        self.check_assigns(entity, e.on_conflict, ctx.with_row(entity.name))
+        return entity_t(entity.name)
+
+    def entity_named(self, ident: n.Ident) -> EntityInfo | None:
+        if ident.name not in self.entities:
+            self.error("AWM1006", f"unknown entity `{ident.name}`", ident.span, help=did_you_mean(ident.name, self.entities))
+            return None
+        self.used.add(ident.name)
+        return self.entities[ident.name]
+
+    def check_field_values(self, entity: EntityInfo, values, ctx, span, require_all: bool):
+        given = set()
+        for fv in values:
+            f = entity.fields.get(fv.name.name)
+            if f is None or not f.is_column:
+                self.error("AWM1003", f"unknown field `{fv.name.name}` on `{entity.name}`", fv.name.span,
+                           help=did_you_mean(fv.name.name, [x.name for x in entity.columns]))
+                self.expr(fv.value, ctx)
+                continue
+            if f.name in given:
+                self.error("AWM1001", f"`{f.name}` is given twice", fv.name.span)
+            given.add(f.name)
+            t = self.expr(fv.value, ctx, f.type)
+            self.expect_assignable(t, f.type, fv.value)
+        if require_all:
+            missing = [f.name for f in entity.columns
+                       if f.name not in given and f.default is None and not f.type.optional
+                       and not (f.is_id and f.type.kind == "int")]
+            if missing:
+                self.error("AWM2004", f"`{entity.name}` needs {', '.join(f'`{m}`' for m in missing)}", span,
+                           help="give a value for each field that has no default and is not optional")
+
+    def e_Unary(self, e: n.Unary, ctx, expected):
+        if e.op == "not":
+            self.expect_bool(e.operand, ctx)
+            return BOOL
+        t = self.expr(e.operand, ctx, expected)
+        if not is_numeric(t) and t.kind != "any":
+            self.error("AWM2001", f"`-` needs a number, got `{t}`", e.operand.span)
+            return ANY
+        return t
+
+    def e_IsNull(self, e: n.IsNull, ctx, expected):
+        self.expr(e.operand, ctx)
+        return BOOL
+
+    def operands(self, e: n.Binary, ctx) -> tuple[T, T]:
+        """Type both sides, letting a bare enum member on one side take the other's enum type."""
+        left_free = isinstance(e.left, n.Name) and self.resolve_name(e.left.name, ctx, False) is None
+        if left_free:
+            rt = self.expr(e.right, ctx)
+            lt = self.expr(e.left, ctx, rt if rt.kind == "enum" else (rt.elem if rt.kind == "list" else None))
+        else:
+            lt = self.expr(e.left, ctx)
+            want = lt.required() if lt.kind == "enum" else None
+            if e.op in ("in", "not_in") and lt.kind == "enum":
+                want = list_of(lt.required())
+            if e.op == "contains" and lt.kind == "list":
+                want = lt.elem
+            rt = self.expr(e.right, ctx, want)
+        return lt, rt
+
+    def e_Binary(self, e: n.Binary, ctx, expected):
+        op = e.op
+        if op in ("and", "or"):
+            self.expect_bool(e.left, ctx)
+            self.expect_bool(e.right, ctx)
+            return BOOL
+        lt, rt = self.operands(e, ctx)
+        if "any" in (lt.kind, rt.kind):
+            return BOOL if op in ("==", "!=", "<", "<=", ">", ">=", "contains", "matches", "starts_with", "ends_with", "in", "not_in") else ANY
+        if op in ("==", "!="):
+            if not comparable(lt, rt):
+                self.error("AWM2001", f"cannot compare `{lt}` with `{rt}`", e.span)
+            return BOOL
+        if op in ("<", "<=", ">", ">="):
+            if not (comparable(lt, rt) and lt.kind in NUMERIC + ("text", "date", "datetime")):
+                self.error("AWM2001", f"cannot order `{lt}` and `{rt}` with `{op}`", e.span)
+            return BOOL
+        if op in ("contains", "matches", "starts_with", "ends_with"):
+            if op == "contains" and lt.kind == "list":
+                return BOOL
+            if lt.kind != "text" or rt.kind != "text":
+                self.error("AWM2001", f"`{op.replace('_', ' ')}` needs text on both sides, got `{lt}` and `{rt}`", e.span)
+            return BOOL
+        if op in ("in", "not_in"):
+            if rt.kind == "text" and lt.kind == "text":
+                return BOOL
+            if rt.kind != "list" or not comparable(lt, rt.elem):
+                self.error("AWM2001", f"`in` needs a list of `{lt}`, got `{rt}`", e.right.span)
+            return BOOL
+        # arithmetic
+        for side, t in ((e.left, lt), (e.right, rt)):
+            if t.optional and t.kind != "null":
+                self.error("AWM2001", f"`{op}` on a value that may be null (`{t}`)", side.span,
+                           help="use `coalesce(value, 0)` or test `is not null` first")
+        lt, rt = lt.required(), rt.required()
+        if is_numeric(lt) and is_numeric(rt):
+            if op == "%" and (lt.kind != "int" or rt.kind != "int"):
+                self.error("AWM2001", "`%` needs ints", e.span)
+            return numeric_join(lt, rt)
+        if op == "+" and lt.kind == "text" and rt.kind == "text":
+            return TEXT
+        if op == "+" and lt.kind == "list" and rt.kind == "list":
+            return lt
+        if op in "+-" and lt.kind in ("date", "datetime") and rt.kind == "duration":
+            return lt
+        self.error("AWM2001", f"`{op}` does not apply to `{lt}` and `{rt}`", e.span,
+                   help="dates move by durations: `d + days(3)`" if lt.kind in ("date", "datetime") else None)
+        return ANY
+
+    # queries
+    def query_entity(self, e, ctx) -> tuple[T, EntityInfo | None]:
+        t = self.expr(e, ctx)
+        if t.kind == "query":
+            return t, self.entities[t.elem.name]
+        if t.kind != "any":
+            self.error("AWM2003", f"expected a query of rows (like `Product where ...`), got `{t}`", e.span)
+        return ANY, None
+
+    def e_Where(self, e: n.Where, ctx, expected):
+        t, entity = self.query_entity(e.source, ctx)
+        if entity is None:
+            return ANY
+        row_ctx = ctx.with_row(entity.name)
+        ct = self.expr(e.cond, row_ctx, BOOL)
+        if ct.kind not in ("bool", "any"):
+            self.error("AWM2001", f"`where` needs a condition (bool), got `{ct}`", e.cond.span)
+        return t
+
+    def e_OrderBy(self, e: n.OrderBy, ctx, expected):
+        t, entity = self.query_entity(e.source, ctx)
+        if entity is None:
+            return ANY
+        for key in e.keys:
+            kt = self.expr(key.expr, ctx.with_row(entity.name))
+            if kt.kind not in NUMERIC + ("text", "date", "datetime", "bool", "enum", "entity", "any"):
+                self.error("AWM2001", f"cannot order by `{kt}`", key.expr.span)
+        return t
+
+    def e_Limit(self, e: n.Limit, ctx, expected):
+        t, entity = self.query_entity(e.source, ctx)
+        ct = self.expr(e.count, ctx, INT)
+        if ct.kind not in ("int", "any"):
+            self.error("AWM2001", f"`limit` needs an int, got `{ct}`", e.count.span)
+        return t
+
+    e_Offset = e_Limit
+
+    def e_GroupBy(self, e: n.GroupBy, ctx, expected):
+        t, entity = self.query_entity(e.source, ctx)
+        if entity is None:
+            return ANY
+        row_ctx = ctx.with_row(entity.name)
+        fields = []
+        for k in e.keys:
+            f = entity.fields.get(k.name)
+            if f is None or not f.is_column:
+                self.error("AWM1003", f"unknown field `{k.name}` on `{entity.name}`", k.span,
+                           help=did_you_mean(k.name, [x.name for x in entity.columns]))
+                continue
+            fields.append((f.column if f.is_relation else f.name, f.type if not f.is_relation else self.entities[f.type.name].key.type))
+        for agg in e.aggregates:
+            value = agg.value
+            if not (isinstance(value, n.Call) and value.func.name in GROUP_AGGREGATES):
+                self.error("AWM2001", "each group field must be an aggregate: count(), sum(e), avg(e), min(e) or max(e)", value.span)
+                continue
+            fields.append((agg.name.name, self.group_aggregate(value, row_ctx)))
+        return list_of(T("record", None, fields=tuple(fields)))
+
+    def group_aggregate(self, call: n.Call, row_ctx: Ctx) -> T:
+        fname = call.func.name
+        if fname == "count":
+            if call.args:
+                self.error("AWM2002", "`count()` in a group takes no arguments", call.span)
+            self.types[call] = INT
+            return INT
+        if len(call.args) != 1:
+            self.error("AWM2002", f"`{fname}(e)` in a group takes one expression", call.span)
+            return ANY
+        t = self.expr(call.args[0], row_ctx).required()
+        result = FLOAT if fname == "avg" and t.kind != "decimal" else t
+        if not is_numeric(t) and not (fname in ("min", "max") and t.kind in ("text", "date", "datetime")):
+            self.error("AWM2001", f"`{fname}` needs numbers, got `{t}`", call.args[0].span)
+        result = result.opt(fname != "count")
+        self.types[call] = result
+        return result
+
+    # calls
+    def e_Call(self, e: n.Call, ctx, expected):
+        fname = e.func.name
+        handler = getattr(self, "f_" + fname, None)
+        if handler is None:
+            self.error("AWM1005", f"unknown function `{fname}`", e.func.span, help=did_you_mean(fname, FUNCTIONS))
+            for a in e.args:
+                self.expr(a, ctx)
+            return ANY
+        return handler(e, ctx, expected)
+
+    def arity(self, e: n.Call, lo: int, hi: int | None = None) -> bool:
+        hi = lo if hi is None else hi
+        if not (lo <= len(e.args) <= hi):
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            self.error("AWM2002", f"`{e.func.name}` takes {want} argument{'s' if hi != 1 else ''}, got {len(e.args)}", e.span)
+            for a in e.args:
+                self.expr(a, Ctx(Scope(), (), None)) if False else None
+            return False
+        return True
+
+    def f_count(self, e, ctx, expected):
+        if self.arity(e, 1):
+            t = self.expr(e.args[0], ctx)
+            if t.kind not in ("query", "list", "any"):
+                self.error("AWM2003", f"`count` needs a query or a list, got `{t}`", e.args[0].span)
+        return INT
+
+    def f_exists(self, e, ctx, expected):
+        if self.arity(e, 1):
+            self.query_entity(e.args[0], ctx)
+        return BOOL
+
+    def f_first(self, e, ctx, expected):
+        if not self.arity(e, 1):
+            return ANY
+        t = self.expr(e.args[0], ctx)
+        if t.kind == "query":
+            return t.elem.opt(True)
+        if t.kind == "list":
+            return t.elem.opt(True)
+        if t.kind != "any":
+            self.error("AWM2003", f"`first` needs a query or a list, got `{t}`", e.args[0].span)
+        return ANY
+
+    def aggregate(self, e, ctx, expected, fname):
+        if len(e.args) == 1:
+            t = self.expr(e.args[0], ctx)
+            if t.kind == "list" and (is_numeric(t.elem) or fname in ("min", "max")):
+                if fname == "avg":
+                    return FLOAT if t.elem.kind != "decimal" else DECIMAL
+                return t.elem if fname == "sum" else t.elem.opt(True)
+            if t.kind != "any":
+                self.error("AWM2003", f"`{fname}` takes a list of numbers, or a query and an expression: `{fname}(q, e)`", e.args[0].span)
+            return ANY
+        if len(e.args) >= 2 and fname in ("min", "max"):
+            first = self.expr(e.args[0], ctx)
+            if first.kind != "query":
+                result = first
+                for a in e.args[1:]:
+                    t = self.expr(a, ctx)
+                    if is_numeric(result) and is_numeric(t):
+                        result = numeric_join(result, t)
+                    elif not comparable(result, t):
+                        self.error("AWM2001", f"`{fname}` of `{result}` and `{t}`", a.span)
+                return result
+        elif len(e.args) == 2:
+            first = self.expr(e.args[0], ctx)
+        else:
+            self.arity(e, 1, 2)
+            return ANY
+        if first.kind != "query":
+            if first.kind != "any":
+                self.error("AWM2003", f"`{fname}(q, e)` needs a query first, got `{first}`", e.args[0].span)
+            return ANY
+        if len(e.args) != 2:
+            self.arity(e, 2)
+            return ANY
+        entity = self.entities[first.elem.name]
+        t = self.expr(e.args[1], ctx.with_row(entity.name)).required()
+        if not is_numeric(t) and not (fname in ("min", "max") and t.kind in ("text", "date", "datetime")):
+            self.error("AWM2001", f"`{fname}` needs numbers, got `{t}`", e.args[1].span)
+            return ANY
+        if fname == "sum":
+            return t
+        if fname == "avg":
+            return (DECIMAL if t.kind == "decimal" else FLOAT).opt(True)
+        return t.opt(True)
+
+    def f_sum(self, e, ctx, expected):
+        return self.aggregate(e, ctx, expected, "sum")
+
+    def f_avg(self, e, ctx, expected):
+        return self.aggregate(e, ctx, expected, "avg")
+
+    def f_min(self, e, ctx, expected):
+        return self.aggregate(e, ctx, expected, "min")
+
+    def f_max(self, e, ctx, expected):
+        return self.aggregate(e, ctx, expected, "max")
+
+    def _unary_fn(self, e, ctx, accept, result=None, expected=None):
+        if not self.arity(e, 1):
+            return ANY
+        t = self.expr(e.args[0], ctx, expected)
+        if t.kind not in accept and t.kind != "any":
+            self.error("AWM2001", f"`{e.func.name}` takes {' or '.join(accept)}, got `{t}`", e.args[0].span)
+            return ANY
+        return (result or t.required()).opt(t.optional)
+
+    def f_len(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, ("text", "list", "json"), INT)
+
+    def f_abs(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, NUMERIC)
+
+    def f_lower(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, ("text",))
+
+    f_upper = f_lower
+    f_trim = f_lower
+
+    def f_round(self, e, ctx, expected):
+        if not self.arity(e, 1, 2):
+            return ANY
+        t = self.expr(e.args[0], ctx)
+        if len(e.args) == 2:
+            nt = self.expr(e.args[1], ctx, INT)
+            if nt.kind not in ("int", "any"):
+                self.error("AWM2001", "`round(x, places)` needs an int number of places", e.args[1].span)
+        if not is_numeric(t) and t.kind != "any":
+            self.error("AWM2001", f"`round` needs a number, got `{t}`", e.args[0].span)
+            return ANY
+        if len(e.args) == 1 and t.kind != "decimal":
+            return INT.opt(t.optional)
+        return t
+
+    def f_coalesce(self, e, ctx, expected):
+        if not self.arity(e, 2, 8):
+            return ANY
+        first = self.expr(e.args[0], ctx, expected)
+        result = first
+        for a in e.args[1:]:
+            t = self.expr(a, ctx, first.required() if first.kind != "null" else expected)
+            if result.kind == "null":
+                result = t
+            elif t.kind != "null" and not (assignable(t, result.required()) or assignable(result.required(), t)):
+                self.error("AWM2001", f"`coalesce` of `{result}` and `{t}`", a.span)
+            result = result.opt(t.optional) if result.kind != "null" else result
+        return result
+
+    def _no_args(self, e, t):
+        self.arity(e, 0)
+        return t
+
+    def f_now(self, e, ctx, expected):
+        return self._no_args(e, DATETIME)
+
+    def f_today(self, e, ctx, expected):
+        return self._no_args(e, DATE)
+
+    def _duration(self, e, ctx, expected):
+        if self.arity(e, 1):
+            t = self.expr(e.args[0], ctx, INT)
+            if t.kind not in ("int", "any") or t.optional:
+                self.error("AWM2001", f"`{e.func.name}` needs an int, got `{t}`", e.args[0].span)
+        return DURATION
+
+    f_days = f_hours = f_minutes = f_seconds = _duration
+
+    def f_date(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)
+
+    def f_days_between(self, e, ctx, expected):
+        if self.arity(e, 2):
+            for a in e.args:
+                t = self.expr(a, ctx)
+                if t.kind not in ("date", "datetime", "any"):
+                    self.error("AWM2001", f"`days_between` takes dates, got `{t}`", a.span)
+        return INT
+
+    def f_range(self, e, ctx, expected):
+        if self.arity(e, 1, 2):
+            for a in e.args:
+                t = self.expr(a, ctx, INT)
+                if t.kind not in ("int", "any"):
+                    self.error("AWM2001", f"`range` takes ints, got `{t}`", a.span)
+        return list_of(INT)
+
+    def f_sort(self, e, ctx, expected):
+        t = self._unary_fn(e, ctx, ("list",))
+        if t.kind == "list" and t.elem.kind not in NUMERIC + ("text", "date", "datetime", "any"):
+            self.error("AWM2001", f"`{e.func.name}` sorts lists of numbers, text or dates, got `{t}`", e.args[0].span)
+        return t
+
+    def f_reverse(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, ("list",))
+
+    def f_text(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, SCALARS + ("enum", "entity"), TEXT)
+
+    def f_int(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, NUMERIC + ("text", "bool"), INT)
+
+    def f_float(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, NUMERIC + ("text",), FLOAT)
+
+    def f_decimal(self, e, ctx, expected):
+        return self._unary_fn(e, ctx, NUMERIC + ("text",), DECIMAL)
+
+    # ---- seeds -----------------------------------------------------------------------------
+    def check_seed(self, decl: n.SeedDecl):
+        entity = self.entity_named(decl.entity)
+        if entity is None:
+            return
+        if decl.file is not None:
+            self.load_seed_file(decl, entity)
+            return
+        fields = []
+        for c in decl.columns:
+            f = entity.fields.get(c.name)
+            if f is None or not f.is_column:
+                self.error("AWM1003", f"unknown field `{c.name}` on `{entity.name}`", c.span,
+                           help=did_you_mean(c.name, [x.name for x in entity.columns]))
+                return
+            fields.append(f)
+        seed = SeedInfo(entity.name, [f.name for f in fields], [])
+        for row in decl.rows:
+            if len(row.values) != len(fields):
+                self.error("AWM3001", f"this row has {len(row.values)} value{'s' if len(row.values) != 1 else ''}, "
+                           f"but the seed lists {len(fields)} column{'s' if len(fields) != 1 else ''}", row.span,
+                           help=f"columns: ({', '.join(f.name for f in fields)})")
+                continue
+            values = [self.seed_value(v, f) for v, f in zip(row.values, fields)]
+            seed.rows.append((row.span, values))
+        self.seeds.append(seed)
+
+    def seed_value(self, expr: n.Expr, f: FieldInfo):
+        if f.is_relation and isinstance(expr, n.LookupBy) and isinstance(expr.obj, n.Name):
+            target = self.entities.get(expr.obj.name)
+            if target is None or expr.obj.name != f.type.name:
+                self.error("AWM3002", f"`{f.name}` refers to `{f.type.name}`, not `{expr.obj.name}`", expr.obj.span)
+                return None
+            tf = target.fields.get(expr.field.name)
+            if tf is None or not (tf.unique or tf.is_id):
+                self.error("AWM3002", f"`{expr.field.name}` is not a unique field of `{target.name}`", expr.field.span,
+                           help=did_you_mean(expr.field.name, [x.name for x in target.columns if x.unique or x.is_id]))
+                return None
+            return SeedRef(target.name, tf.column, self.seed_value(expr.value, tf))
+        value = self.const_value(expr, f.type, seed_clock=self.clock)
+        if value is _NOT_CONST:
+            self.error("AWM3002", f"a seed value must be a constant (for `{f.name}: {f.type}`)", expr.span)
+            return None
+        return value
+
+    def load_seed_file(self, decl: n.SeedDecl, entity: EntityInfo):
+        from .seedfile import read_seed_file
+        rows, error = read_seed_file(decl.span.path, decl.file)
+        if error:
+            self.error("AWM0012", error, decl.span)
+            return
+        columns = sorted({k for r in rows for k in r})
+        for c in columns:
+            if c not in entity.fields and not any(f.column == c for f in entity.columns):
+                self.error("AWM1003", f"`{decl.file}` has a column `{c}` that `{entity.name}` does not have", decl.span,
+                           help=did_you_mean(c, [x.name for x in entity.columns]))
+                return
+        by_name = {f.name: f for f in entity.columns} | {f.column: f for f in entity.columns}
+        seed = SeedInfo(entity.name, [by_name[c].name for c in columns], [])
+        for row in rows:
+            values = []
+            for c in columns:
+                v = row.get(c)
+                values.append(self.file_value(v, by_name[c], decl))
+            seed.rows.append((decl.span, values))
+        self.seeds.append(seed)
+
+    def file_value(self, v, f: FieldInfo, decl):
+        if v is None or v == "" and f.type.optional:
+            return None
+        kind = f.type.kind if f.type.kind != "entity" else self.entities[f.type.name].key.type.kind
+        try:
+            if kind == "int":
+                return int(v)
+            if kind == "float":
+                return float(v)
+            if kind == "decimal":
+                return Decimal(str(v))
+            if kind == "bool":
+                return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
+            if kind == "enum" and v not in self.enums[f.type.name]:
+                self.error("AWM3002", f"`{v}` is not a member of `{f.type.name}` (column `{f.name}` in `{decl.file}`)", decl.span)
+            return v
+        except (ValueError, InvalidOperation):
+            self.error("AWM3002", f"`{v}` is not a valid {kind} (column `{f.name}` in `{decl.file}`)", decl.span)
+            return None
+
+    # ---- warnings -----------------------------------------------------------------------------
+    def report_unused(self):
+        for name, d in self.enum_decls.items():
+            if name not in self.used:
+                self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)
+
+
+GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")
+DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+FUNCTIONS = sorted(name[2:] for name in dir(Checker) if name.startswith("f_"))
+
+
+class _NotConst:
+    def __repr__(self):
+        return "<not constant>"
+
+
+_NOT_CONST = _NotConst()
+
+
+def const_number(e):
+    if isinstance(e, n.Literal):
+        if e.kind == "int":
+            return e.value
+        if e.kind == "decimal":
+            return Decimal(e.value)
+        if e.kind == "null":
+            return None
+    if isinstance(e, n.Unary) and e.op == "-":
+        v = const_number(e.operand)
+        return -v if isinstance(v, (int, Decimal)) else _NOT_CONST
+    return _NOT_CONST
+
+
+def shift_time(value: str, seconds: int) -> str:
+    if len(value) == 10:
+        return (dt.date.fromisoformat(value) + dt.timedelta(seconds=seconds)).isoformat()
+    return (dt.datetime.strptime(value, CLOCK_FORMAT) + dt.timedelta(seconds=seconds)).strftime(CLOCK_FORMAT)
+
+
+def comparable(a: T, b: T) -> bool:
+    if "any" in (a.kind, b.kind) or "null" in (a.kind, b.kind):
+        return True
+    if is_numeric(a) and is_numeric(b):
+        return True
+    if a.kind == b.kind:
+        return a.name == b.name or a.kind not in ("entity", "enum", "record")
+    if {a.kind, b.kind} == {"enum", "text"}:
+        return True
+    if {a.kind, b.kind} <= {"date", "datetime", "text"}:
+        return True
+    if a.kind == "entity" and b.kind in ("int", "text") or b.kind == "entity" and a.kind in ("int", "text"):
+        return True
+    if "json" in (a.kind, b.kind):
+        return True
+    return False
+
+
+def children(e) -> list:
+    """The direct sub-expressions of an expression node (not nested query bodies' statements)."""
+    if isinstance(e, (n.Literal, n.Name, n.OuterName, n.Me)):
+        return []
+    if isinstance(e, n.Template):
+        return [p for p in e.parts if not isinstance(p, str)]
+    if isinstance(e, n.Member):
+        return [e.obj]
+    if isinstance(e, n.Index):
+        return [e.obj, e.index]
+    if isinstance(e, n.LookupBy):
+        return [e.obj, e.value]
+    if isinstance(e, n.Call):
+        return list(e.args)
+    if isinstance(e, n.ListLit):
+        return list(e.items)
+    if isinstance(e, (n.RecordLit, n.Insert)):
+        return [f.value for f in (e.fields if isinstance(e, n.RecordLit) else e.values)]
+    if isinstance(e, n.Upsert):
+        return [f.value for f in e.values]
+    if isinstance(e, n.Unary):
+        return [e.operand]
+    if isinstance(e, n.Binary):
+        return [e.left, e.right]
+    if isinstance(e, n.IsNull):
+        return [e.operand]
+    if isinstance(e, (n.Where, n.OrderBy, n.GroupBy)):
+        return [e.source]   # the condition reads the inner row, not the outer one
+    if isinstance(e, (n.Limit, n.Offset)):
+        return [e.source, e.count]
+    return []
+
+
+def writes(block: n.Block) -> bool:
+    """Does any statement or expression in the block change the database?"""
+    stack: list = [block]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (n.Update, n.Delete, n.Insert, n.Upsert)):
+            return True
+        if isinstance(x, n.Block):
+            stack.extend(x.stmts)
+        elif isinstance(x, (n.Let, n.Reassign, n.Return)):
+            stack.append(x.value)
+        elif isinstance(x, n.Require):
+            stack.append(x.cond)
+        elif isinstance(x, n.If):
+            stack.extend([x.cond, x.then] + ([x.orelse] if x.orelse else []))
+        elif isinstance(x, n.For):
+            stack.extend([x.iterable, x.body])
+        elif isinstance(x, n.ExprStmt):
+            stack.append(x.expr)
+        elif isinstance(x, n.Match):
+            stack.extend([x.subject] + [a.body for a in x.arms])
+        else:
+            stack.extend(children(x))
+    return False
+
+
+def const_eval(model: Model, expr: n.Expr, t: T, clock: str | None = None):
+    """Evaluate a checked constant (a default, a bound) with the model's enums and entities."""
+    checker = Checker()
+    checker.enums, checker.entities = model.enums, model.entities
+    return checker.const_value(expr, t, seed_clock=clock)
+
+
+def check(modules: list[n.Module]) -> tuple[Model | None, list[Diagnostic]]:
+    checker = Checker()
+    model = checker.run(modules)
+    return model, checker.diags

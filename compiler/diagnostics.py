@@ -1,0 +1,186 @@
+"""Diagnostics as data, and their two renderings: rustc/Elm style for people, JSON for tools.
+
+Every diagnostic has a stable code listed in CODES with a one-paragraph explanation
+(`awmc explain CODE`). Locations are kept as character offsets and turned into
+line:column only when printed.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .nodes import Span
+
+# code -> (title, explanation). Codes never change meaning once published.
+CODES: dict[str, tuple[str, str]] = {
+    "AWM0001": ("syntax error", "The parser met a token it did not expect. The message names what it expected; the caret marks where it stopped."),
+    "AWM0002": ("unterminated input", "The file ended inside a declaration, usually a missing `}` or `)`."),
+    "AWM0003": ("invalid character", "A character that starts no token of the language, such as a stray `;` or a single quote."),
+    "AWM0004": ("bad string interpolation", "A `{...}` hole in a string does not hold a valid expression. Write `{{` and `}}` for literal braces."),
+    "AWM0010": ("cannot read file", "An imported file, seed file or spec could not be read."),
+    "AWM0011": ("import cycle", "Files import each other in a cycle; each file may be imported once."),
+    "AWM0012": ("bad seed file", "A seed file is not valid JSON (a list of objects) or CSV (a header row naming fields)."),
+    "AWM1001": ("duplicate name", "Two declarations of the same kind share a name (entities, enums, records, unions and tools share one namespace each)."),
+    "AWM1002": ("unknown type", "A field or parameter names a type that is neither built in nor declared."),
+    "AWM1003": ("unknown field", "A field name does not exist on the entity or record it is used with."),
+    "AWM1004": ("unknown name", "A name is not a parameter, local variable, field of the current row or declared entity."),
+    "AWM1005": ("unknown function", "A call names a function that the language does not have."),
+    "AWM1006": ("unknown entity", "A declaration refers to an entity that is not declared."),
+    "AWM1007": ("unknown enum member", "A value is not a member of the enum the context expects."),
+    "AWM1008": ("unknown attribute", "An `@attribute` or `@@attribute` is not one the language defines, or is not allowed here."),
+    "AWM1009": ("no environment header", "A spec needs exactly one `env` declaration naming the environment."),
+    "AWM1010": ("bad environment header", "The `env` header has an unknown property or a bad value (`user` must name an entity; `clock` must be `YYYY-MM-DD HH:MM:SS`)."),
+    "AWM1011": ("missing description", "Every tool needs a description string: agents read it to decide which tool to call."),
+    "AWM1012": ("primary key", "Each entity needs exactly one `@id` field of type int or text."),
+    "AWM1013": ("bad back-reference", "`Child[]` needs Child to have exactly one field pointing at this entity, or `via field` naming one."),
+    "AWM1014": ("me without user", "`me` is used but the `env` header names no `user` entity."),
+    "AWM1015": ("reserved name", "A name is reserved by the language or collides with generated names."),
+    "AWM2001": ("type mismatch", "An expression has a different type from the one its context needs."),
+    "AWM2002": ("wrong number of arguments", "A function, constructor or attribute got more or fewer arguments than it takes."),
+    "AWM2003": ("not a query", "The expression needs a query over an entity (e.g. `Product where ...`), but got something else."),
+    "AWM2004": ("missing required field", "An insert or create does not give a value for a field that has no default and is not optional."),
+    "AWM2005": ("not assignable", "Only local variables declared with `let` can be reassigned; parameters, `me` and loop variables cannot."),
+    "AWM2006": ("bad update target", "`update` and `delete` take a row (an entity value) or a query of rows."),
+    "AWM2007": ("not supported in a query", "This expression cannot be translated to SQL inside `where`, `order by` or an aggregate; compute it before the query with `let`."),
+    "AWM2008": ("bad match", "`match` takes a value of a union type and one arm per variant, each variant at most once."),
+    "AWM2009": ("bad default", "A default value must be a constant of the field's type, `now()` or `today()`."),
+    "AWM2010": ("bad check", "`@check(...)` must be a boolean expression over the entity's own fields."),
+    "AWM2011": ("bad attribute argument", "An attribute got arguments of the wrong kind, e.g. `@range` needs two numbers."),
+    "AWM2012": ("missing return", "A tool declared with a return type must return a value on every path."),
+    "AWM3001": ("bad seed row", "A seed row has a different number of values than the seed's column list."),
+    "AWM3002": ("bad seed value", "A seed value does not fit its column's type or refers to a row that does not exist."),
+    "AWM3003": ("duplicate seed key", "Two seed rows have the same primary key or the same value in a unique field."),
+    "AWM3004": ("seed constraint", "Loading the seed into SQLite broke a constraint (check, unique, foreign key or not null)."),
+    "AWM4001": ("unused declaration", "A declaration is never referred to. Remove it, or use it."),
+    "AWM4002": ("unused variable", "A `let` binding is never read."),
+    "AWM4003": ("unreachable statement", "A statement follows a `return` or `fail` in the same block and can never run."),
+    "AWM4004": ("shadowed parameter", "A name in a query resolves to a field of the row, not to the parameter of the same name; write `$name` to mean the parameter."),
+}
+
+
+@dataclass(frozen=True)
+class Label:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None
+    severity: str = "error"       # "error" | "warning"
+    help: str | None = None
+    notes: tuple[str, ...] = ()
+    labels: tuple[Label, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Close names from `candidates`, best first: the "did you mean" list."""
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)]
+    return close
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    close = suggest(name, candidates)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+
+
+@dataclass
+class Sources:
+    """The text of every file read, for turning offsets into lines and excerpts."""
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, path: str, text: str) -> None:
+        self.texts[path] = text
+
+    def line_col(self, span: Span) -> tuple[int, int]:
+        text = self.texts.get(span.path, "")
+        start = min(span.start, len(text))
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        return line, col
+
+    def line_text(self, path: str, line: int) -> str:
+        lines = self.texts.get(path, "").split("\n")
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def sort_and_dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen = set()
+    out = []
+    for d in diags:
+        key = (d.code, d.message, d.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return sorted(out, key=lambda d: (d.span.path if d.span else "", d.span.start if d.span else -1))
+
+
+def render_human(diags: list[Diagnostic], sources: Sources, color: bool = False, limit: int = 50) -> str:
+    """rustc-style text: header, `--> file:line:col`, the line with carets, help and notes."""
+    def paint(text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+    blocks = []
+    for d in diags[:limit]:
+        head_color = "1;31" if d.is_error else "1;33"
+        lines = [paint(f"{d.severity}[{d.code}]", head_color) + paint(f": {d.message}", "1")]
+        if d.span is not None:
+            line, col = sources.line_col(d.span)
+            source_line = sources.line_text(d.span.path, line)
+            gutter = " " * len(str(line))
+            width = max(1, min(d.span.end, d.span.start + len(source_line) - col + 1) - d.span.start)
+            lines.append(f"{gutter}--> {d.span.path}:{line}:{col}")
+            lines.append(f"{gutter} |")
+            lines.append(f"{line} | {source_line}")
+            lines.append(f"{gutter} | " + " " * (col - 1) + paint("^" * width, head_color))
+            for label in d.labels:
+                lline, lcol = sources.line_col(label.span)
+                lines.append(f"{gutter} = note: {label.message} ({label.span.path}:{lline}:{lcol})")
+        for note in d.notes:
+            lines.append(f"  = note: {note}")
+        if d.help:
+            lines.append(f"  = help: {d.help}")
+        blocks.append("\n".join(lines))
+    if len(diags) > limit:
+        blocks.append(f"... and {len(diags) - limit} more")
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def to_json(d: Diagnostic, sources: Sources) -> dict:
+    out: dict = {"code": d.code, "severity": d.severity, "message": d.message}
+    if d.span is not None:
+        line, col = sources.line_col(d.span)
+        end_line, end_col = sources.line_col(Span(d.span.path, d.span.end, d.span.end))
+        out.update(file=d.span.path, line=line, column=col, end_line=end_line, end_column=end_col)
+    if d.help:
+        out["help"] = d.help
+    if d.notes:
+        out["notes"] = list(d.notes)
+    return out
+
+
+def render_json(diags: list[Diagnostic], sources: Sources) -> str:
+    return json.dumps([to_json(d, sources) for d in diags], indent=2, sort_keys=True)
+
+
+class SpecError(Exception):
+    """Raised by the public API when a spec has errors; carries the diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: Sources):
+        self.diagnostics = diagnostics
+        self.sources = sources
+        super().__init__(render_human([d for d in diagnostics if d.is_error], sources))

@@ -1,0 +1,599 @@
+"""Phase 3b: the Model -> one Python module of tool handlers (rendered with jinja2).
+
+Handlers run against a session (`rt`) and its SQLite connection (`db`). Values inside a
+handler: entity values are row keys, decimals are `Decimal`, dates are ISO text, records
+are dicts. Every SQL statement is a module constant; every value reaches SQL as a `?`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import jinja2
+
+from . import nodes as n
+from .check import const_eval
+from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
+from .types import DECIMAL, INT, Model, T, ToolInfo
+
+ENV = jinja2.Environment(loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
+                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                         keep_trailing_newline=True, autoescape=False)
+ENV.filters["pyrepr"] = repr
+
+PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "str.strip", "abs": "abs",
+              "len": "len", "sort": "sorted", "reverse": "reversed_list", "text": "to_text",
+              "int": "to_int", "float": "to_float", "decimal": "to_decimal", "date": "to_date",
+              "days_between": "days_between", "range": "int_range"}
+
+
+@dataclass
+class Emitter:
+    model: Model
+    sql_constants: dict[str, str] = field(default_factory=dict)     # sql text -> constant name
+    lines: list[str] = field(default_factory=list)
+    line_spans: list[n.Span | None] = field(default_factory=list)
+    temp: int = 0
+
+    # ---- output plumbing ------------------------------------------------------------
+    def emit(self, depth: int, text: str, span: n.Span | None = None):
+        self.lines.append("    " * depth + text)
+        self.line_spans.append(span)
+
+    def sql_const(self, text: str) -> str:
+        if text not in self.sql_constants:
+            self.sql_constants[text] = f"SQL_{len(self.sql_constants) + 1}"
+        return self.sql_constants[text]
+
+    def fresh(self, stem: str) -> str:
+        self.temp += 1
+        return f"_{stem}{self.temp}"
+
+    def t(self, e) -> T:
+        return self.model.types[e]
+
+    # ---- SQL with Python parameters -------------------------------------------------
+    def compiler(self) -> SqlCompiler:
+        return SqlCompiler(self.model, python=self.storage)
+
+    def run_sql(self, statement: exp.Expression, params: list[str]) -> tuple[str, str]:
+        name = self.sql_const(sql(statement))
+        return name, "(" + "".join(p + ", " for p in params) + ")"
+
+    def storage(self, e: n.Expr, t: T) -> str:
+        """Python code for the SQLite-stored form of e's value."""
+        return to_storage_code(self.expr(e), t, self.model)
+
+    def query_call(self, e: n.Expr, what: str, agg=None) -> str:
+        c = self.compiler()
+        select = c.select(e, what, agg)
+        if what == "agg" and agg[0] == "sum":
+            proj = select.expressions[0]
+            select.set("expressions", [exp.Coalesce(this=proj, expressions=[exp.Literal.number(0)])])
+        const, params = self.run_sql(select, c.params)
+        helper = {"rows": "rows", "keys": "column", "count": "scalar", "exists": "exists", "agg": "scalar"}[what]
+        return f"{helper}(db, {const}, {params})"
+
+    # ---- expressions ------------------------------------------------------------------
+    def expr(self, e) -> str:
+        t = self.t(e)
+        if t.kind == "query" and not isinstance(e, n.Call):
+            return self.query_call(e, "keys")
+        return getattr(self, "x_" + type(e).__name__)(e)
+
+    def x_Literal(self, e: n.Literal) -> str:
+        if e.kind == "decimal":
+            return f'D("{e.value}")'
+        if e.kind == "text" and self.t(e).kind == "enum":
+            return repr(e.value)
+        return repr(e.value)
+
+    def x_Template(self, e: n.Template) -> str:
+        parts = [repr(p) if isinstance(p, str) else f"to_text({self.expr(p)})" for p in e.parts]
+        return "(" + " + ".join(parts) + ")" if parts else "''"
+
+    def x_Name(self, e) -> str:
+        b = self.model.bindings[e]
+        if b.kind == "param":
+            return f"p_{b.name}"
+        if b.kind in ("local", "loop"):
+            return f"v_{b.name}"
+        if b.kind == "enum_member":
+            return repr(b.name)
+        raise LoweringError(f"`{e.name}` cannot be used as a value here", e.span)
+
+    x_OuterName = x_Name
+
+    def x_Me(self, e) -> str:
+        return "rt.me"
+
+    def x_Member(self, e: n.Member) -> str:
+        obj_t = self.t(e.obj)
+        if obj_t.kind == "enum":
+            return repr(e.name.name)
+        obj = self.expr(e.obj)
+        if obj_t.kind in ("record", "union"):
+            return f"{obj}.get({e.name.name!r})"
+        if obj_t.kind == "json":
+            return f"json_get({obj}, {e.name.name!r})"
+        entity = self.model.entities[obj_t.name]
+        f = entity.fields.get(e.name.name)
+        if f is None:                                  # `row.parent_id`
+            f = entity.fields[e.name.name[:-3]]
+        if f.is_id:
+            return obj
+        if f.backref is not None:
+            return self.query_call(e, "keys")
+        lookup = exp.select(col(f.column)).from_(table(entity)).where(
+            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()))
+        const = self.sql_const(sql(lookup))
+        return from_storage_code(f"scalar(db, {const}, ({obj},))", f.type)
+
+    def x_Index(self, e: n.Index) -> str:
+        obj_t = self.t(e.obj)
+        if obj_t.kind == "query":
+            entity = self.model.entities[obj_t.elem.name]
+            return self.must_exist(entity, entity.key.column, self.expr(e.index))
+        if obj_t.kind == "json":
+            return f"json_get({self.expr(e.obj)}, {self.expr(e.index)})"
+        return f"item({self.expr(e.obj)}, {self.expr(e.index)})"
+
+    def must_exist(self, entity, column: str, value: str) -> str:
+        lookup = exp.select(col(entity.key.column)).from_(table(entity)).where(
+            exp.EQ(this=col(column), expression=exp.Placeholder()))
+        const = self.sql_const(sql(lookup))
+        return f"must(db, {const}, {value}, {entity.name!r}, {column!r})"
+
+    def x_LookupBy(self, e: n.LookupBy) -> str:
+        entity = self.model.entities[self.t(e.obj).elem.name]
+        f = entity.fields[e.field.name]
+        return self.must_exist(entity, f.column, to_storage_code(self.expr(e.value), f.type, self.model))
+
+    def x_ListLit(self, e: n.ListLit) -> str:
+        return "[" + ", ".join(self.expr(x) for x in e.items) + "]"
+
+    def x_RecordLit(self, e: n.RecordLit) -> str:
+        return "{" + ", ".join(f"{f.name.name!r}: {self.expr(f.value)}" for f in e.fields) + "}"
+
+    def insert_sql(self, entity, values) -> tuple[str, str]:
+        given = {fv.name.name: fv.value for fv in values}
+        columns, params = [], []
+        for f in entity.columns:
+            if f.name in given:
+                columns.append(f.column)
+                params.append(to_storage_code(self.expr(given[f.name]), f.type, self.model))
+            elif f.default is not None:
+                columns.append(f.column)
+                params.append(self.default_code(f))
+        statement = exp.Insert(this=exp.Schema(this=exp.Table(this=ident(entity.table)), expressions=[ident(c) for c in columns]),
+                               expression=exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
+                               returning=exp.Returning(expressions=[col(entity.key.column)]))
+        if not columns:
+            statement = exp.Insert(this=exp.Table(this=ident(entity.table)), expression=exp.var("DEFAULT VALUES"),
+                                   returning=exp.Returning(expressions=[col(entity.key.column)]))
+        return self.run_sql(statement, params)
+
+    def default_code(self, f) -> str:
+        d = f.default
+        if isinstance(d, n.Call):
+            return "rt.now" if d.func.name == "now" else "rt.now[:10]"
+        return repr(to_storage(const_eval(self.model, d, f.type), f.type))
+
+    def x_Insert(self, e: n.Insert) -> str:
+        entity = self.model.entities[e.entity.name]
+        const, params = self.insert_sql(entity, e.values)
+        return f"scalar(db, {const}, {params})"
+
+    def x_Upsert(self, e: n.Upsert) -> str:
+        entity = self.model.entities[e.entity.name]
+        given = {fv.name.name: fv.value for fv in e.values}
+        find = exp.select(col(entity.key.column)).from_(table(entity))
+        find_params = []
+        for k in e.keys:
+            f = entity.fields[k.name]
+            find = find.where(exp.Is(this=col(f.column), expression=exp.Placeholder()))
+            find_params.append(to_storage_code(self.expr(given[k.name]), f.type, self.model))
+        find_const, find_args = self.run_sql(find, find_params)
+        assigns = e.on_conflict or tuple(n.Assign(fv.name, fv.value, fv.span) for fv in e.values
+                                         if fv.name.name not in {k.name for k in e.keys})
+        ins_const, ins_args = self.insert_sql(entity, e.values)
+        if not assigns:
+            return f"upsert(db, {find_const}, {find_args}, None, (), {ins_const}, {ins_args})"
+        upd_const, upd_args = self.update_by_key(entity, assigns, None)
+        return f"upsert(db, {find_const}, {find_args}, {upd_const}, {upd_args}, {ins_const}, {ins_args})"
+
+    def update_by_key(self, entity, assigns, key_code: str | None) -> tuple[str, str]:
+        """UPDATE ... WHERE key = ?; with key_code None the key is appended by the caller."""
+        c = self.compiler()
+        alias = "u"
+        sets = []
+        for a in assigns:
+            f = entity.fields[a.name.name]
+            value = c.value(a.value, [alias], [entity.name])
+            sets.append(exp.EQ(this=col(f.column), expression=value))
+        statement = exp.Update(this=table(entity, alias), expressions=sets,
+                               where=exp.Where(this=exp.EQ(this=col(entity.key.column, alias), expression=exp.Placeholder())))
+        params = c.params + ([key_code] if key_code else [])
+        return self.run_sql(statement, params)
+
+    def x_Unary(self, e: n.Unary) -> str:
+        inner = self.expr(e.operand)
+        return f"(not {inner})" if e.op == "not" else f"(-{inner})"
+
+    def x_IsNull(self, e: n.IsNull) -> str:
+        return f"({self.expr(e.operand)} is {'not ' if e.negated else ''}None)"
+
+    def x_Binary(self, e: n.Binary) -> str:
+        op = e.op
+        lt, rt = self.t(e.left), self.t(e.right)
+        left, right = self.expr(e.left), self.expr(e.right)
+        if op in ("and", "or"):
+            return f"({left} {op} {right})"
+        if op == "contains":
+            return f"({right} in {left})"
+        if op == "matches":
+            return f"(ascii_lower({right}) in ascii_lower({left}))"
+        if op == "starts_with":
+            return f"{left}.startswith({right})"
+        if op == "ends_with":
+            return f"{left}.endswith({right})"
+        if op == "in":
+            return f"({left} in {right})"
+        if op == "not_in":
+            return f"({left} not in {right})"
+        if op in ("==", "!="):
+            return f"({left} {op} {right})"
+        if op in ("<", "<=", ">", ">="):
+            if lt.optional or rt.optional:
+                return f"ordered({left}, {op!r}, {right})"
+            return f"({left} {op} {right})"
+        if lt.kind in ("date", "datetime"):
+            return f"shift_time({left}, {'-' if op == '-' else ''}{right})"
+        result = self.t(e).kind
+        if result == "float":
+            left = f"float({left})" if lt.kind == "decimal" else left
+            right = f"float({right})" if rt.kind == "decimal" else right
+        if op == "/" and result == "decimal":
+            return f"decimal_div({left}, {right})"
+        if op == "/":
+            return f"true_div({left}, {right})"
+        if op == "%":
+            return f"int_mod({left}, {right})"
+        return f"({left} {op} {right})"
+
+    def x_Call(self, e: n.Call) -> str:
+        name = e.func.name
+        args = e.args
+        arg_t = [self.t(a) for a in args]
+        if name in ("count", "exists", "sum", "avg", "min", "max", "first") and args and arg_t[0].kind == "query":
+            if name == "count":
+                return self.query_call(args[0], "count")
+            if name == "exists":
+                return self.query_call(args[0], "exists")
+            if name == "first":
+                return f"first_of({self.query_call(n.Limit(args[0], n.Literal(1, 'int', e.span), e.span), 'keys')})" \
+                    if False else f"first_of({self.query_call(args[0], 'keys')})"
+            code = self.query_call(args[0], "agg", (name, args[1]))
+            return from_storage_code(code, self.t(e))
+        values = [self.expr(a) for a in args]
+        if name == "count":
+            return f"len({values[0]})"
+        if name == "first":
+            return f"first_of({values[0]})"
+        if name in ("sum", "avg", "min", "max"):
+            if len(values) == 1:
+                return f"list_{name}({values[0]})"
+            return f"{name}_of({', '.join(values)})"
+        if name == "round":
+            places = values[1] if len(values) > 1 else "0"
+            if self.t(e).kind == "int":
+                return f"round_half_up({values[0]}, 0, int)"
+            return f"round_half_up({values[0]}, {places}, {'D' if self.t(e).kind == 'decimal' else 'float'})"
+        if name == "coalesce":
+            return f"coalesce({', '.join(values)})"
+        if name == "now":
+            return "rt.now"
+        if name == "today":
+            return "rt.now[:10]"
+        if name in ("days", "hours", "minutes", "seconds"):
+            seconds = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[name]
+            return f"({values[0]} * {seconds})"
+        return f"{PY_HELPERS[name]}({', '.join(values)})"
+
+    def x_GroupBy(self, e: n.GroupBy) -> str:
+        c = self.compiler()
+        q = c.flatten(e.source)
+        entity = self.model.entities[q.entity]
+        alias = c.new_alias()
+        key_fields = [entity.fields[k.name] for k in e.keys]
+        projection = [col(f.column, alias) for f in key_fields]
+        converters = [from_storage_code("{}", f.type if not f.is_relation else INT) for f in key_fields]
+        names = [f.column for f in key_fields]
+        for agg in e.aggregates:
+            call = agg.value
+            t = self.t(call)
+            if call.func.name == "count":
+                projection.append(exp.Count(this=exp.Star()))
+            else:
+                inner = c.value(call.args[0], [alias], [entity.name])
+                fn = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[call.func.name]
+                projection.append(fn(this=inner))
+            converters.append(from_storage_code("{}", t))
+            names.append(agg.name.name)
+        select = exp.select(*projection).from_(table(entity, alias))
+        for cond, _ in q.conds:
+            select = select.where(c.bool_expr(cond, [alias], [entity.name]))
+        select = select.group_by(*[col(f.column, alias) for f in key_fields]).order_by(*[col(f.column, alias) for f in key_fields])
+        const, params = self.run_sql(select, c.params)
+        row_code = "{" + ", ".join(f"{nm!r}: {conv.format(f'r[{i}]')}" for i, (nm, conv) in enumerate(zip(names, converters))) + "}"
+        return f"[{row_code} for r in rows(db, {const}, {params})]"
+
+    # ---- output (JSON-ready results) ----------------------------------------------------
+    def out(self, code: str, t: T) -> str:
+        k = t.kind
+        if k == "entity":
+            return f"out_{t.name}(db, {code})"
+        if k == "query":
+            return f"[out_{t.elem.name}(db, k) for k in {code}]"
+        if k == "list":
+            inner = self.out("x", t.elem)
+            return code if inner == "x" else f"[{inner} for x in {code}]"
+        if k == "decimal":
+            return f"money({code})"
+        if k == "record" and t.fields:
+            parts = ", ".join(f"{name!r}: {self.out(f'_r[{name!r}]', ft)}" for name, ft in t.fields)
+            return f"(lambda _r: {{{parts}}})({code})"
+        if k == "record" and t.name in self.model.records:
+            fields = self.model.records[t.name].fields
+            parts = ", ".join(f"{fn!r}: {self.out(f'_r.get({fn!r})', f.type)}" for fn, f in fields.items())
+            return f"(lambda _r: None if _r is None else {{{parts}}})({code})"
+        return code
+
+    # ---- statements ----------------------------------------------------------------------
+    def block(self, block: n.Block, depth: int):
+        start = len(self.lines)
+        for s in block.stmts:
+            self.stmt(s, depth)
+        if len(self.lines) == start:
+            self.emit(depth, "pass")
+
+    def stmt(self, s, depth: int):
+        sp = s.span
+        if isinstance(s, n.Let):
+            if self.t(s.value).kind == "query":
+                return            # a query let is inlined where it is used
+            value = self.expr(s.value)
+            if s.type is not None and self.t(s.value).kind == "int" and self.model.types.get(s.value) != DECIMAL:
+                value = coerce_code(value, self.model.types[s.value], self.declared(s))
+            self.emit(depth, f"v_{s.name.name} = {value}", sp)
+        elif isinstance(s, n.Reassign):
+            b = self.model.bindings[s]
+            self.emit(depth, f"v_{s.name.name} = {coerce_code(self.expr(s.value), self.t(s.value), b.type)}", sp)
+        elif isinstance(s, n.Require):
+            self.emit(depth, f"if not ({self.expr(s.cond)}):", sp)
+            self.stmt(s.fail, depth + 1)
+        elif isinstance(s, n.Fail):
+            self.emit(depth, f"raise Fail({s.code.name!r}, {self.expr(s.message)})", sp)
+        elif isinstance(s, n.If):
+            self.if_chain(s, depth, "if")
+        elif isinstance(s, n.For):
+            iterable = self.expr(s.iterable)
+            if s.index is not None:
+                self.emit(depth, f"for v_{s.index.name}, v_{s.var.name} in enumerate({iterable}):", sp)
+            else:
+                self.emit(depth, f"for v_{s.var.name} in {iterable}:", sp)
+            self.block(s.body, depth + 1)
+        elif isinstance(s, n.Update):
+            self.update(s, depth)
+        elif isinstance(s, n.Delete):
+            self.delete(s, depth)
+        elif isinstance(s, n.ExprStmt):
+            self.emit(depth, self.expr(s.expr), sp)
+        elif isinstance(s, n.Return):
+            self.emit(depth, f"return {self.out(self.expr(s.value), self.t(s.value))}", sp)
+        elif isinstance(s, n.Match):
+            subject = self.fresh("m")
+            self.emit(depth, f"{subject} = {self.expr(s.subject)}", sp)
+            for i, arm in enumerate(s.arms):
+                kw = "if" if i == 0 else "elif"
+                self.emit(depth, f"{kw} {subject}.get('kind') == {arm.variant.name!r}:", arm.span)
+                self.emit(depth + 1, f"v_{arm.var.name} = {subject}", arm.span)
+                self.block(arm.body, depth + 1)
+        else:
+            raise AssertionError(type(s).__name__)
+
+    def declared(self, s: n.Let) -> T:
+        from .check import Checker
+        return Checker().resolve_type(s.type)
+
+    def if_chain(self, s: n.If, depth: int, kw: str):
+        self.emit(depth, f"{kw} {self.expr(s.cond)}:", s.span)
+        self.block(s.then, depth + 1)
+        if isinstance(s.orelse, n.If):
+            self.if_chain(s.orelse, depth, "elif")
+        elif s.orelse is not None:
+            self.emit(depth, "else:", s.orelse.span)
+            self.block(s.orelse, depth + 1)
+
+    def target_keys(self, target: n.Expr) -> tuple[bool, str, exp.Expression | None, list[str]]:
+        """(single, key code or '', key subquery, params) for an update/delete target."""
+        t = self.t(target)
+        if t.kind == "entity":
+            return True, self.expr(target), None, []
+        c = self.compiler()
+        select = c.select(target, "keys")
+        return False, "", select, c.params
+
+    def update(self, s: n.Update, depth: int):
+        t = self.t(s.target)
+        entity = self.model.entities[t.name if t.kind == "entity" else t.elem.name]
+        single, key, subquery, sub_params = self.target_keys(s.target)
+        if single:
+            const, params = self.update_by_key(entity, s.assigns, key)
+            self.emit(depth, f"execute(db, {const}, {params})", s.span)
+            return
+        c = self.compiler()
+        sets = [exp.EQ(this=col(entity.fields[a.name.name].column), expression=c.value(a.value, ["u"], [entity.name]))
+                for a in s.assigns]
+        statement = exp.Update(this=table(entity, "u"), expressions=sets,
+                               where=exp.Where(this=exp.In(this=col(entity.key.column, "u"), query=exp.Subquery(this=subquery))))
+        const, params = self.run_sql(statement, c.params + sub_params)
+        self.emit(depth, f"execute(db, {const}, {params})", s.span)
+
+    def delete(self, s: n.Delete, depth: int):
+        t = self.t(s.target)
+        entity = self.model.entities[t.name if t.kind == "entity" else t.elem.name]
+        single, key, subquery, params = self.target_keys(s.target)
+        condition = exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()) if single else \
+            exp.In(this=col(entity.key.column), query=exp.Subquery(this=subquery))
+        statement = exp.Delete(this=exp.Table(this=ident(entity.table)), where=exp.Where(this=condition))
+        const, args = self.run_sql(statement, [key] if single else params)
+        self.emit(depth, f"execute(db, {const}, {args})", s.span)
+
+
+def to_storage_code(code: str, t: T, model: Model) -> str:
+    k = t.kind
+    if k == "decimal":
+        return f"cents({code})"
+    if k == "bool":
+        return f"as_bool_int({code})"
+    if k in ("json", "list", "record", "union"):
+        return f"to_json_text({code})"
+    return code
+
+
+def from_storage_code(code: str, t: T) -> str:
+    k = t.kind
+    if k == "decimal":
+        return f"dec({code})"
+    if k == "bool":
+        return f"as_bool({code})"
+    if k in ("json", "list", "record", "union"):
+        return f"from_json_text({code})"
+    return code
+
+
+def coerce_code(code: str, src: T, dst: T) -> str:
+    if src.kind == "int" and dst.kind == "decimal":
+        return f"D({code})"
+    if src.kind in ("int", "decimal") and dst.kind == "float":
+        return f"float({code})"
+    if src.kind == "float" and dst.kind == "decimal":
+        return f"to_decimal({code})"
+    return code
+
+
+def param_spec(model: Model, p, t: T | None = None) -> dict:
+    """What the runtime's argument validator needs to know about a parameter type."""
+    t = t or p.type
+    spec: dict = {"kind": t.kind, "optional": t.optional}
+    if t.kind == "enum":
+        spec["members"] = model.enums[t.name]
+    elif t.kind == "entity":
+        entity = model.entities[t.name]
+        spec["entity"] = t.name
+        spec["key"] = entity.key.type.kind
+    elif t.kind == "list":
+        spec["items"] = param_spec(model, None, t.elem)
+    elif t.kind == "record":
+        fields = model.records[t.name].fields
+        spec["fields"] = {k: param_spec(model, None, f.type) for k, f in fields.items()}
+    elif t.kind == "union":
+        spec["variants"] = {v: {k: param_spec(model, None, f.type) for k, f in r.fields.items()}
+                            for v, r in model.unions[t.name].variants.items()}
+    return spec
+
+
+def tool_params(model: Model, tool: ToolInfo) -> list[dict]:
+    out = []
+    for p in tool.params:
+        spec = param_spec(model, p)
+        entry = {"name": p.name, "type": spec, "required": p.required}
+        if p.default is not None:
+            value = const_eval(model, p.default, p.type)
+            entry["default"] = json_default(value)
+        if p.range:
+            entry["range"] = [json_default(x) for x in p.range]
+        if p.length:
+            entry["length"] = list(p.length)
+        out.append(entry)
+    return out
+
+
+def json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return {"now": "$now", "today": "$today"}[value[0]]
+    return value
+
+
+def lower_python(model: Model, spec_name: str, locate) -> str:
+    """The handlers module; `locate(span)` names a span as "file:line" for the line map."""
+    emitter = Emitter(model)
+    functions = []
+    for name in sorted(model.tools):
+        tool = model.tools[name]
+        emitter.lines, emitter.line_spans = [], []
+        params = tool_params(model, tool)
+        body_start = emitter.emit
+        for p in tool.params:
+            body_start(1, f"p_{p.name} = args[{p.name!r}]")
+        for p in tool.params:
+            if p.type.kind == "entity":
+                entity = model.entities[p.type.name]
+                check = emitter.must_exist(entity, entity.key.column, f"p_{p.name}")
+                if p.type.optional:
+                    body_start(1, f"if p_{p.name} is not None:")
+                    body_start(2, check)
+                else:
+                    body_start(1, check)
+        emitter.block(tool.body, 1)
+        if tool.returns.kind == "void" or not ends_with_return(tool.body):
+            emitter.emit(1, "return None")
+        functions.append({"name": name, "lines": list(emitter.lines), "spans": list(emitter.line_spans),
+                          "writes": tool.writes, "params": params, "description": tool.description})
+    outputs = []
+    for entity in sorted(model.entities.values(), key=lambda x: x.name):
+        select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity)).where(
+            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()))
+        const = emitter.sql_const(sql(select))
+        conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
+                       for i, f in enumerate(entity.columns)]
+        conversions = [(name, "money_cents(" + code[4:] if code.startswith("dec(") else code) for name, code in conversions]
+        outputs.append({"name": entity.name, "sql": const, "fields": conversions})
+    template = ENV.get_template("handlers.py.j2")
+    text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
+                           sql_constants=sorted(((v, k) for k, v in emitter.sql_constants.items()), key=lambda kv: int(kv[0][4:])),
+                           user_entity=model.user_entity, clock=model.clock)
+    line_map = compute_line_map(text, functions, locate)
+    text = text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
+    ast.parse(text)     # generated code must always be valid Python
+    return text
+
+
+def ends_with_return(block: n.Block) -> bool:
+    if not block.stmts:
+        return False
+    last = block.stmts[-1]
+    if isinstance(last, (n.Return, n.Fail)):
+        return True
+    if isinstance(last, n.If) and last.orelse is not None:
+        other = last.orelse if isinstance(last.orelse, n.Block) else n.Block((last.orelse,), last.span)
+        return ends_with_return(last.then) and ends_with_return(other)
+    return False
+
+
+def compute_line_map(text: str, functions, locate) -> dict[int, str]:
+    """Python line number -> "file:line" of the .awm statement it came from."""
+    out: dict[int, str] = {}
+    lines = text.split("\n")
+    index = 0
+    for fn in functions:
+        header = f"def tool_{fn['name']}(rt, db, args):"
+        index = lines.index(header, index) + 1
+        for offset, span in enumerate(fn["spans"]):
+            if span is not None:
+                out[index + offset + 1] = locate(span)
+    return out

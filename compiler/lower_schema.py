@@ -1,0 +1,114 @@
+"""Phase 3c: tool parameter lists -> JSON Schemas (through pydantic), in OpenAI and MCP formats."""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import ConfigDict, Field, create_model
+
+from .lower_python import tool_params
+from .types import Model
+
+_TYPES: dict[str, Any] = {"int": int, "float": float, "decimal": float, "bool": bool, "text": str, "json": Any}
+
+
+def _python_type(spec: dict, owner: str, name: str):
+    kind = spec["kind"]
+    if kind in _TYPES:
+        base = _TYPES[kind]
+    elif kind == "date":
+        base = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})]
+    elif kind == "datetime":
+        base = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")]
+    elif kind == "enum":
+        base = Literal[tuple(spec["members"])]
+    elif kind == "entity":
+        key = int if spec["key"] == "int" else str
+        base = Annotated[key, Field(description=f"the key of a {spec['entity']}")]
+    elif kind == "list":
+        base = list[_python_type(spec["items"], owner, name)]
+    elif kind == "record":
+        base = _record_model(spec["fields"], f"{owner}_{name}")
+    elif kind == "union":
+        variants = []
+        for variant, fields in spec["variants"].items():
+            fields = dict(fields)
+            variants.append(_record_model(fields, f"{owner}_{name}_{variant}", kind_literal=variant))
+        base = Annotated[Union[tuple(variants)], Field(discriminator="kind")] if len(variants) > 1 else variants[0]
+    else:
+        base = Any
+    return Optional[base] if spec.get("optional") else base
+
+
+def _record_model(fields: dict, model_name: str, kind_literal: str | None = None):
+    definitions: dict[str, Any] = {}
+    if kind_literal is not None:
+        definitions["kind"] = (Literal[kind_literal], ...)
+    for fname, fspec in fields.items():
+        t = _python_type(fspec, model_name, fname)
+        definitions[fname] = (t, None if fspec.get("optional") else ...)
+    return create_model(model_name, __config__=ConfigDict(extra="forbid"), **definitions)
+
+
+def parameters_schema(params: list[dict], tool_name: str) -> dict:
+    definitions: dict[str, Any] = {}
+    for p in params:
+        t = _python_type(p["type"], tool_name, p["name"])
+        constraints: dict[str, Any] = {}
+        if "range" in p:
+            lo, hi = p["range"]
+            if lo is not None:
+                constraints["ge"] = float(lo) if isinstance(lo, str) else lo
+            if hi is not None:
+                constraints["le"] = float(hi) if isinstance(hi, str) else hi
+        if "length" in p:
+            lo, hi = p["length"]
+            if lo is not None:
+                constraints["min_length"] = lo
+            if hi is not None:
+                constraints["max_length"] = hi
+        if "default" in p and not str(p["default"]).startswith("$"):
+            default = p["default"]
+            if p["type"]["kind"] == "decimal" and default is not None:
+                default = float(default)
+            definitions[p["name"]] = (t, Field(default, **constraints))
+        elif p["required"]:
+            definitions[p["name"]] = (t, Field(..., **constraints))
+        else:
+            definitions[p["name"]] = (t, Field(None, **constraints))
+    model = create_model(f"{tool_name}_args", __config__=ConfigDict(extra="forbid"), **definitions)
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    _strip_titles(schema)
+    schema.setdefault("properties", {})
+    return schema
+
+
+def _strip_titles(node):
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for value in props.values():
+                if isinstance(value, dict):
+                    value.pop("title", None)
+        for value in node.values():
+            _strip_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_titles(value)
+
+
+def tool_schemas(model: Model) -> dict:
+    """{"openai": [...], "mcp": [...]} for every tool, sorted by name."""
+    openai, mcp = [], []
+    for name in sorted(model.tools):
+        tool = model.tools[name]
+        schema = parameters_schema(tool_params(model, tool), name)
+        openai.append({"type": "function", "function": {"name": name, "description": tool.description,
+                                                        "parameters": schema}})
+        mcp.append({"name": name, "description": tool.description, "inputSchema": schema})
+    return {"openai": openai, "mcp": mcp}
+
+
+def render_tools_json(model: Model) -> str:
+    return json.dumps(tool_schemas(model), indent=2, sort_keys=True) + "\n"

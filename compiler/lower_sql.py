@@ -1,0 +1,515 @@
+"""Phase 3a: the Model -> SQLite SQL, as sqlglot expression trees rendered in the sqlite dialect.
+
+Three products: the schema DDL, the seed INSERTs, and (for lower_python) the queries a tool
+runs. Tool queries never contain a value from a tool call: every such value is a `?`
+placeholder, and the Python expression that computes it is returned beside the SQL.
+
+Representation in SQLite: decimal -> INTEGER cents; bool -> 0/1; date/datetime -> ISO text;
+enum -> text; json, list, record, union -> JSON text; relation -> the parent's key.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from sqlglot import exp
+
+from . import nodes as n
+from .check import SeedRef, const_eval
+from .types import Binding, EntityInfo, FieldInfo, Model, T
+
+SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
+             "date": "TEXT", "datetime": "TEXT", "json": "TEXT", "enum": "TEXT", "list": "TEXT",
+             "record": "TEXT", "union": "TEXT"}
+DIALECT = "sqlite"
+
+
+class LoweringError(Exception):
+    def __init__(self, message: str, span: n.Span, code: str = "AWM2007"):
+        super().__init__(message)
+        self.span = span
+        self.code = code
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def table(entity: EntityInfo, alias: str | None = None) -> exp.Table:
+    t = exp.Table(this=ident(entity.table))
+    if alias:
+        t.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return t
+
+
+def col(name: str, alias: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=exp.to_identifier(alias) if alias else None)
+
+
+def sql(e: exp.Expression) -> str:
+    return e.sql(dialect=DIALECT)
+
+
+def column_sql_type(model: Model, f: FieldInfo) -> str:
+    if f.type.kind == "entity":
+        return column_sql_type(model, model.entities[f.type.name].key)
+    return SQL_TYPES[f.type.kind]
+
+
+# ---- DDL -------------------------------------------------------------------------------------
+
+def schema_statements(model: Model) -> list[str]:
+    out = []
+    for entity in sorted(model.entities.values(), key=lambda e: e.table):
+        out.append(sql(create_table(model, entity)))
+        for names in [(f.name,) for f in entity.columns if f.index and not f.unique] + entity.indexes:
+            cols = [entity.fields[x].column for x in names]
+            index = exp.Create(kind="INDEX", this=exp.Index(
+                this=ident(f"ix_{entity.table}_{'_'.join(cols)}"),
+                table=exp.Table(this=ident(entity.table)),
+                params=exp.IndexParameters(columns=[col(c) for c in cols])))
+            out.append(sql(index))
+    return out
+
+
+def create_table(model: Model, entity: EntityInfo) -> exp.Create:
+    columns: list[exp.Expression] = []
+    for f in entity.columns:
+        constraints = []
+        if f.is_id:
+            constraints.append(exp.ColumnConstraint(kind=exp.PrimaryKeyColumnConstraint()))
+        elif not f.type.optional:
+            constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        if f.unique and not f.is_id:
+            constraints.append(exp.ColumnConstraint(kind=exp.UniqueColumnConstraint()))
+        default = ddl_default(model, f)
+        if default is not None:
+            constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=default)))
+        for check in column_checks(model, entity, f):
+            constraints.append(exp.ColumnConstraint(kind=exp.CheckColumnConstraint(this=check)))
+        if f.is_relation:
+            parent = model.entities[f.type.name]
+            action = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}[f.on_delete]
+            constraints.append(exp.ColumnConstraint(kind=exp.Reference(
+                this=exp.Schema(this=exp.Table(this=ident(parent.table)), expressions=[ident(parent.key.column)]),
+                options=[f"ON DELETE {action}"])))
+        columns.append(exp.ColumnDef(this=ident(f.column), kind=exp.DataType.build(column_sql_type(model, f), dialect=DIALECT),
+                                     constraints=constraints))
+    for names in entity.uniques:
+        columns.append(exp.UniqueColumnConstraint(this=exp.Schema(expressions=[ident(entity.fields[x].column) for x in names])))
+    return exp.Create(kind="TABLE", this=exp.Schema(this=exp.Table(this=ident(entity.table)), expressions=columns))
+
+
+def ddl_default(model: Model, f: FieldInfo) -> exp.Expression | None:
+    if f.default is None:
+        return None
+    if isinstance(f.default, n.Call):
+        return exp.var("CURRENT_TIMESTAMP" if f.default.func.name == "now" else "CURRENT_DATE")
+    value = const_eval(model, f.default, f.type)
+    return literal(to_storage(value, f.type))
+
+
+def column_checks(model: Model, entity: EntityInfo, f: FieldInfo) -> list[exp.Expression]:
+    c = col(f.column)
+    checks: list[exp.Expression] = []
+    if f.type.kind == "enum":
+        checks.append(exp.In(this=c, expressions=[exp.Literal.string(m) for m in model.enums[f.type.name]]))
+    if f.type.kind == "bool":
+        checks.append(exp.In(this=c, expressions=[exp.Literal.number(0), exp.Literal.number(1)]))
+    if f.range:
+        lo, hi = f.range
+        scale = 100 if f.type.kind == "decimal" else 1
+        if lo is not None:
+            checks.append(exp.GTE(this=c, expression=literal(lo * scale)))
+        if hi is not None:
+            checks.append(exp.LTE(this=c, expression=literal(hi * scale)))
+    if f.length:
+        lo, hi = f.length
+        length = exp.Length(this=c)
+        if lo is not None:
+            checks.append(exp.GTE(this=length, expression=literal(lo)))
+        if hi is not None:
+            checks.append(exp.LTE(this=length, expression=literal(hi)))
+    for check in f.checks:
+        compiler = SqlCompiler(model, python=None)
+        checks.append(compiler.bool_expr(check, aliases=[None], entity_stack=[entity.name]))
+    return checks
+
+
+def literal(value) -> exp.Expression:
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Literal.number(int(value))
+    if isinstance(value, (int, float, Decimal)):
+        return exp.Literal.number(str(value))
+    return exp.Literal.string(str(value))
+
+
+def to_storage(value, t: T):
+    """A Python constant as SQLite stores it for a column of type t."""
+    if value is None:
+        return None
+    if t.kind == "decimal":
+        return int((Decimal(value) * 100).to_integral_value(rounding="ROUND_HALF_UP"))
+    if t.kind == "bool":
+        return int(bool(value))
+    if t.kind in ("json", "list", "record", "union"):
+        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return float(value) if t.kind == "float" else value
+    return value
+
+
+# ---- seed --------------------------------------------------------------------------------------
+
+def seed_statements(model: Model) -> list[tuple[n.Span, str]]:
+    """One INSERT per seed row, with the row's span for error reports."""
+    out = []
+    for seed in model.seeds:
+        entity = model.entities[seed.entity]
+        fields = [entity.fields[c] for c in seed.columns]
+        given = set(seed.columns)
+        extra = [f for f in entity.columns if f.name not in given and f.default is not None]
+        for span, values in seed.rows:
+            row = [seed_value(model, v, f) for v, f in zip(values, fields)]
+            for f in extra:
+                row.append(seed_default(model, f))
+            insert = exp.Insert(this=exp.Schema(this=exp.Table(this=ident(entity.table)),
+                                                expressions=[ident(f.column) for f in fields + extra]),
+                                expression=exp.Values(expressions=[exp.Tuple(expressions=row)]))
+            out.append((span, sql(insert)))
+    return out
+
+
+def seed_default(model: Model, f: FieldInfo) -> exp.Expression:
+    value = const_eval(model, f.default, f.type, model.clock)
+    return literal(to_storage(value, f.type))
+
+
+def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
+    if isinstance(value, SeedRef):
+        target = model.entities[value.entity]
+        lookup = exp.select(col(target.key.column)).from_(exp.Table(this=ident(target.table))).where(
+            exp.EQ(this=col(value.field), expression=literal(to_storage(value.value, target.fields[value.field].type
+                                                                        if value.field in target.fields else
+                                                                        next(x.type for x in target.columns if x.column == value.field)))))
+        return exp.Subquery(this=lookup)
+    return literal(to_storage(value, f.type if f.type.kind != "entity" else model.entities[f.type.name].key.type))
+
+
+# ---- tool queries ---------------------------------------------------------------------------
+
+@dataclass
+class Query:
+    """A query flattened from `source where ... order by ... limit ... offset ...`."""
+    entity: str
+    conds: list[tuple[n.Expr | exp.Expression, int]] = field(default_factory=list)  # (cond, level)
+    order: list[n.OrderKey] = field(default_factory=list)
+    limit: n.Expr | None = None
+    offset: n.Expr | None = None
+
+
+class SqlCompiler:
+    """Compiles expressions over rows into sqlglot trees.
+
+    `python` turns a row-free sub-expression into Python source; its value is bound to a `?`.
+    With python=None (DDL checks) such sub-expressions must be constants and are inlined.
+    """
+
+    def __init__(self, model: Model, python: Callable[[n.Expr, T], str] | None):
+        self.model = model
+        self.python = python
+        self.params: list[str] = []
+        self.alias_count = 0
+
+    # helpers
+    def new_alias(self) -> str:
+        alias = f"t{self.alias_count}"
+        self.alias_count += 1
+        return alias
+
+    def type_of(self, e) -> T:
+        return self.model.types[e]
+
+    def binding(self, e) -> Binding | None:
+        return self.model.bindings.get(e)
+
+    def param(self, e: n.Expr, storage: T | None = None) -> exp.Expression:
+        """Bind the Python value of a row-free expression as a placeholder."""
+        t = storage or self.type_of(e)
+        if self.python is None:
+            value = const_eval(self.model, e, t)
+            if isinstance(value, tuple) or value is None and not (isinstance(e, n.Literal) and e.kind == "null"):
+                raise LoweringError("a `@check` may only compare fields with constants", e.span, "AWM2010")
+            return literal(to_storage(value, t))
+        self.params.append(self.python(e, t))
+        return exp.Placeholder()
+
+    # queries
+    def flatten(self, e: n.Expr) -> Query:
+        if isinstance(e, n.Where):
+            q = self.flatten(e.source)
+            q.conds.append((e.cond, 0))
+            return q
+        if isinstance(e, n.OrderBy):
+            q = self.flatten(e.source)
+            q.order = list(e.keys) + q.order if not q.order else list(e.keys)
+            return q
+        if isinstance(e, n.Limit):
+            q = self.flatten(e.source)
+            q.limit = e.count
+            return q
+        if isinstance(e, n.Offset):
+            q = self.flatten(e.source)
+            q.offset = e.count
+            return q
+        b = self.binding(e) if isinstance(e, (n.Name, n.OuterName)) else None
+        if b is not None and b.kind == "entity":
+            return Query(b.name)
+        if b is not None and b.kind == "query_let":
+            return self.flatten(b.query)
+        if isinstance(e, n.Member):
+            owner_t = self.type_of(e.obj)
+            f = self.model.entities[owner_t.name].fields[e.name.name]
+            child_name, child_field = f.backref
+            child = self.model.entities[child_name]
+            return Query(child_name, conds=[(exp.EQ(this=col(child.fields[child_field].column, "{alias}"),
+                                                    expression=self.key_param(e.obj)), 0)])
+        raise LoweringError("this query cannot be compiled", e.span)
+
+    def key_param(self, e: n.Expr) -> exp.Expression:
+        """The key of an entity value evaluated in Python (e.g. `o` in `o.items`)."""
+        return self.param(e)
+
+    def select(self, e: n.Expr, what: str, agg: tuple[str, n.Expr | None] | None = None,
+               outer_aliases: list | None = None, outer_entities: list | None = None) -> exp.Select:
+        """SELECT for a query: what = rows | keys | count | exists | agg."""
+        q = self.flatten(e)
+        entity = self.model.entities[q.entity]
+        alias = self.new_alias()
+        aliases = (outer_aliases or []) + [alias]
+        entities = (outer_entities or []) + [q.entity]
+        if what == "rows":
+            projection = [col(f.column, alias) for f in entity.columns]
+        elif what == "keys":
+            projection = [col(entity.key.column, alias)]
+        elif what == "count":
+            projection = [exp.Count(this=exp.Star())]
+        elif what == "exists":
+            projection = [exp.Literal.number(1)]
+        else:
+            fname, value = agg
+            inner = self.value(value, aliases, entities)
+            if fname == "avg" and self.type_of(value).kind == "decimal":
+                projection = [exp.Round(this=exp.Avg(this=inner))]
+            else:
+                fn = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[fname]
+                projection = [fn(this=inner)]
+        select = exp.select(*projection).from_(table(entity, alias))
+        for cond, _ in q.conds:
+            if isinstance(cond, exp.Expression):
+                select = select.where(_fill_alias(cond, alias))
+            else:
+                select = select.where(self.bool_expr(cond, aliases, entities))
+        if what in ("rows", "keys"):
+            order = [exp.Ordered(this=self.value(k.expr, aliases, entities), desc=k.descending) for k in q.order]
+            order.append(exp.Ordered(this=col(entity.key.column, alias)))  # a stable, deterministic order
+            select = select.order_by(*order)
+        if q.limit is not None or q.offset is not None:
+            if what in ("count", "exists", "agg"):
+                inner = self.select(e, "keys", outer_aliases=outer_aliases, outer_entities=outer_entities)
+                select = exp.select(*projection).from_(table(entity, alias)).where(
+                    exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=inner)))
+            else:
+                select = select.limit(self.param(q.limit) if q.limit is not None else exp.Literal.number(-1))
+                if q.offset is not None:
+                    select = select.offset(self.param(q.offset))
+        if what == "exists":
+            select = select.limit(exp.Literal.number(1))
+        return select
+
+    def bool_expr(self, e: n.Expr, aliases: list, entity_stack: list) -> exp.Expression:
+        return self.value(e, aliases, entity_stack)
+
+    def row_free(self, e) -> bool:
+        return id(e) not in self.model.row_dependent and not isinstance(
+            e, (n.Where, n.OrderBy, n.Limit, n.Offset)) and not _has_query(e, self.model)
+
+    def value(self, e: n.Expr, aliases: list, entities: list, want_cents: bool = True) -> exp.Expression:
+        """An expression in row context. decimals are produced in cents."""
+        if self.row_free(e) and not isinstance(e, (n.Literal,)):
+            return self.param(e)
+        t = self.type_of(e)
+        if isinstance(e, n.Literal):
+            if e.kind == "null":
+                return exp.Null()
+            return self.param(e)
+        if isinstance(e, (n.Name, n.OuterName)):
+            b = self.binding(e)
+            if b is not None and b.kind == "field":
+                return col(b.target.column, aliases[-1 - b.depth])
+            if b is not None and b.kind == "enum_member":
+                return exp.Literal.string(e.name)
+            return self.param(e)
+        if isinstance(e, n.Member):
+            return self.member(e, aliases, entities)
+        if isinstance(e, n.Unary):
+            inner = self.value(e.operand, aliases, entities)
+            return exp.Not(this=exp.Paren(this=inner)) if e.op == "not" else exp.Neg(this=exp.Paren(this=inner))
+        if isinstance(e, n.IsNull):
+            inner = self.value(e.operand, aliases, entities)
+            test = exp.Is(this=inner, expression=exp.Null())
+            return exp.Not(this=test) if e.negated else test
+        if isinstance(e, n.Binary):
+            return self.binary(e, aliases, entities)
+        if isinstance(e, n.Call):
+            return self.call(e, aliases, entities)
+        raise LoweringError(f"`{type(e).__name__}` cannot be used inside a query", e.span)
+
+    def member(self, e: n.Member, aliases, entities) -> exp.Expression:
+        """`a.b.c` inside a query: follow relations with scalar subqueries."""
+        obj_t = self.type_of(e.obj)
+        if obj_t.kind == "enum":
+            return exp.Literal.string(e.name.name)
+        if obj_t.kind != "entity":
+            raise LoweringError("only fields of rows can be read inside a query", e.span)
+        parent = self.model.entities[obj_t.name]
+        name = e.name.name
+        f = parent.fields.get(name)
+        if f is None and name.endswith("_id"):
+            f = parent.fields[name[:-3]]
+            name = f.name
+        key = self.value(e.obj, aliases, entities)
+        if f.is_id or (e.name.name.endswith("_id") and f.is_relation):
+            return key if f.is_id else self._lookup(parent, f.column, key)
+        return self._lookup(parent, f.column, key)
+
+    def _lookup(self, parent: EntityInfo, column: str, key: exp.Expression) -> exp.Expression:
+        alias = self.new_alias()
+        sub = exp.select(col(column, alias)).from_(table(parent, alias)).where(
+            exp.EQ(this=col(parent.key.column, alias), expression=key))
+        return exp.Subquery(this=sub)
+
+    def numeric_pair(self, e: n.Binary, aliases, entities):
+        lt, rt = self.type_of(e.left).kind, self.type_of(e.right).kind
+        left = self.value(e.left, aliases, entities)
+        right = self.value(e.right, aliases, entities)
+        if "decimal" in (lt, rt) and "float" in (lt, rt):
+            if lt == "decimal":
+                left = exp.Div(this=left, expression=exp.Literal.number("100.0"))
+            if rt == "decimal":
+                right = exp.Div(this=right, expression=exp.Literal.number("100.0"))
+        elif lt == "decimal" and rt == "int" and e.op not in ("*", "/", "%"):
+            right = exp.Mul(this=exp.Paren(this=right), expression=exp.Literal.number(100))
+        elif rt == "decimal" and lt == "int" and e.op not in ("*", "/", "%"):
+            left = exp.Mul(this=exp.Paren(this=left), expression=exp.Literal.number(100))
+        return left, right, lt, rt
+
+    def binary(self, e: n.Binary, aliases, entities) -> exp.Expression:
+        op = e.op
+        if op in ("and", "or"):
+            cls = exp.And if op == "and" else exp.Or
+            return exp.Paren(this=cls(this=self.value(e.left, aliases, entities), expression=self.value(e.right, aliases, entities)))
+        if op in ("contains", "matches", "starts_with", "ends_with"):
+            return self.text_match(e, aliases, entities)
+        if op in ("in", "not_in"):
+            left = self.value(e.left, aliases, entities)
+            if not self.row_free(e.right):
+                raise LoweringError("the list after `in` must not depend on the row", e.right.span)
+            self.params.append(f"json_list({self.python(e.right, self.type_of(e.right))})")
+            sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]))
+            test = exp.In(this=left, query=sub)
+            return exp.Not(this=test) if op == "not_in" else test
+        left, right, lt, rt = self.numeric_pair(e, aliases, entities)
+        if op == "==":
+            return exp.Is(this=left, expression=right) if not _is_null_lit(e.right) else exp.Is(this=left, expression=exp.Null())
+        if op == "!=":
+            return exp.Not(this=exp.Paren(this=exp.Is(this=left, expression=right)))
+        cmp = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+        if op in cmp:
+            return cmp[op](this=left, expression=right)
+        if "decimal" in (lt, rt) and op in ("*", "/", "%") and lt == rt:
+            raise LoweringError(f"decimal `{op}` decimal cannot be computed inside a query", e.span)
+        if op == "/" and "decimal" in (lt, rt):
+            return exp.Round(this=exp.Div(this=exp.Mul(this=left, expression=exp.Literal.number("1.0")), expression=right))
+        if op == "+" and lt == "text":
+            return exp.DPipe(this=left, expression=right)
+        if op in ("+", "-") and lt in ("date", "datetime"):
+            raise LoweringError("date arithmetic on a row's field is not supported inside a query; compare against a computed date instead", e.span)
+        arith = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div, "%": exp.Mod}
+        if op == "/" and lt == "int" and rt == "int":
+            return exp.Div(this=exp.Mul(this=left, expression=exp.Literal.number("1.0")), expression=right)
+        return exp.Paren(this=arith[op](this=left, expression=right))
+
+    def text_match(self, e: n.Binary, aliases, entities) -> exp.Expression:
+        left = self.value(e.left, aliases, entities)
+        right = self.value(e.right, aliases, entities)
+        if e.op == "contains" and self.type_of(e.left).kind == "list":
+            sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[left]))
+            return exp.In(this=right, query=sub)
+        if e.op == "matches":
+            return exp.GT(this=exp.Anonymous(this="instr", expressions=[exp.Lower(this=left), exp.Lower(this=right)]),
+                          expression=exp.Literal.number(0))
+        if e.op == "contains":
+            return exp.GT(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(0))
+        length = exp.Length(this=right)
+        if e.op == "starts_with":
+            part = exp.Substring(this=left, start=exp.Literal.number(1), length=length)
+        else:
+            part = exp.Anonymous(this="substr", expressions=[left, exp.Neg(this=length)])
+        return exp.Paren(this=exp.Or(this=exp.EQ(this=length, expression=exp.Literal.number(0)),
+                                     expression=exp.EQ(this=part, expression=right)))
+
+    def call(self, e: n.Call, aliases, entities) -> exp.Expression:
+        name = e.func.name
+        args = e.args
+        if name in ("count", "exists", "sum", "avg", "min", "max") and args and self.type_of(args[0]).kind == "query":
+            if name in ("count", "exists"):
+                sub = self.select(args[0], name, outer_aliases=aliases, outer_entities=entities)
+                return exp.Exists(this=sub) if name == "exists" else exp.Subquery(this=sub)
+            sub = self.select(args[0], "agg", (name, args[1]), outer_aliases=aliases, outer_entities=entities)
+            return exp.Subquery(this=sub)
+        values = [self.value(a, aliases, entities) for a in args]
+        if name == "lower":
+            return exp.Lower(this=values[0])
+        if name == "upper":
+            return exp.Upper(this=values[0])
+        if name == "trim":
+            return exp.Trim(this=values[0])
+        if name == "len":
+            return exp.Length(this=values[0])
+        if name == "abs":
+            return exp.Abs(this=values[0])
+        if name == "coalesce":
+            return exp.Coalesce(this=values[0], expressions=values[1:])
+        if name in ("min", "max") and len(values) >= 2:
+            return exp.Anonymous(this=name, expressions=values)
+        if name == "date":
+            return exp.Anonymous(this="date", expressions=values)
+        if name == "round" and self.type_of(args[0]).kind != "decimal":
+            return exp.Round(this=values[0], decimals=values[1] if len(values) > 1 else None)
+        if name == "days_between":
+            diff = exp.Sub(this=exp.Anonymous(this="julianday", expressions=[values[1]]),
+                           expression=exp.Anonymous(this="julianday", expressions=[values[0]]))
+            return exp.Cast(this=diff, to=exp.DataType.build("INTEGER"))
+        raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span)
+
+
+def _fill_alias(cond: exp.Expression, alias: str) -> exp.Expression:
+    cond = cond.copy()
+    for c in cond.find_all(exp.Column):
+        if c.table == "{alias}":
+            c.set("table", exp.to_identifier(alias))
+    return cond
+
+
+def _is_null_lit(e) -> bool:
+    return isinstance(e, n.Literal) and e.kind == "null"
+
+
+def _has_query(e, model: Model) -> bool:
+    t = model.types.get(e)
+    return t is not None and t.kind == "query"

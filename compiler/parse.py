@@ -1,0 +1,613 @@
+"""Phase 1: text -> syntax tree (compiler.nodes), with syntax errors as diagnostics.
+
+The LALR parser is built once per process from the packaged grammar. A file is cut into
+top-level declarations at lines that start with a declaration keyword, and each piece is
+parsed on its own, so one syntax error does not hide the errors (or the declarations)
+after it.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import nodes as n
+from .diagnostics import Diagnostic, Sources
+
+DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import)\b", re.MULTILINE)
+MAX_SYNTAX_ERRORS = 20
+
+# What a terminal is called in an error message.
+TOKEN_NAMES = {
+    "NAME": "a name", "STRING": "a string", "INT": "a number", "DECIMAL": "a number",
+    "CMP_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*`, `/` or `%`",
+    "CRUD_OP": "get, list, create, update or delete", "OPTIONAL": "`?`",
+    "$END": "end of file",
+}
+
+
+def _grammar_parser(**options) -> Lark:
+    return Lark.open_from_package("awmlang.grammar", "awm.lark", parser="lalr",
+                                  start=["start", "expr"], propagate_positions=True,
+                                  maybe_placeholders=True, cache=False, **options)
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    return _grammar_parser()
+
+
+def build_strict_parser() -> Lark:
+    """The same grammar built with strict=True: fails on any LALR conflict (used by tests)."""
+    return _grammar_parser(strict=True)
+
+
+def _terminal_text(name: str) -> str:
+    if name in TOKEN_NAMES:
+        return TOKEN_NAMES[name]
+    try:
+        pattern = parser().get_terminal(name).pattern
+        if pattern.type == "str":
+            return f"`{pattern.value}`"
+    except KeyError:
+        pass
+    return name.lower()
+
+
+def _describe_expected(expected: set[str]) -> str:
+    names = sorted({_terminal_text(e) for e in expected})
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ", ".join(names)
+
+
+# ---- the transformer -------------------------------------------------------------------
+
+class _ToNodes(Transformer):
+    """Builds nodes from the Lark tree. Offsets are shifted by `base` (the piece's start)."""
+
+    def __init__(self, path: str, base: int):
+        super().__init__(visit_tokens=False)
+        self.path = path
+        self.base = base
+
+    def _span(self, meta) -> n.Span:
+        if getattr(meta, "empty", True):
+            return n.Span(self.path, self.base, self.base)
+        return n.Span(self.path, self.base + meta.start_pos, self.base + meta.end_pos)
+
+    def _tok_span(self, tok: Token) -> n.Span:
+        return n.Span(self.path, self.base + tok.start_pos, self.base + tok.end_pos)
+
+    def _ident(self, tok: Token) -> n.Ident:
+        return n.Ident(str(tok), self._tok_span(tok))
+
+    def _string(self, tok: Token) -> str:
+        return unescape(str(tok)[1:-1])
+
+    # top level
+    def start(self, items):
+        return list(items)
+
+    @v_args(meta=True)
+    def import_decl(self, meta, c):
+        return n.Import(self._string(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def env_decl(self, meta, c):
+        name, title, *props = c
+        return n.EnvDecl(self._ident(name), self._string(title) if title is not None else None,
+                         tuple(props), self._span(meta))
+
+    @v_args(meta=True)
+    def env_prop(self, meta, c):
+        key, value = c
+        text = self._string(value) if value.type == "STRING" else str(value)
+        return n.EnvProp(self._ident(key), text, self._tok_span(value), self._span(meta))
+
+    @v_args(meta=True)
+    def enum_decl(self, meta, c):
+        return n.EnumDecl(self._ident(c[0]), tuple(self._ident(t) for t in c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def record_decl(self, meta, c):
+        return n.RecordDecl(self._ident(c[0]), tuple(c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def union_decl(self, meta, c):
+        return n.UnionDecl(self._ident(c[0]), tuple(c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def variant(self, meta, c):
+        return n.Variant(self._ident(c[0]), tuple(c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def entity_decl(self, meta, c):
+        fields = tuple(x for x in c[1:] if isinstance(x, n.Field))
+        attrs = tuple(x for x in c[1:] if isinstance(x, n.TableAttr))
+        return n.EntityDecl(self._ident(c[0]), fields, attrs, self._span(meta))
+
+    @v_args(meta=True)
+    def table_attr(self, meta, c):
+        return n.TableAttr(self._ident(c[0]), c[1], self._span(meta))
+
+    def name_list(self, c):
+        return tuple(self._ident(t) for t in c)
+
+    @v_args(meta=True)
+    def field(self, meta, c):
+        name, typ, default, *attrs = c
+        return n.Field(self._ident(name), typ, default, tuple(attrs), self._span(meta))
+
+    def default(self, c):
+        return c[0]
+
+    @v_args(meta=True)
+    def attr(self, meta, c):
+        name, *args = c
+        return n.Attr(self._ident(name), tuple(a for a in args if a is not None), self._span(meta))
+
+    @v_args(meta=True)
+    def named_type(self, meta, c):
+        return n.TypeRef(str(c[0]), self._span(meta), optional=c[1] is not None)
+
+    @v_args(meta=True)
+    def generic_type(self, meta, c):
+        return n.TypeRef(str(c[0]), self._span(meta), args=(c[1],), optional=c[2] is not None)
+
+    @v_args(meta=True)
+    def many_type(self, meta, c):
+        via = self._ident(c[1]) if c[1] is not None else None
+        return n.TypeRef(str(c[0]), self._span(meta), many=True, via=via)
+
+    # tools
+    @v_args(meta=True)
+    def tool_full(self, meta, c):
+        name, *rest = c
+        block = rest[-1]
+        description = rest[-2]
+        returns = rest[-3]
+        params = tuple(p for p in rest[:-3] if p is not None)
+        return n.ToolDecl(self._ident(name), params, returns,
+                          self._string(description) if description is not None else None,
+                          block, None, self._span(meta))
+
+    def returns(self, c):
+        return c[0]
+
+    @v_args(meta=True)
+    def tool_crud(self, meta, c):
+        name, op, entity, fields, where, with_values, description = c
+        span = self._span(meta)
+        crud = n.Crud(self._ident(op), self._ident(entity), fields, where, with_values or (), span)
+        return n.ToolDecl(self._ident(name), (), None,
+                          self._string(description) if description is not None else None,
+                          None, crud, span)
+
+    def crud_fields(self, c):
+        return c[0] if c[0] is not None else ()
+
+    def crud_where(self, c):
+        return c[0]
+
+    def crud_with(self, c):
+        return tuple(c)
+
+    @v_args(meta=True)
+    def param(self, meta, c):
+        name, typ, default, *attrs = c
+        return n.Param(self._ident(name), typ, default, tuple(attrs), self._span(meta))
+
+    # statements
+    @v_args(meta=True)
+    def block(self, meta, c):
+        return n.Block(tuple(c), self._span(meta))
+
+    @v_args(meta=True)
+    def let_stmt(self, meta, c):
+        return n.Let(self._ident(c[0]), c[1], c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def assign_stmt(self, meta, c):
+        return n.Reassign(self._ident(c[0]), c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def require_stmt(self, meta, c):
+        return n.Require(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def fail_stmt(self, meta, c):
+        return n.Fail(self._ident(c[0]), self._string_expr(c[1]), self._span(meta))
+
+    @v_args(meta=True)
+    def if_stmt(self, meta, c):
+        return n.If(c[0], c[1], c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def for_stmt(self, meta, c):
+        first, second, iterable, body = c
+        if second is None:
+            return n.For(None, self._ident(first), iterable, body, self._span(meta))
+        return n.For(self._ident(first), self._ident(second), iterable, body, self._span(meta))
+
+    @v_args(meta=True)
+    def update_stmt(self, meta, c):
+        return n.Update(c[0], tuple(c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def delete_stmt(self, meta, c):
+        return n.Delete(c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def expr_stmt(self, meta, c):
+        return n.ExprStmt(c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def return_stmt(self, meta, c):
+        return n.Return(c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def match_stmt(self, meta, c):
+        return n.Match(c[0], tuple(c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def match_arm(self, meta, c):
+        return n.MatchArm(self._ident(c[0]), self._ident(c[1]), c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def assign(self, meta, c):
+        return n.Assign(self._ident(c[0]), c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def field_value(self, meta, c):
+        return n.FieldValue(self._ident(c[0]), c[1], self._span(meta))
+
+    # queries
+    @v_args(meta=True)
+    def where(self, meta, c):
+        return n.Where(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def order_by(self, meta, c):
+        return n.OrderBy(c[0], tuple(c[1:]), self._span(meta))
+
+    @v_args(meta=True)
+    def order_asc(self, meta, c):
+        return n.OrderKey(c[0], False, self._span(meta))
+
+    @v_args(meta=True)
+    def order_desc(self, meta, c):
+        return n.OrderKey(c[0], True, self._span(meta))
+
+    @v_args(meta=True)
+    def limit(self, meta, c):
+        return n.Limit(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def offset(self, meta, c):
+        return n.Offset(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def group_by(self, meta, c):
+        return n.GroupBy(c[0], c[1], tuple(c[2:]), self._span(meta))
+
+    # operators
+    @v_args(meta=True)
+    def or_op(self, meta, c):
+        return n.Binary("or", c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def and_op(self, meta, c):
+        return n.Binary("and", c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def not_op(self, meta, c):
+        return n.Unary("not", c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def compare(self, meta, c):
+        return n.Binary(str(c[1]), c[0], c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def binary(self, meta, c):
+        return n.Binary(str(c[1]), c[0], c[2], self._span(meta))
+
+    def _word_op(op):
+        @v_args(meta=True)
+        def method(self, meta, c):
+            return n.Binary(op, c[0], c[1], self._span(meta))
+        return method
+
+    contains = _word_op("contains")
+    matches = _word_op("matches")
+    starts_with = _word_op("starts_with")
+    ends_with = _word_op("ends_with")
+    in_op = _word_op("in")
+    not_in = _word_op("not_in")
+
+    @v_args(meta=True)
+    def is_null(self, meta, c):
+        return n.IsNull(c[0], False, self._span(meta))
+
+    @v_args(meta=True)
+    def is_not_null(self, meta, c):
+        return n.IsNull(c[0], True, self._span(meta))
+
+    @v_args(meta=True)
+    def neg(self, meta, c):
+        return n.Unary("-", c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def member(self, meta, c):
+        return n.Member(c[0], self._ident(c[1]), self._span(meta))
+
+    @v_args(meta=True)
+    def index(self, meta, c):
+        return n.Index(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def lookup_by(self, meta, c):
+        return n.LookupBy(c[0], self._ident(c[1]), c[2], self._span(meta))
+
+    # atoms
+    def int_lit(self, c):
+        return n.Literal(int(c[0]), "int", self._tok_span(c[0]))
+
+    def decimal_lit(self, c):
+        return n.Literal(str(c[0]), "decimal", self._tok_span(c[0]))
+
+    def str_lit(self, c):
+        return self._string_expr(c[0])
+
+    @v_args(meta=True)
+    def true_lit(self, meta, c):
+        return n.Literal(True, "bool", self._span(meta))
+
+    @v_args(meta=True)
+    def false_lit(self, meta, c):
+        return n.Literal(False, "bool", self._span(meta))
+
+    @v_args(meta=True)
+    def null_lit(self, meta, c):
+        return n.Literal(None, "null", self._span(meta))
+
+    @v_args(meta=True)
+    def me(self, meta, c):
+        return n.Me(self._span(meta))
+
+    def name(self, c):
+        return n.Name(str(c[0]), self._tok_span(c[0]))
+
+    @v_args(meta=True)
+    def outer_name(self, meta, c):
+        return n.OuterName(str(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def call(self, meta, c):
+        return n.Call(self._ident(c[0]), tuple(a for a in c[1:] if a is not None), self._span(meta))
+
+    @v_args(meta=True)
+    def list_lit(self, meta, c):
+        return n.ListLit(tuple(a for a in c if a is not None), self._span(meta))
+
+    @v_args(meta=True)
+    def record_lit(self, meta, c):
+        return n.RecordLit(tuple(a for a in c if a is not None), self._span(meta))
+
+    @v_args(meta=True)
+    def insert(self, meta, c):
+        return n.Insert(self._ident(c[0]), tuple(a for a in c[1:] if a is not None), self._span(meta))
+
+    @v_args(meta=True)
+    def upsert(self, meta, c):
+        entity = self._ident(c[0])
+        values = tuple(x for x in c[1:] if isinstance(x, n.FieldValue))
+        keys = next(x for x in c[1:] if isinstance(x, tuple))
+        on_conflict = tuple(x for x in c[1:] if isinstance(x, n.Assign))
+        return n.Upsert(entity, values, keys, on_conflict, self._span(meta))
+
+    # seeds
+    @v_args(meta=True)
+    def seed_rows(self, meta, c):
+        return n.SeedDecl(self._ident(c[0]), c[1], tuple(c[2:]), None, self._span(meta))
+
+    @v_args(meta=True)
+    def seed_file(self, meta, c):
+        return n.SeedDecl(self._ident(c[0]), (), (), self._string(c[1]), self._span(meta))
+
+    @v_args(meta=True)
+    def seed_row(self, meta, c):
+        return n.SeedRow(tuple(v for v in c if v is not None), self._span(meta))
+
+    # strings with {interpolation}
+    def _string_expr(self, tok: Token):
+        raw = str(tok)[1:-1]
+        start = self.base + tok.start_pos
+        span = n.Span(self.path, start, start + len(str(tok)))
+        if "{" not in raw and "}" not in raw:
+            return n.Literal(unescape(raw), "text", span)
+        return n.Template(tuple(_template_parts(raw, self.path, start + 1)), span)
+
+
+
+
+class TemplateError(Exception):
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def _template_parts(raw: str, path: str, base: int) -> list:
+    """Split `a {expr} b` into ["a ", Expr, " b"]; `{{`/`}}` are literal braces."""
+    parts: list = []
+    text = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            text.append(raw[i:i + 2])
+            i += 2
+        elif raw.startswith("{{", i) or raw.startswith("}}", i):
+            text.append(ch)
+            i += 2
+        elif ch == "{":
+            close = raw.find("}", i)
+            if close < 0:
+                raise TemplateError("unclosed `{` in string (write `{{` for a literal brace)", base + i)
+            source = raw[i + 1:close]
+            if text:
+                parts.append(unescape("".join(text)))
+                text = []
+            try:
+                tree = parser().parse(source, start="expr")
+            except UnexpectedInput as exc:
+                raise TemplateError(f"`{{{source}}}` is not a valid expression", base + i) from exc
+            parts.append(_ToNodes(path, base + i + 1).transform(tree))
+            i = close + 1
+        elif ch == "}":
+            raise TemplateError("unmatched `}` in string (write `}}` for a literal brace)", base + i)
+        else:
+            text.append(ch)
+            i += 1
+    if text:
+        parts.append(unescape("".join(text)))
+    return parts
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
+
+
+def unescape(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
+    out = []
+    i = 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw):
+            out.append(_ESCAPES.get(raw[i + 1], raw[i + 1]))
+            i += 2
+        else:
+            out.append(raw[i])
+            i += 1
+    return "".join(out)
+
+
+# ---- parsing a file ---------------------------------------------------------------------
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    starts = [m.start() for m in DECL_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return [(s, e) for s, e in zip(starts, starts[1:] + [len(text)])]
+
+
+def _syntax_error(exc: Exception, path: str, base: int, text: str) -> Diagnostic:
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            pos = len(text.rstrip())
+            return Diagnostic("AWM0002", "unexpected end of input", n.Span(path, base + pos, base + pos),
+                              help=f"expected {_describe_expected(exc.expected)}")
+        start = base + (tok.start_pos or 0)
+        return Diagnostic("AWM0001", f"unexpected {_token_desc(tok)}",
+                          n.Span(path, start, start + max(1, len(str(tok)))),
+                          help=f"expected {_describe_expected(exc.expected)}")
+    if isinstance(exc, UnexpectedCharacters):
+        pos = base + exc.pos_in_stream
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        hint = None
+        if ch == "'":
+            hint = 'strings use double quotes: "..."'
+        elif ch == ";":
+            hint = "statements need no `;`: remove it"
+        elif exc.allowed:
+            hint = f"expected {_describe_expected(set(exc.allowed))}"
+        return Diagnostic("AWM0003", f"unexpected character `{ch}`", n.Span(path, pos, pos + 1), help=hint)
+    if isinstance(exc, UnexpectedEOF):
+        pos = base + len(text.rstrip())
+        return Diagnostic("AWM0002", "unexpected end of input", n.Span(path, pos, pos),
+                          help=f"expected {_describe_expected(set(exc.expected))}")
+    return Diagnostic("AWM0001", str(exc).splitlines()[0], n.Span(path, base, base))
+
+
+def _token_desc(tok: Token) -> str:
+    if tok.type in ("NAME", "STRING", "INT", "DECIMAL"):
+        return f"{TOKEN_NAMES[tok.type].split(' ', 1)[1]} `{tok}`"
+    return f"`{tok}`"
+
+
+def parse_source(text: str, path: str) -> tuple[n.Module, list[Diagnostic]]:
+    """Parse one file's text. Returns the declarations that parsed and the syntax errors."""
+    decls: list = []
+    diags: list[Diagnostic] = []
+    for start, end in _pieces(text):
+        piece = text[start:end]
+        if not piece.strip():
+            continue
+        if len(diags) >= MAX_SYNTAX_ERRORS:
+            break
+        try:
+            tree = parser().parse(piece, start="start")
+            decls.extend(_ToNodes(path, start).transform(tree))
+        except UnexpectedInput as exc:
+            diags.append(_syntax_error(exc, path, start, piece))
+        except VisitError as exc:
+            inner = exc.orig_exc
+            if isinstance(inner, TemplateError):
+                diags.append(Diagnostic("AWM0004", str(inner), n.Span(path, inner.offset, inner.offset + 1)))
+            else:
+                raise inner
+    return n.Module(path, tuple(decls)), diags
+
+
+def parse_expression(text: str, path: str = "<expr>") -> n.Expr:
+    """Parse a single expression (used for docs and tests)."""
+    return _ToNodes(path, 0).transform(parser().parse(text, start="expr"))
+
+
+# ---- a spec with its imports --------------------------------------------------------------
+
+def load_modules(path: str | Path, sources: Sources, text: str | None = None) -> tuple[list[n.Module], list[Diagnostic]]:
+    """Parse a spec file and, depth first, every file it imports (each once)."""
+    modules: list[n.Module] = []
+    diags: list[Diagnostic] = []
+    seen: set[str] = set()
+
+    def visit(file: Path, display: str, content: str | None, via: n.Import | None, stack: tuple[str, ...]):
+        key = str(file.resolve()) if content is None else display
+        if key in stack:
+            diags.append(Diagnostic("AWM0011", f"import cycle: {display} imports itself through {' -> '.join(stack)}",
+                                    via.span if via else None))
+            return
+        if key in seen:
+            return
+        seen.add(key)
+        if content is None:
+            try:
+                content = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: {exc.strerror if isinstance(exc, OSError) else 'not UTF-8 text'}",
+                                        via.span if via else None))
+                return
+        sources.add(display, content)
+        module, errors = parse_source(content, display)
+        diags.extend(errors)
+        for decl in module.decls:
+            if isinstance(decl, n.Import):
+                target = file.parent / decl.path
+                visit(target, _display_path(target), None, decl, stack + (key,))
+        modules.append(module)
+
+    root = Path(path)
+    visit(root, _display_path(root), text, None, ())
+    return modules, diags
+
+
+def _display_path(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

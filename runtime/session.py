@@ -1,0 +1,161 @@
+"""Environments and sessions: isolated, resettable SQLite instances that run tool calls atomically."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import logging
+import sqlite3
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import error_result, ok_result, suggest_tool
+from .support import Fail
+from .validate import Validator
+
+log = logging.getLogger("awmlang.runtime")
+CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class Environment:
+    """A built environment: handlers, tool schemas and the seeded database image, loaded once."""
+
+    def __init__(self, build_dir: str | Path):
+        self.build_dir = Path(build_dir)
+        self.manifest = json.loads((self.build_dir / "manifest.json").read_text())
+        self.name: str = self.manifest["env"]
+        self.initial_image: bytes = (self.build_dir / "initial.db").read_bytes()
+        schemas = json.loads((self.build_dir / "tools.json").read_text())
+        self.tools: list[dict] = schemas["openai"]
+        self.mcp_tools: list[dict] = schemas["mcp"]
+        self.module = _import_handlers(self.build_dir / "handlers.py", self.manifest["hashes"]["handlers.py"])
+        self.handlers = {name: (fn, writes, Validator(params)) for name, (fn, writes, params) in self.module.TOOLS.items()}
+        self.clock: str = self.module.CLOCK
+        self.user_entity: str | None = self.module.USER_ENTITY
+
+    @property
+    def tool_names(self) -> list[str]:
+        return sorted(self.handlers)
+
+    def session(self, user: int | str | None = 1, clock: str | None = None, image: bytes | None = None) -> "Session":
+        return Session(self, user=user, clock=clock, image=image)
+
+    def describe_line(self, tb) -> str | None:
+        """The .awm line that the innermost handler frame of a traceback came from."""
+        line_map = self.module.LINE_MAP
+        where = None
+        for frame, lineno in traceback.walk_tb(tb):
+            if frame.f_globals is self.module.__dict__ and lineno in line_map:
+                where = line_map[lineno]
+        return where
+
+
+def _import_handlers(path: Path, digest: str):
+    name = f"awmlang_env_{digest[:16]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    return module
+
+
+class Session:
+    """One isolated instance of an environment's state (an in-memory SQLite database)."""
+
+    __slots__ = ("env", "db", "me", "start_clock", "ticks", "log")
+
+    def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None):
+        self.env = env
+        self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.db.deserialize(image if image is not None else env.initial_image)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.me = user
+        self.start_clock = clock or env.clock
+        self.ticks = 0
+        self.log: list[dict] | None = None
+
+    # ---- state ------------------------------------------------------------------------
+    @property
+    def now(self) -> str:
+        start = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)
+        return (start + dt.timedelta(seconds=self.ticks)).strftime(CLOCK_FORMAT)
+
+    def reset(self) -> None:
+        """Back to the seeded state and the start of the clock."""
+        self.db.deserialize(self.env.initial_image)
+        self.ticks = 0
+
+    def snapshot(self) -> tuple[bytes, int]:
+        return self.db.serialize(), self.ticks
+
+    def restore(self, snap: tuple[bytes, int]) -> None:
+        image, ticks = snap
+        self.db.deserialize(image)
+        self.ticks = ticks
+
+    def save(self, path: str | Path) -> None:
+        """Write the current database to a file (for `awmc call --db` and verifiers)."""
+        target = sqlite3.connect(str(path))
+        self.db.backup(target)
+        target.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Read-only access for tests and verifiers."""
+        return self.db.execute(sql, params).fetchall()
+
+    # ---- calls --------------------------------------------------------------------------
+    def call(self, tool: str, arguments: dict | None = None) -> dict:
+        """Run one tool call atomically. Never raises: failures come back as error results."""
+        entry = self.env.handlers.get(tool)
+        if entry is None:
+            return error_result("unknown_tool", f"no tool named `{tool}`",
+                                suggest_tool(tool, self.env.handlers))
+        handler, writes, validator = entry
+        args, problems = validator.validate(arguments)
+        if problems:
+            return error_result("invalid_arguments", f"{len(problems)} invalid argument{'s' if len(problems) > 1 else ''} for `{tool}`",
+                                {"problems": problems})
+        self.ticks += 1
+        db = self.db
+        if writes:
+            db.execute("SAVEPOINT call")
+        try:
+            result = handler(self, db, args)
+        except Fail as f:
+            self._rollback(writes)
+            return error_result(f.code, f.message, f.details)
+        except sqlite3.IntegrityError as exc:
+            self._rollback(writes)
+            return error_result("constraint_violation", _constraint_message(str(exc)), {"sqlite": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - any bug in a handler is reported, never raised
+            self._rollback(writes)
+            where = self.env.describe_line(exc.__traceback__)
+            log.error("internal error in tool %s (%s): %r", tool, where, exc)
+            return error_result("internal_error", f"internal error in `{tool}`",
+                                {"error": type(exc).__name__, "at": where})
+        if writes:
+            db.execute("RELEASE call")
+        return ok_result(result)
+
+    def _rollback(self, writes: bool) -> None:
+        if writes:
+            self.db.execute("ROLLBACK TO call")
+            self.db.execute("RELEASE call")
+
+
+def _constraint_message(message: str) -> str:
+    if message.startswith("UNIQUE"):
+        return "a row with the same unique value already exists: " + message.split(":", 1)[-1].strip()
+    if message.startswith("FOREIGN KEY"):
+        return "the change would leave a row pointing at a missing row, or delete a row others still refer to"
+    if message.startswith("CHECK"):
+        return "a value breaks a constraint of the environment: " + message.split(":", 1)[-1].strip()
+    if message.startswith("NOT NULL"):
+        return "a required value is missing: " + message.split(":", 1)[-1].strip()
+    return message

@@ -1,0 +1,195 @@
+"""Fast validation of tool arguments against the parameter specs the compiler emits.
+
+Collects every problem (missing, unknown, wrong type, out of range) instead of stopping at
+the first, and converts JSON values to the handler's types (decimal -> Decimal).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+MAX_TEXT = 100_000
+
+
+class Validator:
+    __slots__ = ("params", "names", "defaults")
+
+    def __init__(self, params: list[dict]):
+        self.params = params
+        self.names = {p["name"] for p in params}
+        self.defaults = {p["name"]: p.get("default") for p in params}
+
+    def validate(self, arguments) -> tuple[dict, list[dict]]:
+        problems: list[dict] = []
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            return {}, [{"argument": None, "problem": "arguments must be a JSON object"}]
+        out = {}
+        for name in arguments:
+            if name not in self.names:
+                problems.append({"argument": name, "problem": "unknown argument"})
+        for p in self.params:
+            name = p["name"]
+            if name not in arguments or (arguments[name] is None and not p["type"]["optional"] and "default" in p):
+                if p["required"]:
+                    problems.append({"argument": name, "problem": "missing required argument"})
+                    continue
+                out[name] = _default(p)
+                continue
+            value, problem = convert(arguments[name], p["type"])
+            if problem is None:
+                problem = _bounds(value, p)
+            if problem is not None:
+                problems.append({"argument": name, "problem": problem})
+            else:
+                out[name] = value
+        return out, problems
+
+
+def _default(p):
+    d = p.get("default")
+    kind = p["type"]["kind"]
+    if d is None:
+        return None
+    if kind == "decimal":
+        return Decimal(str(d))
+    if kind == "float":
+        return float(d)
+    return d
+
+
+def _bounds(value, p) -> str | None:
+    if value is None:
+        return None
+    if "range" in p:
+        lo, hi = p["range"]
+        if lo is not None and value < Decimal(str(lo)):
+            return f"must be at least {lo}"
+        if hi is not None and value > Decimal(str(hi)):
+            return f"must be at most {hi}"
+    if "length" in p:
+        lo, hi = p["length"]
+        size = len(value)
+        if lo is not None and size < lo:
+            return f"must have at least {lo} {'characters' if isinstance(value, str) else 'items'}"
+        if hi is not None and size > hi:
+            return f"must have at most {hi} {'characters' if isinstance(value, str) else 'items'}"
+    return None
+
+
+def convert(value, spec: dict):
+    """(converted value, None) or (None, problem)."""
+    if value is None:
+        return (None, None) if spec["optional"] or spec["kind"] == "json" else (None, "must not be null")
+    kind = spec["kind"]
+    if kind == "int" or (kind == "entity" and spec["key"] == "int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value), None
+            return None, f"must be an integer, got {_json_type(value)}"
+        if not -2**63 <= value < 2**63:
+            return None, "is out of the 64-bit integer range"
+        return value, None
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"must be a number, got {_json_type(value)}"
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, "must be a finite number"
+        return float(value), None
+    if kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return None, f"must be a number, got {_json_type(value)}"
+        try:
+            d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            return None, "must be a decimal number"
+        if not d.is_finite() or abs(d) >= Decimal(10) ** 15:
+            return None, "must be a finite number below 10^15"
+        return d, None
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return None, f"must be true or false, got {_json_type(value)}"
+        return value, None
+    if kind in ("text", "date", "datetime") or (kind == "entity" and spec["key"] == "text"):
+        if not isinstance(value, str):
+            return None, f"must be a string, got {_json_type(value)}"
+        if len(value) > MAX_TEXT:
+            return None, f"must be at most {MAX_TEXT} characters"
+        if "\x00" in value:
+            return None, "must not contain NUL characters"
+        if kind == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return None, "must be a date YYYY-MM-DD"
+            if len(value) != 10:
+                return None, "must be a date YYYY-MM-DD"
+        if kind == "datetime":
+            try:
+                dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                return None, "must be a datetime YYYY-MM-DD HH:MM:SS"
+        return value, None
+    if kind == "enum":
+        if value not in spec["members"]:
+            return None, f"must be one of {', '.join(spec['members'])}"
+        return value, None
+    if kind == "list":
+        if not isinstance(value, list):
+            return None, f"must be a list, got {_json_type(value)}"
+        out = []
+        for i, item in enumerate(value):
+            converted, problem = convert(item, spec["items"])
+            if problem is not None:
+                return None, f"item {i} {problem}"
+            out.append(converted)
+        return out, None
+    if kind == "record":
+        return _record(value, spec["fields"])
+    if kind == "union":
+        if not isinstance(value, dict) or value.get("kind") not in spec["variants"]:
+            return None, f"must be an object with \"kind\" one of {', '.join(spec['variants'])}"
+        rest = {k: v for k, v in value.items() if k != "kind"}
+        record, problem = _record(rest, spec["variants"][value["kind"]])
+        if problem is not None:
+            return None, problem
+        record["kind"] = value["kind"]
+        return record, None
+    if kind == "json":
+        return value, None
+    return None, f"has an unsupported type {kind}"
+
+
+def _record(value, fields: dict):
+    if not isinstance(value, dict):
+        return None, f"must be an object, got {_json_type(value)}"
+    out = {}
+    for key in value:
+        if key not in fields:
+            return None, f"has an unknown field `{key}`"
+    for name, spec in fields.items():
+        if name not in value:
+            if spec["optional"]:
+                out[name] = None
+                continue
+            return None, f"is missing the field `{name}`"
+        converted, problem = convert(value[name], spec)
+        if problem is not None:
+            return None, f"field `{name}` {problem}"
+        out[name] = converted
+    return out, None
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
