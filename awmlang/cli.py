@@ -1,0 +1,264 @@
+"""`awmc`: the command line, a thin layer over awmlang's phases.
+
+Exit codes: 0 ok, 1 spec errors (or failed checks), 2 usage, configuration or I/O errors.
+Machine output (`--json`) goes to stdout; human diagnostics and progress go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from awmlang.compiler.build import BuildResult, build_spec
+from awmlang.compiler.diagnostics import CODES, render_human, render_json, to_json
+
+EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _color(stream) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def find_specs(paths: list[str]) -> list[Path]:
+    """Spec files named directly, or found (sorted) in directories. Files named `_*.awm` are
+    partials meant for `import` and are not built on their own."""
+    specs: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            specs.extend(sorted(x for x in p.rglob("*.awm") if not x.name.startswith("_")))
+        elif p.is_file():
+            specs.append(p)
+        else:
+            raise UsageError(f"no such file or directory: {raw}")
+    if not specs:
+        raise UsageError(f"no .awm specs found in {', '.join(paths)}")
+    return specs
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def is_up_to_date(target: Path) -> bool:
+    """True if `target` holds a build whose every source file is unchanged."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    recorded = manifest.get("source_digests") or {}
+    if not recorded or manifest.get("compiler") is None:
+        return False
+    from awmlang.compiler.build import COMPILER_VERSION
+    if manifest["compiler"] != COMPILER_VERSION:
+        return False
+    return all(_file_digest(path) == digest for path, digest in recorded.items()) and \
+        all((target / name).exists() for name in ("handlers.py", "initial.db", "tools.json"))
+
+
+def with_source_digests(result: BuildResult) -> BuildResult:
+    """Record each source file's digest in the manifest, for the no-change check."""
+    manifest = json.loads(result.outputs["manifest.json"])
+    manifest["source_digests"] = {path: hashlib.sha256(text.encode()).hexdigest()
+                                  for path, text in sorted(result.sources.texts.items())}
+    result.outputs["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    return result
+
+
+# ---- commands ----------------------------------------------------------------------------
+
+def cmd_build(args) -> int:
+    from awmlang import write_outputs
+    specs = find_specs(args.paths)
+    out_root = Path(args.output)
+    rows, reports, worst = [], [], EXIT_OK
+    for i, spec in enumerate(specs, 1):
+        target = out_root / spec.stem
+        start = time.perf_counter()
+        if not args.force and is_up_to_date(target):
+            status, counts = "unchanged", json.loads((target / "manifest.json").read_text())["counts"]
+            diagnostics = []
+        else:
+            result = build_spec(spec)
+            diagnostics = result.diagnostics
+            if result.ok:
+                write_outputs(with_source_digests(result).outputs, target)
+                status, counts = "built", json.loads(result.outputs["manifest.json"])["counts"]
+            else:
+                status, counts = "failed", {}
+                worst = EXIT_SPEC
+            if diagnostics and not args.json:
+                sys.stderr.write(render_human(diagnostics, result.sources, color=_color(sys.stderr)))
+            reports.append({"spec": str(spec), "status": status,
+                            "diagnostics": [to_json(d, result.sources) for d in diagnostics]})
+        ms = (time.perf_counter() - start) * 1000
+        errors = sum(d.is_error for d in diagnostics)
+        warnings = len(diagnostics) - errors
+        if status == "unchanged":
+            reports.append({"spec": str(spec), "status": status, "diagnostics": []})
+        if not args.json:
+            sys.stderr.write(f"[{i}/{len(specs)}] {spec}: {status} in {ms:.1f} ms"
+                             + (f" ({errors} errors, {warnings} warnings)" if diagnostics else "") + "\n")
+        rows.append((spec.stem, status, counts.get("entities", "-"), counts.get("tools", "-"),
+                     counts.get("seed_rows", "-"), errors, warnings, f"{ms:.1f}"))
+    if args.json:
+        print(json.dumps(reports, indent=2, sort_keys=True))
+    else:
+        sys.stderr.write(table(("spec", "status", "entities", "tools", "seed rows", "errors", "warnings", "ms"), rows))
+        sys.stderr.write(f"{sum(r[1] != 'failed' for r in rows)} of {len(rows)} specs ok; outputs in {out_root}/\n")
+    return worst
+
+
+def table(header, rows) -> str:
+    cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def load_env(spec: str):
+    import awmlang
+    from awmlang.compiler.diagnostics import SpecError
+    try:
+        return awmlang.load(spec)
+    except SpecError as exc:
+        sys.stderr.write(render_human(exc.diagnostics, exc.sources, color=_color(sys.stderr)))
+        raise SystemExit(EXIT_SPEC)
+    except OSError as exc:
+        raise UsageError(f"cannot load {spec}: {exc}")
+
+
+def cmd_tools(args) -> int:
+    env = load_env(args.spec)
+    tools = env.mcp_tools if args.format == "mcp" else env.tools
+    if args.json or args.format in ("openai", "mcp"):
+        print(json.dumps(tools, indent=2, sort_keys=True))
+        return EXIT_OK
+    for tool in env.tools:
+        fn = tool["function"]
+        props = fn["parameters"].get("properties", {})
+        required = set(fn["parameters"].get("required", []))
+        params = ", ".join(f"{k}{'' if k in required else '?'}" for k in props)
+        print(f"{fn['name']}({params})\n    {fn['description']}")
+    return EXIT_OK
+
+
+def cmd_call(args) -> int:
+    import sqlite3
+    env = load_env(args.spec)
+    try:
+        arguments = json.loads(args.arguments) if args.arguments else {}
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"arguments are not valid JSON: {exc.msg} (column {exc.colno})")
+    image = None
+    if args.db:
+        db_path = Path(args.db)
+        if db_path.exists():
+            src = sqlite3.connect(str(db_path))
+            image = src.serialize()
+            src.close()
+    session = env.session(user=_user(args.user), clock=args.clock, image=image)
+    result = session.call(args.tool, arguments)
+    if args.db and result["ok"]:
+        session.save(args.db)
+    print(json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False))
+    return EXIT_OK if result["ok"] else EXIT_SPEC
+
+
+def _user(value):
+    if value is None:
+        return 1
+    return int(value) if value.isdigit() else value
+
+
+def cmd_explain(args) -> int:
+    code = args.code.upper()
+    if code not in CODES:
+        raise UsageError(f"unknown diagnostic code {args.code}; codes are AWM0001 to AWM4999 (see docs/diagnostics.md)")
+    title, text = CODES[code]
+    print(f"{code}: {title}\n\n{text}")
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from awmlang.bench import run_bench
+    specs = find_specs(args.paths)
+    report = run_bench(specs, quick=args.quick, sessions=args.sessions)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="awmc", description="Compile and run awmlang tool-use environments.")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="compile specs into build directories")
+    b.add_argument("paths", nargs="+", help="spec files or directories of specs")
+    b.add_argument("-o", "--output", default="build", help="output directory (default: build/)")
+    b.add_argument("--force", action="store_true", help="rebuild even unchanged specs")
+    b.add_argument("--json", action="store_true", help="print diagnostics as JSON on stdout")
+    b.set_defaults(fn=cmd_build)
+
+    t = sub.add_parser("tools", help="list a spec's tools")
+    t.add_argument("spec")
+    t.add_argument("--format", choices=["text", "openai", "mcp"], default="text")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(fn=cmd_tools)
+
+    c = sub.add_parser("call", help="call one tool and print the result")
+    c.add_argument("spec")
+    c.add_argument("tool")
+    c.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
+    c.add_argument("--db", help="a database file to start from (the seed if it does not exist); saved back after a successful call")
+    c.add_argument("--user", help="the acting user's key (default 1)")
+    c.add_argument("--clock", help='the start time, "YYYY-MM-DD HH:MM:SS"')
+    c.set_defaults(fn=cmd_call)
+
+    e = sub.add_parser("explain", help="explain a diagnostic code")
+    e.add_argument("code")
+    e.set_defaults(fn=cmd_explain)
+
+    bench = sub.add_parser("bench", help="measure sessions, calls and builds against raw sqlite3")
+    bench.add_argument("paths", nargs="*", default=["specs"])
+    bench.add_argument("--json", help="also write the report as JSON to this file")
+    bench.add_argument("--quick", action="store_true", help="fewer repetitions (for smoke tests)")
+    bench.add_argument("--sessions", type=int, default=1000, help="live sessions for the memory measurement")
+    bench.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        return args.fn(args)
+    except UsageError as exc:
+        sys.stderr.write(f"awmc: error: {exc}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except Exception as exc:  # noqa: BLE001 - a crash is reported, with a traceback only on --debug
+        if args.debug:
+            raise
+        sys.stderr.write(f"awmc: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
