@@ -646,12 +646,13 @@ class Checker:
         scope = ctx.scope.child()
         inner = ctx.with_scope(scope)
         terminated = False
+        warned = False
         for stmt in block.stmts:
-            if terminated:
+            if terminated and not warned:
                 self.warn("AWM4003", "this statement can never run", stmt.span,
                           help="it follows a `return` or `fail` in the same block")
-                break
-            terminated = self.stmt(stmt, inner)
+                warned = True
+            terminated = self.stmt(stmt, inner) or terminated
         self.warn_unused_lets(block, scope)
         return terminated
 

@@ -1,0 +1,78 @@
+"""Broken specs under tests/diagnostics/: each names the diagnostic it must produce.
+
+The first line of each case is `# expect: CODE LINE:COL message excerpt`. The full rendered
+output is also compared with `<case>.stderr` (regenerate with AWM_UPDATE_GOLDEN=1).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from awmlang.compiler.build import build_spec
+from awmlang.compiler.diagnostics import CODES, render_human, render_json
+
+CASES = sorted((Path(__file__).parent / "diagnostics").glob("*.awm"))
+EXPECT = re.compile(r"^# expect: (AWM\d{4}) (\d+):(\d+) (.+)$")
+
+
+def _expectation(path: Path):
+    first = path.read_text().splitlines()[0]
+    m = EXPECT.match(first)
+    assert m, f"{path.name} must start with `# expect: CODE LINE:COL message`"
+    return m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+
+
+def _build(path: Path):
+    cwd = os.getcwd()
+    os.chdir(path.parent)          # diagnostics then name the file relative to its folder
+    try:
+        return build_spec(path.name)
+    finally:
+        os.chdir(cwd)
+
+
+def test_there_are_at_least_forty_cases():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_diagnostic(path: Path):
+    code, line, col, message = _expectation(path)
+    result = _build(path)
+    matches = [d for d in result.diagnostics if d.code == code]
+    assert matches, f"expected {code}, got {[(d.code, d.message) for d in result.diagnostics]}"
+    d = matches[0]
+    assert d.code in CODES
+    assert d.span is not None
+    assert result.sources.line_col(d.span) == (line, col), d.message
+    assert message in d.message
+    if code.startswith("AWM4"):
+        assert d.severity == "warning" and result.ok
+    else:
+        assert d.severity == "error" and not result.ok and not result.outputs
+
+    rendered = render_human(result.diagnostics, result.sources)
+    golden = path.with_suffix(".stderr")
+    if os.environ.get("AWM_UPDATE_GOLDEN") or not golden.exists():
+        golden.write_text(rendered)
+    assert rendered == golden.read_text()
+
+    as_json = json.loads(render_json(result.diagnostics, result.sources))
+    assert as_json[result.diagnostics.index(d)] | {} == as_json[result.diagnostics.index(d)]
+    entry = as_json[result.diagnostics.index(d)]
+    assert (entry["code"], entry["line"], entry["column"], entry["file"]) == (code, line, col, path.name)
+
+
+def test_all_errors_reported_at_once():
+    """Two broken declarations give two diagnostics, not just the first."""
+    result = _build(Path(__file__).parent / "diagnostics" / "syntax_two_errors.awm")
+    assert [d.code for d in result.diagnostics].count("AWM0001") == 2
+
+
+def test_did_you_mean_for_misspelt_field():
+    result = _build(Path(__file__).parent / "diagnostics" / "unknown_field_member.awm")
+    assert result.diagnostics[0].help == "did you mean `stock`?"
