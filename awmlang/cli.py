@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from awmlang.compiler.build import BuildResult, build_spec
-from awmlang.compiler.diagnostics import CODES, render_human, render_json, to_json
+from awmlang.compiler.diagnostics import CODES, render_human, to_json
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
 
@@ -108,7 +108,7 @@ def cmd_build(args) -> int:
             reports.append({"spec": str(spec), "status": status, "diagnostics": []})
         if not args.json:
             sys.stderr.write(f"[{i}/{len(specs)}] {spec}: {status} in {ms:.1f} ms"
-                             + (f" ({errors} errors, {warnings} warnings)" if diagnostics else "") + "\n")
+                             + (f" ({_count(errors, 'error')}, {_count(warnings, 'warning')})" if diagnostics else "") + "\n")
         rows.append((spec.stem, status, counts.get("entities", "-"), counts.get("tools", "-"),
                      counts.get("seed_rows", "-"), errors, warnings, f"{ms:.1f}"))
     if args.json:
@@ -117,6 +117,10 @@ def cmd_build(args) -> int:
         sys.stderr.write(table(("spec", "status", "entities", "tools", "seed rows", "errors", "warnings", "ms"), rows))
         sys.stderr.write(f"{sum(r[1] != 'failed' for r in rows)} of {len(rows)} specs ok; outputs in {out_root}/\n")
     return worst
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def table(header, rows) -> str:

@@ -111,4 +111,5 @@ def tool_schemas(model: Model) -> dict:
 
 
 def render_tools_json(model: Model) -> str:
-    return json.dumps(tool_schemas(model), indent=2, sort_keys=True) + "\n"
+    # key order is kept as built (parameters in declaration order), which is deterministic
+    return json.dumps(tool_schemas(model), indent=2) + "\n"

@@ -1,0 +1,111 @@
+"""Build outputs: goldens, determinism, incremental rebuilds and the CLI's exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from awmlang.cli import main
+from awmlang.compiler.build import OUTPUT_FILES, build_spec
+from awmlang.compiler.parse import build_strict_parser
+
+CASES = Path(__file__).parent / "cases"
+GOLDEN_FILES = ("schema.sql", "seed.sql", "tools.json", "handlers.py")
+
+
+def _build_in(case: Path):
+    cwd = os.getcwd()
+    os.chdir(case)
+    try:
+        return build_spec("spec.awm")
+    finally:
+        os.chdir(cwd)
+
+
+def test_grammar_has_no_lalr_conflicts():
+    build_strict_parser()
+
+
+@pytest.mark.parametrize("case", sorted(p for p in CASES.iterdir() if p.is_dir()), ids=lambda p: p.name)
+def test_golden_outputs(case: Path):
+    result = _build_in(case)
+    assert result.ok, [d.message for d in result.errors]
+    for name in GOLDEN_FILES:
+        golden = case / "expected" / name
+        if os.environ.get("AWM_UPDATE_GOLDEN") or not golden.exists():
+            golden.parent.mkdir(exist_ok=True)
+            golden.write_text(result.outputs[name])
+        assert result.outputs[name] == golden.read_text(), f"{name} differs from its golden"
+
+
+def test_rebuild_is_byte_identical():
+    first = _build_in(CASES / "mini_shop")
+    second = _build_in(CASES / "mini_shop")
+    assert set(first.outputs) == set(OUTPUT_FILES)
+    for name in OUTPUT_FILES:
+        assert first.outputs[name] == second.outputs[name], name
+
+
+def test_initial_db_holds_schema_and_seed(tmp_path):
+    result = _build_in(CASES / "mini_shop")
+    path = tmp_path / "initial.db"
+    path.write_bytes(result.outputs["initial.db"])
+    db = sqlite3.connect(path)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"user", "product", "cart_item", "order", "order_item"}
+    assert db.execute("SELECT price FROM product WHERE name = 'USB-C cable'").fetchone() == (999,)
+    assert db.execute("SELECT user_id, product_id, quantity FROM cart_item").fetchall() == [(1, 1, 2)]
+    manifest = json.loads(result.outputs["manifest.json"])
+    assert manifest["counts"] == {"entities": 5, "tools": 10, "seed_rows": 6, "enums": 1}
+
+
+def test_cli_build_writes_outputs_and_skips_unchanged(tmp_path, capsys):
+    spec = tmp_path / "shop.awm"
+    spec.write_text((CASES / "mini_shop" / "spec.awm").read_text())
+    out = tmp_path / "out"
+    assert main(["build", str(spec), "-o", str(out)]) == 0
+    assert sorted(p.name for p in (out / "shop").iterdir()) == sorted(OUTPUT_FILES)
+    first = (out / "shop" / "handlers.py").stat().st_mtime_ns
+    assert main(["build", str(spec), "-o", str(out)]) == 0
+    assert "unchanged" in capsys.readouterr().err
+    assert (out / "shop" / "handlers.py").stat().st_mtime_ns == first
+    spec.write_text(spec.read_text().replace("Desk lamp", "Desk light"))
+    assert main(["build", str(spec), "-o", str(out)]) == 0
+    assert "built" in capsys.readouterr().err
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    bad = tmp_path / "bad.awm"
+    bad.write_text('env t "T" { }\nentity P { id: int @id  price: decimel }\n')
+    assert main(["build", str(bad), "-o", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "error[AWM1002]: unknown type `decimel`" in err and "did you mean `decimal`" in err
+    assert main(["build", str(tmp_path / "missing.awm")]) == 2
+    assert main(["frobnicate"]) == 2
+    assert main(["build", str(bad), "-o", str(tmp_path / "o"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report[0]["diagnostics"][0]["code"] == "AWM1002"
+
+
+def test_cli_call_and_tools(tmp_path, capsys):
+    spec = str(CASES / "mini_shop" / "spec.awm")
+    assert main(["call", spec, "get_product", '{"product_id": 2}']) == 0
+    assert json.loads(capsys.readouterr().out)["result"]["name"] == "Desk lamp"
+    assert main(["call", spec, "get_product", '{"product_id": 99}']) == 1
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
+    assert main(["call", spec, "get_product", "{not json"]) == 2
+    db = tmp_path / "state.db"
+    assert main(["call", spec, "create_product", '{"name": "Pen", "category": "office", "price": 1.5}', "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["call", spec, "list_products", '{"category": "office"}', "--db", str(db)]) == 0
+    assert [p["name"] for p in json.loads(capsys.readouterr().out)["result"]] == ["Pen"]
+    assert main(["tools", spec]) == 0
+    assert "search_products(query, category?, max_price?, limit?)" in capsys.readouterr().out
+    assert main(["tools", spec, "--format", "mcp"]) == 0
+    assert {t["name"] for t in json.loads(capsys.readouterr().out)} >= {"checkout", "add_to_cart"}
+    assert main(["explain", "AWM2001"]) == 0
+    assert "type mismatch" in capsys.readouterr().out
+    assert main(["explain", "AWM9999"]) == 2
