@@ -49,7 +49,7 @@ def col(name: str, alias: str | None = None) -> exp.Column:
 
 
 def sql(e: exp.Expression) -> str:
-    return e.sql(dialect=DIALECT)
+    return e.sql(dialect=DIALECT, copy=False)
 
 
 def column_sql_type(model: Model, f: FieldInfo) -> str:

@@ -1,0 +1,192 @@
+"""`awmc bench`: latency and memory of sessions, calls and builds, next to raw sqlite3.
+
+Each figure is the median over batches; the raw sqlite3 figure is measured in the same run
+doing the same work (the exact SQL statements the tool ran, captured with a trace callback).
+"""
+from __future__ import annotations
+
+import gc
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGETS_US = {"session_create": 100, "session_reset": 100, "read_call": 50, "write_call": 100}
+MAX_RATIO = 15
+MAX_RSS_MB = 500
+BUILD_WARM_MS = 50
+REBUILD_NOCHANGE_MS = 5
+
+
+def median_us(fn, batches: int, per_batch: int) -> float:
+    samples = []
+    for _ in range(batches):
+        start = time.perf_counter()
+        for _ in range(per_batch):
+            fn()
+        samples.append((time.perf_counter() - start) / per_batch * 1e6)
+    return statistics.median(samples)
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:  # not Linux: fall back to the peak
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pick_tools(model):
+    """A read-by-key tool (a one-line `get`) and a write tool (a one-line `update`) with arguments."""
+    read = write = None
+    for name in sorted(model.tools):
+        crud = model.tools[name].decl.crud
+        if crud is None:
+            continue
+        if crud.op.name == "get" and read is None:
+            read = name
+        if crud.op.name == "update" and write is None:
+            write = name
+    return read, write
+
+
+def first_key(session, model, tool_name):
+    entity = model.entities[model.tools[tool_name].decl.crud.entity.name]
+    row = session.query(f'SELECT "{entity.key.column}" FROM "{entity.table}" ORDER BY 1 LIMIT 1')
+    return model.tools[tool_name].params[0].name, row[0][0] if row else 1
+
+
+def captured_statements(session, tool, args) -> list[str]:
+    statements: list[str] = []
+    session.db.set_trace_callback(statements.append)
+    session.call(tool, args)
+    session.db.set_trace_callback(None)
+    return statements
+
+
+def raw_replay(image: bytes, statements: list[str]):
+    """A plain sqlite3 connection that runs the same statements, as a baseline."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.deserialize(image)
+
+    def run():
+        for s in statements:
+            db.execute(s).fetchall()
+    return run
+
+
+def bench_spec(spec: Path, quick: bool) -> list[dict]:
+    import awmlang
+    from awmlang.cli import is_up_to_date, with_source_digests
+    from awmlang.compiler.build import build_spec
+
+    batches, per = (5, 50) if quick else (15, 400)
+    rows = []
+    result = build_spec(spec)
+    if not result.ok:
+        return [{"spec": spec.stem, "metric": "build", "error": "spec has errors"}]
+    model = result.model
+    env = awmlang.load(spec)
+    image = env.initial_image
+
+    def create():
+        env.session().close()
+
+    def raw_create():
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.deserialize(image)
+        db.close()
+
+    rows.append(row(spec, "session_create", median_us(create, batches, per), median_us(raw_create, batches, per)))
+    s = env.session()
+    raw_db = sqlite3.connect(":memory:", isolation_level=None)
+    rows.append(row(spec, "session_reset", median_us(s.reset, batches, per),
+                    median_us(lambda: raw_db.deserialize(image), batches, per)))
+
+    read, write = pick_tools(model)
+    for metric, tool in (("read_call", read), ("write_call", write)):
+        if tool is None:
+            continue
+        pname, key = first_key(s, model, tool)
+        args = {pname: key}
+        s.reset()
+        statements = captured_statements(s, tool, args)
+        if metric == "write_call":
+            statements = ["SAVEPOINT call"] + [x for x in statements if x not in ("SAVEPOINT call", "RELEASE call")] + ["RELEASE call"]
+        ours = median_us(lambda: s.call(tool, args), batches, per)
+        raw = median_us(raw_replay(image, statements), batches, per)
+        rows.append(row(spec, metric, ours, raw, detail=f"{tool}, {len(statements)} SQL statements"))
+    s.close()
+
+    # builds: warm (parser and imports loaded) and no-change
+    build_samples = []
+    for _ in range(3 if quick else 7):
+        start = time.perf_counter()
+        build_spec(spec)
+        build_samples.append((time.perf_counter() - start) * 1000)
+    rows.append({"spec": spec.stem, "metric": "build_warm_ms", "ours": round(statistics.median(build_samples), 2),
+                 "target": BUILD_WARM_MS, "ok": statistics.median(build_samples) <= BUILD_WARM_MS})
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / spec.stem
+        awmlang.write_outputs(with_source_digests(result).outputs, target)
+        samples = []
+        for _ in range(20):
+            start = time.perf_counter()
+            assert is_up_to_date(target)
+            samples.append((time.perf_counter() - start) * 1000)
+    rows.append({"spec": spec.stem, "metric": "rebuild_nochange_ms", "ours": round(statistics.median(samples), 3),
+                 "target": REBUILD_NOCHANGE_MS, "ok": statistics.median(samples) <= REBUILD_NOCHANGE_MS})
+    return rows
+
+
+def row(spec: Path, metric: str, ours: float, raw: float, detail: str = "") -> dict:
+    ratio = ours / raw if raw > 0 else float("inf")
+    target = TARGETS_US[metric]
+    ok = ours <= target and (metric.startswith("session") or ratio <= MAX_RATIO)
+    return {"spec": spec.stem, "metric": metric + "_us", "ours": round(ours, 2), "raw_sqlite3": round(raw, 2),
+            "ratio": round(ratio, 2), "target": target, "ok": ok, "detail": detail}
+
+
+def bench_memory(spec: Path, sessions: int) -> dict:
+    import awmlang
+    env = awmlang.load(spec)
+    gc.collect()
+    before = rss_mb()
+    live = [env.session() for _ in range(sessions)]
+    for s in live[:: max(1, sessions // 50)]:
+        s.call(sorted(env.handlers)[0], {})      # sessions in use, not just opened
+    gc.collect()
+    after = rss_mb()
+    for s in live:
+        s.close()
+    return {"spec": spec.stem, "metric": f"rss_{sessions}_sessions_mb", "ours": round(after, 1),
+            "delta_mb": round(after - before, 1), "per_session_kb": round((after - before) * 1024 / sessions, 1),
+            "target": MAX_RSS_MB, "ok": after <= MAX_RSS_MB}
+
+
+def run_bench(specs: list[Path], quick: bool = False, sessions: int = 1000) -> dict:
+    rows = []
+    for spec in specs:
+        sys.stderr.write(f"benchmarking {spec} ...\n")
+        rows.extend(bench_spec(spec, quick))
+    largest = max(specs, key=lambda p: p.stat().st_size)
+    rows.append(bench_memory(largest, sessions))
+    print_table(rows)
+    return {"rows": rows, "ok": all(r.get("ok", False) for r in rows),
+            "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version}
+
+
+def print_table(rows: list[dict]) -> None:
+    from awmlang.cli import table
+    body = [(r["spec"], r["metric"], r.get("ours", "-"), r.get("raw_sqlite3", "-"), r.get("ratio", "-"),
+             r.get("target", "-"), "ok" if r.get("ok") else "MISS", r.get("detail", "") or
+             (f"+{r['delta_mb']} MB, {r['per_session_kb']} KB/session" if "delta_mb" in r else ""))
+            for r in rows]
+    sys.stdout.write(table(("spec", "metric", "awmlang", "raw sqlite3", "ratio", "target", "", "detail"), body))
+    misses = sum(not r.get("ok") for r in rows)
+    sys.stdout.write(f"{len(rows) - misses} of {len(rows)} figures within target (medians; ratios vs raw sqlite3 in this run)\n")
