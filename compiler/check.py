@@ -5,6 +5,7 @@ All errors of the phase are collected; lowering never sees a spec with errors.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -1533,10 +1534,12 @@ class Checker:
                 return Decimal(str(v))
             if kind == "bool":
                 return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
+            if kind in ("json", "list", "record", "union") and isinstance(v, str):
+                return json.loads(v)
             if kind == "enum" and v not in self.enums[f.type.name]:
                 self.error("AWM3002", f"`{v}` is not a member of `{f.type.name}` (column `{f.name}` in `{decl.file}`)", decl.span)
             return v
-        except (ValueError, InvalidOperation):
+        except (ValueError, InvalidOperation):  # json.JSONDecodeError is a ValueError
             self.error("AWM3002", f"`{v}` is not a valid {kind} (column `{f.name}` in `{decl.file}`)", decl.span)
             return None
 

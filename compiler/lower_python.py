@@ -230,18 +230,12 @@ class Emitter:
         left, right = self.expr(e.left), self.expr(e.right)
         if op in ("and", "or"):
             return f"({left} {op} {right})"
-        if op == "contains":
-            return f"({right} in {left})"
-        if op == "matches":
-            return f"(ascii_lower({right}) in ascii_lower({left}))"
-        if op == "starts_with":
-            return f"{left}.startswith({right})"
-        if op == "ends_with":
-            return f"{left}.endswith({right})"
-        if op == "in":
-            return f"({left} in {right})"
-        if op == "not_in":
-            return f"({left} not in {right})"
+        if op in ("contains", "matches", "starts_with", "ends_with", "in", "not_in"):
+            if lt.optional or rt.optional:     # null on either side makes the test false, as in SQL
+                return f"text_test({op!r}, {left}, {right})"
+            return {"contains": f"({right} in {left})", "matches": f"(ascii_lower({right}) in ascii_lower({left}))",
+                    "starts_with": f"{left}.startswith({right})", "ends_with": f"{left}.endswith({right})",
+                    "in": f"({left} in {right})", "not_in": f"({left} not in {right})"}[op]
         if op in ("==", "!="):
             return f"({left} {op} {right})"
         if op in ("<", "<=", ">", ">="):

@@ -449,19 +449,20 @@ class SqlCompiler:
         right = self.value(e.right, aliases, entities)
         if e.op == "contains" and self.type_of(e.left).kind == "list":
             sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[left]))
-            return exp.In(this=right, query=sub)
+            return exp.In(this=right, query=exp.Subquery(this=sub))
         if e.op == "matches":
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[exp.Lower(this=left), exp.Lower(this=right)]),
                           expression=exp.Literal.number(0))
         if e.op == "contains":
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(0))
-        length = exp.Length(this=right)
         if e.op == "starts_with":
-            part = exp.Substring(this=left, start=exp.Literal.number(1), length=length)
-        else:
-            part = exp.Anonymous(this="substr", expressions=[left, exp.Neg(this=length)])
-        return exp.Paren(this=exp.Or(this=exp.EQ(this=length, expression=exp.Literal.number(0)),
-                                     expression=exp.EQ(this=part, expression=right)))
+            return exp.EQ(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(1))
+        # `right` appears twice, so it is compiled twice: each copy binds its own parameters
+        right_again = self.value(e.right, aliases, entities)
+        length = exp.Length(this=right)
+        part = exp.Anonymous(this="substr", expressions=[left, exp.Neg(this=length)])
+        return exp.Paren(this=exp.Or(this=exp.EQ(this=exp.Length(this=right_again), expression=exp.Literal.number(0)),
+                                     expression=exp.EQ(this=part, expression=self.value(e.right, aliases, entities))))
 
     def call(self, e: n.Call, aliases, entities) -> exp.Expression:
         name = e.func.name

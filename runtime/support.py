@@ -16,7 +16,7 @@ __all__ = [
     "dec", "cents", "money", "money_cents", "as_bool", "as_bool_int", "to_json_text", "from_json_text",
     "json_get", "json_list", "item", "ascii_lower", "ascii_upper", "to_text", "to_int", "to_float",
     "to_decimal", "to_date", "days_between", "int_range", "reversed_list", "ordered", "shift_time",
-    "decimal_div", "true_div", "int_mod", "round_half_up", "coalesce", "list_sum", "list_avg",
+    "decimal_div", "true_div", "int_mod", "round_half_up", "coalesce", "text_test", "list_sum", "list_avg",
     "list_min", "list_max", "min_of", "max_of",
 ]
 
@@ -237,6 +237,21 @@ def round_half_up(v, places, kind):
     d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
     r = d.quantize(q, ROUND_HALF_UP)
     return int(r) if kind is int else (r if kind is Decimal else float(r))
+
+
+def text_test(op, left, right):
+    """contains / matches / starts_with / ends_with / in / not_in, false when a side is null."""
+    if left is None or right is None:
+        return False
+    if op == "contains":
+        return right in left
+    if op == "matches":
+        return ascii_lower(right) in ascii_lower(left)
+    if op == "starts_with":
+        return left.startswith(right)
+    if op == "ends_with":
+        return left.endswith(right)
+    return (left in right) if op == "in" else (left not in right)
 
 
 def coalesce(*values):
