@@ -1,4 +1,4 @@
-"""Every ```awm block in docs/ is a complete spec that compiles without errors or warnings."""
+"""Every ```awm block in docs/ and the README is a complete spec that compiles without errors or warnings."""
 from __future__ import annotations
 
 import re
@@ -14,7 +14,7 @@ BLOCK = re.compile(r"^```awm\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def _blocks():
-    for doc in sorted(DOCS.glob("*.md")):
+    for doc in sorted(DOCS.glob("*.md")) + [DOCS.parent / "README.md"]:
         text = doc.read_text()
         for m in BLOCK.finditer(text):
             line = text.count("\n", 0, m.start()) + 1
