@@ -102,7 +102,8 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
         try:
             db.execute(statement)
         except sqlite3.Error as exc:
-            errors.append(Diagnostic("AWM3004", f"seed row rejected by SQLite: {exc}", span,
+            code = "AWM3003" if str(exc).startswith("UNIQUE") else "AWM3004"
+            errors.append(Diagnostic(code, f"seed row rejected by SQLite: {exc}", span,
                                      help=_seed_hint(str(exc))))
     db.execute("COMMIT")
     violations = db.execute("PRAGMA foreign_key_check").fetchall()

@@ -137,7 +137,7 @@ class Session:
             self._rollback(writes)
             where = self.env.describe_line(exc.__traceback__)
             log.error("internal error in tool %s (%s): %r", tool, where, exc)
-            return error_result("internal_error", f"internal error in `{tool}`",
+            return error_result("internal_error", f"internal error in `{tool}`" + (f" at {where}" if where else ""),
                                 {"error": type(exc).__name__, "at": where})
         if writes:
             db.execute("RELEASE call")
