@@ -83,6 +83,7 @@ class Checker:
         self.env: n.EnvDecl | None = None
         self.enums: dict[str, list[str]] = {}
         self.enum_decls: dict[str, n.EnumDecl] = {}
+        self.type_spans: dict[str, n.Span] = {}
         self.records: dict[str, RecordInfo] = {}
         self.unions: dict[str, UnionInfo] = {}
         self.entities: dict[str, EntityInfo] = {}
@@ -155,6 +156,7 @@ class Checker:
                 self.error("AWM1015", f"`{d.name.name}` is a built-in type name", d.name.span)
                 continue
             seen[key] = d.name
+            self.type_spans[d.name.name] = d.name.span
             if isinstance(d, n.EnumDecl):
                 self.collect_enum(d)
             elif isinstance(d, n.EntityDecl):
@@ -1548,6 +1550,10 @@ class Checker:
         for name, d in self.enum_decls.items():
             if name not in self.used:
                 self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)
+        for kind, names in (("record", self.records), ("union", self.unions)):
+            for name in names:
+                if name not in self.used:
+                    self.warn("AWM4001", f"{kind} `{name}` is never used", self.type_spans[name])
 
 
 GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")

@@ -1,0 +1,62 @@
+"""The parser: the seed fast path gives exactly the grammar's nodes; positions are kept."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from awmlang.compiler import nodes as n
+from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_source, parser
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_FILES = sorted(ROOT.glob("specs/*.awm")) + sorted(ROOT.glob("tests/cases/*/*.awm"))
+
+
+def same_tree(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if dataclasses.is_dataclass(a):
+        return all(same_tree(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def seed_pieces():
+    for path in SPEC_FILES:
+        text = path.read_text()
+        for start, end in _pieces(text):
+            if text[start:end].startswith("seed"):
+                yield pytest.param(text[start:end], start, id=f"{path.name}@{start}")
+
+
+@pytest.mark.parametrize("piece,start", list(seed_pieces()))
+def test_seed_fast_path_matches_the_grammar(piece, start):
+    by_grammar = _ToNodes("x.awm", start).transform(parser().parse(piece, start="start"))[0]
+    fast = fast_seed(piece, "x.awm", start)
+    if fast is not None:
+        assert same_tree(fast, by_grammar)
+
+
+def test_fast_path_declines_what_it_does_not_know():
+    assert fast_seed('seed P(a, b) { (1, now()) }', "x", 0) is None
+    assert fast_seed('seed P(a) { (S.a) }', "x", 0) is None
+    assert fast_seed('seed P from "p.csv"', "x", 0) is None
+    assert fast_seed('seed P(a) { ("{x}") }', "x", 0) is None
+    module, diags = parse_source('env e {}\nseed P(a, b) { (1, now() - days(2)) }\n', "x.awm")
+    assert not diags and isinstance(module.decls[1].rows[0].values[1], n.Binary)
+
+
+def test_spans_point_at_the_source():
+    text = 'env e {}\ntool f(x: int) "d" { return x + 10 }\n'
+    module, _ = parse_source(text, "x.awm")
+    ret = module.decls[1].body.stmts[0]
+    assert text[ret.span.start:ret.span.end] == "return x + 10"
+    assert text[ret.value.right.span.start:ret.value.right.span.end] == "10"
+
+
+def test_keywords_are_contextual():
+    expr = parse_expression("Item where limit > 1 order by order desc then list limit limit offset offset")
+    assert isinstance(expr, n.Offset) and isinstance(expr.source, n.Limit)
+    assert expr.source.source.keys[1].expr.name == "list"
