@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, create_model
@@ -51,6 +52,17 @@ def _record_model(fields: dict, model_name: str, kind_literal: str | None = None
 
 
 def parameters_schema(params: list[dict], tool_name: str) -> dict:
+    """The JSON Schema of a tool's arguments (memoised: pydantic model creation is slow, and
+    most tools are unchanged between two builds of a spec)."""
+    return json.loads(_cached_schema(json.dumps(params), tool_name))
+
+
+@lru_cache(maxsize=4096)
+def _cached_schema(params_json: str, tool_name: str) -> str:
+    return json.dumps(_build_schema(json.loads(params_json), tool_name))
+
+
+def _build_schema(params: list[dict], tool_name: str) -> dict:
     definitions: dict[str, Any] = {}
     for p in params:
         t = _python_type(p["type"], tool_name, p["name"])

@@ -10,11 +10,13 @@ enum -> text; json, list, record, union -> JSON text; relation -> the parent's k
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from . import nodes as n
 from .check import SeedRef, const_eval
@@ -48,8 +50,15 @@ def col(name: str, alias: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=exp.to_identifier(alias) if alias else None)
 
 
+_generators = threading.local()
+
+
 def sql(e: exp.Expression) -> str:
-    return e.sql(dialect=DIALECT, copy=False)
+    """Render a tree in the sqlite dialect (one generator per thread, reused: it is costly to make)."""
+    generator = getattr(_generators, "sqlite", None)
+    if generator is None:
+        generator = _generators.sqlite = Dialect.get_or_raise(DIALECT).generator()
+    return generator.generate(e, copy=False)
 
 
 def column_sql_type(model: Model, f: FieldInfo) -> str:
