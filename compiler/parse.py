@@ -719,16 +719,19 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None) ->
     modules: list[n.Module] = []
     diags: list[Diagnostic] = []
     seen: set[str] = set()
+    names: dict[str, str] = {}
 
     def visit(file: Path, display: str, content: str | None, via: n.Import | None, stack: tuple[str, ...]):
-        key = str(file.resolve()) if content is None else display
+        key = str(file.resolve())
         if key in stack:
-            diags.append(Diagnostic("AWM0011", f"import cycle: {display} imports itself through {' -> '.join(stack)}",
-                                    via.span if via else None))
+            chain = [names[k] for k in stack[stack.index(key):]] + [display]
+            diags.append(Diagnostic("AWM0011", f"import cycle: {' -> '.join(chain)}", via.span if via else None,
+                                    help="move what both files need into a third file that both import"))
             return
         if key in seen:
             return
         seen.add(key)
+        names[key] = display
         if content is None:
             try:
                 content = file.read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """Broken specs under tests/diagnostics/: each names the diagnostic it must produce.
 
-The first line of each case is `# expect: CODE LINE:COL message excerpt`. The full rendered
+The first line of each case is `# expect: CODE [FILE:]LINE:COL message excerpt` (files named
+`_*` are helpers that cases import). The full rendered
 output is also compared with `<case>.stderr` (regenerate with AWM_UPDATE_GOLDEN=1).
 """
 from __future__ import annotations
@@ -15,15 +16,15 @@ import pytest
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import CODES, render_human, render_json
 
-CASES = sorted((Path(__file__).parent / "diagnostics").glob("*.awm"))
-EXPECT = re.compile(r"^# expect: (AWM\d{4}) (\d+):(\d+) (.+)$")
+CASES = sorted(p for p in (Path(__file__).parent / "diagnostics").glob("*.awm") if not p.name.startswith("_"))
+EXPECT = re.compile(r"^# expect: (AWM\d{4}) (?:(\S+\.awm):)?(\d+):(\d+) (.+)$")
 
 
 def _expectation(path: Path):
     first = path.read_text().splitlines()[0]
     m = EXPECT.match(first)
     assert m, f"{path.name} must start with `# expect: CODE LINE:COL message`"
-    return m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+    return m.group(1), m.group(2) or path.name, int(m.group(3)), int(m.group(4)), m.group(5)
 
 
 def _build(path: Path):
@@ -41,7 +42,7 @@ def test_there_are_at_least_forty_cases():
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_diagnostic(path: Path):
-    code, line, col, message = _expectation(path)
+    code, file, line, col, message = _expectation(path)
     result = _build(path)
     matches = [d for d in result.diagnostics if d.code == code]
     assert matches, f"expected {code}, got {[(d.code, d.message) for d in result.diagnostics]}"
@@ -64,7 +65,7 @@ def test_diagnostic(path: Path):
     as_json = json.loads(render_json(result.diagnostics, result.sources))
     assert as_json[result.diagnostics.index(d)] | {} == as_json[result.diagnostics.index(d)]
     entry = as_json[result.diagnostics.index(d)]
-    assert (entry["code"], entry["line"], entry["column"], entry["file"]) == (code, line, col, path.name)
+    assert (entry["code"], entry["line"], entry["column"], entry["file"]) == (code, line, col, file)
 
 
 def test_all_errors_reported_at_once():
