@@ -795,10 +795,8 @@ class Checker:
     def check_assigns(self, e: EntityInfo, assigns, ctx: Ctx):
         seen = set()
         for a in assigns:
-            f = e.fields.get(a.name.name)
-            if f is None or not f.is_column:
-                self.error("AWM1003", f"unknown field `{a.name.name}` on `{e.name}`", a.name.span,
-                           help=did_you_mean(a.name.name, [x.name for x in e.columns]))
+            f = self.column_of(e, a.name)
+            if f is None:
                 self.expr(a.value, ctx)
                 continue
             if f.is_id:
@@ -994,10 +992,8 @@ class Checker:
             self.error("AWM2003", "`[field: value]` looks up a row of an entity: `User[username: name]`", e.span)
             return ANY
         entity = self.entities[t.elem.name]
-        f = entity.fields.get(e.field.name)
-        if f is None or not f.is_column:
-            self.error("AWM1003", f"unknown field `{e.field.name}` on `{entity.name}`", e.field.span,
-                       help=did_you_mean(e.field.name, [x.name for x in entity.columns]))
+        f = self.column_of(entity, e.field)
+        if f is None:
             return ANY
         if not (f.unique or f.is_id):
             self.error("AWM2001", f"`{entity.name}.{f.name}` is not `@unique`, so it may match several rows", e.field.span,
@@ -1068,13 +1064,20 @@ class Checker:
         self.used.add(ident.name)
         return self.entities[ident.name]
 
+    def column_of(self, entity: EntityInfo, name: n.Ident) -> FieldInfo | None:
+        """The stored field `name` of the entity, or None after reporting it unknown."""
+        f = entity.fields.get(name.name)
+        if f is None or not f.is_column:
+            self.error("AWM1003", f"unknown field `{name.name}` on `{entity.name}`", name.span,
+                       help=did_you_mean(name.name, [x.name for x in entity.columns]))
+            return None
+        return f
+
     def check_field_values(self, entity: EntityInfo, values, ctx, span, require_all: bool):
         given = set()
         for fv in values:
-            f = entity.fields.get(fv.name.name)
-            if f is None or not f.is_column:
-                self.error("AWM1003", f"unknown field `{fv.name.name}` on `{entity.name}`", fv.name.span,
-                           help=did_you_mean(fv.name.name, [x.name for x in entity.columns]))
+            f = self.column_of(entity, fv.name)
+            if f is None:
                 self.expr(fv.value, ctx)
                 continue
             if f.name in given:
@@ -1214,10 +1217,8 @@ class Checker:
         row_ctx = ctx.with_row(entity.name)
         fields = []
         for k in e.keys:
-            f = entity.fields.get(k.name)
-            if f is None or not f.is_column:
-                self.error("AWM1003", f"unknown field `{k.name}` on `{entity.name}`", k.span,
-                           help=did_you_mean(k.name, [x.name for x in entity.columns]))
+            f = self.column_of(entity, k)
+            if f is None:
                 continue
             fields.append((f.column if f.is_relation else f.name, f.type if not f.is_relation else self.entities[f.type.name].key.type))
         for agg in e.aggregates:
@@ -1466,10 +1467,8 @@ class Checker:
             return
         fields = []
         for c in decl.columns:
-            f = entity.fields.get(c.name)
-            if f is None or not f.is_column:
-                self.error("AWM1003", f"unknown field `{c.name}` on `{entity.name}`", c.span,
-                           help=did_you_mean(c.name, [x.name for x in entity.columns]))
+            f = self.column_of(entity, c)
+            if f is None:
                 return
             fields.append(f)
         seed = SeedInfo(entity.name, [f.name for f in fields], [])

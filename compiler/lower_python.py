@@ -446,26 +446,18 @@ class Emitter:
         self.emit(depth, f"execute(db, {const}, {args})", s.span)
 
 
-def to_storage_code(code: str, t: T, model: Model) -> str:
-    k = t.kind
-    if k == "decimal":
-        return f"cents({code})"
-    if k == "bool":
-        return f"as_bool_int({code})"
-    if k in ("json", "list", "record", "union"):
-        return f"to_json_text({code})"
-    return code
+# kind -> (handler value to SQLite value, SQLite value to handler value): runtime.support helpers
+STORAGE = {"decimal": ("cents", "dec"), "bool": ("as_bool_int", "as_bool"), "json": ("to_json_text", "from_json_text"),
+           "list": ("to_json_text", "from_json_text"), "record": ("to_json_text", "from_json_text"),
+           "union": ("to_json_text", "from_json_text")}
+
+
+def to_storage_code(code: str, t: T, model: Model | None = None) -> str:
+    return f"{STORAGE[t.kind][0]}({code})" if t.kind in STORAGE else code
 
 
 def from_storage_code(code: str, t: T) -> str:
-    k = t.kind
-    if k == "decimal":
-        return f"dec({code})"
-    if k == "bool":
-        return f"as_bool({code})"
-    if k in ("json", "list", "record", "union"):
-        return f"from_json_text({code})"
-    return code
+    return f"{STORAGE[t.kind][1]}({code})" if t.kind in STORAGE else code
 
 
 def coerce_code(code: str, src: T, dst: T) -> str:
