@@ -315,9 +315,7 @@ class Emitter:
                 projection.append(fn(this=inner))
             converters.append(from_storage_code("{}", t))
             names.append(agg.name.name)
-        select = exp.select(*projection).from_(table(entity, alias))
-        for cond, _ in q.conds:
-            select = select.where(c.bool_expr(cond, [alias], [entity.name]))
+        select = c.where(exp.select(*projection).from_(table(entity, alias)), q, [alias], [entity.name])
         select = select.group_by(*[col(f.column, alias) for f in key_fields]).order_by(*[col(f.column, alias) for f in key_fields])
         const, params = self.run_sql(select, c.params)
         row_code = "{" + ", ".join(f"{nm!r}: {conv.format(f'r[{i}]')}" for i, (nm, conv) in enumerate(zip(names, converters))) + "}"

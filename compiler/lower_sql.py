@@ -143,7 +143,7 @@ def column_checks(model: Model, entity: EntityInfo, f: FieldInfo) -> list[exp.Ex
             checks.append(exp.LTE(this=length, expression=literal(hi)))
     for check in f.checks:
         compiler = SqlCompiler(model, python=None)
-        checks.append(compiler.bool_expr(check, aliases=[None], entity_stack=[entity.name]))
+        checks.append(compiler.value(check, [None], [entity.name]))
     return checks
 
 
@@ -211,11 +211,18 @@ def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
 
 # ---- tool queries ---------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class BackRef:
+    """The condition of `owner.children`: the child's relation column equals the owner's key."""
+    column: str
+    owner: n.Expr
+
+
 @dataclass
 class Query:
     """A query flattened from `source where ... order by ... limit ... offset ...`."""
     entity: str
-    conds: list[tuple[n.Expr | exp.Expression, int]] = field(default_factory=list)  # (cond, level)
+    conds: list[n.Expr | BackRef] = field(default_factory=list)
     order: list[n.OrderKey] = field(default_factory=list)
     limit: n.Expr | None = None
     offset: n.Expr | None = None
@@ -261,11 +268,11 @@ class SqlCompiler:
     def flatten(self, e: n.Expr) -> Query:
         if isinstance(e, n.Where):
             q = self.flatten(e.source)
-            q.conds.append((e.cond, 0))
+            q.conds.append(e.cond)
             return q
         if isinstance(e, n.OrderBy):
             q = self.flatten(e.source)
-            q.order = list(e.keys) + q.order if not q.order else list(e.keys)
+            q.order = list(e.keys)
             return q
         if isinstance(e, n.Limit):
             q = self.flatten(e.source)
@@ -285,13 +292,42 @@ class SqlCompiler:
             f = self.model.entities[owner_t.name].fields[e.name.name]
             child_name, child_field = f.backref
             child = self.model.entities[child_name]
-            return Query(child_name, conds=[(exp.EQ(this=col(child.fields[child_field].column, "{alias}"),
-                                                    expression=self.key_param(e.obj)), 0)])
+            return Query(child_name, conds=[BackRef(child.fields[child_field].column, e.obj)])
         raise LoweringError("this query cannot be compiled", e.span)
 
-    def key_param(self, e: n.Expr) -> exp.Expression:
-        """The key of an entity value evaluated in Python (e.g. `o` in `o.items`)."""
-        return self.param(e)
+    def where(self, select: exp.Select, q: Query, aliases: list, entities: list) -> exp.Select:
+        """Add the query's conditions; parameters are bound in the order they appear in the SQL."""
+        for cond in q.conds:
+            if isinstance(cond, BackRef):
+                select = select.where(exp.EQ(this=col(cond.column, aliases[-1]), expression=self.param(cond.owner)))
+            else:
+                select = select.where(self.value(cond, aliases, entities))
+        return select
+
+    def order_key(self, key: n.OrderKey, aliases: list, entities: list) -> exp.Ordered:
+        value = self.value(key.expr, aliases, entities)
+        t = self.type_of(key.expr)
+        if t.kind == "enum":        # enums sort in declaration order, not alphabetically
+            members = self.model.enums[t.name]
+            value = exp.Case(this=value, ifs=[exp.If(this=exp.Literal.string(m), true=exp.Literal.number(i))
+                                              for i, m in enumerate(members)])
+        return exp.Ordered(this=value, desc=key.descending)
+
+    def projection(self, what: str, entity: EntityInfo, alias: str, agg, aliases: list, entities: list) -> list:
+        if what == "rows":
+            return [col(f.column, alias) for f in entity.columns]
+        if what == "keys":
+            return [col(entity.key.column, alias)]
+        if what == "count":
+            return [exp.Count(this=exp.Star())]
+        if what == "exists":
+            return [exp.Literal.number(1)]
+        fname, value = agg
+        inner = self.value(value, aliases, entities)
+        if fname == "avg" and self.type_of(value).kind == "decimal":
+            return [exp.Round(this=exp.Avg(this=inner))]
+        fn = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[fname]
+        return [fn(this=inner)]
 
     def select(self, e: n.Expr, what: str, agg: tuple[str, n.Expr | None] | None = None,
                outer_aliases: list | None = None, outer_entities: list | None = None) -> exp.Select:
@@ -301,47 +337,26 @@ class SqlCompiler:
         alias = self.new_alias()
         aliases = (outer_aliases or []) + [alias]
         entities = (outer_entities or []) + [q.entity]
-        if what == "rows":
-            projection = [col(f.column, alias) for f in entity.columns]
-        elif what == "keys":
-            projection = [col(entity.key.column, alias)]
-        elif what == "count":
-            projection = [exp.Count(this=exp.Star())]
-        elif what == "exists":
-            projection = [exp.Literal.number(1)]
-        else:
-            fname, value = agg
-            inner = self.value(value, aliases, entities)
-            if fname == "avg" and self.type_of(value).kind == "decimal":
-                projection = [exp.Round(this=exp.Avg(this=inner))]
-            else:
-                fn = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[fname]
-                projection = [fn(this=inner)]
+        projection = self.projection(what, entity, alias, agg, aliases, entities)
         select = exp.select(*projection).from_(table(entity, alias))
-        for cond, _ in q.conds:
-            if isinstance(cond, exp.Expression):
-                select = select.where(_fill_alias(cond, alias))
-            else:
-                select = select.where(self.bool_expr(cond, aliases, entities))
-        if what in ("rows", "keys"):
-            order = [exp.Ordered(this=self.value(k.expr, aliases, entities), desc=k.descending) for k in q.order]
-            order.append(exp.Ordered(this=col(entity.key.column, alias)))  # a stable, deterministic order
-            select = select.order_by(*order)
-        if q.limit is not None or q.offset is not None:
-            if what in ("count", "exists", "agg"):
-                inner = self.select(e, "keys", outer_aliases=outer_aliases, outer_entities=outer_entities)
-                select = exp.select(*projection).from_(table(entity, alias)).where(
-                    exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=inner)))
-            else:
+        limited = q.limit is not None or q.offset is not None
+        if limited and what in ("count", "exists", "agg"):
+            # aggregate over the limited rows: WHERE key IN (the keys query with its limit)
+            keys = self.select(e, "keys", outer_aliases=outer_aliases, outer_entities=outer_entities)
+            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)))
+        else:
+            select = self.where(select, q, aliases, entities)
+            if what in ("rows", "keys"):
+                order = [self.order_key(k, aliases, entities) for k in q.order]
+                order.append(exp.Ordered(this=col(entity.key.column, alias)))  # a stable, deterministic order
+                select = select.order_by(*order)
+            if limited:
                 select = select.limit(self.param(q.limit) if q.limit is not None else exp.Literal.number(-1))
                 if q.offset is not None:
                     select = select.offset(self.param(q.offset))
         if what == "exists":
             select = select.limit(exp.Literal.number(1))
         return select
-
-    def bool_expr(self, e: n.Expr, aliases: list, entity_stack: list) -> exp.Expression:
-        return self.value(e, aliases, entity_stack)
 
     def row_free(self, e) -> bool:
         return id(e) not in self.model.row_dependent and not isinstance(
@@ -426,12 +441,15 @@ class SqlCompiler:
             return self.text_match(e, aliases, entities)
         if op in ("in", "not_in"):
             left = self.value(e.left, aliases, entities)
-            if not self.row_free(e.right):
-                raise LoweringError("the list after `in` must not depend on the row", e.right.span)
-            self.params.append(f"json_list({self.python(e.right, self.type_of(e.right))})")
-            sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]))
-            test = exp.In(this=left, query=sub)
-            return exp.Not(this=test) if op == "not_in" else test
+            if isinstance(e.right, n.ListLit):
+                test = exp.In(this=left, expressions=[self.value(x, aliases, entities) for x in e.right.items])
+            elif self.row_free(e.right) and self.python is not None:
+                self.params.append(f"json_list({self.python(e.right, self.type_of(e.right))})")
+                sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]))
+                test = exp.In(this=left, query=exp.Subquery(this=sub))
+            else:
+                raise LoweringError("the list after `in` must be a list literal or not depend on the row", e.right.span)
+            return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
         left, right, lt, rt = self.numeric_pair(e, aliases, entities)
         if op == "==":
             return exp.Is(this=left, expression=right) if not _is_null_lit(e.right) else exp.Is(this=left, expression=exp.Null())
@@ -506,14 +524,6 @@ class SqlCompiler:
                            expression=exp.Anonymous(this="julianday", expressions=[values[0]]))
             return exp.Cast(this=diff, to=exp.DataType.build("INTEGER"))
         raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span)
-
-
-def _fill_alias(cond: exp.Expression, alias: str) -> exp.Expression:
-    cond = cond.copy()
-    for c in cond.find_all(exp.Column):
-        if c.table == "{alias}":
-            c.set("table", exp.to_identifier(alias))
-    return cond
 
 
 def _is_null_lit(e) -> bool:
