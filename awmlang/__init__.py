@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -28,11 +29,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "awmlang"
 
 
-def write_outputs(outputs: dict[str, str | bytes], target: Path) -> None:
-    """Write a build's outputs into `target`, each file atomically (write then rename)."""
+def write_outputs(result: BuildResult, target: Path) -> None:
+    """Write a build's outputs into `target`, each file atomically (write then rename); the
+    incremental-build state goes last, so an interrupted write is rebuilt next time."""
+    from awmlang.compiler.build import STATE_FILE, state_json
     target.mkdir(parents=True, exist_ok=True)
-    for name in OUTPUT_FILES:
-        data = outputs[name]
+    (target / STATE_FILE).unlink(missing_ok=True)
+    files = {**{name: result.outputs[name] for name in OUTPUT_FILES}, STATE_FILE: state_json(result)}
+    for name, data in files.items():
         tmp = target / f".{name}.tmp"
         if isinstance(data, bytes):
             tmp.write_bytes(data)
@@ -42,20 +46,29 @@ def write_outputs(outputs: dict[str, str | bytes], target: Path) -> None:
 
 
 def load(path: str | os.PathLike) -> Environment:
-    """An Environment from a `.awm` spec (compiled into the cache) or a build directory."""
+    """An Environment from a `.awm` spec (compiled into the cache) or a build directory.
+
+    The cache entry is named by the spec's path and text; it is reused only while every
+    source it was built from (imports and seed files included) is unchanged.
+    """
+    from awmlang.compiler.build import COMPILER_VERSION, is_up_to_date
+
     p = Path(path)
     if p.is_dir():
         return Environment(p)
-    result = build_spec(p)
-    if not result.ok:
-        raise SpecError(result.diagnostics, result.sources)
-    digest = result.outputs and __import__("json").loads(result.outputs["manifest.json"])["hashes"]["handlers.py"]
-    key = f"{p.stem}-{digest[:16]}"
-    if key in _loaded:
-        return _loaded[key]
-    target = cache_dir() / key
-    if not (target / "manifest.json").exists():
-        write_outputs(result.outputs, target)
-    env = Environment(target)
-    _loaded[key] = env
+    try:
+        text = p.read_bytes()
+    except OSError as exc:
+        raise FileNotFoundError(f"cannot read spec {p}: {exc.strerror}") from exc
+    digest = hashlib.sha256(str(p.resolve()).encode() + b"\0" + text + COMPILER_VERSION.encode()).hexdigest()
+    target = cache_dir() / f"{p.stem}-{digest[:16]}"
+    if not is_up_to_date(target):
+        result = build_spec(p)
+        if not result.ok:
+            raise SpecError(result.diagnostics, result.sources)
+        write_outputs(result, target)
+        _loaded.pop(str(target), None)
+    env = _loaded.get(str(target))
+    if env is None or env.manifest_text != (target / "manifest.json").read_text():
+        env = _loaded[str(target)] = Environment(target)
     return env

@@ -82,8 +82,7 @@ def raw_replay(image: bytes, statements: list[str]):
 
 def bench_spec(spec: Path, quick: bool) -> list[dict]:
     import awmlang
-    from awmlang.cli import is_up_to_date, with_source_digests
-    from awmlang.compiler.build import build_spec
+    from awmlang.compiler.build import build_spec, is_up_to_date
 
     batches, per = (5, 50) if quick else (15, 400)
     rows = []
@@ -133,7 +132,7 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
                  "target": BUILD_WARM_MS, "ok": statistics.median(build_samples) <= BUILD_WARM_MS})
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / spec.stem
-        awmlang.write_outputs(with_source_digests(result).outputs, target)
+        awmlang.write_outputs(result, target)
         samples = []
         for _ in range(20):
             start = time.perf_counter()

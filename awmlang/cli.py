@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from awmlang.compiler.build import BuildResult, build_spec
+from awmlang.compiler.build import build_spec, is_up_to_date
 from awmlang.compiler.diagnostics import CODES, render_human, to_json
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
@@ -43,38 +43,6 @@ def find_specs(paths: list[str]) -> list[Path]:
     return specs
 
 
-def _file_digest(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def is_up_to_date(target: Path) -> bool:
-    """True if `target` holds a build whose every source file is unchanged."""
-    try:
-        manifest = json.loads((target / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return False
-    recorded = manifest.get("source_digests") or {}
-    if not recorded or manifest.get("compiler") is None:
-        return False
-    from awmlang.compiler.build import COMPILER_VERSION
-    if manifest["compiler"] != COMPILER_VERSION:
-        return False
-    return all(_file_digest(path) == digest for path, digest in recorded.items()) and \
-        all((target / name).exists() for name in ("handlers.py", "initial.db", "tools.json"))
-
-
-def with_source_digests(result: BuildResult) -> BuildResult:
-    """Record each source file's digest in the manifest, for the no-change check."""
-    manifest = json.loads(result.outputs["manifest.json"])
-    manifest["source_digests"] = {path: hashlib.sha256(text.encode()).hexdigest()
-                                  for path, text in sorted(result.sources.texts.items())}
-    result.outputs["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    return result
-
-
 # ---- commands ----------------------------------------------------------------------------
 
 def cmd_build(args) -> int:
@@ -92,7 +60,7 @@ def cmd_build(args) -> int:
             result = build_spec(spec)
             diagnostics = result.diagnostics
             if result.ok:
-                write_outputs(with_source_digests(result).outputs, target)
+                write_outputs(result, target)
                 status, counts = "built", json.loads(result.outputs["manifest.json"])["counts"]
             else:
                 status, counts = "failed", {}

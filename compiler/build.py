@@ -56,7 +56,52 @@ def check_spec(path: str | Path, text: str | None = None) -> BuildResult:
     if not any(d.is_error for d in diags):
         model, check_diags = check(modules)
         diags = diags + check_diags
+        _add_seed_files(modules, sources)
     return BuildResult(str(path), sort_and_dedupe(diags), sources, model)
+
+
+def _add_seed_files(modules, sources: Sources) -> None:
+    """Seed files are sources too: a change to one must rebuild the spec."""
+    for module in modules:
+        for decl in module.decls:
+            if isinstance(decl, n.SeedDecl) and decl.file is not None:
+                path = Path(decl.span.path).parent / decl.file
+                try:
+                    sources.add(str(path), path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    pass      # already reported by the checker
+
+
+STATE_FILE = ".awm-sources.json"
+
+
+def source_digests(sources: Sources) -> dict[str, str]:
+    """Absolute path -> sha256 of every file a build read (the incremental-build state)."""
+    return {str(Path(path).resolve()): hashlib.sha256(text.encode()).hexdigest()
+            for path, text in sorted(sources.texts.items())}
+
+
+def is_up_to_date(target: Path) -> bool:
+    """True if `target` holds a complete build whose every source file is unchanged."""
+    try:
+        state = json.loads((target / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    if state.get("compiler") != COMPILER_VERSION or not state.get("sources"):
+        return False
+    if not all((target / name).exists() for name in OUTPUT_FILES):
+        return False
+    for path, digest in state["sources"].items():
+        try:
+            if hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def state_json(result: "BuildResult") -> str:
+    return json.dumps({"compiler": COMPILER_VERSION, "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
 
 
 def build_spec(path: str | Path, text: str | None = None) -> BuildResult:

@@ -698,6 +698,7 @@ class Checker:
         if isinstance(s, n.Require):
             self.expect_bool(s.cond, ctx)
             self.stmt(s.fail, ctx)
+            self.narrow(s.cond, ctx.scope)      # after `require x is not null`, x is not null
             return False
         if isinstance(s, n.Fail):
             t = self.expr(s.message, ctx, TEXT)
@@ -708,7 +709,9 @@ class Checker:
             return True
         if isinstance(s, n.If):
             self.expect_bool(s.cond, ctx)
-            a = self.block(s.then, ctx)
+            then_scope = ctx.scope.child()
+            self.narrow(s.cond, then_scope)
+            a = self.block(s.then, ctx.with_scope(then_scope))
             if s.orelse is None:
                 return False
             if isinstance(s.orelse, n.If):
@@ -752,6 +755,16 @@ class Checker:
         if isinstance(s, n.Match):
             return self.match(s, ctx)
         raise AssertionError(f"unknown statement {type(s).__name__}")
+
+    def narrow(self, cond, scope: Scope):
+        """Record in `scope` that the variables `cond` tests with `is not null` are not null."""
+        if isinstance(cond, n.Binary) and cond.op == "and":
+            self.narrow(cond.left, scope)
+            self.narrow(cond.right, scope)
+        elif isinstance(cond, n.IsNull) and cond.negated and isinstance(cond.operand, (n.Name, n.OuterName)):
+            b = self.bindings.get(cond.operand)
+            if b is not None and b.kind in ("param", "local", "loop") and b.type.optional:
+                scope.vars[b.name] = Binding(b.kind, b.type.required(), b.name, mutable=b.mutable, target=b.target)
 
     def match(self, s: n.Match, ctx: Ctx) -> bool:
         t = self.expr(s.subject, ctx)
@@ -870,7 +883,8 @@ class Checker:
 
     def e_Name(self, e: n.Name, ctx, expected):
         b = self.resolve_name(e.name, ctx, outer=False)
-        if b is None and expected is not None and expected.kind == "enum" and e.name in self.enums.get(expected.name, []):
+        wants_member = expected is not None and expected.kind == "enum" and e.name in self.enums.get(expected.name, [])
+        if wants_member and (b is None or b.type.kind != "enum" or b.type.name != expected.name):
             b = Binding("enum_member", T("enum", expected.name), e.name)
         if b is None:
             enum_hits = [k for k, members in self.enums.items() if e.name in members]

@@ -139,6 +139,33 @@ class Emitter:
             return f"json_get({self.expr(e.obj)}, {self.expr(e.index)})"
         return f"item({self.expr(e.obj)}, {self.expr(e.index)})"
 
+    def check_keys(self, code: str, t: T, depth: int):
+        """Fail with not_found before the body runs if an argument names a missing row:
+        directly, in a list, or in a record's fields."""
+        if t.optional and self.needs_key_check(t):
+            self.emit(depth, f"if {code} is not None:")
+            depth += 1
+        if t.kind == "entity":
+            entity = self.model.entities[t.name]
+            self.emit(depth, self.must_exist(entity, entity.key.column, code))
+        elif t.kind == "list" and self.needs_key_check(t.elem):
+            item = self.fresh("k")
+            self.emit(depth, f"for {item} in {code}:")
+            self.check_keys(item, t.elem, depth + 1)
+        elif t.kind == "record" and t.name in self.model.records:
+            for name, f in self.model.records[t.name].fields.items():
+                if self.needs_key_check(f.type):
+                    self.check_keys(f"{code}[{name!r}]", f.type, depth)
+
+    def needs_key_check(self, t: T) -> bool:
+        if t.kind == "entity":
+            return True
+        if t.kind == "list":
+            return self.needs_key_check(t.elem)
+        if t.kind == "record" and t.name in self.model.records:
+            return any(self.needs_key_check(f.type) for f in self.model.records[t.name].fields.values())
+        return False
+
     def must_exist(self, entity, column: str, value: str) -> str:
         lookup = exp.select(col(entity.key.column)).from_(table(entity)).where(
             exp.EQ(this=col(column), expression=exp.Placeholder()))
@@ -315,7 +342,12 @@ class Emitter:
                 projection.append(fn(this=inner))
             converters.append(from_storage_code("{}", t))
             names.append(agg.name.name)
-        select = c.where(exp.select(*projection).from_(table(entity, alias)), q, [alias], [entity.name])
+        select = exp.select(*projection).from_(table(entity, alias))
+        if q.limit is not None or q.offset is not None:     # group the limited rows only
+            keys = c.select(e.source, "keys")
+            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)))
+        else:
+            select = c.where(select, q, [alias], [entity.name])
         select = select.group_by(*[col(f.column, alias) for f in key_fields]).order_by(*[col(f.column, alias) for f in key_fields])
         const, params = self.run_sql(select, c.params)
         row_code = "{" + ", ".join(f"{nm!r}: {conv.format(f'r[{i}]')}" for i, (nm, conv) in enumerate(zip(names, converters))) + "}"
@@ -353,7 +385,7 @@ class Emitter:
     def stmt(self, s, depth: int):
         sp = s.span
         if isinstance(s, n.Let):
-            if self.t(s.value).kind == "query":
+            if s.type is None and self.t(s.value).kind == "query":
                 return            # a query let is inlined where it is used
             value = self.expr(s.value)
             if s.type is not None and self.t(s.value).kind == "int" and self.model.types.get(s.value) != DECIMAL:
@@ -525,14 +557,7 @@ def lower_python(model: Model, spec_name: str, locate) -> str:
         for p in tool.params:
             body_start(1, f"p_{p.name} = args[{p.name!r}]")
         for p in tool.params:
-            if p.type.kind == "entity":
-                entity = model.entities[p.type.name]
-                check = emitter.must_exist(entity, entity.key.column, f"p_{p.name}")
-                if p.type.optional:
-                    body_start(1, f"if p_{p.name} is not None:")
-                    body_start(2, check)
-                else:
-                    body_start(1, check)
+            emitter.check_keys(f"p_{p.name}", p.type, 1)
         emitter.block(tool.body, 1)
         if tool.returns.kind == "void" or not ends_with_return(tool.body):
             emitter.emit(1, "return None")

@@ -213,9 +213,11 @@ def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
 
 @dataclass(frozen=True)
 class BackRef:
-    """The condition of `owner.children`: the child's relation column equals the owner's key."""
+    """The condition of `owner.children`: the child's relation column equals the owner's key.
+    `owner` None means the enclosing query's row `depth` levels out (`Order where count(items) > 2`)."""
     column: str
-    owner: n.Expr
+    owner: n.Expr | None
+    depth: int = 0
 
 
 @dataclass
@@ -287,6 +289,10 @@ class SqlCompiler:
             return Query(b.name)
         if b is not None and b.kind == "query_let":
             return self.flatten(b.query)
+        if b is not None and b.kind == "field" and b.target.backref is not None:
+            child_name, child_field = b.target.backref
+            child = self.model.entities[child_name]
+            return Query(child_name, conds=[BackRef(child.fields[child_field].column, None, b.depth)])
         if isinstance(e, n.Member):
             owner_t = self.type_of(e.obj)
             f = self.model.entities[owner_t.name].fields[e.name.name]
@@ -299,7 +305,15 @@ class SqlCompiler:
         """Add the query's conditions; parameters are bound in the order they appear in the SQL."""
         for cond in q.conds:
             if isinstance(cond, BackRef):
-                select = select.where(exp.EQ(this=col(cond.column, aliases[-1]), expression=self.param(cond.owner)))
+                outer_aliases, outer_entities = aliases[:-1], entities[:-1]
+                if cond.owner is None:          # correlated with an enclosing row
+                    parent = self.model.entities[outer_entities[-1 - cond.depth]]
+                    owner = col(parent.key.column, outer_aliases[-1 - cond.depth])
+                elif self.row_free(cond.owner):
+                    owner = self.param(cond.owner)
+                else:
+                    owner = self.value(cond.owner, outer_aliases, outer_entities)
+                select = select.where(exp.EQ(this=col(cond.column, aliases[-1]), expression=owner))
             else:
                 select = select.where(self.value(cond, aliases, entities))
         return select
@@ -359,8 +373,13 @@ class SqlCompiler:
         return select
 
     def row_free(self, e) -> bool:
-        return id(e) not in self.model.row_dependent and not isinstance(
-            e, (n.Where, n.OrderBy, n.Limit, n.Offset)) and not _has_query(e, self.model)
+        """True if e can be computed in Python and bound as a parameter. Aggregates over queries
+        stay in SQL as subqueries, which is right whether or not they read an enclosing row."""
+        if id(e) in self.model.row_dependent or _has_query(e, self.model):
+            return False
+        if isinstance(e, n.Call) and e.args and _has_query(e.args[0], self.model):
+            return False
+        return True
 
     def value(self, e: n.Expr, aliases: list, entities: list, want_cents: bool = True) -> exp.Expression:
         """An expression in row context. decimals are produced in cents."""
@@ -465,7 +484,10 @@ class SqlCompiler:
         if op == "+" and lt == "text":
             return exp.DPipe(this=left, expression=right)
         if op in ("+", "-") and lt in ("date", "datetime"):
-            raise LoweringError("date arithmetic on a row's field is not supported inside a query; compare against a computed date instead", e.span)
+            # SQLite's date()/datetime() take a '<n> seconds' modifier; durations are seconds
+            seconds = right if op == "+" else exp.Neg(this=exp.Paren(this=right))
+            modifier = exp.DPipe(this=exp.Cast(this=seconds, to=exp.DataType.build("TEXT")), expression=exp.Literal.string(" seconds"))
+            return exp.Anonymous(this=lt, expressions=[left, modifier])
         arith = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div, "%": exp.Mod}
         if op == "/" and lt == "int" and rt == "int":
             return exp.Div(this=exp.Mul(this=left, expression=exp.Literal.number("1.0")), expression=right)
@@ -517,6 +539,9 @@ class SqlCompiler:
             return exp.Anonymous(this=name, expressions=values)
         if name == "date":
             return exp.Anonymous(this="date", expressions=values)
+        if name in ("days", "hours", "minutes", "seconds"):
+            unit = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[name]
+            return exp.Paren(this=exp.Mul(this=values[0], expression=exp.Literal.number(unit)))
         if name == "round" and self.type_of(args[0]).kind != "decimal":
             return exp.Round(this=values[0], decimals=values[1] if len(values) > 1 else None)
         if name == "days_between":

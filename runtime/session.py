@@ -23,7 +23,8 @@ class Environment:
 
     def __init__(self, build_dir: str | Path):
         self.build_dir = Path(build_dir)
-        self.manifest = json.loads((self.build_dir / "manifest.json").read_text())
+        self.manifest_text = (self.build_dir / "manifest.json").read_text()
+        self.manifest = json.loads(self.manifest_text)
         self.name: str = self.manifest["env"]
         self.initial_image: bytes = (self.build_dir / "initial.db").read_bytes()
         schemas = json.loads((self.build_dir / "tools.json").read_text())

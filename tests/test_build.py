@@ -67,7 +67,7 @@ def test_cli_build_writes_outputs_and_skips_unchanged(tmp_path, capsys):
     spec.write_text((CASES / "mini_shop" / "spec.awm").read_text())
     out = tmp_path / "out"
     assert main(["build", str(spec), "-o", str(out)]) == 0
-    assert sorted(p.name for p in (out / "shop").iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in (out / "shop").iterdir() if not p.name.startswith(".")) == sorted(OUTPUT_FILES)
     first = (out / "shop" / "handlers.py").stat().st_mtime_ns
     assert main(["build", str(spec), "-o", str(out)]) == 0
     assert "unchanged" in capsys.readouterr().err
@@ -109,3 +109,22 @@ def test_cli_call_and_tools(tmp_path, capsys):
     assert main(["explain", "AWM2001"]) == 0
     assert "type mismatch" in capsys.readouterr().out
     assert main(["explain", "AWM9999"]) == 2
+
+
+def test_load_rebuilds_when_any_source_changes(tmp_path):
+    import awmlang
+    spec = tmp_path / "g.awm"
+    (tmp_path / "_part.awm").write_text('entity E { id: int @id  n: int }\n')
+    (tmp_path / "rows.csv").write_text("id,n\n2,20\n")
+    body = 'env g "G" {}\nimport "_part.awm"\nseed E(id, n) { (1, 10) }\nseed E from "rows.csv"\ntool get_e = get E "DESC"\n'
+    spec.write_text(body.replace("DESC", "Get one row."))
+    env = awmlang.load(spec)
+    assert env.session().call("get_e", {"e_id": 1})["result"]["n"] == 10
+    spec.write_text(body.replace("DESC", "Get a row.").replace("(1, 10)", "(1, 99)"))
+    env = awmlang.load(spec)
+    assert env.session().call("get_e", {"e_id": 1})["result"]["n"] == 99
+    assert env.tools[0]["function"]["description"] == "Get a row."
+    (tmp_path / "rows.csv").write_text("id,n\n2,21\n")
+    assert awmlang.load(spec).session().call("get_e", {"e_id": 2})["result"]["n"] == 21
+    (tmp_path / "_part.awm").write_text('entity E { id: int @id  n: int  m: int = 7 }\n')
+    assert awmlang.load(spec).session().call("get_e", {"e_id": 2})["result"]["m"] == 7

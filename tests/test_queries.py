@@ -82,3 +82,107 @@ def test_aggregates_over_limited_queries(s):
 def test_starts_and_ends_with(s):
     assert [i["id"] for i in call(s, "prefixed", {"pre": "x"})] == [1, 2, 4]
     assert [i["id"] for i in call(s, "prefixed", {"pre": ""})] == [1, 2, 3, 4, 5]
+
+
+SPEC2 = '''
+env r "Rows" { user U }
+record Pick { item: I  n: int }
+entity U { id: int @id  name: text  items: I[] via owner }
+entity I { id: int @id  owner: U  n: int  due: date  at: datetime = now()  note: text? }
+tool busy_users() -> list<U> "Users with an item over 5." { return U where exists(items where n > 5) order by id }
+tool by_load() -> list<U> "Users by average n, highest first." { return U order by avg(items, n) desc then id }
+tool postpone(item: I, d: int) -> I "Move the due date by d days." { update item set due = due + days(d), at = at - hours(1)  return item }
+tool late(days_ahead: int) -> list<I> "Items due within some days of their creation." {
+  return I where due <= date(at + days(days_ahead)) order by id
+}
+tool all_items() -> list<I> "Every item, through a list variable." { let xs: list<I> = I  return xs }
+tool picks(ps: list<Pick>) -> int "Sum of n over picked items." {
+  let total = 0
+  for p in ps { total = total + p.item.n * p.n }
+  return total
+}
+tool firsts(items: list<I>) -> list<int> "The n of each item." {
+  let out: list<int> = []
+  for i in items { out = out + [i.n] }
+  return out
+}
+tool note_length(item: I) -> int "Length of the item's note, or 0." {
+  let note = item.note
+  if note is not null { return len(note) }
+  require note is not null else fail no_note "item {item.id} has no note"
+  return len(note)
+}
+seed U(id, name) { (1, "a") (2, "b") (3, "c") }
+seed I(owner, n, due, note) { (1, 9, "2025-01-05", "hello") (1, 1, "2025-01-01", null) (2, 4, "2025-02-01", null) (3, 2, "2024-12-31", null) }
+'''
+
+
+@pytest.fixture(scope="module")
+def s2(tmp_path_factory):
+    path = tmp_path_factory.mktemp("r") / "r.awm"
+    path.write_text(SPEC2)
+    return awmlang.load(path)
+
+
+def test_back_references_inside_queries(s2):
+    s = s2.session()
+    assert [u["id"] for u in call(s, "busy_users")] == [1]
+    assert [u["id"] for u in call(s, "by_load")] == [1, 2, 3]
+
+
+def test_date_arithmetic_on_fields_inside_queries(s2):
+    s = s2.session()
+    item = call(s, "postpone", {"item": 2, "d": 3})
+    assert (item["due"], item["at"]) == ("2025-01-04", "2025-01-01 08:00:00")
+    assert [i["id"] for i in call(s, "late", {"days_ahead": 3})] == [2, 4]
+
+
+def test_list_variable_from_a_query(s2):
+    assert [i["id"] for i in call(s2.session(), "all_items")] == [1, 2, 3, 4]
+
+
+def test_keys_inside_lists_and_records_are_checked(s2):
+    s = s2.session()
+    assert call(s, "picks", {"ps": [{"item": 1, "n": 2}, {"item": 3, "n": 1}]}) == 22
+    r = s.call("picks", {"ps": [{"item": 1, "n": 2}, {"item": 99, "n": 1}]})
+    assert r["error"]["code"] == "not_found" and r["error"]["message"] == "I 99 not found"
+    assert call(s, "firsts", {"items": [3, 1]}) == [4, 9]
+    assert s.call("firsts", {"items": [1, 42]})["error"]["code"] == "not_found"
+
+
+def test_null_tests_narrow_types(s2):
+    s = s2.session()
+    assert call(s, "note_length", {"item": 1}) == 5
+    assert s.call("note_length", {"item": 2})["error"]["message"] == "item 2 has no note"
+
+
+SPEC3 = '''
+env n "Nested" { user U }
+entity U { id: int @id  name: text @unique }
+entity F { id: int @id  a: U  b: U }
+entity B { id: int @id  room: text  nights: int }
+tool fans() -> list<U> "Users who follow someone (the outer row's name, read in the inner query)." {
+  return U where exists(F where a.name == name) order by id
+}
+tool first_two() -> json "Nights of the first two bookings per room." {
+  return B order by id limit 2 group by room { nights: sum(nights) }
+}
+seed U(id, name) { (1, "ann") (2, "bob") (3, "cy") }
+seed F(a, b) { (1, 2) (3, 1) }
+seed B(room, nights) { ("A1", 2) ("B2", 3) ("A1", 1) }
+'''
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    path = tmp_path_factory.mktemp("n") / "n.awm"
+    path.write_text(SPEC3)
+    return awmlang.load(path).session()
+
+
+def test_inner_query_reads_the_outer_row(s3):
+    assert [u["id"] for u in call(s3, "fans")] == [1, 3]
+
+
+def test_group_by_respects_the_limit_of_its_source(s3):
+    assert call(s3, "first_two") == [{"room": "A1", "nights": 2}, {"room": "B2", "nights": 3}]

@@ -8,43 +8,44 @@ ENV = "features"
 USER_ENTITY = "Member"
 CLOCK = "2025-03-10 12:00:00"
 
-SQL_1 = 'SELECT "active" FROM "item" WHERE "id" = ?'
-SQL_2 = 'SELECT "title" FROM "item" WHERE "id" = ?'
-SQL_3 = 'SELECT "price" FROM "item" WHERE "id" = ?'
-SQL_4 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
-SQL_5 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_6 = 'SELECT t0."id" FROM "item" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST'
-SQL_7 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_8 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND t0."price" >= ?) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
-SQL_9 = 'SELECT "id" FROM "member" WHERE "id" = ?'
-SQL_10 = 'DELETE FROM "member" WHERE "id" = ?'
-SQL_11 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE t0."member_id" IS NULL'
-SQL_12 = 'SELECT t0."id" FROM "item" AS t0 WHERE (? IN (SELECT value FROM JSON_EACH(t0."tags")) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
-SQL_13 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE (t0."member_id" IS ? AND (? OR t0."paid_with" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
-SQL_14 = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
-SQL_15 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
-SQL_16 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_17 = 'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_18 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_19 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST'
-SQL_20 = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
-SQL_21 = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
-SQL_22 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
-SQL_23 = 'UPDATE "item" AS u SET "price" = (u."price" + ROUND(CAST((u."price" * ?) * 1.0 AS REAL) / ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
-SQL_24 = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
-SQL_25 = 'SELECT "key" FROM "note" WHERE "key" IS ?'
-SQL_26 = 'INSERT INTO "note" ("key", "body", "member_id") VALUES (?, ?, ?) RETURNING "key"'
-SQL_27 = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
-SQL_28 = 'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" ORDER BY t0."member_id"'
-SQL_29 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
-SQL_30 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
-SQL_31 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
-SQL_32 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
-SQL_33 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
+SQL_1 = 'SELECT "id" FROM "item" WHERE "id" = ?'
+SQL_2 = 'SELECT "active" FROM "item" WHERE "id" = ?'
+SQL_3 = 'SELECT "title" FROM "item" WHERE "id" = ?'
+SQL_4 = 'SELECT "price" FROM "item" WHERE "id" = ?'
+SQL_5 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
+SQL_6 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
+SQL_7 = 'SELECT t0."id" FROM "item" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST'
+SQL_8 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
+SQL_9 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND t0."price" >= ?) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+SQL_10 = 'SELECT "id" FROM "member" WHERE "id" = ?'
+SQL_11 = 'DELETE FROM "member" WHERE "id" = ?'
+SQL_12 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE t0."member_id" IS NULL'
+SQL_13 = 'SELECT t0."id" FROM "item" AS t0 WHERE (? IN (SELECT value FROM JSON_EACH(t0."tags")) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
+SQL_14 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE (t0."member_id" IS ? AND (? OR t0."paid_with" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+SQL_15 = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
+SQL_16 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
+SQL_17 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_18 = 'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_19 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_20 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST'
+SQL_21 = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
+SQL_22 = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
+SQL_23 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
+SQL_24 = 'UPDATE "item" AS u SET "price" = (u."price" + ROUND(CAST((u."price" * ?) * 1.0 AS REAL) / ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
+SQL_25 = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
+SQL_26 = 'SELECT "key" FROM "note" WHERE "key" IS ?'
+SQL_27 = 'INSERT INTO "note" ("key", "body", "member_id") VALUES (?, ?, ?) RETURNING "key"'
+SQL_28 = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
+SQL_29 = 'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" ORDER BY t0."member_id"'
+SQL_30 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
+SQL_31 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
+SQL_32 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
+SQL_33 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
+SQL_34 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
 
 
 def out_Item(db, key):
-    r = one(db, SQL_29, (key,))
+    r = one(db, SQL_30, (key,))
     if r is None:
         return None
     return {
@@ -60,7 +61,7 @@ def out_Item(db, key):
 
 
 def out_Member(db, key):
-    r = one(db, SQL_30, (key,))
+    r = one(db, SQL_31, (key,))
     if r is None:
         return None
     return {
@@ -71,7 +72,7 @@ def out_Member(db, key):
 
 
 def out_Note(db, key):
-    r = one(db, SQL_31, (key,))
+    r = one(db, SQL_32, (key,))
     if r is None:
         return None
     return {
@@ -82,7 +83,7 @@ def out_Note(db, key):
 
 
 def out_OrderLine(db, key):
-    r = one(db, SQL_32, (key,))
+    r = one(db, SQL_33, (key,))
     if r is None:
         return None
     return {
@@ -95,7 +96,7 @@ def out_OrderLine(db, key):
 
 
 def out_Purchase(db, key):
-    r = one(db, SQL_33, (key,))
+    r = one(db, SQL_34, (key,))
     if r is None:
         return None
     return {
@@ -111,42 +112,44 @@ def out_Purchase(db, key):
 def tool_buy(rt, db, args):
     p_lines = args['lines']
     p_payment = args['payment']
+    for _k1 in p_lines:
+        must(db, SQL_1, _k1['item'], 'Item', 'id')
     if not ((len(p_lines) > 0)):
         raise Fail('empty', 'nothing to buy')
     v_subtotal = D(0)
     for v_line in p_lines:
-        if not (as_bool(scalar(db, SQL_1, (v_line.get('item'),)))):
-            raise Fail('inactive', (to_text(scalar(db, SQL_2, (v_line.get('item'),))) + ' is not for sale'))
-        v_subtotal = (v_subtotal + (dec(scalar(db, SQL_3, (v_line.get('item'),))) * v_line.get('quantity')))
+        if not (as_bool(scalar(db, SQL_2, (v_line.get('item'),)))):
+            raise Fail('inactive', (to_text(scalar(db, SQL_3, (v_line.get('item'),))) + ' is not for sale'))
+        v_subtotal = (v_subtotal + (dec(scalar(db, SQL_4, (v_line.get('item'),))) * v_line.get('quantity')))
     v_total = v_subtotal
     v_method = 'card'
-    _m1 = p_payment
-    if _m1.get('kind') == 'card':
-        v_c = _m1
+    _m2 = p_payment
+    if _m2.get('kind') == 'card':
+        v_c = _m2
         if not ((len(v_c.get('number')) == 16)):
             raise Fail('bad_card', 'card numbers have 16 digits')
-    elif _m1.get('kind') == 'voucher':
-        v_v = _m1
+    elif _m2.get('kind') == 'voucher':
+        v_v = _m2
         if not (((v_v.get('percent') >= 1) and (v_v.get('percent') <= 50))):
             raise Fail('bad_voucher', 'vouchers give 1 to 50 percent')
         v_total = round_half_up(decimal_div((v_subtotal * (100 - v_v.get('percent'))), 100), 2, D)
         v_method = ('voucher ' + to_text(v_v.get('code')))
-    v_p = scalar(db, SQL_4, (rt.me, cents(v_total), v_method, rt.now, shift_time(rt.now[:10], (30 * 86400)), ))
+    v_p = scalar(db, SQL_5, (rt.me, cents(v_total), v_method, rt.now, shift_time(rt.now[:10], (30 * 86400)), ))
     for v_i, v_line in enumerate(p_lines):
-        scalar(db, SQL_5, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity'), ))
+        scalar(db, SQL_6, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity'), ))
     return out_Purchase(db, v_p)
 
 
 def tool_by_sku(rt, db, args):
     p_item_id = args['item_id']
-    v_row = first_of(column(db, SQL_6, (p_item_id, )))
+    v_row = first_of(column(db, SQL_7, (p_item_id, )))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
     return out_Item(db, v_row)
 
 
 def tool_explode(rt, db, args):
-    scalar(db, SQL_7, (rt.me, cents(1), 'x', rt.now, ))
+    scalar(db, SQL_8, (rt.me, cents(1), 'x', rt.now, ))
     raise Fail('boom', 'nothing above survives')
     return None
 
@@ -155,19 +158,19 @@ def tool_find_items(rt, db, args):
     p_prefix = args['prefix']
     p_level = args['level']
     p_min_price = args['min_price']
-    return [out_Item(db, k) for k in column(db, SQL_8, (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20, ))]
+    return [out_Item(db, k) for k in column(db, SQL_9, (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20, ))]
 
 
 def tool_forget_member(rt, db, args):
     p_who = args['who']
-    must(db, SQL_9, p_who, 'Member', 'id')
-    execute(db, SQL_10, (p_who, ))
-    return scalar(db, SQL_11, ())
+    must(db, SQL_10, p_who, 'Member', 'id')
+    execute(db, SQL_11, (p_who, ))
+    return scalar(db, SQL_12, ())
 
 
 def tool_items_by_tag(rt, db, args):
     p_tag = args['tag']
-    return [out_Item(db, k) for k in column(db, SQL_12, (p_tag, ))]
+    return [out_Item(db, k) for k in column(db, SQL_13, (p_tag, ))]
 
 
 def tool_level_of(rt, db, args):
@@ -189,7 +192,7 @@ def tool_my_purchases(rt, db, args):
     p_paid_with = args['paid_with']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Purchase(db, k) for k in column(db, SQL_13, (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset, ))]
+    return [out_Purchase(db, k) for k in column(db, SQL_14, (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset, ))]
 
 
 def tool_pair_up(rt, db, args):
@@ -205,26 +208,26 @@ def tool_pair_up(rt, db, args):
 
 def tool_purchase_summary(rt, db, args):
     p_purchase = args['purchase']
-    must(db, SQL_14, p_purchase, 'Purchase', 'id')
-    if not ((scalar(db, SQL_15, (p_purchase,)) == rt.me)):
+    must(db, SQL_15, p_purchase, 'Purchase', 'id')
+    if not ((scalar(db, SQL_16, (p_purchase,)) == rt.me)):
         raise Fail('not_yours', ('purchase ' + to_text(p_purchase) + ' is not yours'))
-    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_16, (p_purchase, )), 'units': scalar(db, SQL_17, (p_purchase, )), 'value': dec(scalar(db, SQL_18, (p_purchase, ))), 'first_item': scalar(db, SQL_2, (scalar(db, SQL_20, (first_of(column(db, SQL_19, (p_purchase, ))),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_21, (p_purchase,)))})
+    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_17, (p_purchase, )), 'units': scalar(db, SQL_18, (p_purchase, )), 'value': dec(scalar(db, SQL_19, (p_purchase, ))), 'first_item': scalar(db, SQL_3, (scalar(db, SQL_21, (first_of(column(db, SQL_20, (p_purchase, ))),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_22, (p_purchase,)))})
 
 
 def tool_rename_item(rt, db, args):
     p_item_id = args['item_id']
     p_title = args['title']
-    v_row = first_of(column(db, SQL_6, (p_item_id, )))
+    v_row = first_of(column(db, SQL_7, (p_item_id, )))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
-    execute(db, SQL_22, (p_title, v_row, ))
+    execute(db, SQL_23, (p_title, v_row, ))
     return out_Item(db, v_row)
 
 
 def tool_reprice(rt, db, args):
     p_percent = args['percent']
-    execute(db, SQL_23, (p_percent, 100, ))
-    return money(dec(scalar(db, SQL_24, ())))
+    execute(db, SQL_24, (p_percent, 100, ))
+    return money(dec(scalar(db, SQL_25, ())))
 
 
 def tool_running_total(rt, db, args):
@@ -240,11 +243,11 @@ def tool_running_total(rt, db, args):
 def tool_set_note(rt, db, args):
     p_key = args['key']
     p_body = args['body']
-    return out_Note(db, upsert(db, SQL_25, (p_key, ), SQL_27, (p_body, rt.me, ), SQL_26, (p_key, p_body, rt.me, )))
+    return out_Note(db, upsert(db, SQL_26, (p_key, ), SQL_28, (p_body, rt.me, ), SQL_27, (p_key, p_body, rt.me, )))
 
 
 def tool_spend_by_member(rt, db, args):
-    return [(lambda _r: {'member_id': _r['member_id'], 'purchases': _r['purchases'], 'spent': money(_r['spent']), 'biggest': money(_r['biggest'])})(x) for x in [{'member_id': r[0], 'purchases': r[1], 'spent': dec(r[2]), 'biggest': dec(r[3])} for r in rows(db, SQL_28, ())]]
+    return [(lambda _r: {'member_id': _r['member_id'], 'purchases': _r['purchases'], 'spent': money(_r['spent']), 'biggest': money(_r['biggest'])})(x) for x in [{'member_id': r[0], 'purchases': r[1], 'spent': dec(r[2]), 'biggest': dec(r[3])} for r in rows(db, SQL_29, ())]]
 
 
 def tool_sum_money(rt, db, args):
@@ -273,4 +276,4 @@ TOOLS = {
     'sum_money': (tool_sum_money, False, [{'name': 'a', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}, {'name': 'b', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}]),
 }
 
-LINE_MAP = {114: 'spec.awm:84', 115: 'spec.awm:84', 116: 'spec.awm:85', 117: 'spec.awm:86', 118: 'spec.awm:87', 119: 'spec.awm:87', 120: 'spec.awm:88', 121: 'spec.awm:90', 122: 'spec.awm:91', 123: 'spec.awm:92', 124: 'spec.awm:93', 125: 'spec.awm:93', 126: 'spec.awm:94', 127: 'spec.awm:94', 128: 'spec.awm:96', 129: 'spec.awm:96', 130: 'spec.awm:97', 131: 'spec.awm:97', 132: 'spec.awm:98', 133: 'spec.awm:99', 134: 'spec.awm:102', 135: 'spec.awm:103', 136: 'spec.awm:104', 137: 'spec.awm:106', 142: 'spec.awm:158', 143: 'spec.awm:158', 144: 'spec.awm:158', 145: 'spec.awm:158', 149: 'spec.awm:154', 150: 'spec.awm:155', 158: 'spec.awm:126', 164: 'spec.awm:144', 165: 'spec.awm:145', 170: 'spec.awm:121', 175: 'spec.awm:131', 176: 'spec.awm:131', 177: 'spec.awm:131', 178: 'spec.awm:131', 179: 'spec.awm:132', 185: 'spec.awm:73', 192: 'spec.awm:159', 198: 'spec.awm:64', 199: 'spec.awm:64', 200: 'spec.awm:65', 201: 'spec.awm:66', 202: 'spec.awm:67', 203: 'spec.awm:69', 209: 'spec.awm:110', 210: 'spec.awm:110', 211: 'spec.awm:111', 217: 'spec.awm:160', 218: 'spec.awm:160', 219: 'spec.awm:160', 220: 'spec.awm:160', 221: 'spec.awm:160', 226: 'spec.awm:149', 227: 'spec.awm:150', 232: 'spec.awm:54', 233: 'spec.awm:55', 234: 'spec.awm:56', 235: 'spec.awm:57', 236: 'spec.awm:58', 237: 'spec.awm:60', 243: 'spec.awm:140', 247: 'spec.awm:136', 253: 'spec.awm:51'}
+LINE_MAP = {117: 'spec.awm:84', 118: 'spec.awm:84', 119: 'spec.awm:85', 120: 'spec.awm:86', 121: 'spec.awm:87', 122: 'spec.awm:87', 123: 'spec.awm:88', 124: 'spec.awm:90', 125: 'spec.awm:91', 126: 'spec.awm:92', 127: 'spec.awm:93', 128: 'spec.awm:93', 129: 'spec.awm:94', 130: 'spec.awm:94', 131: 'spec.awm:96', 132: 'spec.awm:96', 133: 'spec.awm:97', 134: 'spec.awm:97', 135: 'spec.awm:98', 136: 'spec.awm:99', 137: 'spec.awm:102', 138: 'spec.awm:103', 139: 'spec.awm:104', 140: 'spec.awm:106', 145: 'spec.awm:158', 146: 'spec.awm:158', 147: 'spec.awm:158', 148: 'spec.awm:158', 152: 'spec.awm:154', 153: 'spec.awm:155', 161: 'spec.awm:126', 167: 'spec.awm:144', 168: 'spec.awm:145', 173: 'spec.awm:121', 178: 'spec.awm:131', 179: 'spec.awm:131', 180: 'spec.awm:131', 181: 'spec.awm:131', 182: 'spec.awm:132', 188: 'spec.awm:73', 195: 'spec.awm:159', 201: 'spec.awm:64', 202: 'spec.awm:64', 203: 'spec.awm:65', 204: 'spec.awm:66', 205: 'spec.awm:67', 206: 'spec.awm:69', 212: 'spec.awm:110', 213: 'spec.awm:110', 214: 'spec.awm:111', 220: 'spec.awm:160', 221: 'spec.awm:160', 222: 'spec.awm:160', 223: 'spec.awm:160', 224: 'spec.awm:160', 229: 'spec.awm:149', 230: 'spec.awm:150', 235: 'spec.awm:54', 236: 'spec.awm:55', 237: 'spec.awm:56', 238: 'spec.awm:57', 239: 'spec.awm:58', 240: 'spec.awm:60', 246: 'spec.awm:140', 250: 'spec.awm:136', 256: 'spec.awm:51'}
