@@ -125,8 +125,8 @@ class Emitter:
             return obj
         if f.backref is not None:
             return self.query_call(e, "keys")
-        lookup = exp.select(col(f.column)).from_(table(entity)).where(
-            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()))
+        lookup = exp.select(col(f.column)).from_(table(entity), copy=False).where(
+            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
         const = self.sql_const(sql(lookup))
         return from_storage_code(f"scalar(db, {const}, ({obj},))", f.type)
 
@@ -167,8 +167,8 @@ class Emitter:
         return False
 
     def must_exist(self, entity, column: str, value: str) -> str:
-        lookup = exp.select(col(entity.key.column)).from_(table(entity)).where(
-            exp.EQ(this=col(column), expression=exp.Placeholder()))
+        lookup = exp.select(col(entity.key.column)).from_(table(entity), copy=False).where(
+            exp.EQ(this=col(column), expression=exp.Placeholder()), copy=False)
         const = self.sql_const(sql(lookup))
         return f"must(db, {const}, {value}, {entity.name!r}, {column!r})"
 
@@ -215,11 +215,11 @@ class Emitter:
     def x_Upsert(self, e: n.Upsert) -> str:
         entity = self.model.entities[e.entity.name]
         given = {fv.name.name: fv.value for fv in e.values}
-        find = exp.select(col(entity.key.column)).from_(table(entity))
+        find = exp.select(col(entity.key.column)).from_(table(entity), copy=False)
         find_params = []
         for k in e.keys:
             f = entity.fields[k.name]
-            find = find.where(exp.Is(this=col(f.column), expression=exp.Placeholder()))
+            find = find.where(exp.Is(this=col(f.column), expression=exp.Placeholder()), copy=False)
             find_params.append(to_storage_code(self.expr(given[k.name]), f.type, self.model))
         find_const, find_args = self.run_sql(find, find_params)
         assigns = e.on_conflict or tuple(n.Assign(fv.name, fv.value, fv.span) for fv in e.values
@@ -342,13 +342,13 @@ class Emitter:
                 projection.append(fn(this=inner))
             converters.append(from_storage_code("{}", t))
             names.append(agg.name.name)
-        select = exp.select(*projection).from_(table(entity, alias))
+        select = exp.select(*projection).from_(table(entity, alias), copy=False)
         if q.limit is not None or q.offset is not None:     # group the limited rows only
             keys = c.select(e.source, "keys")
-            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)))
+            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)), copy=False)
         else:
             select = c.where(select, q, [alias], [entity.name])
-        select = select.group_by(*[col(f.column, alias) for f in key_fields]).order_by(*[col(f.column, alias) for f in key_fields])
+        select = select.group_by(*[col(f.column, alias) for f in key_fields], copy=False).order_by(*[col(f.column, alias) for f in key_fields], copy=False)
         const, params = self.run_sql(select, c.params)
         row_code = "{" + ", ".join(f"{nm!r}: {conv.format(f'r[{i}]')}" for i, (nm, conv) in enumerate(zip(names, converters))) + "}"
         return f"[{row_code} for r in rows(db, {const}, {params})]"
@@ -565,8 +565,8 @@ def lower_python(model: Model, spec_name: str, locate) -> str:
                           "writes": tool.writes, "params": params, "description": tool.description})
     outputs = []
     for entity in sorted(model.entities.values(), key=lambda x: x.name):
-        select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity)).where(
-            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()))
+        select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity), copy=False).where(
+            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
         const = emitter.sql_const(sql(select))
         conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
                        for i, f in enumerate(entity.columns)]

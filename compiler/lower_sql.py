@@ -201,10 +201,10 @@ def seed_default(model: Model, f: FieldInfo) -> exp.Expression:
 def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
     if isinstance(value, SeedRef):
         target = model.entities[value.entity]
-        lookup = exp.select(col(target.key.column)).from_(exp.Table(this=ident(target.table))).where(
+        lookup = exp.select(col(target.key.column)).from_(exp.Table(this=ident(target.table)), copy=False).where(
             exp.EQ(this=col(value.field), expression=literal(to_storage(value.value, target.fields[value.field].type
                                                                         if value.field in target.fields else
-                                                                        next(x.type for x in target.columns if x.column == value.field)))))
+                                                                        next(x.type for x in target.columns if x.column == value.field)))), copy=False)
         return exp.Subquery(this=lookup)
     return literal(to_storage(value, f.type if f.type.kind != "entity" else model.entities[f.type.name].key.type))
 
@@ -313,9 +313,9 @@ class SqlCompiler:
                     owner = self.param(cond.owner)
                 else:
                     owner = self.value(cond.owner, outer_aliases, outer_entities)
-                select = select.where(exp.EQ(this=col(cond.column, aliases[-1]), expression=owner))
+                select = select.where(exp.EQ(this=col(cond.column, aliases[-1]), expression=owner), copy=False)
             else:
-                select = select.where(self.value(cond, aliases, entities))
+                select = select.where(self.value(cond, aliases, entities), copy=False)
         return select
 
     def order_key(self, key: n.OrderKey, aliases: list, entities: list) -> exp.Ordered:
@@ -352,24 +352,24 @@ class SqlCompiler:
         aliases = (outer_aliases or []) + [alias]
         entities = (outer_entities or []) + [q.entity]
         projection = self.projection(what, entity, alias, agg, aliases, entities)
-        select = exp.select(*projection).from_(table(entity, alias))
+        select = exp.select(*projection).from_(table(entity, alias), copy=False)
         limited = q.limit is not None or q.offset is not None
         if limited and what in ("count", "exists", "agg"):
             # aggregate over the limited rows: WHERE key IN (the keys query with its limit)
             keys = self.select(e, "keys", outer_aliases=outer_aliases, outer_entities=outer_entities)
-            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)))
+            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)), copy=False)
         else:
             select = self.where(select, q, aliases, entities)
             if what in ("rows", "keys"):
                 order = [self.order_key(k, aliases, entities) for k in q.order]
                 order.append(exp.Ordered(this=col(entity.key.column, alias)))  # a stable, deterministic order
-                select = select.order_by(*order)
+                select = select.order_by(*order, copy=False)
             if limited:
-                select = select.limit(self.param(q.limit) if q.limit is not None else exp.Literal.number(-1))
+                select = select.limit(self.param(q.limit) if q.limit is not None else exp.Literal.number(-1), copy=False)
                 if q.offset is not None:
-                    select = select.offset(self.param(q.offset))
+                    select = select.offset(self.param(q.offset), copy=False)
         if what == "exists":
-            select = select.limit(exp.Literal.number(1))
+            select = select.limit(exp.Literal.number(1), copy=False)
         return select
 
     def row_free(self, e) -> bool:
@@ -432,8 +432,8 @@ class SqlCompiler:
 
     def _lookup(self, parent: EntityInfo, column: str, key: exp.Expression) -> exp.Expression:
         alias = self.new_alias()
-        sub = exp.select(col(column, alias)).from_(table(parent, alias)).where(
-            exp.EQ(this=col(parent.key.column, alias), expression=key))
+        sub = exp.select(col(column, alias)).from_(table(parent, alias), copy=False).where(
+            exp.EQ(this=col(parent.key.column, alias), expression=key), copy=False)
         return exp.Subquery(this=sub)
 
     def numeric_pair(self, e: n.Binary, aliases, entities):
@@ -464,7 +464,7 @@ class SqlCompiler:
                 test = exp.In(this=left, expressions=[self.value(x, aliases, entities) for x in e.right.items])
             elif self.row_free(e.right) and self.python is not None:
                 self.params.append(f"json_list({self.python(e.right, self.type_of(e.right))})")
-                sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]))
+                sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]), copy=False)
                 test = exp.In(this=left, query=exp.Subquery(this=sub))
             else:
                 raise LoweringError("the list after `in` must be a list literal or not depend on the row", e.right.span)
@@ -497,7 +497,7 @@ class SqlCompiler:
         left = self.value(e.left, aliases, entities)
         right = self.value(e.right, aliases, entities)
         if e.op == "contains" and self.type_of(e.left).kind == "list":
-            sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[left]))
+            sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[left]), copy=False)
             return exp.In(this=right, query=exp.Subquery(this=sub))
         if e.op == "matches":
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[exp.Lower(this=left), exp.Lower(this=right)]),
