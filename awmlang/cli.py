@@ -6,7 +6,6 @@ Machine output (`--json`) goes to stdout; human diagnostics and progress go to s
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time

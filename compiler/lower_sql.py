@@ -381,11 +381,10 @@ class SqlCompiler:
             return False
         return True
 
-    def value(self, e: n.Expr, aliases: list, entities: list, want_cents: bool = True) -> exp.Expression:
+    def value(self, e: n.Expr, aliases: list, entities: list) -> exp.Expression:
         """An expression in row context. decimals are produced in cents."""
         if self.row_free(e) and not isinstance(e, (n.Literal,)):
             return self.param(e)
-        t = self.type_of(e)
         if isinstance(e, n.Literal):
             if e.kind == "null":
                 return exp.Null()

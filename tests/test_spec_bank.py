@@ -11,34 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
+from spec_helpers import fails, ok
 
 SPEC = "bank"
 TABLES = ("customer", "account", "card", "transaction", "payee", "scheduled_payment", "loan", "repayment", "statement")
-
-
-def ok(r):
-    assert r["ok"] is True, r
-    return r["result"]
-
-
-def err(r, code, message=None):
-    assert r["ok"] is False, r
-    assert r["error"]["code"] == code, r
-    if message is not None:
-        assert r["error"]["message"] == message, r
-    return r["error"]
-
-
-def state(s):
-    return {t: s.query(f'SELECT * FROM "{t}" ORDER BY 1') for t in TABLES}
-
-
-def fails(s, tool, args, code, message=None):
-    """The call fails with `code` (and `message`) and leaves every table as it was."""
-    before = state(s)
-    e = err(s.call(tool, args), code, message)
-    assert state(s) == before
-    return e
 
 
 def balance(s, account_id):

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from spec_helpers import fails
 
 TABLES = ["user", "calendar", "calendar_share", "event", "attendee", "room", "room_booking", "reminder"]
 
@@ -19,26 +20,10 @@ def s(spec_session):
     return spec_session("calendar")
 
 
-def dump(sess):
-    return {t: sess.query(f'SELECT * FROM "{t}" ORDER BY 1') for t in TABLES}
-
-
 def ok(sess, tool, args=None):
     r = sess.call(tool, args or {})
     assert r["ok"], r
     return r["result"]
-
-
-def fails(sess, tool, args, code, message=None):
-    """Call a tool that must fail with `code` (and `message`), and check nothing changed."""
-    before = dump(sess)
-    r = sess.call(tool, args)
-    assert not r["ok"], r
-    assert r["error"]["code"] == code, r
-    if message is not None:
-        assert r["error"]["message"] == message
-    assert dump(sess) == before
-    return r["error"]
 
 
 def ids(rows):

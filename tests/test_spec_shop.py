@@ -10,45 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
+from spec_helpers import fails, ok, one
 
 ALICE, BOB, CHEN, FATIMA, GRETA, HIROSHI, STAFF = 1, 2, 3, 6, 7, 8, 9
 CARD = {"kind": "card", "number": "4242424242424242", "holder": "Alice Moreau", "expires": "2027-01-31"}
 
 
 # ---- helpers ---------------------------------------------------------------------------
-
-def ok(r):
-    assert r["ok"], r
-    return r["result"]
-
-
-def err(r, code, message=None):
-    assert not r["ok"], r
-    assert r["error"]["code"] == code, r
-    if message is not None:
-        assert r["error"]["message"] == message, r
-    return r["error"]
-
-
-def state(s):
-    """Every row of every table, to check that a failed call changed nothing."""
-    tables = [t for (t,) in s.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return {t: sorted(s.query(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
-
-
-def fails(s, tool, args, code, message=None):
-    """Call a tool that must fail with `code` (and `message`), and check nothing changed."""
-    before = state(s)
-    e = err(s.call(tool, args), code, message)
-    assert state(s) == before
-    return e
-
-
-def one(s, sql, params=()):
-    rows = s.query(sql, params)
-    assert len(rows) == 1, rows
-    return rows[0]
-
 
 def stock(s, product_id):
     return one(s, "SELECT stock FROM product WHERE id = ?", (product_id,))[0]

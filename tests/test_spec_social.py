@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from spec_helpers import fails, ok, one
 
 SPEC = "social"
 TABLES = ["user", "follow", "friend_request", "friendship", "post", "comment", "like", "hashtag",
@@ -18,33 +19,6 @@ TABLES = ["user", "follow", "friend_request", "friendship", "post", "comment", "
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-def dump(s) -> dict:
-    return {t: s.query(f'SELECT * FROM "{t}" ORDER BY 1') for t in TABLES}
-
-
-def ok(r):
-    assert r["ok"] is True, r
-    return r["result"]
-
-
-def fails(s, tool, args, code, message=None):
-    """Call a tool that must fail with `code` (and `message`), and check it changed nothing."""
-    before = dump(s)
-    r = s.call(tool, args)
-    assert r["ok"] is False, r
-    assert r["error"]["code"] == code, r
-    if message is not None:
-        assert r["error"]["message"] == message, r
-    assert dump(s) == before
-    return r["error"]
-
-
-def one(s, sql, params=()):
-    rows = s.query(sql, params)
-    assert len(rows) == 1, rows
-    return rows[0]
-
 
 def count(s, sql, params=()):
     return s.query(sql, params)[0][0]

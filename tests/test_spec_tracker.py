@@ -14,37 +14,11 @@ import re
 from pathlib import Path
 
 import pytest
+from spec_helpers import fails, ok, one
 
 SPEC = "tracker"
 TABLES = ["user", "team", "membership", "project", "transition", "sprint", "issue", "label",
           "issue_label", "comment", "time_log", "issue_event"]
-
-
-def snapshot(s):
-    return {t: s.query(f'SELECT * FROM "{t}" ORDER BY id') for t in TABLES}
-
-
-def ok(r):
-    assert r["ok"] is True, r
-    return r["result"]
-
-
-def expect_fail(s, tool, args, code, message=None):
-    """Call a tool that must fail with `code` (and `message`), and check nothing changed."""
-    before = snapshot(s)
-    r = s.call(tool, args)
-    assert r["ok"] is False, r
-    assert r["error"]["code"] == code, r
-    if message is not None:
-        assert r["error"]["message"] == message, r
-    assert snapshot(s) == before
-    return r["error"]
-
-
-def one(s, sql, params=()):
-    rows = s.query(sql, params)
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 @pytest.fixture
@@ -56,7 +30,7 @@ def s(spec_session):
 
 def test_every_tool_is_called_in_this_file(s):
     source = Path(__file__).read_text()
-    called = set(re.findall(r'(?:\.call|expect_fail)\(\s*(?:\w+,\s*)?"(\w+)"', source))
+    called = set(re.findall(r'(?:\.call|fails)\(\s*(?:\w+,\s*)?"(\w+)"', source))
     names = list(s.env.tool_names)
     assert len(names) >= 26
     missing = [n for n in names if n not in called]
@@ -79,7 +53,7 @@ def test_get_user(s):
 
 
 def test_get_user_not_found(s):
-    expect_fail(s, "get_user", {"user_id": 999}, "not_found")
+    fails(s, "get_user", {"user_id": 999}, "not_found")
 
 
 def test_list_memberships(s):
@@ -91,7 +65,7 @@ def test_list_memberships(s):
 
 
 def test_list_memberships_bad_role(s):
-    expect_fail(s, "list_memberships", {"role": "owner"}, "invalid_arguments")
+    fails(s, "list_memberships", {"role": "owner"}, "invalid_arguments")
 
 
 def test_get_project(s):
@@ -100,7 +74,7 @@ def test_get_project(s):
 
 
 def test_get_project_not_found(s):
-    expect_fail(s, "get_project", {"project_id": 42}, "not_found")
+    fails(s, "get_project", {"project_id": 42}, "not_found")
 
 
 def test_list_projects(s):
@@ -109,7 +83,7 @@ def test_list_projects(s):
 
 
 def test_list_projects_bad_limit(s):
-    expect_fail(s, "list_projects", {"limit": 0}, "invalid_arguments")
+    fails(s, "list_projects", {"limit": 0}, "invalid_arguments")
 
 
 def test_get_issue(s):
@@ -120,7 +94,7 @@ def test_get_issue(s):
 
 
 def test_get_issue_not_found(s):
-    expect_fail(s, "get_issue", {"issue_id": 5000}, "not_found")
+    fails(s, "get_issue", {"issue_id": 5000}, "not_found")
 
 
 def test_list_issues(s):
@@ -131,7 +105,7 @@ def test_list_issues(s):
 
 
 def test_list_issues_bad_status(s):
-    err = expect_fail(s, "list_issues", {"status": "open"}, "invalid_arguments")
+    err = fails(s, "list_issues", {"status": "open"}, "invalid_arguments")
     assert err["details"]["problems"][0]["argument"] == "status"
 
 
@@ -142,7 +116,7 @@ def test_list_workflow(s):
 
 
 def test_list_workflow_bad_status(s):
-    expect_fail(s, "list_workflow", {"from_status": "closed"}, "invalid_arguments")
+    fails(s, "list_workflow", {"from_status": "closed"}, "invalid_arguments")
 
 
 def test_list_labels(s):
@@ -151,7 +125,7 @@ def test_list_labels(s):
 
 
 def test_list_labels_bad_offset(s):
-    expect_fail(s, "list_labels", {"offset": -1}, "invalid_arguments")
+    fails(s, "list_labels", {"offset": -1}, "invalid_arguments")
 
 
 def test_list_comments(s):
@@ -161,7 +135,7 @@ def test_list_comments(s):
 
 
 def test_list_comments_bad_type(s):
-    expect_fail(s, "list_comments", {"issue_id": "four"}, "invalid_arguments")
+    fails(s, "list_comments", {"issue_id": "four"}, "invalid_arguments")
 
 
 def test_list_sprints(s):
@@ -172,7 +146,7 @@ def test_list_sprints(s):
 
 
 def test_list_sprints_bad_status(s):
-    expect_fail(s, "list_sprints", {"status": "running"}, "invalid_arguments")
+    fails(s, "list_sprints", {"status": "running"}, "invalid_arguments")
 
 
 def test_list_time_logs(s):
@@ -181,7 +155,7 @@ def test_list_time_logs(s):
 
 
 def test_list_time_logs_bad_user(s):
-    expect_fail(s, "list_time_logs", {"user_id": "me"}, "invalid_arguments")
+    fails(s, "list_time_logs", {"user_id": "me"}, "invalid_arguments")
 
 
 def test_issue_history(s):
@@ -192,7 +166,7 @@ def test_issue_history(s):
 
 
 def test_issue_history_bad_actor(s):
-    expect_fail(s, "issue_history", {"actor_id": 1.5}, "invalid_arguments")
+    fails(s, "issue_history", {"actor_id": 1.5}, "invalid_arguments")
 
 
 def test_find_users_by_handle_and_name(s):
@@ -204,7 +178,7 @@ def test_find_users_by_handle_and_name(s):
 
 
 def test_find_users_empty_prefix(s):
-    expect_fail(s, "find_users", {"prefix": ""}, "invalid_arguments")
+    fails(s, "find_users", {"prefix": ""}, "invalid_arguments")
 
 
 # ---- comments -------------------------------------------------------------------------------
@@ -218,9 +192,9 @@ def test_add_comment_viewer_may_comment(spec_session):
 
 
 def test_add_comment_outside_team(s):
-    expect_fail(s, "add_comment", {"issue": 43, "body": "Nice work"}, "forbidden",
+    fails(s, "add_comment", {"issue": 43, "body": "Nice work"}, "forbidden",
                 "only members of team Growth can comment on issue 43")
-    expect_fail(s, "add_comment", {"issue": 9, "body": ""}, "invalid_arguments")
+    fails(s, "add_comment", {"issue": 9, "body": ""}, "invalid_arguments")
 
 
 def test_edit_comment(s):
@@ -230,7 +204,7 @@ def test_edit_comment(s):
 
 
 def test_edit_comment_of_someone_else(s):
-    expect_fail(s, "edit_comment", {"comment_id": 1, "body": "hijacked"}, "not_found")
+    fails(s, "edit_comment", {"comment_id": 1, "body": "hijacked"}, "not_found")
 
 
 def test_delete_comment(s):
@@ -239,7 +213,7 @@ def test_delete_comment(s):
 
 
 def test_delete_comment_of_someone_else(s):
-    expect_fail(s, "delete_comment", {"comment_id": 6}, "not_found")
+    fails(s, "delete_comment", {"comment_id": 6}, "not_found")
 
 
 # ---- teams and projects --------------------------------------------------------------------
@@ -253,11 +227,11 @@ def test_add_member_then_change_role(s):
 
 
 def test_add_member_rules(s):
-    expect_fail(s, "add_member", {"team": 2, "user": 9}, "forbidden",
+    fails(s, "add_member", {"team": 2, "user": 9}, "forbidden",
                 "only admins of team Mobile can manage its members")
-    expect_fail(s, "add_member", {"team": 1, "user": 1, "role": "member"}, "last_admin",
+    fails(s, "add_member", {"team": 1, "user": 1, "role": "member"}, "last_admin",
                 "maya is the only admin of Platform; promote someone else first")
-    expect_fail(s, "add_member", {"team": 1, "user": 999}, "not_found")
+    fails(s, "add_member", {"team": 1, "user": 999}, "not_found")
 
 
 def test_remove_member_unassigns_open_issues(s):
@@ -275,9 +249,9 @@ def test_remove_member_unassigns_open_issues(s):
 
 
 def test_remove_member_rules(s):
-    expect_fail(s, "remove_member", {"team": 1, "user": 1}, "last_admin", "maya is the only admin of Platform")
-    expect_fail(s, "remove_member", {"team": 1, "user": 7}, "not_a_member", "amara is not a member of Platform")
-    expect_fail(s, "remove_member", {"team": 2, "user": 7}, "forbidden",
+    fails(s, "remove_member", {"team": 1, "user": 1}, "last_admin", "maya is the only admin of Platform")
+    fails(s, "remove_member", {"team": 1, "user": 7}, "not_a_member", "amara is not a member of Platform")
+    fails(s, "remove_member", {"team": 2, "user": 7}, "forbidden",
                 "only admins of team Mobile can manage its members")
 
 
@@ -288,11 +262,11 @@ def test_create_project(s):
 
 
 def test_create_project_rules(s):
-    expect_fail(s, "create_project", {"team": 1, "project_key": "api", "name": "Another API"}, "duplicate_key",
+    fails(s, "create_project", {"team": 1, "project_key": "api", "name": "Another API"}, "duplicate_key",
                 "project key API is already taken")
-    expect_fail(s, "create_project", {"team": 2, "project_key": "AND", "name": "Android"}, "forbidden",
+    fails(s, "create_project", {"team": 2, "project_key": "AND", "name": "Android"}, "forbidden",
                 "only admins of team Mobile can create projects")
-    expect_fail(s, "create_project", {"team": 1, "project_key": "X", "name": "Too short"}, "invalid_arguments")
+    fails(s, "create_project", {"team": 1, "project_key": "X", "name": "Too short"}, "invalid_arguments")
 
 
 def test_archive_project(s):
@@ -303,12 +277,12 @@ def test_archive_project(s):
 
 def test_archive_project_rules(spec_session):
     s = spec_session(SPEC)
-    expect_fail(s, "archive_project", {"project": 1}, "sprint_active",
+    fails(s, "archive_project", {"project": 1}, "sprint_active",
                 "close sprint API Sprint 9 before archiving API")
-    expect_fail(s, "archive_project", {"project": 3}, "forbidden",
+    fails(s, "archive_project", {"project": 3}, "forbidden",
                 "only admins of team Mobile can archive projects")
     elena = spec_session(SPEC, user=9)
-    expect_fail(elena, "archive_project", {"project": 5}, "already_archived", "project EXP is already archived")
+    fails(elena, "archive_project", {"project": 5}, "already_archived", "project EXP is already archived")
 
 
 # ---- issues ----------------------------------------------------------------------------------
@@ -328,15 +302,15 @@ def test_create_issue_with_labels(s):
 
 def test_create_issue_rules(spec_session):
     s = spec_session(SPEC)
-    expect_fail(s, "create_issue", {"project": 1, "title": "Something", "assignee": 6}, "assignee_not_in_team",
+    fails(s, "create_issue", {"project": 1, "title": "Something", "assignee": 6}, "assignee_not_in_team",
                 "kenji is not a member or admin of team Platform")
-    expect_fail(s, "create_issue", {"project": 4, "title": "Something"}, "forbidden",
+    fails(s, "create_issue", {"project": 4, "title": "Something"}, "forbidden",
                 "you need the member or admin role in team Growth to create issues")
-    expect_fail(s, "create_issue", {"project": 1, "title": "ab"}, "invalid_arguments")
+    fails(s, "create_issue", {"project": 1, "title": "ab"}, "invalid_arguments")
     viewer = spec_session(SPEC, user=6)
-    expect_fail(viewer, "create_issue", {"project": 1, "title": "Viewer idea"}, "forbidden")
+    fails(viewer, "create_issue", {"project": 1, "title": "Viewer idea"}, "forbidden")
     elena = spec_session(SPEC, user=9)
-    expect_fail(elena, "create_issue", {"project": 5, "title": "New experiment"}, "project_archived",
+    fails(elena, "create_issue", {"project": 5, "title": "New experiment"}, "project_archived",
                 "project EXP is archived")
 
 
@@ -353,13 +327,13 @@ def test_create_issues_batch(s):
 
 
 def test_create_issues_all_or_nothing(s):
-    expect_fail(s, "create_issues", {"project": 1, "drafts": [
+    fails(s, "create_issues", {"project": 1, "drafts": [
         {"title": "First fine draft", "priority": "low"},
         {"title": "Second draft", "priority": "medium", "assignee": 9},
     ]}, "assignee_not_in_team", "draft 1: elena is not a member or admin of team Platform")
     assert one(s, "SELECT COUNT(*) FROM issue")[0] == 52
-    expect_fail(s, "create_issues", {"project": 1, "drafts": []}, "bad_batch", "send between 1 and 25 drafts, got 0")
-    expect_fail(s, "create_issues", {"project": 1, "drafts": [{"title": "No priority"}]}, "invalid_arguments")
+    fails(s, "create_issues", {"project": 1, "drafts": []}, "bad_batch", "send between 1 and 25 drafts, got 0")
+    fails(s, "create_issues", {"project": 1, "drafts": [{"title": "No priority"}]}, "invalid_arguments")
 
 
 def test_update_issue(s):
@@ -371,11 +345,11 @@ def test_update_issue(s):
 
 def test_update_issue_rules(spec_session):
     viewer = spec_session(SPEC, user=6)
-    expect_fail(viewer, "update_issue", {"issue": 17, "priority": "high"}, "forbidden",
+    fails(viewer, "update_issue", {"issue": 17, "priority": "high"}, "forbidden",
                 "you need the member or admin role in team Platform to edit issue 17")
     s = spec_session(SPEC)
-    expect_fail(s, "update_issue", {"issue": 17, "points": 34}, "invalid_arguments")
-    expect_fail(s, "update_issue", {"issue": 999, "points": 3}, "not_found")
+    fails(s, "update_issue", {"issue": 17, "points": 34}, "invalid_arguments")
+    fails(s, "update_issue", {"issue": 999, "points": 3}, "not_found")
 
 
 def test_assign_issue(s):
@@ -387,11 +361,11 @@ def test_assign_issue(s):
 
 
 def test_assign_issue_rules(s):
-    expect_fail(s, "assign_issue", {"issue": 9, "assignee": None}, "assignee_required",
+    fails(s, "assign_issue", {"issue": 9, "assignee": None}, "assignee_required",
                 "issue 9 is in_progress and needs an assignee")
-    expect_fail(s, "assign_issue", {"issue": 15, "assignee": 9}, "assignee_not_in_team",
+    fails(s, "assign_issue", {"issue": 15, "assignee": 9}, "assignee_not_in_team",
                 "elena is not a member or admin of team Platform")
-    expect_fail(s, "assign_issue", {"issue": 43, "assignee": 10}, "forbidden")
+    fails(s, "assign_issue", {"issue": 43, "assignee": 10}, "forbidden")
 
 
 def test_transition_issue_through_workflow(s):
@@ -415,13 +389,13 @@ def test_transition_issue_reopen_clears_closed_at(s):
 
 def test_transition_issue_rules(spec_session):
     s = spec_session(SPEC)
-    expect_fail(s, "transition_issue", {"issue": 17, "status": "done"}, "invalid_transition",
+    fails(s, "transition_issue", {"issue": 17, "status": "done"}, "invalid_transition",
                 "issue 17 cannot go from backlog to done")
-    expect_fail(s, "transition_issue", {"issue": 15, "status": "in_progress"}, "assignee_required",
+    fails(s, "transition_issue", {"issue": 15, "status": "in_progress"}, "assignee_required",
                 "assign issue 15 before starting work on it")
-    expect_fail(s, "transition_issue", {"issue": 9, "status": "shipped"}, "invalid_arguments")
+    fails(s, "transition_issue", {"issue": 9, "status": "shipped"}, "invalid_arguments")
     viewer = spec_session(SPEC, user=6)
-    expect_fail(viewer, "transition_issue", {"issue": 12, "status": "in_progress"}, "forbidden",
+    fails(viewer, "transition_issue", {"issue": 12, "status": "in_progress"}, "forbidden",
                 "you need the member or admin role in team Platform to change issue 12")
 
 
@@ -435,9 +409,9 @@ def test_add_label(s):
 
 
 def test_add_label_twice(s):
-    expect_fail(s, "add_label", {"issue": 17, "label_name": "Tech-Debt"}, "already_labelled",
+    fails(s, "add_label", {"issue": 17, "label_name": "Tech-Debt"}, "already_labelled",
                 "issue 17 already has label tech-debt")
-    expect_fail(s, "add_label", {"issue": 43, "label_name": "seo"}, "forbidden")
+    fails(s, "add_label", {"issue": 43, "label_name": "seo"}, "forbidden")
 
 
 def test_remove_label(s):
@@ -446,7 +420,7 @@ def test_remove_label(s):
 
 
 def test_remove_label_missing(s):
-    expect_fail(s, "remove_label", {"issue": 13, "label_name": "docs"}, "label_not_on_issue",
+    fails(s, "remove_label", {"issue": 13, "label_name": "docs"}, "label_not_on_issue",
                 "issue 13 has no label docs")
 
 
@@ -461,8 +435,8 @@ def test_search_issues(s):
 
 
 def test_search_issues_bad_arguments(s):
-    expect_fail(s, "search_issues", {"query": ""}, "invalid_arguments")
-    expect_fail(s, "search_issues", {"query": "crash", "project": 99}, "not_found")
+    fails(s, "search_issues", {"query": ""}, "invalid_arguments")
+    fails(s, "search_issues", {"query": "crash", "project": 99}, "not_found")
 
 
 def test_my_issues(s):
@@ -471,7 +445,7 @@ def test_my_issues(s):
 
 
 def test_my_issues_bad_flag(s):
-    expect_fail(s, "my_issues", {"include_closed": "yes"}, "invalid_arguments")
+    fails(s, "my_issues", {"include_closed": "yes"}, "invalid_arguments")
 
 
 # ---- bulk updates ------------------------------------------------------------------------------
@@ -499,22 +473,22 @@ def test_bulk_other_actions(s):
 
 def test_bulk_is_all_or_nothing(s):
     # issue 12 could start, but 17 is in the backlog: nothing changes
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [12, 17], "action": {"kind": "transition", "status": "in_progress"}},
+    fails(s, "bulk_update_issues", {"issue_ids": [12, 17], "action": {"kind": "transition", "status": "in_progress"}},
                 "invalid_transition", "issue 17 cannot go from backlog to in_progress")
     assert one(s, "SELECT status FROM issue WHERE id = 12")[0] == "todo"
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [9, 43], "action": {"kind": "set_priority", "priority": "low"}},
+    fails(s, "bulk_update_issues", {"issue_ids": [9, 43], "action": {"kind": "set_priority", "priority": "low"}},
                 "forbidden", "you need the member or admin role in team Growth to change issue 43")
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [9, 999], "action": {"kind": "set_priority", "priority": "low"}},
+    fails(s, "bulk_update_issues", {"issue_ids": [9, 999], "action": {"kind": "set_priority", "priority": "low"}},
                 "not_found")
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [], "action": {"kind": "set_priority", "priority": "low"}},
+    fails(s, "bulk_update_issues", {"issue_ids": [], "action": {"kind": "set_priority", "priority": "low"}},
                 "bad_batch", "send between 1 and 50 issue ids, got 0")
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [17], "action": {"kind": "move_to_sprint", "sprint": 6}},
+    fails(s, "bulk_update_issues", {"issue_ids": [17], "action": {"kind": "move_to_sprint", "sprint": 6}},
                 "wrong_project", "sprint iOS Sprint 15 belongs to another project than issue 17")
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [17], "action": {"kind": "move_to_sprint", "sprint": 1}},
+    fails(s, "bulk_update_issues", {"issue_ids": [17], "action": {"kind": "move_to_sprint", "sprint": 1}},
                 "sprint_closed", "sprint API Sprint 7 is closed")
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [10], "action": {"kind": "assign", "assignee": None}},
+    fails(s, "bulk_update_issues", {"issue_ids": [10], "action": {"kind": "assign", "assignee": None}},
                 "assignee_required", "issue 10 is in_review and needs an assignee")
-    expect_fail(s, "bulk_update_issues", {"issue_ids": [10], "action": {"kind": "archive"}}, "invalid_arguments")
+    fails(s, "bulk_update_issues", {"issue_ids": [10], "action": {"kind": "archive"}}, "invalid_arguments")
 
 
 # ---- sprints -----------------------------------------------------------------------------------
@@ -528,13 +502,13 @@ def test_create_sprint(s):
 
 
 def test_create_sprint_rules(s):
-    expect_fail(s, "create_sprint", {"project": 1, "name": "Long one", "starts_on": "2025-04-01", "ends_on": "2025-05-15"},
+    fails(s, "create_sprint", {"project": 1, "name": "Long one", "starts_on": "2025-04-01", "ends_on": "2025-05-15"},
                 "bad_dates", "a sprint runs 1 to 28 days; 2025-04-01 to 2025-05-15 is 44 days")
-    expect_fail(s, "create_sprint", {"project": 1, "name": "Backwards", "starts_on": "2025-04-10", "ends_on": "2025-04-01"},
+    fails(s, "create_sprint", {"project": 1, "name": "Backwards", "starts_on": "2025-04-10", "ends_on": "2025-04-01"},
                 "bad_dates")
-    expect_fail(s, "create_sprint", {"project": 1, "name": "API Sprint 9", "starts_on": "2025-04-01", "ends_on": "2025-04-14"},
+    fails(s, "create_sprint", {"project": 1, "name": "API Sprint 9", "starts_on": "2025-04-01", "ends_on": "2025-04-14"},
                 "duplicate_sprint", "project API already has a sprint named API Sprint 9")
-    expect_fail(s, "create_sprint", {"project": 4, "name": "WEB Sprint 5", "starts_on": "2025-04-01", "ends_on": "2025-04-14"},
+    fails(s, "create_sprint", {"project": 4, "name": "WEB Sprint 5", "starts_on": "2025-04-01", "ends_on": "2025-04-14"},
                 "forbidden")
 
 
@@ -548,11 +522,11 @@ def test_plan_sprint_moves_backlog_issues_to_todo(s):
 
 
 def test_plan_sprint_rules(s):
-    expect_fail(s, "plan_sprint", {"sprint": 4, "issue_ids": [17, 2]}, "issue_closed",
+    fails(s, "plan_sprint", {"sprint": 4, "issue_ids": [17, 2]}, "issue_closed",
                 "issue 2 is done and cannot be planned")
-    expect_fail(s, "plan_sprint", {"sprint": 4, "issue_ids": [22]}, "wrong_project", "issue 22 is not in project API")
-    expect_fail(s, "plan_sprint", {"sprint": 1, "issue_ids": [17]}, "sprint_closed", "sprint API Sprint 7 is closed")
-    expect_fail(s, "plan_sprint", {"sprint": 4, "issue_ids": []}, "bad_batch")
+    fails(s, "plan_sprint", {"sprint": 4, "issue_ids": [22]}, "wrong_project", "issue 22 is not in project API")
+    fails(s, "plan_sprint", {"sprint": 1, "issue_ids": [17]}, "sprint_closed", "sprint API Sprint 7 is closed")
+    fails(s, "plan_sprint", {"sprint": 4, "issue_ids": []}, "bad_batch")
 
 
 def test_start_sprint(spec_session):
@@ -564,14 +538,14 @@ def test_start_sprint(spec_session):
 
 def test_start_sprint_rules(spec_session):
     s = spec_session(SPEC)
-    expect_fail(s, "start_sprint", {"sprint": 4}, "sprint_already_active",
+    fails(s, "start_sprint", {"sprint": 4}, "sprint_already_active",
                 "sprint API Sprint 9 is already active in project API")
-    expect_fail(s, "start_sprint", {"sprint": 1}, "sprint_not_planned", "sprint API Sprint 7 is closed, not planned")
-    expect_fail(s, "start_sprint", {"sprint": 9}, "forbidden")
+    fails(s, "start_sprint", {"sprint": 1}, "sprint_not_planned", "sprint API Sprint 7 is closed, not planned")
+    fails(s, "start_sprint", {"sprint": 9}, "forbidden")
     elena = spec_session(SPEC, user=9)
     sp = ok(elena.call("create_sprint", {"project": 4, "name": "WEB Sprint 5", "starts_on": "2025-03-17",
                                          "ends_on": "2025-03-30"}))
-    expect_fail(elena, "start_sprint", {"sprint": sp["id"]}, "sprint_empty", "sprint WEB Sprint 5 has no issues")
+    fails(elena, "start_sprint", {"sprint": sp["id"]}, "sprint_empty", "sprint WEB Sprint 5 has no issues")
 
 
 def test_close_sprint_carries_over(s):
@@ -597,13 +571,13 @@ def test_close_sprint_to_backlog(spec_session):
 
 def test_close_sprint_rules(spec_session):
     s = spec_session(SPEC)
-    expect_fail(s, "close_sprint", {"sprint": 6}, "forbidden", "only admins of team Mobile can close sprints")
-    expect_fail(s, "close_sprint", {"sprint": 4}, "sprint_not_active", "sprint API Sprint 10 is planned, not active")
-    expect_fail(s, "close_sprint", {"sprint": 3, "carry_over_to": 7}, "bad_carry_over",
+    fails(s, "close_sprint", {"sprint": 6}, "forbidden", "only admins of team Mobile can close sprints")
+    fails(s, "close_sprint", {"sprint": 4}, "sprint_not_active", "sprint API Sprint 10 is planned, not active")
+    fails(s, "close_sprint", {"sprint": 3, "carry_over_to": 7}, "bad_carry_over",
                 "sprint iOS Sprint 16 is not a planned sprint of project API")
-    expect_fail(s, "close_sprint", {"sprint": 3, "carry_over_to": 2}, "bad_carry_over")
+    fails(s, "close_sprint", {"sprint": 3, "carry_over_to": 2}, "bad_carry_over")
     member = spec_session(SPEC, user=2)
-    expect_fail(member, "close_sprint", {"sprint": 3}, "forbidden", "only admins of team Platform can close sprints")
+    fails(member, "close_sprint", {"sprint": 3}, "forbidden", "only admins of team Platform can close sprints")
 
 
 # ---- time tracking -----------------------------------------------------------------------------
@@ -619,16 +593,16 @@ def test_log_time(s):
 
 def test_log_time_rules(spec_session):
     s = spec_session(SPEC)
-    expect_fail(s, "log_time", {"issue": 13, "hours": 8, "day": "2025-03-11"}, "daily_limit",
+    fails(s, "log_time", {"issue": 13, "hours": 8, "day": "2025-03-11"}, "daily_limit",
                 "you already logged 7.50 hours on 2025-03-11; 8.00 more would exceed 12")
-    expect_fail(s, "log_time", {"issue": 13, "hours": 1, "day": "2025-03-13"}, "future_date",
+    fails(s, "log_time", {"issue": 13, "hours": 1, "day": "2025-03-13"}, "future_date",
                 "cannot log time on 2025-03-13, which is after today (2025-03-12)")
-    expect_fail(s, "log_time", {"issue": 13, "hours": 1, "day": "2025-02-01"}, "too_old",
+    fails(s, "log_time", {"issue": 13, "hours": 1, "day": "2025-02-01"}, "too_old",
                 "2025-02-01 is more than 30 days ago")
-    expect_fail(s, "log_time", {"issue": 20, "hours": 1}, "issue_cancelled", "issue 20 is cancelled")
-    expect_fail(s, "log_time", {"issue": 13, "hours": 0.1}, "invalid_arguments")
+    fails(s, "log_time", {"issue": 20, "hours": 1}, "issue_cancelled", "issue 20 is cancelled")
+    fails(s, "log_time", {"issue": 13, "hours": 0.1}, "invalid_arguments")
     viewer = spec_session(SPEC, user=6)
-    expect_fail(viewer, "log_time", {"issue": 13, "hours": 1}, "forbidden")
+    fails(viewer, "log_time", {"issue": 13, "hours": 1}, "forbidden")
 
 
 def test_delete_time_log(s):
@@ -638,8 +612,8 @@ def test_delete_time_log(s):
 
 
 def test_delete_time_log_scope(s):
-    expect_fail(s, "delete_time_log", {"time_log_id": 29}, "not_found")    # yours, but from 2025-02-20
-    expect_fail(s, "delete_time_log", {"time_log_id": 11}, "not_found")    # liam's
+    fails(s, "delete_time_log", {"time_log_id": 29}, "not_found")    # yours, but from 2025-02-20
+    fails(s, "delete_time_log", {"time_log_id": 11}, "not_found")    # liam's
 
 
 def test_time_by_user(s):
@@ -651,7 +625,7 @@ def test_time_by_user(s):
 
 
 def test_time_by_user_bad_date(s):
-    expect_fail(s, "time_by_user", {"project": 1, "since": "March 1"}, "invalid_arguments")
+    fails(s, "time_by_user", {"project": 1, "since": "March 1"}, "invalid_arguments")
 
 
 # ---- reports -----------------------------------------------------------------------------------
@@ -664,7 +638,7 @@ def test_issues_by_status(s):
 
 
 def test_issues_by_status_unknown_project(s):
-    expect_fail(s, "issues_by_status", {"project": 99}, "not_found")
+    fails(s, "issues_by_status", {"project": 99}, "not_found")
 
 
 def test_workload(s):
@@ -674,7 +648,7 @@ def test_workload(s):
 
 
 def test_workload_unknown_team(s):
-    expect_fail(s, "workload", {"team": 9}, "not_found")
+    fails(s, "workload", {"team": 9}, "not_found")
 
 
 def test_sprint_velocity(s):
@@ -693,8 +667,8 @@ def test_sprint_velocity_after_closing(s):
 
 
 def test_sprint_velocity_rules(s):
-    expect_fail(s, "sprint_velocity", {"project": 2}, "no_closed_sprints", "project INFRA has no closed sprints yet")
-    expect_fail(s, "sprint_velocity", {"project": 1, "last": 13}, "invalid_arguments")
+    fails(s, "sprint_velocity", {"project": 2}, "no_closed_sprints", "project INFRA has no closed sprints yet")
+    fails(s, "sprint_velocity", {"project": 1, "last": 13}, "invalid_arguments")
 
 
 def test_overdue_issues(s):
@@ -712,4 +686,4 @@ def test_overdue_issues(s):
 
 
 def test_overdue_issues_bad_priority(s):
-    expect_fail(s, "overdue_issues", {"min_priority": "critical"}, "invalid_arguments")
+    fails(s, "overdue_issues", {"min_priority": "critical"}, "invalid_arguments")

@@ -6,29 +6,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from spec_helpers import err, ok, state
 
 TABLES = ("airport", "traveller", "flight", "flight_fare", "hotel", "room", "itinerary", "flight_booking",
           "passenger", "hotel_reservation", "payment", "refund", "loyalty_entry", "voucher", "hotel_review")
 
 CARD = {"kind": "card", "number": "4111111111111111", "holder": "Maya Chen", "expiry": "09/27"}
 MAYA = {"full_name": "Maya Chen", "birth_date": "1990-04-12", "passport_number": "548812345"}
-
-
-def ok(r):
-    assert r["ok"], r
-    return r["result"]
-
-
-def err(r, code, message=None):
-    assert not r["ok"], r
-    assert r["error"]["code"] == code, r
-    if message is not None:
-        assert r["error"]["message"] == message, r
-    return r["error"]
-
-
-def snapshot(s):
-    return {t: s.query(f"SELECT * FROM {t} ORDER BY 1") for t in TABLES}
 
 
 def one(s, sql, params=()):
@@ -144,11 +128,11 @@ def test_update_profile(spec_session):
 
 def test_update_profile_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("update_profile", {"traveller_id": 2, "phone": "000"}), "not_found")
     err(s.call("update_profile", {"traveller_id": 1, "home_airport_id": "ZZZ"}), "not_found")
     err(s.call("update_profile", {"traveller_id": 1, "name": ""}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_loyalty_history(spec_session):
@@ -320,10 +304,10 @@ def test_create_and_list_itineraries(spec_session):
 
 def test_create_itinerary_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("create_itinerary", {"title": "Paris weekend"}), "constraint_violation")
     err(s.call("create_itinerary", {"title": ""}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
     # another traveller may reuse the title
     s2 = spec_session("travel", user=2)
     assert ok(s2.call("create_itinerary", {"title": "Paris weekend"}))["traveller_id"] == 2
@@ -334,10 +318,10 @@ def test_rename_itinerary(spec_session):
     it = ok(s.call("rename_itinerary", {"itinerary_id": 2, "title": "NYC & Boston"}))
     assert it["title"] == "NYC & Boston" and it["notes"] is None
     assert one(s, "SELECT title FROM itinerary WHERE id = 2") == "NYC & Boston"
-    before = snapshot(s)
+    before = state(s)
     err(s.call("rename_itinerary", {"itinerary_id": 4, "title": "Mine now"}), "not_found")
     err(s.call("rename_itinerary", {"itinerary_id": 2, "title": "Paris weekend"}), "constraint_violation")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_delete_itinerary(spec_session):
@@ -346,10 +330,10 @@ def test_delete_itinerary(spec_session):
     assert s.query("SELECT id FROM itinerary WHERE id = 3") == []
     # bookings survive, ungrouped
     assert s.query("SELECT id, itinerary_id FROM flight_booking WHERE id IN (3, 11) ORDER BY id") == [(3, None), (11, None)]
-    before = snapshot(s)
+    before = state(s)
     err(s.call("delete_itinerary", {"itinerary_id": 4}), "not_found")
     err(s.call("delete_itinerary", {"itinerary_id": 3}), "not_found")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_itinerary_summary(spec_session):
@@ -380,7 +364,7 @@ def test_add_to_itinerary(spec_session):
 
 def test_add_to_itinerary_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     # booking 3 would be moved before booking 6 fails: the whole call is undone
     err(s.call("add_to_itinerary", {"itinerary": 2, "flight_bookings": [3, 6]}),
         "forbidden", "flight booking 6 is not yours")
@@ -388,7 +372,7 @@ def test_add_to_itinerary_failures(spec_session):
         "forbidden", "hotel reservation 4 is not yours")
     err(s.call("add_to_itinerary", {"itinerary": 4, "flight_bookings": [3]}), "forbidden", "itinerary 4 is not yours")
     err(s.call("add_to_itinerary", {"itinerary": 2}), "nothing_to_add", "give at least one booking or reservation")
-    assert snapshot(s) == before
+    assert state(s) == before
     assert one(s, "SELECT itinerary_id FROM flight_booking WHERE id = 3") == 3
 
 
@@ -411,7 +395,7 @@ def test_book_flight(spec_session):
 
 def test_book_flight_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     four = [MAYA] + [{"full_name": f"Guest {i}", "birth_date": "1980-01-01"} for i in range(3)]
     err(s.call("book_flight", {"fare": 5, "passengers": four}), "no_seats",
         "only 3 economy seats left on BA318, asked for 4")
@@ -429,7 +413,7 @@ def test_book_flight_failures(spec_session):
     err(s.call("book_flight", {"fare": 3, "passengers": [MAYA], "itinerary": 4}), "forbidden", "itinerary 4 is not yours")
     err(s.call("book_flight", {"fare": 999, "passengers": [MAYA]}), "not_found")
     err(s.call("book_flight", {"fare": 3, "passengers": [{"full_name": "No Birthday"}]}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_get_flight_booking(spec_session):
@@ -455,10 +439,10 @@ def test_update_passenger(spec_session):
     p = ok(s.call("update_passenger", {"passenger_id": 7, "passport_number": "548899999", "meal": "vegan"}))
     assert p["passport_number"] == "548899999" and p["meal"] == "vegan" and p["full_name"] == "Maya Chen"
     assert s.query("SELECT passport_number, meal FROM passenger WHERE id = 7") == [("548899999", "vegan")]
-    before = snapshot(s)
+    before = state(s)
     err(s.call("update_passenger", {"passenger_id": 8, "meal": "vegan"}), "not_found")
     err(s.call("update_passenger", {"passenger_id": 7, "passport_number": "123"}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_change_fare_class(spec_session):
@@ -475,7 +459,7 @@ def test_change_fare_class_failures(spec_session):
     s = spec_session("travel")
     vueling = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
     ba318 = ok(s.call("book_flight", {"fare": 5, "passengers": [MAYA]}))
-    before = snapshot(s)
+    before = state(s)
     err(s.call("change_fare_class", {"booking": 1, "fare_class": "business"}), "not_held",
         "booking 1 is confirmed; only held bookings can change fare class")
     err(s.call("change_fare_class", {"booking": 2, "fare_class": "economy"}), "same_fare_class",
@@ -485,7 +469,7 @@ def test_change_fare_class_failures(spec_session):
     err(s.call("change_fare_class", {"booking": ba318["id"], "fare_class": "business"}), "no_seats",
         "only 0 business seats left on BA318, need 1")
     err(s.call("change_fare_class", {"booking": 8, "fare_class": "business"}), "forbidden", "booking 8 is not yours")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 # ---- hotel reservations ---------------------------------------------------------------------------
@@ -507,7 +491,7 @@ def test_book_hotel(spec_session):
 
 def test_book_hotel_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("book_hotel", {"room": 5, "check_in": "2025-06-23", "check_out": "2025-06-24", "guests": 2}),
         "no_availability", "only 0 double room(s) free at Le Petit Montmartre for those nights")
     err(s.call("book_hotel", {"room": 5, "check_in": "2025-06-28", "check_out": "2025-06-30", "guests": 5}),
@@ -523,7 +507,7 @@ def test_book_hotel_failures(spec_session):
     err(s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1,
                               "room_count": 6}), "invalid_arguments")
     err(s.call("book_hotel", {"room": 404, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1}), "not_found")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_list_my_hotel_reservations(spec_session):
@@ -537,11 +521,11 @@ def test_list_my_hotel_reservations(spec_session):
 def test_extend_stay(spec_session):
     s = spec_session("travel")
     r = ok(s.call("book_hotel", {"room": 5, "check_in": "2025-06-18", "check_out": "2025-06-20", "guests": 2}))
-    before = snapshot(s)
+    before = state(s)
     # 22 June is fully booked (reservations 1 and 6)
     err(s.call("extend_stay", {"reservation": r["id"], "extra_nights": 3}), "no_availability",
         "Le Petit Montmartre has no double room free until 2025-06-23")
-    assert snapshot(s) == before
+    assert state(s) == before
     longer = ok(s.call("extend_stay", {"reservation": r["id"], "extra_nights": 2}))
     assert longer["check_out"] == "2025-06-22" and longer["nights"] == 4 and longer["total"] == 472.0
     assert s.query("SELECT check_out, nights, total FROM hotel_reservation WHERE id = ?", (r["id"],)) == [
@@ -551,14 +535,14 @@ def test_extend_stay(spec_session):
 def test_extend_stay_failures(spec_session):
     s = spec_session("travel")
     long_stay = ok(s.call("book_hotel", {"room": 15, "check_in": "2025-07-01", "check_out": "2025-07-30", "guests": 1}))
-    before = snapshot(s)
+    before = state(s)
     err(s.call("extend_stay", {"reservation": long_stay["id"], "extra_nights": 2}), "stay_too_long",
         "a stay is at most 30 nights, not 31")
     err(s.call("extend_stay", {"reservation": 1, "extra_nights": 1}), "not_held",
         "reservation 1 is confirmed; only held reservations can be extended")
     err(s.call("extend_stay", {"reservation": 7, "extra_nights": 1}), "forbidden", "reservation 7 is not yours")
     err(s.call("extend_stay", {"reservation": 2, "extra_nights": 15}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 # ---- payments --------------------------------------------------------------------------------------
@@ -578,10 +562,10 @@ def test_pay_flight_booking_by_card(spec_session):
 def test_pay_flight_booking_with_points(spec_session):
     s = spec_session("travel")
     b = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
-    before = snapshot(s)
+    before = state(s)
     err(s.call("pay_flight_booking", {"booking": b["id"], "method": {"kind": "points", "max_points": 5000}}),
         "points_limit", "paying 72.99 takes 7299 points, more than your limit of 5000")
-    assert snapshot(s) == before
+    assert state(s) == before
     p = ok(s.call("pay_flight_booking", {"booking": b["id"], "method": {"kind": "points", "max_points": 10000}}))
     assert p["method"] == "points" and p["reference"] == "7299 points" and p["amount"] == 72.99
     assert points(s) == 8579 - 7299
@@ -601,7 +585,7 @@ def test_pay_flight_booking_with_voucher(spec_session):
 
 def test_pay_flight_booking_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "points", "max_points": 50000}}),
         "insufficient_points", "paying 236.00 takes 23600 points; you have 8579")
     err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "WELCOME-50"}}),
@@ -618,7 +602,7 @@ def test_pay_flight_booking_failures(spec_session):
     err(s.call("pay_flight_booking", {"booking": 1, "method": CARD}), "not_payable", "booking 1 is confirmed")
     err(s.call("pay_flight_booking", {"booking": 8, "method": CARD}), "forbidden", "booking 8 is not yours")
     err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "cash"}}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_pay_hotel_reservation_upgrades_tier(spec_session):
@@ -642,7 +626,7 @@ def test_basic_traveller_reaches_silver(spec_session):
 
 def test_pay_hotel_reservation_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("pay_hotel_reservation", {"reservation": 7, "method": CARD}), "forbidden", "reservation 7 is not yours")
     err(s.call("pay_hotel_reservation", {"reservation": 1, "method": CARD}), "not_payable", "reservation 1 is confirmed")
     err(s.call("pay_hotel_reservation", {"reservation": 2, "method": {"kind": "points", "max_points": 400000}}),
@@ -650,7 +634,7 @@ def test_pay_hotel_reservation_failures(spec_session):
     err(s.call("pay_hotel_reservation", {"reservation": 2, "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}),
         "insufficient_balance", "voucher MAYA-CREDIT has 244.00, the reservation costs 3290.00")
     err(s.call("pay_hotel_reservation", {"reservation": 99, "method": CARD}), "not_found")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 # ---- cancellation -------------------------------------------------------------------------------------
@@ -667,9 +651,9 @@ def test_quote_flight_cancellation_fee_rules(spec_session):
     assert q(11) == {"days_before": 6, "fee_percent": 0, "paid": 39.99, "fee": 0.0, "refund": 39.99}
     same_day = ok(s.call("book_flight", {"fare": 56, "passengers": [MAYA]}))
     ok(s.call("pay_flight_booking", {"booking": same_day["id"], "method": CARD}))
-    before = snapshot(s)
+    before = state(s)
     assert q(same_day["id"]) == {"days_before": 0, "fee_percent": 50, "paid": 115.0, "fee": 57.5, "refund": 57.5}
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_quote_flight_cancellation_failures(spec_session):
@@ -724,13 +708,13 @@ def test_cancel_held_flight_booking(spec_session):
 
 def test_cancel_flight_booking_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("cancel_flight_booking", {"booking": 9}), "already_cancelled", "booking 9 is already cancelled")
     err(s.call("cancel_flight_booking", {"booking": 4}), "already_departed",
         "flight AF1080 departed at 2025-05-20 07:00:00")
     err(s.call("cancel_flight_booking", {"booking": 7}), "forbidden", "booking 7 is not yours")
     err(s.call("cancel_flight_booking", {"booking": 70}), "not_found")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_cancel_hotel_reservation_late_fee(spec_session):
@@ -759,12 +743,12 @@ def test_cancel_hotel_reservation_free(spec_session):
 
 def test_cancel_hotel_reservation_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("cancel_hotel_reservation", {"reservation": 3}), "already_started",
         "the stay started on 2025-05-10; it can no longer be cancelled")
     err(s.call("cancel_hotel_reservation", {"reservation": 4}), "forbidden", "reservation 4 is not yours")
     err(s.call("cancel_hotel_reservation", {"reservation": 44}), "not_found")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 # ---- reviews ---------------------------------------------------------------------------------------------
@@ -785,14 +769,14 @@ def test_review_hotel(spec_session):
 
 def test_review_hotel_failures(spec_session):
     s = spec_session("travel")
-    before = snapshot(s)
+    before = state(s)
     err(s.call("review_hotel", {"hotel": 7, "stars": 4}), "no_completed_stay",
         "you have no completed stay at Midtown Skyline Hotel to review")
     # a booked but future stay does not count either
     err(s.call("review_hotel", {"hotel": 2, "stars": 4}), "no_completed_stay",
         "you have no completed stay at Le Petit Montmartre to review")
     err(s.call("review_hotel", {"hotel": 6, "stars": 6}), "invalid_arguments")
-    assert snapshot(s) == before
+    assert state(s) == before
 
 
 def test_withdraw_review(spec_session):
@@ -800,8 +784,8 @@ def test_withdraw_review(spec_session):
     assert ok(s.call("withdraw_review", {"hotel": 6})) == 1
     assert s.query("SELECT traveller_id FROM hotel_review WHERE hotel_id = 6") == [(3,)]
     assert ok(s.call("hotel_rating", {"hotel": 6}))["reviews"] == 1
-    before = snapshot(s)
+    before = state(s)
     err(s.call("withdraw_review", {"hotel": 6}), "no_review", "you have not reviewed Canal House Amsterdam")
     err(s.call("withdraw_review", {"hotel": 1}), "no_review", "you have not reviewed Hotel Lumiere Saint-Germain")
     err(s.call("withdraw_review", {"hotel": 100}), "not_found")
-    assert snapshot(s) == before
+    assert state(s) == before
