@@ -7,8 +7,6 @@ user 6 (Kenji) the overdrawn CHK-100012 (-244.40, overdraft 1000).
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 from spec_helpers import fails, ok
@@ -27,14 +25,6 @@ def s(spec_session):
 
 
 # ---- coverage and seed integrity ---------------------------------------------------------------
-
-def test_every_tool_is_called_in_this_file(s):
-    source = Path(__file__).read_text()
-    called = set(re.findall(r"""(?:call|fails)\(\s*(?:\w+,\s*)?["']([a-z_]+)["']""", source))
-    missing = [t for t in s.env.tool_names if t not in called]
-    assert missing == []
-    assert len(s.env.tool_names) >= 28
-
 
 def test_seed_running_balances_are_consistent(s):
     total = sum(s.query(f'SELECT COUNT(*) FROM "{t}"')[0][0] for t in TABLES)

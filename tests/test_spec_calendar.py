@@ -6,8 +6,6 @@ access to calendar 10 (Tom's On-call) and read access to calendars 4, 5, 7, 13, 
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 from spec_helpers import fails
@@ -31,18 +29,6 @@ def ids(rows):
 
 
 # ---- coverage ---------------------------------------------------------------------------------
-
-def test_every_tool_is_called_in_this_file(s):
-    source = Path(__file__).read_text()
-    called = set(re.findall(r"""(?:ok|fails|\.call)\(\s*\w+,\s*["'](\w+)["']|\.call\(\s*["'](\w+)["']""", source))
-    called = {a or b for a, b in called}
-    names = s.env.tool_names
-    assert len(names) >= 26
-    missing = [n for n in names if n not in called]
-    assert missing == []
-    failing = set(re.findall(r"""fails\(\s*\w+,\s*["'](\w+)["']""", source))
-    assert [n for n in names if n not in failing] == []
-
 
 def test_seed_sizes(s):
     counts = {t: s.query(f'SELECT count(*) FROM "{t}"')[0][0] for t in TABLES}

@@ -6,8 +6,6 @@ The session clock starts at 2025-03-10 10:00:00.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 from spec_helpers import fails, ok, one
@@ -37,15 +35,6 @@ def as_user(s, user):
 
 
 # ---- coverage --------------------------------------------------------------------------
-
-def test_every_tool_is_called_in_this_file(s):
-    source = Path(__file__).read_text()
-    called = set(re.findall(r'(?:call|fails)\(\s*(?:s,\s*)?"(\w+)"', source))
-    names = list(s.env.tool_names)
-    assert len(names) >= 36
-    missing = [t for t in names if t not in called]
-    assert missing == []
-
 
 def test_seed_data_is_loaded(s):
     counts = {t: one(s, f'SELECT count(*) FROM "{t}"')[0] for t in

@@ -10,8 +10,6 @@ Seed facts used throughout (the clock starts at 2025-03-12 09:00:00, `me` is use
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 from spec_helpers import fails, ok, one
@@ -27,15 +25,6 @@ def s(spec_session):
 
 
 # ---- coverage -----------------------------------------------------------------------------
-
-def test_every_tool_is_called_in_this_file(s):
-    source = Path(__file__).read_text()
-    called = set(re.findall(r'(?:\.call|fails)\(\s*(?:\w+,\s*)?"(\w+)"', source))
-    names = list(s.env.tool_names)
-    assert len(names) >= 26
-    missing = [n for n in names if n not in called]
-    assert missing == []
-
 
 def test_seed_counts(s):
     counts = {t: one(s, f'SELECT COUNT(*) FROM "{t}"')[0] for t in TABLES}
