@@ -156,7 +156,7 @@ def _user(value):
 def cmd_explain(args) -> int:
     code = args.code.upper()
     if code not in CODES:
-        raise UsageError(f"unknown diagnostic code {args.code}; codes are AWM0001 to AWM4999 (see docs/diagnostics.md)")
+        raise UsageError(f"unknown diagnostic code {args.code} (docs/diagnostics.md lists them all)")
     title, text = CODES[code]
     print(f"{code}: {title}\n\n{text}")
     return EXIT_OK

@@ -60,6 +60,17 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+def codes_markdown() -> str:
+    """docs/diagnostics.md: one section per code (the page `awmc explain CODE` prints)."""
+    out = ["# Diagnostic codes", "",
+           "Every diagnostic `awmc` prints has a stable code. `awmc explain CODE` prints the same text.",
+           "Codes AWM0xxx are syntax and files, AWM1xxx names, AWM2xxx types, AWM3xxx seed data,",
+           "AWM4xxx warnings (which do not stop a build).", ""]
+    for code, (title, text) in sorted(CODES.items()):
+        out += [f"## {code}: {title}", "", text, ""]
+    return "\n".join(out)
+
+
 @dataclass(frozen=True)
 class Label:
     span: Span
