@@ -674,6 +674,7 @@ class Checker:
             if declared is not None:
                 self.expect_assignable(t, declared, s.value)
                 t = declared
+                self.types[s] = declared     # lowering converts the value to the declared type
             if t.kind == "void":
                 self.error("AWM2001", "this expression gives no value to bind", s.value.span)
             if s.name.name in RESERVED:
@@ -1277,8 +1278,6 @@ class Checker:
         if not (lo <= len(e.args) <= hi):
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             self.error("AWM2002", f"`{e.func.name}` takes {want} argument{'s' if hi != 1 else ''}, got {len(e.args)}", e.span)
-            for a in e.args:
-                self.expr(a, Ctx(Scope(), (), None)) if False else None
             return False
         return True
 

@@ -15,7 +15,7 @@ import jinja2
 from . import nodes as n
 from .check import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
-from .types import DECIMAL, INT, Model, T, ToolInfo
+from .types import INT, Model, T, ToolInfo
 
 ENV = jinja2.Environment(loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -293,8 +293,10 @@ class Emitter:
             if name == "exists":
                 return self.query_call(args[0], "exists")
             if name == "first":
-                return f"first_of({self.query_call(n.Limit(args[0], n.Literal(1, 'int', e.span), e.span), 'keys')})" \
-                    if False else f"first_of({self.query_call(args[0], 'keys')})"
+                c = self.compiler()
+                select = c.select(args[0], "keys").limit(exp.Literal.number(1), copy=False)
+                const, params = self.run_sql(select, c.params)
+                return f"scalar(db, {const}, {params})"
             code = self.query_call(args[0], "agg", (name, args[1]))
             return from_storage_code(code, self.t(e))
         values = [self.expr(a) for a in args]
@@ -388,8 +390,8 @@ class Emitter:
             if s.type is None and self.t(s.value).kind == "query":
                 return            # a query let is inlined where it is used
             value = self.expr(s.value)
-            if s.type is not None and self.t(s.value).kind == "int" and self.model.types.get(s.value) != DECIMAL:
-                value = coerce_code(value, self.model.types[s.value], self.declared(s))
+            if s.type is not None:
+                value = coerce_code(value, self.t(s.value), self.model.types[s])
             self.emit(depth, f"v_{s.name.name} = {value}", sp)
         elif isinstance(s, n.Reassign):
             b = self.model.bindings[s]
@@ -426,10 +428,6 @@ class Emitter:
                 self.block(arm.body, depth + 1)
         else:
             raise AssertionError(type(s).__name__)
-
-    def declared(self, s: n.Let) -> T:
-        from .check import Checker
-        return Checker().resolve_type(s.type)
 
     def if_chain(self, s: n.If, depth: int, kw: str):
         self.emit(depth, f"{kw} {self.expr(s.cond)}:", s.span)

@@ -14,7 +14,7 @@ SQL_3 = 'SELECT "title" FROM "item" WHERE "id" = ?'
 SQL_4 = 'SELECT "price" FROM "item" WHERE "id" = ?'
 SQL_5 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
 SQL_6 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_7 = 'SELECT t0."id" FROM "item" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST'
+SQL_7 = 'SELECT t0."id" FROM "item" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST LIMIT 1'
 SQL_8 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
 SQL_9 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND t0."price" >= ?) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 SQL_10 = 'SELECT "id" FROM "member" WHERE "id" = ?'
@@ -27,7 +27,7 @@ SQL_16 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
 SQL_17 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
 SQL_18 = 'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
 SQL_19 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_20 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST'
+SQL_20 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST LIMIT 1'
 SQL_21 = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
 SQL_22 = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
 SQL_23 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
@@ -142,7 +142,7 @@ def tool_buy(rt, db, args):
 
 def tool_by_sku(rt, db, args):
     p_item_id = args['item_id']
-    v_row = first_of(column(db, SQL_7, (p_item_id, )))
+    v_row = scalar(db, SQL_7, (p_item_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
     return out_Item(db, v_row)
@@ -211,13 +211,13 @@ def tool_purchase_summary(rt, db, args):
     must(db, SQL_15, p_purchase, 'Purchase', 'id')
     if not ((scalar(db, SQL_16, (p_purchase,)) == rt.me)):
         raise Fail('not_yours', ('purchase ' + to_text(p_purchase) + ' is not yours'))
-    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_17, (p_purchase, )), 'units': scalar(db, SQL_18, (p_purchase, )), 'value': dec(scalar(db, SQL_19, (p_purchase, ))), 'first_item': scalar(db, SQL_3, (scalar(db, SQL_21, (first_of(column(db, SQL_20, (p_purchase, ))),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_22, (p_purchase,)))})
+    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_17, (p_purchase, )), 'units': scalar(db, SQL_18, (p_purchase, )), 'value': dec(scalar(db, SQL_19, (p_purchase, ))), 'first_item': scalar(db, SQL_3, (scalar(db, SQL_21, (scalar(db, SQL_20, (p_purchase, )),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_22, (p_purchase,)))})
 
 
 def tool_rename_item(rt, db, args):
     p_item_id = args['item_id']
     p_title = args['title']
-    v_row = first_of(column(db, SQL_7, (p_item_id, )))
+    v_row = scalar(db, SQL_7, (p_item_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
     execute(db, SQL_23, (p_title, v_row, ))

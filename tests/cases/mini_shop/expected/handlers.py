@@ -25,7 +25,7 @@ SQL_14 = 'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_
 SQL_15 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
 SQL_16 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE t0."user_id" IS ? ORDER BY t0."id" NULLS LAST)'
 SQL_17 = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_18 = 'SELECT t0."id" FROM "product" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST'
+SQL_18 = 'SELECT t0."id" FROM "product" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST LIMIT 1'
 SQL_19 = 'DELETE FROM "product" WHERE "id" = ?'
 SQL_20 = 'SELECT t0."id" FROM "product" AS t0 WHERE (? OR t0."category" IS ?) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
 SQL_21 = 'SELECT t0."id" FROM "order" AS t0 WHERE (t0."user_id" IS ? AND (? OR t0."status" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
@@ -136,7 +136,7 @@ def tool_create_product(rt, db, args):
 
 def tool_delete_product(rt, db, args):
     p_product_id = args['product_id']
-    v_row = first_of(column(db, SQL_18, (p_product_id, )))
+    v_row = scalar(db, SQL_18, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     execute(db, SQL_19, (v_row, ))
@@ -145,7 +145,7 @@ def tool_delete_product(rt, db, args):
 
 def tool_get_product(rt, db, args):
     p_product_id = args['product_id']
-    v_row = first_of(column(db, SQL_18, (p_product_id, )))
+    v_row = scalar(db, SQL_18, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     return out_Product(db, v_row)
@@ -181,7 +181,7 @@ def tool_update_product(rt, db, args):
     p_product_id = args['product_id']
     p_price = args['price']
     p_stock = args['stock']
-    v_row = first_of(column(db, SQL_18, (p_product_id, )))
+    v_row = scalar(db, SQL_18, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     execute(db, SQL_24, (cents(p_price), p_stock, v_row, ))
