@@ -84,10 +84,10 @@ class _ToNodes(Transformer):
         return n.Span(self.path, self.base + tok.start_pos, self.base + tok.end_pos)
 
     def _ident(self, tok: Token) -> n.Ident:
-        return n.Ident(str(tok), self._tok_span(tok))
+        return n.Ident(tok.value, self._tok_span(tok))
 
     def _string(self, tok: Token) -> str:
-        return unescape(str(tok)[1:-1])
+        return unescape(tok.value[1:-1])
 
     # top level
     def start(self, items):
@@ -106,7 +106,7 @@ class _ToNodes(Transformer):
     @v_args(meta=True)
     def env_prop(self, meta, c):
         key, value = c
-        text = self._string(value) if value.type == "STRING" else str(value)
+        text = self._string(value) if value.type == "STRING" else value.value
         return n.EnvProp(self._ident(key), text, self._tok_span(value), self._span(meta))
 
     @v_args(meta=True)
@@ -153,16 +153,16 @@ class _ToNodes(Transformer):
 
     @v_args(meta=True)
     def named_type(self, meta, c):
-        return n.TypeRef(str(c[0]), self._span(meta), optional=c[1] is not None)
+        return n.TypeRef(c[0].value, self._span(meta), optional=c[1] is not None)
 
     @v_args(meta=True)
     def generic_type(self, meta, c):
-        return n.TypeRef(str(c[0]), self._span(meta), args=(c[1],), optional=c[2] is not None)
+        return n.TypeRef(c[0].value, self._span(meta), args=(c[1],), optional=c[2] is not None)
 
     @v_args(meta=True)
     def many_type(self, meta, c):
         via = self._ident(c[1]) if c[1] is not None else None
-        return n.TypeRef(str(c[0]), self._span(meta), many=True, via=via)
+        return n.TypeRef(c[0].value, self._span(meta), many=True, via=via)
 
     # tools
     @v_args(meta=True)
@@ -310,11 +310,11 @@ class _ToNodes(Transformer):
 
     @v_args(meta=True)
     def compare(self, meta, c):
-        return n.Binary(str(c[1]), c[0], c[2], self._span(meta))
+        return n.Binary(c[1].value, c[0], c[2], self._span(meta))
 
     @v_args(meta=True)
     def binary(self, meta, c):
-        return n.Binary(str(c[1]), c[0], c[2], self._span(meta))
+        return n.Binary(c[1].value, c[0], c[2], self._span(meta))
 
     def _word_op(op):
         @v_args(meta=True)
@@ -355,10 +355,10 @@ class _ToNodes(Transformer):
 
     # atoms
     def int_lit(self, c):
-        return n.Literal(int(c[0]), "int", self._tok_span(c[0]))
+        return n.Literal(int(c[0].value), "int", self._tok_span(c[0]))
 
     def decimal_lit(self, c):
-        return n.Literal(str(c[0]), "decimal", self._tok_span(c[0]))
+        return n.Literal(c[0].value, "decimal", self._tok_span(c[0]))
 
     def str_lit(self, c):
         return self._string_expr(c[0])
@@ -380,11 +380,11 @@ class _ToNodes(Transformer):
         return n.Me(self._span(meta))
 
     def name(self, c):
-        return n.Name(str(c[0]), self._tok_span(c[0]))
+        return n.Name(c[0].value, self._tok_span(c[0]))
 
     @v_args(meta=True)
     def outer_name(self, meta, c):
-        return n.OuterName(str(c[0]), self._span(meta))
+        return n.OuterName(c[0].value, self._span(meta))
 
     @v_args(meta=True)
     def call(self, meta, c):
@@ -425,9 +425,9 @@ class _ToNodes(Transformer):
 
     # strings with {interpolation}
     def _string_expr(self, tok: Token):
-        raw = str(tok)[1:-1]
+        raw = tok.value[1:-1]
         start = self.base + tok.start_pos
-        span = n.Span(self.path, start, start + len(str(tok)))
+        span = n.Span(self.path, start, start + len(tok.value))
         if "{" not in raw and "}" not in raw:
             return n.Literal(unescape(raw), "text", span)
         return n.Template(tuple(_template_parts(raw, self.path, start + 1)), span)
@@ -514,7 +514,7 @@ def _syntax_error(exc: Exception, path: str, base: int, text: str) -> Diagnostic
                               help=f"expected {_describe_expected(exc.expected)}")
         start = base + (tok.start_pos or 0)
         return Diagnostic("AWM0001", f"unexpected {_token_desc(tok)}",
-                          n.Span(path, start, start + max(1, len(str(tok)))),
+                          n.Span(path, start, start + max(1, len(tok.value))),
                           help=f"expected {_describe_expected(exc.expected)}")
     if isinstance(exc, UnexpectedCharacters):
         pos = base + exc.pos_in_stream
