@@ -68,7 +68,7 @@ def _add_seed_files(modules, sources: Sources) -> None:
                 path = Path(decl.span.path).parent / decl.file
                 try:
                     sources.add(str(path), path.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError):
+                except (OSError, UnicodeDecodeError, ValueError):
                     pass      # already reported by the checker
 
 

@@ -722,7 +722,11 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None) ->
     names: dict[str, str] = {}
 
     def visit(file: Path, display: str, content: str | None, via: n.Import | None, stack: tuple[str, ...]):
-        key = str(file.resolve())
+        try:
+            key = str(file.resolve())
+        except (OSError, ValueError):      # e.g. a NUL byte in an import path
+            diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: not a valid path", via.span if via else None))
+            return
         if key in stack:
             chain = [names[k] for k in stack[stack.index(key):]] + [display]
             diags.append(Diagnostic("AWM0011", f"import cycle: {' -> '.join(chain)}", via.span if via else None,
@@ -735,9 +739,9 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None) ->
         if content is None:
             try:
                 content = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: {exc.strerror if isinstance(exc, OSError) else 'not UTF-8 text'}",
-                                        via.span if via else None))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: {reason}", via.span if via else None))
                 return
         sources.add(display, content)
         module, errors = parse_source(content, display)

@@ -11,7 +11,7 @@ def read_seed_file(spec_path: str, relative: str) -> tuple[list[dict], str | Non
     path = Path(spec_path).parent / relative
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         return [], f"cannot read seed file `{relative}`: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}"
     if path.suffix == ".json":
         try:

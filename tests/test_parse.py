@@ -60,3 +60,17 @@ def test_keywords_are_contextual():
     expr = parse_expression("Item where limit > 1 order by order desc then list limit limit offset offset")
     assert isinstance(expr, n.Offset) and isinstance(expr.source, n.Limit)
     assert expr.source.source.keys[1].expr.name == "list"
+
+
+def test_unreadable_import_paths_are_diagnostics(tmp_path):
+    from awmlang.compiler.build import check_spec
+    for path in ['"\x00"', '"/nonexistent/dir/x.awm"', '"."']:
+        result = check_spec(tmp_path / "s.awm", text=f'env e {{}}\nimport {path}\n')
+        assert [d.code for d in result.diagnostics] == ["AWM0010"], path
+
+
+def test_unreadable_seed_files_are_diagnostics(tmp_path):
+    from awmlang.compiler.build import build_spec
+    for path in ['"\x00.csv"', '"missing.csv"', '"x.txt"']:
+        result = build_spec(tmp_path / "s.awm", text=f'env e {{}}\nentity E {{ id: int @id }}\nseed E from {path}\n')
+        assert [d.code for d in result.diagnostics] == ["AWM0012"], path
