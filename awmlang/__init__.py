@@ -51,7 +51,7 @@ def load(path: str | os.PathLike) -> Environment:
     The cache entry is named by the spec's path and text; it is reused only while every
     source it was built from (imports and seed files included) is unchanged.
     """
-    from awmlang.compiler.build import COMPILER_VERSION, is_up_to_date
+    from awmlang.compiler.build import compiler_fingerprint, is_up_to_date
 
     p = Path(path)
     if p.is_dir():
@@ -60,7 +60,7 @@ def load(path: str | os.PathLike) -> Environment:
         text = p.read_bytes()
     except OSError as exc:
         raise FileNotFoundError(f"cannot read spec {p}: {exc.strerror}") from exc
-    digest = hashlib.sha256(str(p.resolve()).encode() + b"\0" + text + COMPILER_VERSION.encode()).hexdigest()
+    digest = hashlib.sha256(str(p.resolve()).encode() + b"\0" + text + compiler_fingerprint().encode()).hexdigest()
     target = cache_dir() / f"{p.stem}-{digest[:16]}"
     if not is_up_to_date(target):
         result = build_spec(p)

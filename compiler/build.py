@@ -6,8 +6,10 @@ runtime's cache and the tests share one code path.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import sqlite3
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +18,26 @@ from .check import check
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
 from .lower_python import lower_python
 from .lower_schema import render_tools_json
-from .lower_sql import LoweringError, schema_statements, seed_statements
+from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_statements
 from .parse import load_modules
 from .types import Model
 
 COMPILER_VERSION = "0.1.0"
+
+
+@lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    """The version plus a digest of the compiler's own files (code, grammar, templates), so
+    a build made by another compiler is never taken as up to date, even between releases."""
+    digest = hashlib.sha256(COMPILER_VERSION.encode())
+    roots = [Path(__file__).parent, Path(__file__).parent.parent / "grammar",
+             Path(importlib.util.find_spec("awmlang.grammar").origin).parent,
+             Path(importlib.util.find_spec("awmlang.runtime").origin).parent]
+    for root in dict.fromkeys(r.resolve() for r in roots):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".lark", ".j2"):
+                digest.update(path.name.encode() + path.read_bytes())
+    return f"{COMPILER_VERSION}+{digest.hexdigest()[:12]}"
 OUTPUT_FILES = ("schema.sql", "seed.sql", "initial.db", "handlers.py", "tools.json", "manifest.json")
 
 
@@ -42,7 +59,7 @@ class BuildResult:
 
 
 def source_hash(sources: Sources) -> str:
-    digest = hashlib.sha256(COMPILER_VERSION.encode())
+    digest = hashlib.sha256(compiler_fingerprint().encode())
     for path in sorted(sources.texts):
         digest.update(path.encode() + b"\0" + sources.texts[path].encode() + b"\0")
     return digest.hexdigest()
@@ -87,7 +104,7 @@ def is_up_to_date(target: Path) -> bool:
         state = json.loads((target / STATE_FILE).read_text())
     except (OSError, ValueError):
         return False
-    if state.get("compiler") != COMPILER_VERSION or not state.get("sources"):
+    if state.get("compiler") != compiler_fingerprint() or not state.get("sources"):
         return False
     if not all((target / name).exists() for name in OUTPUT_FILES):
         return False
@@ -101,7 +118,7 @@ def is_up_to_date(target: Path) -> bool:
 
 
 def state_json(result: "BuildResult") -> str:
-    return json.dumps({"compiler": COMPILER_VERSION, "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
+    return json.dumps({"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
 
 
 def build_spec(path: str | Path, text: str | None = None) -> BuildResult:
@@ -112,13 +129,16 @@ def build_spec(path: str | Path, text: str | None = None) -> BuildResult:
     model = result.model
     try:
         schema = schema_statements(model)
-        handlers = lower_python(model, _display(path), lambda span: _locate(result.sources, span))
+        invariants = {inv.name: invariant_statement(model, inv) for inv in model.invariants}
+        handlers = lower_python(model, _display(path), lambda span: _locate(result.sources, span), invariants)
         tools_json = render_tools_json(model)
         seeds = seed_statements(model)
     except LoweringError as exc:
         result.diagnostics.append(Diagnostic(exc.code, str(exc), exc.span))
         return result
     db_bytes, seed_errors = load_database(schema, seeds)
+    if not seed_errors:
+        seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:
         result.diagnostics.extend(seed_errors)
         result.diagnostics = sort_and_dedupe(result.diagnostics)
@@ -157,6 +177,21 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
     data = db.serialize()
     db.close()
     return bytes(data), errors
+
+
+def seed_invariant_errors(model: Model, image: bytes, invariants: dict[str, str]) -> list[Diagnostic]:
+    """The seeded state must satisfy every invariant."""
+    db = sqlite3.connect(":memory:")
+    db.deserialize(image)
+    errors = []
+    for inv in model.invariants:
+        rows = [r[0] for r in db.execute(invariants[inv.name]).fetchall()]
+        if rows:
+            what = f"{inv.entity} rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''}" if inv.entity else "the seed data"
+            errors.append(Diagnostic("AWM3005", f"{what} break invariant `{inv.name}` ({inv.description})",
+                                     inv.decl.name.span, help="fix the seed rows, or the invariant if it is wrong"))
+    db.close()
+    return errors
 
 
 def _seed_hint(message: str) -> str | None:

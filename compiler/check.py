@@ -14,7 +14,7 @@ from typing import Any
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
-                    SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, Model, ParamInfo, RecordInfo,
+                    SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
                     numeric_join, query_of)
 
@@ -66,12 +66,13 @@ class Ctx:
     scope: Scope
     rows: tuple[str, ...] = ()          # entity of each enclosing query row, innermost last
     tool: ToolInfo | None = None
+    row_vars: tuple[str | None, ...] = ()   # the name bound to each row (`all Product p`), if any
 
-    def with_row(self, entity: str) -> "Ctx":
-        return Ctx(self.scope, self.rows + (entity,), self.tool)
+    def with_row(self, entity: str, var: str | None = None) -> "Ctx":
+        return Ctx(self.scope, self.rows + (entity,), self.tool, self.row_vars + (var,))
 
     def with_scope(self, scope: Scope) -> "Ctx":
-        return Ctx(scope, self.rows, self.tool)
+        return Ctx(scope, self.rows, self.tool, self.row_vars)
 
 
 class Checker:
@@ -95,6 +96,7 @@ class Checker:
         self.local_reads: set[int] = set()
         self.shadowed: list = []
         self.outer_names: set[str] = set()
+        self.invariants: list[InvariantInfo] = []
 
     # ---- reporting ------------------------------------------------------------------
     def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=()):
@@ -116,6 +118,9 @@ class Checker:
         for decl in decls:
             if isinstance(decl, n.SeedDecl):
                 self.check_seed(decl)
+        for decl in decls:
+            if isinstance(decl, n.Invariant):
+                self.check_invariant(decl)
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
@@ -126,7 +131,7 @@ class Checker:
             user_entity=self.user_entity, clock=self.clock, enums=self.enums, records=self.records,
             unions=self.unions, entities=self.entities, tools=self.tools, seeds=self.seeds,
             types=self.types, bindings=self.bindings, row_dependent=self.row_dependent,
-            source_files=[m.path for m in modules])
+            source_files=[m.path for m in modules], invariants=self.invariants)
 
     # ---- pass 1: names ---------------------------------------------------------------
     def collect(self, decls):
@@ -870,7 +875,11 @@ class Checker:
 
     def resolve_name(self, name: str, ctx: Ctx, outer: bool) -> Binding | None:
         if not outer:
-            for depth, entity in enumerate(reversed(ctx.rows)):
+            row_vars = (None,) * (len(ctx.rows) - len(ctx.row_vars)) + ctx.row_vars
+            for depth, (entity, var) in enumerate(zip(reversed(ctx.rows), reversed(row_vars))):
+                if var == name:
+                    self.used.add(entity)
+                    return Binding("row", entity_t(entity), name, depth=depth)
                 f = self.entities[entity].fields.get(name)
                 if f is not None:
                     return Binding("field", f.type, name, depth=depth, target=f)
@@ -902,6 +911,8 @@ class Checker:
             else:
                 self.error("AWM1004", f"unknown name `{e.name}`", e.span, help=did_you_mean(e.name, candidates))
             return ANY
+        if b.kind == "row":
+            self.mark_row(e)
         if b.kind == "field":
             self.mark_row(e)
             shadowed = ctx.scope.lookup(e.name)
@@ -1470,6 +1481,32 @@ class Checker:
     def f_decimal(self, e, ctx, expected):
         return self._unary_fn(e, ctx, NUMERIC + ("text",), DECIMAL)
 
+    # ---- invariants ------------------------------------------------------------------------
+    def check_invariant(self, decl: n.Invariant):
+        name = decl.name.name
+        if any(i.name == name for i in self.invariants):
+            self.error("AWM1001", f"invariant `{name}` is declared twice", decl.name.span)
+            return
+        if not decl.description:
+            self.error("AWM1011", f"invariant `{name}` has no description", decl.name.span,
+                       help=f'say what must hold: invariant {name} "Stock is never negative": ...')
+        ctx = Ctx(Scope(), (), None)
+        entity = None
+        if decl.entity is not None:
+            e = self.entity_named(decl.entity)
+            if e is None:
+                return
+            entity = e.name
+            ctx = ctx.with_row(entity, decl.var.name)
+            if decl.where is not None:
+                self.expect_bool(decl.where, ctx)
+        self.expect_bool(decl.body, ctx)
+        for node in walk(decl.body, decl.where):
+            if isinstance(node, n.Me) or isinstance(node, n.Call) and node.func.name in ("now", "today"):
+                self.error("AWM2013", "an invariant must hold for every user at every time: "
+                           f"`{'me' if isinstance(node, n.Me) else node.func.name + '()'}` is not allowed in it", node.span)
+        self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl))
+
     # ---- seeds -----------------------------------------------------------------------------
     def check_seed(self, decl: n.SeedDecl):
         entity = self.entity_named(decl.entity)
@@ -1650,6 +1687,21 @@ def children(e) -> list:
     if isinstance(e, (n.Limit, n.Offset)):
         return [e.source, e.count]
     return []
+
+
+def walk(*exprs):
+    """Every expression node below the given ones (None is skipped)."""
+    stack = [e for e in exprs if e is not None]
+    while stack:
+        e = stack.pop()
+        yield e
+        stack.extend(children(e))
+        if isinstance(e, n.Where):
+            stack.append(e.cond)
+        elif isinstance(e, n.OrderBy):
+            stack.extend(k.expr for k in e.keys)
+        elif isinstance(e, n.GroupBy):
+            stack.extend(a.value for a in e.aggregates)
 
 
 def writes(block: n.Block) -> bool:

@@ -543,8 +543,9 @@ def json_default(value):
     return value
 
 
-def lower_python(model: Model, spec_name: str, locate) -> str:
-    """The handlers module; `locate(span)` names a span as "file:line" for the line map."""
+def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None) -> str:
+    """The handlers module; `locate(span)` names a span as "file:line" for the line map;
+    `invariants` maps each invariant to its SELECT of violating keys."""
     emitter = Emitter(model)
     functions = []
     for name in sorted(model.tools):
@@ -573,7 +574,9 @@ def lower_python(model: Model, spec_name: str, locate) -> str:
     template = ENV.get_template("handlers.py.j2")
     text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
                            sql_constants=sorted(((v, k) for k, v in emitter.sql_constants.items()), key=lambda kv: int(kv[0][4:])),
-                           user_entity=model.user_entity, clock=model.clock)
+                           user_entity=model.user_entity, clock=model.clock,
+                           invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name])
+                                       for inv in model.invariants])
     line_map = compute_line_map(text, functions, locate)
     text = text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
     ast.parse(text)     # generated code must always be valid Python

@@ -19,7 +19,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from . import nodes as n
-from .check import SeedRef, const_eval
+from .check import _NOT_CONST, SeedRef, const_eval, walk
 from .types import Binding, EntityInfo, FieldInfo, Model, T
 
 SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
@@ -209,6 +209,25 @@ def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
     return literal(to_storage(value, f.type if f.type.kind != "entity" else model.entities[f.type.name].key.type))
 
 
+# ---- invariants -------------------------------------------------------------------------------
+
+def invariant_statement(model: Model, inv) -> str:
+    """A constant SELECT that returns the keys of the rows breaking the invariant (a global
+    invariant returns one row when it is broken). A condition that is null breaks nothing."""
+    c = SqlCompiler(model, python=None)
+    decl = inv.decl
+    if inv.entity is None:
+        return sql(exp.select(exp.Literal.number(1)).where(
+            exp.Not(this=exp.Paren(this=c.value(decl.body, [], []))), copy=False))
+    entity = model.entities[inv.entity]
+    alias = c.new_alias()
+    select = exp.select(col(entity.key.column, alias)).from_(table(entity, alias), copy=False)
+    if decl.where is not None:
+        select = select.where(c.value(decl.where, [alias], [entity.name]), copy=False)
+    select = select.where(exp.Not(this=exp.Paren(this=c.value(decl.body, [alias], [entity.name]))), copy=False)
+    return sql(select.order_by(col(entity.key.column, alias), copy=False))
+
+
 # ---- tool queries ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -260,8 +279,8 @@ class SqlCompiler:
         t = storage or self.type_of(e)
         if self.python is None:
             value = const_eval(self.model, e, t)
-            if isinstance(value, tuple) or value is None and not (isinstance(e, n.Literal) and e.kind == "null"):
-                raise LoweringError("a `@check` may only compare fields with constants", e.span, "AWM2010")
+            if value is _NOT_CONST or isinstance(value, tuple) or value is None and not (isinstance(e, n.Literal) and e.kind == "null"):
+                raise LoweringError("checks and invariants may only compare fields with constants", e.span, "AWM2010")
             return literal(to_storage(value, t))
         self.params.append(self.python(e, t))
         return exp.Placeholder()
@@ -375,11 +394,9 @@ class SqlCompiler:
     def row_free(self, e) -> bool:
         """True if e can be computed in Python and bound as a parameter. Aggregates over queries
         stay in SQL as subqueries, which is right whether or not they read an enclosing row."""
-        if id(e) in self.model.row_dependent or _has_query(e, self.model):
+        if id(e) in self.model.row_dependent:
             return False
-        if isinstance(e, n.Call) and e.args and _has_query(e.args[0], self.model):
-            return False
-        return True
+        return not any(_has_query(x, self.model) for x in walk(e))
 
     def value(self, e: n.Expr, aliases: list, entities: list) -> exp.Expression:
         """An expression in row context. decimals are produced in cents."""
@@ -393,6 +410,8 @@ class SqlCompiler:
             b = self.binding(e)
             if b is not None and b.kind == "field":
                 return col(b.target.column, aliases[-1 - b.depth])
+            if b is not None and b.kind == "row":        # `p` in `all Product p: ...`: the row's key
+                return col(self.model.entities[b.type.name].key.column, aliases[-1 - b.depth])
             if b is not None and b.kind == "enum_member":
                 return exp.Literal.string(e.name)
             return self.param(e)
@@ -424,6 +443,9 @@ class SqlCompiler:
         if f is None and name.endswith("_id"):
             f = parent.fields[name[:-3]]
             name = f.name
+        b = self.binding(e.obj) if isinstance(e.obj, (n.Name, n.OuterName)) else None
+        if b is not None and b.kind == "row":            # a field of a named row: its own column
+            return col(f.column, aliases[-1 - b.depth])
         key = self.value(e.obj, aliases, entities)
         if f.is_id or (e.name.name.endswith("_id") and f.is_relation):
             return key if f.is_id else self._lookup(parent, f.column, key)

@@ -445,7 +445,19 @@ class SeedDecl:
     span: Span
 
 
-Decl = Union[Import, EnvDecl, EnumDecl, RecordDecl, UnionDecl, EntityDecl, ToolDecl, SeedDecl]
+@node
+class Invariant:
+    """`invariant name "description": all Entity v [where cond]: body`, or a plain condition."""
+    name: Ident
+    description: str | None
+    entity: Ident | None
+    var: Ident | None
+    where: Expr | None
+    body: Expr
+    span: Span
+
+
+Decl = Union[Import, EnvDecl, EnumDecl, RecordDecl, UnionDecl, EntityDecl, ToolDecl, SeedDecl, Invariant]
 
 
 @node

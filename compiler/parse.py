@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import nodes as n
 from .diagnostics import Diagnostic, Sources
 
-DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import)\b", re.MULTILINE)
+DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import|invariant|task)\b", re.MULTILINE)
 MAX_SYNTAX_ERRORS = 20
 
 # What a terminal is called in an error message.
@@ -409,6 +409,20 @@ class _ToNodes(Transformer):
         keys = next(x for x in c[1:] if isinstance(x, tuple))
         on_conflict = tuple(x for x in c[1:] if isinstance(x, n.Assign))
         return n.Upsert(entity, values, keys, on_conflict, self._span(meta))
+
+    # invariants
+    @v_args(meta=True)
+    def invariant_decl(self, meta, c):
+        name, description, body = c
+        text = self._string(description) if description is not None else None
+        if isinstance(body, tuple):
+            entity, var, where, cond = body
+            return n.Invariant(self._ident(name), text, entity, var, where, cond, self._span(meta))
+        return n.Invariant(self._ident(name), text, None, None, None, body, self._span(meta))
+
+    def forall(self, c):
+        entity, var, where, body = c
+        return (self._ident(entity), self._ident(var), where, body)
 
     # seeds
     @v_args(meta=True)

@@ -187,9 +187,17 @@ class SeedInfo:
 
 
 @dataclass
+class InvariantInfo:
+    name: str
+    description: str
+    entity: str | None          # `all Entity v: ...`; None for a condition over the whole state
+    decl: n.Invariant
+
+
+@dataclass
 class Binding:
     """What a name refers to."""
-    kind: str                   # param | local | loop | field | enum_member | entity | query_let | me
+    kind: str                   # param | local | loop | field | row | enum_member | entity | query_let
     type: T
     name: str
     depth: int = 0              # for fields: which row scope (0 = innermost query)
@@ -216,3 +224,4 @@ class Model:
     bindings: dict[Any, Binding]  # Name/OuterName node -> binding
     row_dependent: set[int]      # ids of expression nodes that read a query's row
     source_files: list[str]
+    invariants: list[InvariantInfo] = field(default_factory=list)

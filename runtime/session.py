@@ -16,6 +16,8 @@ from .validate import Validator
 
 log = logging.getLogger("awmlang.runtime")
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
+INVARIANT_MODES = ("off", "enforce", "check")
+MAX_REPORTED_ROWS = 20
 
 
 class Environment:
@@ -34,13 +36,18 @@ class Environment:
         self.handlers = {name: (fn, writes, Validator(params)) for name, (fn, writes, params) in self.module.TOOLS.items()}
         self.clock: str = self.module.CLOCK
         self.user_entity: str | None = self.module.USER_ENTITY
+        self.invariants: dict[str, tuple] = self.module.INVARIANTS
 
     @property
     def tool_names(self) -> list[str]:
         return sorted(self.handlers)
 
-    def session(self, user: int | str | None = 1, clock: str | None = None, image: bytes | None = None) -> "Session":
-        return Session(self, user=user, clock=clock, image=image)
+    def session(self, user: int | str | None = 1, clock: str | None = None, image: bytes | None = None,
+                invariants: str = "off") -> "Session":
+        """A new isolated session. invariants: "off", "enforce" (a call that would break one is
+        rolled back and fails with invariant_violation) or "check" (violations are recorded in
+        `session.violations` and the call stands)."""
+        return Session(self, user=user, clock=clock, image=image, invariants=invariants)
 
     def describe_line(self, tb) -> str | None:
         """The .awm line that the innermost handler frame of a traceback came from."""
@@ -66,17 +73,21 @@ def _import_handlers(path: Path, digest: str):
 class Session:
     """One isolated instance of an environment's state (an in-memory SQLite database)."""
 
-    __slots__ = ("env", "db", "me", "start_clock", "ticks", "log")
+    __slots__ = ("env", "db", "me", "start_clock", "ticks", "invariant_mode", "violations")
 
-    def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None):
+    def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None,
+                 invariants: str = "off"):
+        if invariants not in INVARIANT_MODES:
+            raise ValueError(f"invariants must be one of {', '.join(INVARIANT_MODES)}, not {invariants!r}")
         self.env = env
+        self.invariant_mode = invariants
+        self.violations: list[dict] = []
         self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.db.deserialize(image if image is not None else env.initial_image)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.me = user
         self.start_clock = clock or env.clock
         self.ticks = 0
-        self.log: list[dict] | None = None
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -140,9 +151,27 @@ class Session:
             log.error("internal error in tool %s (%s): %r", tool, where, exc)
             return error_result("internal_error", f"internal error in `{tool}`" + (f" at {where}" if where else ""),
                                 {"error": type(exc).__name__, "at": where})
+        if writes and self.invariant_mode != "off":
+            broken = self.check_invariants()
+            if broken and self.invariant_mode == "enforce":
+                self._rollback(True)
+                names = ", ".join(v["invariant"] for v in broken)
+                return error_result("invariant_violation", f"`{tool}` would break {names}", {"violations": broken})
+            if broken:
+                self.violations.append({"tool": tool, "arguments": arguments, "violations": broken})
         if writes:
             db.execute("RELEASE call")
         return ok_result(result)
+
+    def check_invariants(self) -> list[dict]:
+        """Every invariant the current state breaks, with the keys of the violating rows."""
+        out = []
+        for name, (description, entity, sql) in self.env.invariants.items():
+            rows = [r[0] for r in self.db.execute(sql).fetchall()]
+            if rows:
+                out.append({"invariant": name, "description": description, "entity": entity,
+                            "rows": rows[:MAX_REPORTED_ROWS] if entity else [], "count": len(rows) if entity else 1})
+        return out
 
     def _rollback(self, writes: bool) -> None:
         if writes:

@@ -1,7 +1,10 @@
 """Shared fixtures: compiled environments (cached per test run) and fresh sessions."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,11 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_cache(tmp_path_factory):
-    """Compile into a cache private to this test run, never the user's."""
-    os.environ["AWM_CACHE_DIR"] = str(tmp_path_factory.mktemp("awm-cache"))
-    yield
+# Compile into a cache private to this test run, never the user's. Set at import time, since
+# some tests load specs while they are collected.
+os.environ["AWM_CACHE_DIR"] = tempfile.mkdtemp(prefix="awm-test-cache-")
+atexit.register(shutil.rmtree, os.environ["AWM_CACHE_DIR"], ignore_errors=True)
 
 
 _envs: dict = {}

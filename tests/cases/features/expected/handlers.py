@@ -276,4 +276,8 @@ TOOLS = {
     'sum_money': (tool_sum_money, False, [{'name': 'a', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}, {'name': 'b', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}]),
 }
 
+# name: (description, entity or None, SELECT of the keys of violating rows)
+INVARIANTS = {
+}
+
 LINE_MAP = {117: 'spec.awm:84', 118: 'spec.awm:84', 119: 'spec.awm:85', 120: 'spec.awm:86', 121: 'spec.awm:87', 122: 'spec.awm:87', 123: 'spec.awm:88', 124: 'spec.awm:90', 125: 'spec.awm:91', 126: 'spec.awm:92', 127: 'spec.awm:93', 128: 'spec.awm:93', 129: 'spec.awm:94', 130: 'spec.awm:94', 131: 'spec.awm:96', 132: 'spec.awm:96', 133: 'spec.awm:97', 134: 'spec.awm:97', 135: 'spec.awm:98', 136: 'spec.awm:99', 137: 'spec.awm:102', 138: 'spec.awm:103', 139: 'spec.awm:104', 140: 'spec.awm:106', 145: 'spec.awm:158', 146: 'spec.awm:158', 147: 'spec.awm:158', 148: 'spec.awm:158', 152: 'spec.awm:154', 153: 'spec.awm:155', 161: 'spec.awm:126', 167: 'spec.awm:144', 168: 'spec.awm:145', 173: 'spec.awm:121', 178: 'spec.awm:131', 179: 'spec.awm:131', 180: 'spec.awm:131', 181: 'spec.awm:131', 182: 'spec.awm:132', 188: 'spec.awm:73', 195: 'spec.awm:159', 201: 'spec.awm:64', 202: 'spec.awm:64', 203: 'spec.awm:65', 204: 'spec.awm:66', 205: 'spec.awm:67', 206: 'spec.awm:69', 212: 'spec.awm:110', 213: 'spec.awm:110', 214: 'spec.awm:111', 220: 'spec.awm:160', 221: 'spec.awm:160', 222: 'spec.awm:160', 223: 'spec.awm:160', 224: 'spec.awm:160', 229: 'spec.awm:149', 230: 'spec.awm:150', 235: 'spec.awm:54', 236: 'spec.awm:55', 237: 'spec.awm:56', 238: 'spec.awm:57', 239: 'spec.awm:58', 240: 'spec.awm:60', 246: 'spec.awm:140', 250: 'spec.awm:136', 256: 'spec.awm:51'}

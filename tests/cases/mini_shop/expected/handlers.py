@@ -201,4 +201,8 @@ TOOLS = {
     'update_product': (tool_update_product, True, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}, {'name': 'price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False}, {'name': 'stock', 'type': {'kind': 'int', 'optional': True}, 'required': False}]),
 }
 
+# name: (description, entity or None, SELECT of the keys of violating rows)
+INVARIANTS = {
+}
+
 LINE_MAP = {109: 'spec.awm:22', 110: 'spec.awm:23', 111: 'spec.awm:23', 112: 'spec.awm:24', 116: 'spec.awm:29', 117: 'spec.awm:29', 118: 'spec.awm:30', 119: 'spec.awm:30', 120: 'spec.awm:30', 121: 'spec.awm:31', 122: 'spec.awm:32', 123: 'spec.awm:33', 124: 'spec.awm:34', 125: 'spec.awm:36', 126: 'spec.awm:37', 134: 'spec.awm:42', 139: 'spec.awm:44', 140: 'spec.awm:44', 141: 'spec.awm:44', 142: 'spec.awm:44', 143: 'spec.awm:44', 148: 'spec.awm:40', 149: 'spec.awm:40', 150: 'spec.awm:40', 151: 'spec.awm:40', 158: 'spec.awm:41', 165: 'spec.awm:45', 169: 'spec.awm:46', 177: 'spec.awm:17', 184: 'spec.awm:43', 185: 'spec.awm:43', 186: 'spec.awm:43', 187: 'spec.awm:43', 188: 'spec.awm:43'}

@@ -1,0 +1,5 @@
+CREATE TABLE "cart" ("id" INTEGER PRIMARY KEY, "user_id" INTEGER NOT NULL REFERENCES "user" ("id") ON DELETE RESTRICT);
+CREATE TABLE "order" ("id" INTEGER PRIMARY KEY, "user_id" INTEGER NOT NULL REFERENCES "user" ("id") ON DELETE RESTRICT, "status" TEXT NOT NULL DEFAULT 'pending' CHECK ("status" IN ('pending', 'paid', 'cancelled')), "total" INTEGER NOT NULL);
+CREATE TABLE "order_item" ("id" INTEGER PRIMARY KEY, "order_id" INTEGER NOT NULL REFERENCES "order" ("id") ON DELETE CASCADE, "product_id" INTEGER NOT NULL REFERENCES "product" ("id") ON DELETE RESTRICT, "quantity" INTEGER NOT NULL, "unit_price" INTEGER NOT NULL);
+CREATE TABLE "product" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL, "stock" INTEGER NOT NULL);
+CREATE TABLE "user" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL);
