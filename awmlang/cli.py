@@ -153,6 +153,33 @@ def _user(value):
     return int(value) if value.isdigit() else value
 
 
+def _read_image(path: str) -> bytes:
+    import sqlite3
+    if not Path(path).is_file():
+        raise UsageError(f"no such database file: {path}")
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        image = src.serialize()
+        src.close()
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a SQLite database: {exc}")
+    return image
+
+
+def cmd_verify(args) -> int:
+    """Score a final database (and answer) against a task of the spec."""
+    env = load_env(args.spec)
+    if args.task not in env.tasks:
+        from awmlang.compiler.diagnostics import did_you_mean
+        hint = did_you_mean(args.task, env.tasks)
+        raise UsageError(f"{args.spec} has no task `{args.task}`" + (f"; {hint}" if hint else ""))
+    before = _read_image(args.before) if args.before else env.initial_image
+    session = env.session(user=_user(args.user), image=_read_image(args.db))
+    report = session.verify(args.task, answer=args.answer, before=before)
+    print(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))
+    return EXIT_OK if report["passed"] else EXIT_SPEC
+
+
 def cmd_explain(args) -> int:
     code = args.code.upper()
     if code not in CODES:
@@ -197,6 +224,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--user", help="the acting user's key (default 1)")
     c.add_argument("--clock", help='the start time, "YYYY-MM-DD HH:MM:SS"')
     c.set_defaults(fn=cmd_call)
+
+    v = sub.add_parser("verify", help="score a final database (and answer) against a task")
+    v.add_argument("spec")
+    v.add_argument("--task", required=True, help="the task's name")
+    v.add_argument("--db", required=True, help="the final database file")
+    v.add_argument("--answer", help="the agent's final answer text")
+    v.add_argument("--before", help="the starting database (default: the spec's seeded state)")
+    v.add_argument("--user", help="the acting user's key (default 1)")
+    v.set_defaults(fn=cmd_verify)
 
     e = sub.add_parser("explain", help="explain a diagnostic code")
     e.add_argument("code")

@@ -14,7 +14,7 @@ from typing import Any
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
-                    SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo,
+                    SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
                     numeric_join, query_of)
 
@@ -97,6 +97,8 @@ class Checker:
         self.shadowed: list = []
         self.outer_names: set[str] = set()
         self.invariants: list[InvariantInfo] = []
+        self.tasks: list[TaskInfo] = []
+        self.in_task = False
 
     # ---- reporting ------------------------------------------------------------------
     def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=()):
@@ -121,6 +123,9 @@ class Checker:
         for decl in decls:
             if isinstance(decl, n.Invariant):
                 self.check_invariant(decl)
+        for decl in decls:
+            if isinstance(decl, n.Task):
+                self.check_task(decl)
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
@@ -131,7 +136,7 @@ class Checker:
             user_entity=self.user_entity, clock=self.clock, enums=self.enums, records=self.records,
             unions=self.unions, entities=self.entities, tools=self.tools, seeds=self.seeds,
             types=self.types, bindings=self.bindings, row_dependent=self.row_dependent,
-            source_files=[m.path for m in modules], invariants=self.invariants)
+            source_files=[m.path for m in modules], invariants=self.invariants, tasks=self.tasks)
 
     # ---- pass 1: names ---------------------------------------------------------------
     def collect(self, decls):
@@ -954,6 +959,8 @@ class Checker:
         t = self.expr(e.obj, ctx)
         if t.kind == "any":
             return ANY
+        if t.kind == "json":            # a JSON value (a json column, a solution's call result)
+            return JSON
         fields = self.fields_of(t)
         if fields is None:
             self.error("AWM1003", f"`{t}` has no fields (`.{e.name.name}`)", e.name.span)
@@ -1506,6 +1513,72 @@ class Checker:
                 self.error("AWM2013", "an invariant must hold for every user at every time: "
                            f"`{'me' if isinstance(node, n.Me) else node.func.name + '()'}` is not allowed in it", node.span)
         self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl))
+
+    # ---- tasks -------------------------------------------------------------------------------
+    def check_task(self, decl: n.Task):
+        name = decl.name.name
+        if any(t.name == name for t in self.tasks):
+            self.error("AWM1001", f"task `{name}` is declared twice", decl.name.span)
+            return
+        scope = Scope()
+        for step in decl.solution or ():
+            if isinstance(step, n.SolutionAnswer):
+                self.expr(step.value, Ctx(scope))
+                continue
+            self.check_solution_call(step, scope)
+        if not decl.expects:
+            self.error("AWM2014", f"task `{name}` has no `expect`, so any run would pass it", decl.name.span,
+                       help="add `expect <condition>` lines that only a correct run makes true")
+        expect_scope = Scope()
+        expect_scope.vars["answer"] = Binding("answer", TEXT, "answer")
+        self.in_task = True
+        for e in decl.expects:
+            self.expect_bool(e.cond, Ctx(expect_scope))
+            if e.weight < 1:
+                self.error("AWM2011", "an expect's weight must be at least 1", e.span)
+        self.in_task = False
+        self.tasks.append(TaskInfo(name, decl.instruction, decl))
+
+    def check_solution_call(self, step: n.SolutionCall, scope: Scope):
+        tool = self.tools.get(step.tool.name)
+        if tool is None:
+            self.error("AWM1016", f"unknown tool `{step.tool.name}`", step.tool.span, help=did_you_mean(step.tool.name, self.tools))
+            return
+        params = {p.name: p for p in tool.params}
+        given = set()
+        for arg in step.args:
+            p = params.get(arg.name.name)
+            if p is None:
+                self.error("AWM1003", f"`{tool.name}` has no parameter `{arg.name.name}`", arg.name.span,
+                           help=did_you_mean(arg.name.name, params))
+                self.expr(arg.value, Ctx(scope))
+                continue
+            given.add(p.name)
+            t = self.expr(arg.value, Ctx(scope), p.type)
+            if t.kind != "json":            # earlier results are JSON: checked when the call runs
+                self.expect_assignable(t, p.type, arg.value)
+        missing = [p.name for p in tool.params if p.required and p.name not in given]
+        if missing:
+            self.error("AWM2004", f"`{tool.name}` needs {', '.join(f'`{m}`' for m in missing)}", step.span)
+        if step.var is not None:
+            scope.vars[step.var.name] = Binding("result", JSON, step.var.name)
+
+    def f_before(self, e, ctx, expected):
+        if not self.in_task:
+            self.error("AWM1005", "`before(...)` is only available in a task's `expect`", e.func.span)
+        if not self.arity(e, 1):
+            return ANY
+        return self.expr(e.args[0], ctx, expected)
+
+    def f_contains_number(self, e, ctx, expected):
+        if self.arity(e, 2):
+            t = self.expr(e.args[0], ctx, TEXT)
+            if t.kind not in ("text", "any"):
+                self.error("AWM2001", f"`contains_number(text, number)` needs text first, got `{t}`", e.args[0].span)
+            nt = self.expr(e.args[1], ctx)
+            if not is_numeric(nt) and nt.kind != "any":
+                self.error("AWM2001", f"`contains_number` needs a number second, got `{nt}`", e.args[1].span)
+        return BOOL
 
     # ---- seeds -----------------------------------------------------------------------------
     def check_seed(self, decl: n.SeedDecl):

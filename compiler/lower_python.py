@@ -25,7 +25,7 @@ ENV.filters["pyrepr"] = repr
 PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "str.strip", "abs": "abs",
               "len": "len", "sort": "sorted", "reverse": "reversed_list", "text": "to_text",
               "int": "to_int", "float": "to_float", "decimal": "to_decimal", "date": "to_date",
-              "days_between": "days_between", "range": "int_range"}
+              "days_between": "days_between", "range": "int_range", "contains_number": "contains_number"}
 
 
 @dataclass
@@ -97,8 +97,10 @@ class Emitter:
         b = self.model.bindings[e]
         if b.kind == "param":
             return f"p_{b.name}"
-        if b.kind in ("local", "loop"):
+        if b.kind in ("local", "loop", "result"):
             return f"v_{b.name}"
+        if b.kind == "answer":
+            return "answer"
         if b.kind == "enum_member":
             return repr(b.name)
         raise LoweringError(f"`{e.name}` cannot be used as a value here", e.span)
@@ -299,6 +301,8 @@ class Emitter:
                 return f"scalar(db, {const}, {params})"
             code = self.query_call(args[0], "agg", (name, args[1]))
             return from_storage_code(code, self.t(e))
+        if name == "before":        # the same expression, read from the state before the task
+            return f"(lambda db: {self.expr(args[0])})(before_db)"
         values = [self.expr(a) for a in args]
         if name == "count":
             return f"len({values[0]})"
@@ -562,6 +566,7 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
             emitter.emit(1, "return None")
         functions.append({"name": name, "lines": list(emitter.lines), "spans": list(emitter.line_spans),
                           "writes": tool.writes, "params": params, "description": tool.description})
+    tasks = [lower_task(emitter, task) for task in sorted(model.tasks, key=lambda t: t.name)]
     outputs = []
     for entity in sorted(model.entities.values(), key=lambda x: x.name):
         select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity), copy=False).where(
@@ -576,11 +581,40 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
                            sql_constants=sorted(((v, k) for k, v in emitter.sql_constants.items()), key=lambda kv: int(kv[0][4:])),
                            user_entity=model.user_entity, clock=model.clock,
                            invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name])
-                                       for inv in model.invariants])
+                                       for inv in model.invariants],
+                           tasks=tasks)
     line_map = compute_line_map(text, functions, locate)
     text = text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
     ast.parse(text)     # generated code must always be valid Python
     return text
+
+
+def lower_task(emitter: Emitter, task) -> dict:
+    """The gold solution (a function of a `call` that runs one tool call) and the verifier
+    (a list of checks, each a condition and an observed value to report)."""
+    decl = task.decl
+    solution = None
+    if decl.solution is not None:
+        emitter.lines, emitter.line_spans = [], []
+        answer = "None"
+        for step in decl.solution:
+            if isinstance(step, n.SolutionAnswer):
+                answer = f"to_text({emitter.expr(step.value)})"
+                continue
+            args = "{" + ", ".join(f"{a.name.name!r}: {emitter.expr(a.value)}" for a in step.args) + "}"
+            target = f"v_{step.var.name} = " if step.var is not None else ""
+            emitter.emit(1, f"{target}call({step.tool.name!r}, to_plain({args}))", step.span)
+        emitter.emit(1, f"return {answer}")
+        solution = list(emitter.lines)
+    checks = []
+    for e in decl.expects:
+        cond = emitter.expr(e.cond)
+        if isinstance(e.cond, n.Binary) and e.cond.op in ("==", "!=", "<", "<=", ">", ">="):
+            observed = emitter.out(emitter.expr(e.cond.left), emitter.t(e.cond.left))
+        else:
+            observed = cond
+        checks.append((e.source, e.weight, cond, observed))
+    return {"name": task.name, "instruction": task.instruction, "solution": solution, "checks": checks}
 
 
 def ends_with_return(block: n.Block) -> bool:

@@ -457,7 +457,40 @@ class Invariant:
     span: Span
 
 
-Decl = Union[Import, EnvDecl, EnumDecl, RecordDecl, UnionDecl, EntityDecl, ToolDecl, SeedDecl, Invariant]
+@node
+class SolutionCall:
+    """`[let v =] tool(arg: value, ...)` in a task's gold solution."""
+    var: Ident | None
+    tool: Ident
+    args: tuple[FieldValue, ...]
+    span: Span
+
+
+@node
+class SolutionAnswer:
+    """`answer "text {value}"`: the gold final answer."""
+    value: Expr
+    span: Span
+
+
+@node
+class Expect:
+    cond: Expr
+    weight: int
+    source: str                 # the condition as written, for reports
+    span: Span
+
+
+@node
+class Task:
+    name: Ident
+    instruction: str
+    solution: tuple[SolutionCall | SolutionAnswer, ...] | None
+    expects: tuple[Expect, ...]
+    span: Span
+
+
+Decl = Union[Import, EnvDecl, EnumDecl, RecordDecl, UnionDecl, EntityDecl, ToolDecl, SeedDecl, Invariant, Task]
 
 
 @node

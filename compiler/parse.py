@@ -424,6 +424,33 @@ class _ToNodes(Transformer):
         entity, var, where, body = c
         return (self._ident(entity), self._ident(var), where, body)
 
+    # tasks
+    @v_args(meta=True)
+    def task_decl(self, meta, c):
+        name, instruction, *items = c
+        solutions = [i for i in items if isinstance(i, list)]
+        expects = tuple(i for i in items if isinstance(i, n.Expect))
+        solution = tuple(solutions[0]) if solutions else None
+        return n.Task(self._ident(name), self._string(instruction), solution, expects, self._span(meta))
+
+    def solution(self, c):
+        return list(c)
+
+    @v_args(meta=True)
+    def step_call(self, meta, c):
+        var, tool, *args = c
+        return n.SolutionCall(self._ident(var) if var is not None else None, self._ident(tool),
+                              tuple(a for a in args if a is not None), self._span(meta))
+
+    @v_args(meta=True)
+    def step_answer(self, meta, c):
+        return n.SolutionAnswer(c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def expect(self, meta, c):
+        cond, weight = c
+        return n.Expect(cond, int(weight.value) if weight is not None else 1, "", self._span(meta))
+
     # seeds
     @v_args(meta=True)
     def seed_rows(self, meta, c):
@@ -709,7 +736,7 @@ def parse_source(text: str, path: str) -> tuple[n.Module, list[Diagnostic]]:
                 continue
         try:
             tree = parser().parse(piece, start="start")
-            decls.extend(_ToNodes(path, start).transform(tree))
+            decls.extend(_with_expect_sources(d, text) for d in _ToNodes(path, start).transform(tree))
         except UnexpectedInput as exc:
             diags.append(_syntax_error(exc, path, start, piece))
         except VisitError as exc:
@@ -719,6 +746,15 @@ def parse_source(text: str, path: str) -> tuple[n.Module, list[Diagnostic]]:
             else:
                 raise inner
     return n.Module(path, tuple(decls)), diags
+
+
+def _with_expect_sources(decl, text: str):
+    """Tasks keep each `expect` condition's source text, to name the check in reports."""
+    if not isinstance(decl, n.Task):
+        return decl
+    expects = tuple(n.Expect(e.cond, e.weight, " ".join(text[e.cond.span.start:e.cond.span.end].split()), e.span)
+                    for e in decl.expects)
+    return n.Task(decl.name, decl.instruction, decl.solution, expects, decl.span)
 
 
 def parse_expression(text: str, path: str = "<expr>") -> n.Expr:

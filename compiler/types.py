@@ -195,9 +195,16 @@ class InvariantInfo:
 
 
 @dataclass
+class TaskInfo:
+    name: str
+    instruction: str
+    decl: n.Task
+
+
+@dataclass
 class Binding:
     """What a name refers to."""
-    kind: str                   # param | local | loop | field | row | enum_member | entity | query_let
+    kind: str    # param | local | loop | field | row | enum_member | entity | query_let | result | answer
     type: T
     name: str
     depth: int = 0              # for fields: which row scope (0 = innermost query)
@@ -225,3 +232,4 @@ class Model:
     row_dependent: set[int]      # ids of expression nodes that read a query's row
     source_files: list[str]
     invariants: list[InvariantInfo] = field(default_factory=list)
+    tasks: list[TaskInfo] = field(default_factory=list)

@@ -37,6 +37,7 @@ class Environment:
         self.clock: str = self.module.CLOCK
         self.user_entity: str | None = self.module.USER_ENTITY
         self.invariants: dict[str, tuple] = self.module.INVARIANTS
+        self.tasks: dict[str, tuple] = self.module.TASKS
 
     @property
     def tool_names(self) -> list[str]:
@@ -73,7 +74,7 @@ def _import_handlers(path: Path, digest: str):
 class Session:
     """One isolated instance of an environment's state (an in-memory SQLite database)."""
 
-    __slots__ = ("env", "db", "me", "start_clock", "ticks", "invariant_mode", "violations")
+    __slots__ = ("env", "db", "me", "start_clock", "start_image", "ticks", "invariant_mode", "violations")
 
     def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None,
                  invariants: str = "off"):
@@ -83,7 +84,8 @@ class Session:
         self.invariant_mode = invariants
         self.violations: list[dict] = []
         self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        self.db.deserialize(image if image is not None else env.initial_image)
+        self.start_image = image if image is not None else env.initial_image
+        self.db.deserialize(self.start_image)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.me = user
         self.start_clock = clock or env.clock
@@ -96,8 +98,8 @@ class Session:
         return (start + dt.timedelta(seconds=self.ticks)).strftime(CLOCK_FORMAT)
 
     def reset(self) -> None:
-        """Back to the seeded state and the start of the clock."""
-        self.db.deserialize(self.env.initial_image)
+        """Back to the state the session started from and the start of the clock."""
+        self.db.deserialize(self.start_image)
         self.ticks = 0
 
     def snapshot(self) -> tuple[bytes, int]:
@@ -163,6 +165,52 @@ class Session:
             db.execute("RELEASE call")
         return ok_result(result)
 
+    # ---- tasks --------------------------------------------------------------------------
+    def _task(self, task_id: str) -> tuple:
+        if task_id not in self.env.tasks:
+            close = suggest_tool(task_id, self.env.tasks).get("did_you_mean")
+            raise KeyError(f"no task named {task_id!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        return self.env.tasks[task_id]
+
+    def run_solution(self, task_id: str) -> dict:
+        """Run a task's gold solution in this session: {ok, answer, calls, error}."""
+        _, solution, _ = self._task(task_id)
+        calls: list[dict] = []
+        if solution is None:
+            return {"ok": False, "answer": None, "calls": calls, "error": f"task {task_id} has no solution"}
+
+        def call(tool: str, arguments: dict):
+            result = self.call(tool, arguments)
+            calls.append({"tool": tool, "arguments": arguments, "result": result})
+            if not result["ok"]:
+                raise _SolutionFailed(f"{tool} failed: {result['error']['code']}: {result['error']['message']}")
+            return result["result"]
+
+        try:
+            answer = solution(self, call)
+        except _SolutionFailed as exc:
+            return {"ok": False, "answer": None, "calls": calls, "error": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - a broken solution is reported, not raised
+            return {"ok": False, "answer": None, "calls": calls, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": True, "answer": answer, "calls": calls, "error": None}
+
+    def verify(self, task_id: str, answer: str | None = None, before: bytes | None = None) -> dict:
+        """Score the current state (and the final answer) against a task: {reward, passed, checks}.
+        `before` is the starting state (default: the one this session started from)."""
+        _, _, verifier = self._task(task_id)
+        before_db = sqlite3.connect(":memory:")
+        before_db.deserialize(before if before is not None else self.start_image)
+        checks = []
+        try:
+            for source, weight, condition, observed in verifier(self, self.db, before_db, answer or ""):
+                checks.append(_run_check(source, weight, condition, observed))
+        finally:
+            before_db.close()
+        total = sum(c["weight"] for c in checks)
+        earned = sum(c["weight"] for c in checks if c["passed"])
+        return {"task": task_id, "reward": round(earned / total, 6) if total else 0.0,
+                "passed": bool(checks) and earned == total, "checks": checks}
+
     def check_invariants(self) -> list[dict]:
         """Every invariant the current state breaks, with the keys of the violating rows."""
         out = []
@@ -177,6 +225,22 @@ class Session:
         if writes:
             self.db.execute("ROLLBACK TO call")
             self.db.execute("RELEASE call")
+
+
+class _SolutionFailed(Exception):
+    pass
+
+
+def _run_check(source: str, weight: int, condition, observed) -> dict:
+    """One `expect`: whether it held and what was observed (an error counts as not holding)."""
+    try:
+        passed = bool(condition())
+        seen = observed()
+    except Fail as f:
+        passed, seen = False, {"error": f.code, "message": f.message}
+    except Exception as exc:  # noqa: BLE001 - a check that cannot be evaluated fails, it does not raise
+        passed, seen = False, {"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+    return {"expect": source, "passed": passed, "observed": seen, "weight": weight}
 
 
 def _constraint_message(message: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 D = Decimal
@@ -16,7 +17,7 @@ __all__ = [
     "dec", "cents", "money", "money_cents", "as_bool", "as_bool_int", "to_json_text", "from_json_text",
     "json_get", "json_list", "item", "ascii_lower", "ascii_upper", "to_text", "to_int", "to_float",
     "to_decimal", "to_date", "days_between", "int_range", "reversed_list", "ordered", "shift_time",
-    "decimal_div", "true_div", "int_mod", "round_half_up", "coalesce", "text_test", "list_sum", "list_avg",
+    "decimal_div", "true_div", "int_mod", "round_half_up", "coalesce", "text_test", "contains_number", "to_plain", "list_sum", "list_avg",
     "list_min", "list_max", "min_of", "max_of",
 ]
 
@@ -252,6 +253,33 @@ def text_test(op, left, right):
     if op == "ends_with":
         return left.endswith(right)
     return (left in right) if op == "in" else (left not in right)
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def contains_number(text, number):
+    """Does the text mention the number (thousands separators allowed, to within half a cent)?"""
+    if text is None or number is None:
+        return False
+    for token in _NUMBER.findall(text):
+        try:
+            if abs(Decimal(token.replace(",", "")) - Decimal(repr(number) if isinstance(number, float) else number)) < Decimal("0.005"):
+                return True
+        except InvalidOperation:
+            continue
+    return False
+
+
+def to_plain(value):
+    """Handler values -> JSON-ready values (decimals to numbers), for gold solution arguments."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value
 
 
 def coalesce(*values):

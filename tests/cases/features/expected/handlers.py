@@ -276,6 +276,10 @@ TOOLS = {
     'sum_money': (tool_sum_money, False, [{'name': 'a', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}, {'name': 'b', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}]),
 }
 
+# name: (instruction, gold solution or None, verifier)
+TASKS = {
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
 }

@@ -10,17 +10,21 @@ CLOCK = "2025-01-01 09:00:00"
 
 SQL_1 = 'SELECT "id" FROM "order" WHERE "id" = ?'
 SQL_2 = 'UPDATE "order" AS u SET "total" = ? WHERE u."id" = ?'
-SQL_3 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_4 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
-SQL_5 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
-SQL_6 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
-SQL_7 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_8 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
-SQL_9 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
+SQL_3 = 'SELECT t0."id" FROM "product" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_4 = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_5 = 'UPDATE "product" AS u SET "stock" = (u."stock" + ?) WHERE u."id" = ?'
+SQL_6 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
+SQL_7 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+SQL_8 = 'SELECT COUNT(*) FROM "order" AS t0'
+SQL_9 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
+SQL_10 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
+SQL_11 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+SQL_12 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
+SQL_13 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
 
 
 def out_Cart(db, key):
-    r = one(db, SQL_5, (key,))
+    r = one(db, SQL_9, (key,))
     if r is None:
         return None
     return {
@@ -30,7 +34,7 @@ def out_Cart(db, key):
 
 
 def out_Order(db, key):
-    r = one(db, SQL_6, (key,))
+    r = one(db, SQL_10, (key,))
     if r is None:
         return None
     return {
@@ -42,7 +46,7 @@ def out_Order(db, key):
 
 
 def out_OrderItem(db, key):
-    r = one(db, SQL_7, (key,))
+    r = one(db, SQL_11, (key,))
     if r is None:
         return None
     return {
@@ -55,7 +59,7 @@ def out_OrderItem(db, key):
 
 
 def out_Product(db, key):
-    r = one(db, SQL_8, (key,))
+    r = one(db, SQL_12, (key,))
     if r is None:
         return None
     return {
@@ -66,7 +70,7 @@ def out_Product(db, key):
 
 
 def out_User(db, key):
-    r = one(db, SQL_9, (key,))
+    r = one(db, SQL_13, (key,))
     if r is None:
         return None
     return {
@@ -83,17 +87,65 @@ def tool_fix_total(rt, db, args):
     return None
 
 
+def tool_get_product(rt, db, args):
+    p_product_id = args['product_id']
+    v_row = scalar(db, SQL_3, (p_product_id, ))
+    if not ((v_row is not None)):
+        raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
+    return out_Product(db, v_row)
+
+
+def tool_restock(rt, db, args):
+    p_product = args['product']
+    p_n = args['n']
+    must(db, SQL_4, p_product, 'Product', 'id')
+    execute(db, SQL_5, (p_n, p_product, ))
+    return out_Product(db, p_product)
+
+
 def tool_sell(rt, db, args):
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_3, p_product, 'Product', 'id')
-    execute(db, SQL_4, (p_n, p_product, ))
+    must(db, SQL_4, p_product, 'Product', 'id')
+    execute(db, SQL_6, (p_n, p_product, ))
     return None
 
 
 TOOLS = {
     'fix_total': (tool_fix_total, True, [{'name': 'order', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Order', 'key': 'int'}, 'required': True}, {'name': 'total', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}]),
+    'get_product': (tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
+    'restock': (tool_restock, True, [{'name': 'product', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'}, 'required': True}, {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True, 'range': [1, 100]}]),
     'sell': (tool_sell, True, [{'name': 'product', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'}, 'required': True}, {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
+}
+
+def solution_restock_lamp(rt, call):
+    v_p = call('restock', to_plain({'product': 1, 'n': 4}))
+    return to_text(('Product 1 now has ' + to_text(json_get(v_p, 'stock')) + ' units.'))
+
+
+def verify_restock_lamp(rt, db, before_db, answer):
+    return [
+        ('Product[1].stock == before(Product[1].stock) + 4', 3, lambda: (scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)) == ((lambda db: scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)))(before_db) + 4)), lambda: scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),))),
+        ('contains_number(answer, Product[1].stock)', 1, lambda: contains_number(answer, scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),))), lambda: contains_number(answer, scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)))),
+    ]
+
+
+def solution_sell_out(rt, call):
+    call('sell', to_plain({'product': 1, 'n': 3}))
+    return None
+
+
+def verify_sell_out(rt, db, before_db, answer):
+    return [
+        ('Product[1].stock == 0', 1, lambda: (scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)) == 0), lambda: scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),))),
+        ('count(Order) == before(count(Order))', 1, lambda: (scalar(db, SQL_8, ()) == (lambda db: scalar(db, SQL_8, ()))(before_db)), lambda: scalar(db, SQL_8, ())),
+    ]
+
+
+# name: (instruction, gold solution or None, verifier)
+TASKS = {
+    'restock_lamp': ('Add 4 units to product 1 and tell me the new stock.', solution_restock_lamp, verify_restock_lamp),
+    'sell_out': ('Sell all of product 1.', solution_sell_out, verify_sell_out),
 }
 
 # name: (description, entity or None, SELECT of the keys of violating rows)
@@ -104,4 +156,4 @@ INVARIANTS = {
     'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT ((SELECT COUNT(*) FROM "user" AS t0) > 0)'),
 }
 
-LINE_MAP = {82: 'spec.awm:13', 90: 'spec.awm:12'}
+LINE_MAP = {86: 'spec.awm:13', 92: 'spec.awm:18', 93: 'spec.awm:18', 94: 'spec.awm:18', 95: 'spec.awm:18', 102: 'spec.awm:20', 103: 'spec.awm:21', 110: 'spec.awm:12'}

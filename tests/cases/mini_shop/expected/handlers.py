@@ -201,6 +201,10 @@ TOOLS = {
     'update_product': (tool_update_product, True, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}, {'name': 'price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False}, {'name': 'stock', 'type': {'kind': 'int', 'optional': True}, 'required': False}]),
 }
 
+# name: (instruction, gold solution or None, verifier)
+TASKS = {
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
 }
