@@ -180,6 +180,88 @@ def cmd_verify(args) -> int:
     return EXIT_OK if report["passed"] else EXIT_SPEC
 
 
+def cmd_check(args) -> int:
+    """Compile, explore each spec's tools with hypothesis, and run every task's checks."""
+    import time as _time
+
+    from awmlang.runtime.explore import check_task, explore
+    specs = find_specs(args.paths)
+    reports, worst = [], EXIT_OK
+    for i, spec in enumerate(specs, 1):
+        out = (lambda text: None) if args.json else (lambda text: sys.stderr.write(text + "\n"))
+        out(f"[{i}/{len(specs)}] {spec}")
+        report = {"spec": str(spec), "problems": []}
+        reports.append(report)
+        result = build_spec(spec)
+        if not result.ok:
+            if not args.json:
+                sys.stderr.write(render_human(result.diagnostics, result.sources, color=_color(sys.stderr)))
+            report["problems"].append({"kind": "spec_errors", "diagnostics": [to_json(d, result.sources) for d in result.errors]})
+            worst = EXIT_SPEC
+            continue
+        env = load_env(str(spec))
+        counts = json.loads(result.outputs["manifest.json"])["counts"]
+        out(f"  compiled: {counts['entities']} entities, {counts['tools']} tools, {counts['seed_rows']} seed rows; "
+            f"the seed satisfies {len(env.invariants)} invariants")
+        start = _time.perf_counter()
+        finding = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
+        seconds = _time.perf_counter() - start
+        report["exploration"] = {"sequences": args.max_examples, "max_steps": args.steps, "seed": args.seed,
+                                 "seconds": round(seconds, 2)}
+        if finding is None:
+            out(f"  explored: {args.max_examples} call sequences of up to {args.steps} calls (seed {args.seed}) "
+                f"in {seconds:.1f} s: no problems")
+        else:
+            worst = EXIT_SPEC
+            saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            data = finding.as_json(str(spec), args.seed)
+            saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+            report["problems"].append({**data, "saved": str(saved)})
+            out(f"  FOUND {finding.kind}: {finding.message}")
+            out(f"    shortest call sequence ({len(finding.calls)} calls), saved to {saved}:")
+            for n, c in enumerate(finding.calls, 1):
+                status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
+                out(f"      {n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
+            out(f"    reproduce: awmc replay {spec} {saved}")
+        ok_tasks = 0
+        for task in sorted(env.tasks):
+            problems = check_task(env, task)
+            for problem in problems:
+                worst = EXIT_SPEC
+                report["problems"].append({"kind": "task", "task": task, "message": problem})
+                out(f"  task {task}: {problem}")
+            ok_tasks += not problems
+        report["tasks"] = {"total": len(env.tasks), "ok": ok_tasks}
+        out(f"  tasks: {ok_tasks} of {len(env.tasks)} ok")
+    if args.json:
+        print(json.dumps(reports, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        bad = sum(bool(r["problems"]) for r in reports)
+        sys.stderr.write(f"{len(reports) - bad} of {len(reports)} specs passed every check\n")
+    return worst
+
+
+def cmd_replay(args) -> int:
+    """Re-run a call sequence saved by `awmc check` and report whether the problem recurs."""
+    from awmlang.runtime.explore import replay
+    env = load_env(args.spec)
+    try:
+        saved = json.loads(Path(args.file).read_text())
+        calls = saved["calls"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{args.file} is not a saved call sequence: {exc}")
+    results, problem = replay(env, calls)
+    for n, (c, r) in enumerate(zip(calls, results), 1):
+        status = "ok" if r["ok"] else f"{r['error']['code']}: {r['error']['message']}"
+        print(f"{n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
+    if problem is None:
+        print("no problem: the sequence runs cleanly now")
+        return EXIT_OK
+    print(f"{problem[0]}: {problem[1]}")
+    return EXIT_SPEC
+
+
 def cmd_explain(args) -> int:
     code = args.code.upper()
     if code not in CODES:
@@ -233,6 +315,20 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--before", help="the starting database (default: the spec's seeded state)")
     v.add_argument("--user", help="the acting user's key (default 1)")
     v.set_defaults(fn=cmd_verify)
+
+    k = sub.add_parser("check", help="explore specs' tools for invariant breaks and crashes; check every task")
+    k.add_argument("paths", nargs="+", help="spec files or directories of specs")
+    k.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same run)")
+    k.add_argument("--max-examples", type=int, default=100, help="call sequences to try per spec")
+    k.add_argument("--steps", type=int, default=20, help="longest call sequence")
+    k.add_argument("--save-dir", default="check-failures", help="where failing sequences are saved")
+    k.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    k.set_defaults(fn=cmd_check)
+
+    r = sub.add_parser("replay", help="re-run a call sequence saved by `awmc check`")
+    r.add_argument("spec")
+    r.add_argument("file")
+    r.set_defaults(fn=cmd_replay)
 
     e = sub.add_parser("explain", help="explain a diagnostic code")
     e.add_argument("code")

@@ -38,6 +38,7 @@ class Environment:
         self.user_entity: str | None = self.module.USER_ENTITY
         self.invariants: dict[str, tuple] = self.module.INVARIANTS
         self.tasks: dict[str, tuple] = self.module.TASKS
+        self.entity_keys: dict[str, tuple[str, str]] = self.module.ENTITY_KEYS
 
     @property
     def tool_names(self) -> list[str]:

@@ -280,6 +280,15 @@ TOOLS = {
 TASKS = {
 }
 
+# entity: (table, key column)
+ENTITY_KEYS = {
+    'Item': ('item', 'id'),
+    'Member': ('member', 'id'),
+    'Note': ('note', 'key'),
+    'OrderLine': ('order_line', 'id'),
+    'Purchase': ('purchase', 'id'),
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
 }

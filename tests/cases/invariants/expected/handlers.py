@@ -148,6 +148,15 @@ TASKS = {
     'sell_out': ('Sell all of product 1.', solution_sell_out, verify_sell_out),
 }
 
+# entity: (table, key column)
+ENTITY_KEYS = {
+    'Cart': ('cart', 'id'),
+    'Order': ('order', 'id'),
+    'OrderItem': ('order_item', 'id'),
+    'Product': ('product', 'id'),
+    'User': ('user', 'id'),
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
     'stock_never_negative': ('Stock never goes negative', 'Product', 'SELECT t0."id" FROM "product" AS t0 WHERE NOT (t0."stock" >= 0) ORDER BY t0."id"'),

@@ -205,6 +205,15 @@ TOOLS = {
 TASKS = {
 }
 
+# entity: (table, key column)
+ENTITY_KEYS = {
+    'CartItem': ('cart_item', 'id'),
+    'Order': ('order', 'id'),
+    'OrderItem': ('order_item', 'id'),
+    'Product': ('product', 'id'),
+    'User': ('user', 'id'),
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
 }

@@ -1,0 +1,199 @@
+"""Property-based exploration of an environment (`awmc check`), and the task checks.
+
+Hypothesis draws sequences of tool calls: arguments from each parameter's declared type and
+range, row keys mostly from rows that exist and sometimes from ones that do not. After every
+call: every invariant must hold, and no call may end in internal_error or in a
+constraint_violation (a write the spec let through to a database constraint instead of
+refusing it with a declared `fail`). A failure is shrunk to a minimal sequence of calls.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from .session import Environment, Session
+
+WORDS = ["alpha", "Bravo", "charlie", "x", "", "A long name with spaces", "ünïcödé", "O'Brien", "50%", "a_b"]
+MISSING_KEY_SHARE = 0.1
+
+
+@dataclass
+class Finding:
+    """A problem and the shortest call sequence found that shows it."""
+    kind: str                   # internal_error | constraint_violation | invariant_violation
+    message: str
+    calls: list[dict] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    def as_json(self, spec: str, seed: int) -> dict:
+        return {"spec": spec, "seed": seed, "kind": self.kind, "message": self.message,
+                "details": self.details, "calls": [{"tool": c["tool"], "arguments": c["arguments"]} for c in self.calls]}
+
+
+def problem_after(session: Session, tool: str, result: dict) -> tuple[str, str, dict] | None:
+    """What is wrong after a call, if anything: (kind, message, details)."""
+    if not result["ok"]:
+        code = result["error"]["code"]
+        if code == "internal_error":
+            return "internal_error", f"`{tool}` crashed: {result['error']['message']}", result["error"]["details"]
+        if code == "constraint_violation":
+            return ("constraint_violation", f"`{tool}` let a write reach a database constraint instead of "
+                    f"failing with a declared code: {result['error']['message']}", result["error"]["details"])
+    broken = session.check_invariants()
+    if broken:
+        names = ", ".join(f"{v['invariant']} ({v['entity'] or 'state'} {v['rows']})" for v in broken)
+        return "invariant_violation", f"after `{tool}`, broken: {names}", {"violations": broken}
+    return None
+
+
+# ---- drawing arguments ---------------------------------------------------------------------
+
+def _keys(session: Session, entity: str) -> list:
+    table, column = session.env.entity_keys[entity]
+    return [r[0] for r in session.db.execute(f'SELECT "{column}" FROM "{table}" ORDER BY 1 LIMIT 200').fetchall()]
+
+
+def draw_value(data, spec: dict, session: Session, bounds: dict):
+    if spec.get("optional") and data.draw(st.integers(0, 9)) == 0:
+        return None
+    kind = spec["kind"]
+    lo, hi = (bounds.get("range") or [None, None])
+    if kind == "int":
+        return data.draw(st.integers(int(lo) if lo is not None else -3, int(hi) if hi is not None else 50))
+    if kind in ("decimal", "float"):
+        low = float(lo) if lo is not None else -5.0
+        high = float(hi) if hi is not None else 500.0
+        value = data.draw(st.decimals(Decimal(str(low)), Decimal(str(high)), places=2, allow_nan=False, allow_infinity=False))
+        return float(value)
+    if kind == "bool":
+        return data.draw(st.booleans())
+    if kind == "text":
+        lo_len, hi_len = bounds.get("length") or [None, None]
+        text = data.draw(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)))
+        if lo_len is not None and len(text) < lo_len:
+            text = text + "x" * (lo_len - len(text))
+        return text[:hi_len] if hi_len is not None else text
+    if kind == "enum":
+        return data.draw(st.sampled_from(spec["members"]))
+    if kind == "date":
+        return (dt.date(2025, 1, 1) + dt.timedelta(days=data.draw(st.integers(-30, 400)))).isoformat()
+    if kind == "datetime":
+        moment = dt.datetime(2025, 1, 1, 9) + dt.timedelta(hours=data.draw(st.integers(-24 * 30, 24 * 400)))
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if kind == "entity":
+        keys = _keys(session, spec["entity"])
+        if keys and data.draw(st.floats(0, 1)) >= MISSING_KEY_SHARE:
+            return data.draw(st.sampled_from(keys))
+        return (max(keys, default=0) + 1000) if spec["key"] == "int" else "missing-key"
+    if kind == "list":
+        return [draw_value(data, spec["items"], session, {}) for _ in range(data.draw(st.integers(0, 3)))]
+    if kind == "record":
+        return {name: draw_value(data, f, session, {}) for name, f in spec["fields"].items()}
+    if kind == "union":
+        variant = data.draw(st.sampled_from(sorted(spec["variants"])))
+        return {"kind": variant, **{n: draw_value(data, f, session, {}) for n, f in spec["variants"][variant].items()}}
+    return data.draw(st.sampled_from([{}, [], 0, "x", None]))
+
+
+def draw_arguments(data, params: list[dict], session: Session) -> dict:
+    args = {}
+    for p in params:
+        if not p["required"] and data.draw(st.integers(0, 3)) == 0:
+            continue            # leave an optional parameter out
+        args[p["name"]] = draw_value(data, p["type"], session, p)
+    return args
+
+
+# ---- exploration -----------------------------------------------------------------------------
+
+def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int = 20) -> Finding | None:
+    """Search for a call sequence that breaks an invariant, crashes, or hits an undeclared
+    constraint. Returns the minimal one found, or None."""
+    tools = env.tool_names
+    found: list[Finding] = []
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    @given(data=st.data())
+    def run(data):
+        session = env.session()
+        calls: list[dict] = []
+        try:
+            for _ in range(data.draw(st.integers(1, steps))):
+                tool = data.draw(st.sampled_from(tools))
+                args = draw_arguments(data, env.handlers[tool][2].params, session)
+                result = session.call(tool, args)
+                calls.append({"tool": tool, "arguments": args, "result": result})
+                problem = problem_after(session, tool, result)
+                if problem is not None:
+                    found.append(Finding(problem[0], problem[1], calls, problem[2]))
+                    raise AssertionError(problem[1])
+        finally:
+            session.close()
+
+    try:
+        run()
+    except AssertionError:
+        return minimize(env, found[-1])     # hypothesis replays its shrunk example last
+    return None
+
+
+def minimize(env: Environment, finding: Finding) -> Finding:
+    """Drop every call that the problem does not need (hypothesis shrinks the drawn data,
+    which can leave harmless calls in the sequence)."""
+    calls = [{"tool": c["tool"], "arguments": c["arguments"]} for c in finding.calls]
+    changed = True
+    while changed and len(calls) > 1:
+        changed = False
+        for i in range(len(calls)):
+            candidate = calls[:i] + calls[i + 1:]
+            results, problem = replay(env, candidate)
+            if problem is not None and problem[0] == finding.kind and len(results) == len(candidate):
+                calls, changed = candidate, True
+                break
+    results, problem = replay(env, calls)
+    return Finding(problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2])
+
+
+def replay(env: Environment, calls: list[dict]) -> tuple[list[dict], tuple[str, str, dict] | None]:
+    """Run a saved call sequence in a fresh session: the results, and the first problem."""
+    session = env.session()
+    results = []
+    for c in calls:
+        result = session.call(c["tool"], c["arguments"])
+        results.append(result)
+        problem = problem_after(session, c["tool"], result)
+        if problem is not None:
+            return results, problem
+    return results, None
+
+
+# ---- tasks --------------------------------------------------------------------------------------
+
+def check_task(env: Environment, task: str) -> list[str]:
+    """Problems with one task: a vacuous verifier, a failing gold solution, a verifier that the
+    gold run does not pass, or invariants broken by the gold run."""
+    problems = []
+    untouched = env.session()
+    if untouched.verify(task, answer="")["passed"]:
+        problems.append("the verifier passes on the untouched initial state (vacuous)")
+    session = env.session()
+    run = session.run_solution(task)
+    if not run["ok"]:
+        problems.append(f"the gold solution fails: {run['error']}")
+        return problems
+    report = session.verify(task, answer=run["answer"])
+    if not report["passed"]:
+        failed = [c["expect"] for c in report["checks"] if not c["passed"]]
+        problems.append(f"the gold solution does not pass its verifier: {json.dumps(failed)}")
+    broken = session.check_invariants()
+    if broken:
+        problems.append(f"the gold solution breaks invariants: {', '.join(v['invariant'] for v in broken)}")
+    return problems
