@@ -251,7 +251,7 @@ def cmd_replay(args) -> int:
         calls = saved["calls"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"{args.file} is not a saved call sequence: {exc}")
-    results, problem = replay(env, calls)
+    results, problem = replay(env, calls, saved.get("user", 1))
     for n, (c, r) in enumerate(zip(calls, results), 1):
         status = "ok" if r["ok"] else f"{r['error']['code']}: {r['error']['message']}"
         print(f"{n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")

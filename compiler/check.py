@@ -99,6 +99,7 @@ class Checker:
         self.invariants: list[InvariantInfo] = []
         self.tasks: list[TaskInfo] = []
         self.in_task = False
+        self.enum_writes: dict[str, set[str] | object] = {}
 
     # ---- reporting ------------------------------------------------------------------
     def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=()):
@@ -114,6 +115,7 @@ class Checker:
         self.resolve_types(decls)
         for entity in self.entities.values():
             self.check_entity_exprs(entity)
+            self.check_owner(entity)
         for decl in decls:
             if isinstance(decl, n.ToolDecl):
                 self.check_tool(decl)
@@ -286,9 +288,14 @@ class Checker:
                 e.uniques.append(tuple(names))
             elif ta.name.name == "index":
                 e.indexes.append(tuple(names))
+            elif ta.name.name == "owned_by":
+                if len(ta.fields) != 1:
+                    self.error("AWM2002", "`@@owned_by` names one field: the relation to the row's owner", ta.span)
+                elif names:
+                    e.owner = (names[0], ta)
             else:
                 self.error("AWM1008", f"unknown table attribute `@@{ta.name.name}`", ta.name.span,
-                           help=did_you_mean(ta.name.name, ["unique", "index"]) or "use `@@unique(a, b)` or `@@index(a, b)`")
+                           help=did_you_mean(ta.name.name, ["unique", "index", "owned_by"]) or "use `@@unique(a, b)` or `@@index(a, b)`")
         for col in columns:
             if col in e.fields and e.fields[col].column != col:
                 self.error("AWM1015", f"field `{col}` collides with the column of relation `{e.fields[col].name}`", e.fields[col].decl.name.span)
@@ -383,12 +390,24 @@ class Checker:
         for info in e.fields.values():
             if info.default is not None and info.is_column:
                 self.check_default(info.default, info.type, info.name)
+                self.note_enum_write(info.type, info.default)
             for c in info.checks:
                 self.check_bool_over_row(c, e)
             if info.range and not is_numeric(info.type):
                 self.error("AWM2011", "`@range` applies to numeric fields", info.decl.type.span)
             if info.length and info.type.kind != "text":
                 self.error("AWM2011", "`@length` applies to text fields", info.decl.type.span)
+
+    def check_owner(self, e: EntityInfo):
+        """`@@owned_by(field)`: the field must point at the env's user entity."""
+        if e.owner is None:
+            return
+        name, attr = e.owner
+        f = e.fields[name]
+        if self.user_entity is None or not f.is_relation or f.type.name != self.user_entity:
+            self.error("AWM2011", f"`@@owned_by({name})` needs `{name}` to be a relation to the user entity"
+                       f"{' `' + self.user_entity + '`' if self.user_entity else ' (the env header names none)'}", attr.span)
+            e.owner = None
 
     def check_bool_over_row(self, expr: n.Expr, e: EntityInfo):
         ctx = Ctx(Scope(), (e.name,))
@@ -830,6 +849,7 @@ class Checker:
             seen.add(f.name)
             t = self.expr(a.value, ctx, f.type)
             self.expect_assignable(t, f.type, a.value)
+            self.note_enum_write(f.type, a.value)
 
     # ---- expressions -----------------------------------------------------------------
     def expect_bool(self, e, ctx):
@@ -1097,6 +1117,16 @@ class Checker:
         self.used.add(ident.name)
         return self.entities[ident.name]
 
+    def note_enum_write(self, t: T, value) -> None:
+        """Record which members of an enum a stored value can take (for AWM4005)."""
+        if t.kind != "enum":
+            return
+        member = enum_member_written(value, self.bindings, t.name, self.enums.get(t.name, []))
+        if member is None:
+            self.enum_writes[t.name] = ALL_MEMBERS       # a parameter or computed value: any member
+        elif self.enum_writes.get(t.name) is not ALL_MEMBERS:
+            self.enum_writes.setdefault(t.name, set()).add(member)
+
     def column_of(self, entity: EntityInfo, name: n.Ident) -> FieldInfo | None:
         """The stored field `name` of the entity, or None after reporting it unknown."""
         f = entity.fields.get(name.name)
@@ -1118,6 +1148,7 @@ class Checker:
             given.add(f.name)
             t = self.expr(fv.value, ctx, f.type)
             self.expect_assignable(t, f.type, fv.value)
+            self.note_enum_write(f.type, fv.value)
         if require_all:
             missing = [f.name for f in entity.columns
                        if f.name not in given and f.default is None and not f.type.optional
@@ -1621,6 +1652,8 @@ class Checker:
         if value is _NOT_CONST:
             self.error("AWM3002", f"a seed value must be a constant (for `{f.name}: {f.type}`)", expr.span)
             return None
+        if f.type.kind == "enum" and isinstance(value, str) and self.enum_writes.get(f.type.name) is not ALL_MEMBERS:
+            self.enum_writes.setdefault(f.type.name, set()).add(value)
         return value
 
     def load_seed_file(self, decl: n.SeedDecl, entity: EntityInfo):
@@ -1660,6 +1693,8 @@ class Checker:
                 return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
             if kind in ("json", "list", "record", "union") and isinstance(v, str):
                 return json.loads(v)
+            if kind == "enum" and v in self.enums[f.type.name] and self.enum_writes.get(f.type.name) is not ALL_MEMBERS:
+                self.enum_writes.setdefault(f.type.name, set()).add(v)
             if kind == "enum" and v not in self.enums[f.type.name]:
                 self.error("AWM3002", f"`{v}` is not a member of `{f.type.name}` (column `{f.name}` in `{decl.file}`)", decl.span)
             return v
@@ -1672,6 +1707,15 @@ class Checker:
         for name, d in self.enum_decls.items():
             if name not in self.used:
                 self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)
+        stored = {f.type.name for e in self.entities.values() for f in e.columns if f.type.kind == "enum"}
+        for name in sorted(stored):
+            written = self.enum_writes.get(name, set())
+            if written is ALL_MEMBERS:
+                continue
+            for member in self.enum_decls[name].members:
+                if member.name not in written:
+                    self.warn("AWM4005", f"no tool, default or seed row ever sets `{name}.{member.name}`", member.span,
+                              help="add the tool that reaches this state, or remove the member")
         for kind, names in (("record", self.records), ("union", self.unions)):
             for name in names:
                 if name not in self.used:
@@ -1760,6 +1804,23 @@ def children(e) -> list:
     if isinstance(e, (n.Limit, n.Offset)):
         return [e.source, e.count]
     return []
+
+
+ALL_MEMBERS = object()       # marks an enum whose stored values come from parameters or computations
+
+
+def enum_member_written(value, bindings, enum: str, members: list[str]) -> str | None:
+    """The member a value expression always stores, or None if it can be any."""
+    if isinstance(value, n.Name):
+        b = bindings.get(value)
+        if b is not None and b.kind == "enum_member" or b is None and value.name in members:
+            return value.name     # (defaults are evaluated as constants, without a binding)
+        return None
+    if isinstance(value, n.Member) and isinstance(value.obj, n.Name) and value.obj.name == enum:
+        return value.name.name
+    if isinstance(value, n.Literal) and value.kind == "text":
+        return value.value
+    return None
 
 
 def walk(*exprs):

@@ -60,6 +60,7 @@ CODES: dict[str, tuple[str, str]] = {
     "AWM4001": ("unused declaration", "A declaration is never referred to. Remove it, or use it."),
     "AWM4002": ("unused variable", "A `let` binding is never read."),
     "AWM4003": ("unreachable statement", "A statement follows a `return` or `fail` in the same block and can never run."),
+    "AWM4005": ("unreachable enum value", "No tool, default or seed row ever stores this enum member, so no environment state can have it: a tool is missing, or the member is dead."),
     "AWM4004": ("shadowed parameter", "A name in a query resolves to a field of the row, not to the parameter of the same name; write `$name` to mean the parameter."),
 }
 

@@ -575,8 +575,9 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
         conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
                        for i, f in enumerate(entity.columns)]
         conversions = [(name, "money_cents(" + code[4:] if code.startswith("dec(") else code) for name, code in conversions]
+        owner = entity.fields[entity.owner[0]].column if entity.owner else None
         outputs.append({"name": entity.name, "sql": const, "fields": conversions, "table": entity.table,
-                        "key": entity.key.column})
+                        "key": entity.key.column, "owner": owner})
     template = ENV.get_template("handlers.py.j2")
     text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
                            sql_constants=sorted(((v, k) for k, v in emitter.sql_constants.items()), key=lambda kv: int(kv[0][4:])),

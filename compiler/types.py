@@ -138,6 +138,7 @@ class EntityInfo:
     key: FieldInfo | None = None
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     indexes: list[tuple[str, ...]] = field(default_factory=list)
+    owner: tuple[str, Any] | None = None    # `@@owned_by(field)`: (field name, its declaration)
 
     @property
     def columns(self) -> list[FieldInfo]:

@@ -1,10 +1,12 @@
 """Property-based exploration of an environment (`awmc check`), and the task checks.
 
-Hypothesis draws sequences of tool calls: arguments from each parameter's declared type and
-range, row keys mostly from rows that exist and sometimes from ones that do not. After every
-call: every invariant must hold, and no call may end in internal_error or in a
-constraint_violation (a write the spec let through to a database constraint instead of
-refusing it with a declared `fail`). A failure is shrunk to a minimal sequence of calls.
+Hypothesis draws sequences of tool calls, each sequence acting as one of the first users:
+arguments from each parameter's declared type and range, row keys mostly from rows that
+exist and sometimes from ones that do not. After every call: every invariant must hold; no
+call may end in internal_error or in a constraint_violation (a write the spec let through to
+a database constraint instead of refusing it with a declared `fail`); and a successful call
+may not change rows of an `@@owned_by` entity that belong to another user. A failure is
+shrunk to a minimal sequence of calls.
 """
 from __future__ import annotations
 
@@ -26,18 +28,36 @@ MISSING_KEY_SHARE = 0.1
 @dataclass
 class Finding:
     """A problem and the shortest call sequence found that shows it."""
-    kind: str                   # internal_error | constraint_violation | invariant_violation
+    kind: str           # internal_error | constraint_violation | invariant_violation | ownership_violation
     message: str
     calls: list[dict] = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    user: object = 1    # the acting user of the sequence
 
     def as_json(self, spec: str, seed: int) -> dict:
-        return {"spec": spec, "seed": seed, "kind": self.kind, "message": self.message,
+        return {"spec": spec, "seed": seed, "kind": self.kind, "message": self.message, "user": self.user,
                 "details": self.details, "calls": [{"tool": c["tool"], "arguments": c["arguments"]} for c in self.calls]}
 
 
-def problem_after(session: Session, tool: str, result: dict) -> tuple[str, str, dict] | None:
-    """What is wrong after a call, if anything: (kind, message, details)."""
+def others_rows(session: Session) -> dict[str, dict]:
+    """Rows of `@@owned_by` entities that belong to someone other than the acting user."""
+    out = {}
+    for entity, (table, key, owner) in session.env.owners.items():
+        rows = session.db.execute(f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,)).fetchall()
+        out[entity] = {r[0]: r[1:] for r in rows}
+    return out
+
+
+def problem_after(session: Session, tool: str, result: dict, before: dict | None = None) -> tuple[str, str, dict] | None:
+    """What is wrong after a call, if anything: (kind, message, details). `before` holds the
+    other users' owned rows from before the call."""
+    if before is not None and result["ok"]:
+        after = others_rows(session)
+        for entity, rows in before.items():
+            changed = sorted((set(rows) | set(after[entity])) - {k for k in rows if after[entity].get(k) == rows[k]}, key=repr)
+            if changed:
+                return ("ownership_violation", f"`{tool}` called by user {session.me!r} changed {entity} rows of other "
+                        f"users: {changed[:10]}", {"entity": entity, "rows": changed[:20], "user": session.me})
     if not result["ok"]:
         code = result["error"]["code"]
         if code == "internal_error":
@@ -117,23 +137,25 @@ def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int
     constraint. Returns the minimal one found, or None."""
     tools = env.tool_names
     found: list[Finding] = []
+    users = acting_users(env)
 
     @hypothesis_seed(seed)
     @settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     @given(data=st.data())
     def run(data):
-        session = env.session()
+        session = env.session(user=data.draw(st.sampled_from(users)))
         calls: list[dict] = []
         try:
             for _ in range(data.draw(st.integers(1, steps))):
                 tool = data.draw(st.sampled_from(tools))
                 args = draw_arguments(data, env.handlers[tool][2].params, session)
+                before = others_rows(session) if env.owners else None
                 result = session.call(tool, args)
                 calls.append({"tool": tool, "arguments": args, "result": result})
-                problem = problem_after(session, tool, result)
+                problem = problem_after(session, tool, result, before)
                 if problem is not None:
-                    found.append(Finding(problem[0], problem[1], calls, problem[2]))
+                    found.append(Finding(problem[0], problem[1], calls, problem[2], session.me))
                     raise AssertionError(problem[1])
         finally:
             session.close()
@@ -145,6 +167,16 @@ def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int
     return None
 
 
+def acting_users(env: Environment) -> list:
+    """The users a sequence may act as: the first few rows of the env's user entity."""
+    if env.user_entity is None:
+        return [1]
+    session = env.session()
+    keys = _keys(session, env.user_entity)[:4] or [1]
+    session.close()
+    return keys
+
+
 def minimize(env: Environment, finding: Finding) -> Finding:
     """Drop every call that the problem does not need (hypothesis shrinks the drawn data,
     which can leave harmless calls in the sequence)."""
@@ -154,22 +186,23 @@ def minimize(env: Environment, finding: Finding) -> Finding:
         changed = False
         for i in range(len(calls)):
             candidate = calls[:i] + calls[i + 1:]
-            results, problem = replay(env, candidate)
+            results, problem = replay(env, candidate, finding.user)
             if problem is not None and problem[0] == finding.kind and len(results) == len(candidate):
                 calls, changed = candidate, True
                 break
-    results, problem = replay(env, calls)
-    return Finding(problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2])
+    results, problem = replay(env, calls, finding.user)
+    return Finding(problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2], finding.user)
 
 
-def replay(env: Environment, calls: list[dict]) -> tuple[list[dict], tuple[str, str, dict] | None]:
+def replay(env: Environment, calls: list[dict], user=1) -> tuple[list[dict], tuple[str, str, dict] | None]:
     """Run a saved call sequence in a fresh session: the results, and the first problem."""
-    session = env.session()
+    session = env.session(user=user)
     results = []
     for c in calls:
+        before = others_rows(session) if env.owners else None
         result = session.call(c["tool"], c["arguments"])
         results.append(result)
-        problem = problem_after(session, c["tool"], result)
+        problem = problem_after(session, c["tool"], result, before)
         if problem is not None:
             return results, problem
     return results, None

@@ -39,6 +39,7 @@ class Environment:
         self.invariants: dict[str, tuple] = self.module.INVARIANTS
         self.tasks: dict[str, tuple] = self.module.TASKS
         self.entity_keys: dict[str, tuple[str, str]] = self.module.ENTITY_KEYS
+        self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
 
     @property
     def tool_names(self) -> list[str]:

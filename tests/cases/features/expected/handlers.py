@@ -289,6 +289,10 @@ ENTITY_KEYS = {
     'Purchase': ('purchase', 'id'),
 }
 
+# entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
+OWNERS = {
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
 }

@@ -157,6 +157,10 @@ ENTITY_KEYS = {
     'User': ('user', 'id'),
 }
 
+# entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
+OWNERS = {
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
     'stock_never_negative': ('Stock never goes negative', 'Product', 'SELECT t0."id" FROM "product" AS t0 WHERE NOT (t0."stock" >= 0) ORDER BY t0."id"'),

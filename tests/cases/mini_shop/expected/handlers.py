@@ -214,6 +214,10 @@ ENTITY_KEYS = {
     'User': ('user', 'id'),
 }
 
+# entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
+OWNERS = {
+}
+
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
 }
