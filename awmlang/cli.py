@@ -199,6 +199,11 @@ def cmd_check(args) -> int:
             report["problems"].append({"kind": "spec_errors", "diagnostics": [to_json(d, result.sources) for d in result.errors]})
             worst = EXIT_SPEC
             continue
+        for d in result.diagnostics:
+            if d.code == "AWM4005":     # a state no tool can reach: a missing tool or a dead member
+                worst = EXIT_SPEC
+                report["problems"].append({"kind": "unreachable_enum_value", "message": d.message, **to_json(d, result.sources)})
+                out(f"  FOUND unreachable_enum_value: {d.message} ({to_json(d, result.sources)['file']}:{to_json(d, result.sources)['line']})")
         env = load_env(str(spec))
         counts = json.loads(result.outputs["manifest.json"])["counts"]
         out(f"  compiled: {counts['entities']} entities, {counts['tools']} tools, {counts['seed_rows']} seed rows; "

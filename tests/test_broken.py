@@ -1,0 +1,54 @@
+"""`awmc check` finds each bug planted in tests/broken/ (one per file), and passes the correct spec."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from awmlang.cli import main
+
+BROKEN = Path(__file__).parent / "broken"
+# file -> (kind of problem, words its message must contain)
+EXPECTED = {
+    "missing_stock_guard": ("invariant_violation", "after `buy`, broken: stock_never_negative (Product [1])"),
+    "wrong_total": ("invariant_violation", "after `buy`, broken: totals_match_items"),
+    "orphaning_delete": ("constraint_violation", "`delete_order` let a write reach a database constraint"),
+    "ignores_me": ("ownership_violation", "`rename_address` called by user 1 changed Address rows of other users: [2]"),
+    "vacuous_verifier": ("task", "the verifier passes on the untouched initial state (vacuous)"),
+    "failing_gold": ("task", "the gold solution fails: buy failed: out_of_stock: only 10 of Mug left"),
+    "seed_breaks_invariant": ("spec_errors", "Product rows 1 break invariant `stock_never_negative`"),
+    "unreachable_enum_value": ("unreachable_enum_value", "no tool, default or seed row ever sets `OrderStatus.refunded`"),
+}
+
+
+def check(path: Path, tmp_path, capsys) -> tuple[int, list[dict]]:
+    code = main(["check", str(path), "--json", "--save-dir", str(tmp_path), "--max-examples", "60"])
+    return code, json.loads(capsys.readouterr().out)[0]["problems"]
+
+
+def test_every_planted_bug_has_a_file():
+    assert sorted(p.stem for p in BROKEN.glob("*.awm")) == sorted([*EXPECTED, "store"])
+
+
+def test_the_correct_spec_passes(tmp_path, capsys):
+    assert check(BROKEN / "store.awm", tmp_path, capsys) == (0, [])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_planted_bug_is_found(name, tmp_path, capsys):
+    kind, words = EXPECTED[name]
+    code, problems = check(BROKEN / f"{name}.awm", tmp_path, capsys)
+    assert code == 1
+    assert problems[0]["kind"] == kind
+    text = problems[0].get("message") or problems[0]["diagnostics"][0]["message"]
+    assert words in text, text
+
+
+def test_a_saved_failure_replays(tmp_path, capsys):
+    code, problems = check(BROKEN / "missing_stock_guard.awm", tmp_path, capsys)
+    saved = json.loads(Path(problems[0]["saved"]).read_text())
+    assert [c["tool"] for c in saved["calls"]] == ["buy"]          # shrunk to one call
+    assert main(["replay", str(BROKEN / "missing_stock_guard.awm"), problems[0]["saved"]]) == 1
+    assert "invariant_violation: after `buy`" in capsys.readouterr().out
+    assert main(["replay", str(BROKEN / "store.awm"), problems[0]["saved"]]) == 0
