@@ -224,7 +224,7 @@ def cmd_check(args) -> int:
             saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
             report["problems"].append({**data, "saved": str(saved)})
             out(f"  FOUND {finding.kind}: {finding.message}")
-            out(f"    shortest call sequence ({len(finding.calls)} calls), saved to {saved}:")
+            out(f"    shortest call sequence ({_count(len(finding.calls), 'call')}), saved to {saved}:")
             for n, c in enumerate(finding.calls, 1):
                 status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
                 out(f"      {n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
