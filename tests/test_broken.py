@@ -52,3 +52,12 @@ def test_a_saved_failure_replays(tmp_path, capsys):
     assert main(["replay", str(BROKEN / "missing_stock_guard.awm"), problems[0]["saved"]]) == 1
     assert "invariant_violation: after `buy`" in capsys.readouterr().out
     assert main(["replay", str(BROKEN / "store.awm"), problems[0]["saved"]]) == 0
+
+
+def test_exploration_is_deterministic_for_a_seed():
+    import awmlang
+    from awmlang.runtime.explore import explore
+    env = awmlang.load(BROKEN / "wrong_total.awm")
+    runs = [explore(env, seed=7, max_examples=40, steps=8) for _ in range(2)]
+    assert runs[0] is not None
+    assert runs[0].as_json("x", 7) == runs[1].as_json("x", 7)
