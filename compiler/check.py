@@ -24,6 +24,11 @@ RESERVED = {"me", "true", "false", "null", "id_", "rt", "args"}
 CRUD_LIMIT_MAX = 200
 
 
+def valid_sql_name(name: str) -> bool:
+    """A table or column name we can always quote: printable, no quotes or NUL."""
+    return bool(name) and len(name) <= 128 and name.isprintable() and '"' not in name
+
+
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
@@ -275,8 +280,23 @@ class Checker:
             e.key = keys[0]
             if e.key.type.kind not in ("int", "text") or e.key.type.optional:
                 self.error("AWM1012", f"the `@id` field of `{e.name}` must be `int` or `text`", e.key.decl.type.span)
-        columns = {f.column: f for f in e.fields.values() if f.is_column}
+        columns: dict[str, FieldInfo] = {}
+        for f in e.fields.values():
+            if f.is_column and f.column in columns:
+                self.error("AWM1015", f"fields `{columns[f.column].name}` and `{f.name}` of `{e.name}` share the column `{f.column}`",
+                           f.decl.name.span, help="rename a field, or give it another column with `@column(\"...\")`")
+            elif f.is_column:
+                columns[f.column] = f
         for ta in e.decl.table_attrs:
+            if ta.name.name == "table":
+                if ta.text is None or not valid_sql_name(ta.text):
+                    self.error("AWM2011", '`@@table` takes the table\'s name as a string: `@@table("order_items")`', ta.span)
+                else:
+                    e.table = ta.text
+                continue
+            if ta.text is not None:
+                self.error("AWM2011", f"`@@{ta.name.name}` takes field names, not a string", ta.span)
+                continue
             names = []
             for ident in ta.fields:
                 if ident.name not in e.fields or not e.fields[ident.name].is_column:
@@ -296,11 +316,8 @@ class Checker:
             else:
                 self.error("AWM1008", f"unknown table attribute `@@{ta.name.name}`", ta.name.span,
                            help=did_you_mean(ta.name.name, ["unique", "index", "owned_by"]) or "use `@@unique(a, b)` or `@@index(a, b)`")
-        for col in columns:
-            if col in e.fields and e.fields[col].column != col:
-                self.error("AWM1015", f"field `{col}` collides with the column of relation `{e.fields[col].name}`", e.fields[col].decl.name.span)
 
-    FIELD_ATTRS = ("id", "unique", "index", "check", "range", "length", "cascade", "set_null", "restrict")
+    FIELD_ATTRS = ("id", "unique", "index", "check", "range", "length", "cascade", "set_null", "restrict", "column")
 
     def apply_field_attrs(self, e: EntityInfo, info: FieldInfo, f: n.Field):
         for a in f.attrs:
@@ -320,6 +337,12 @@ class Checker:
                 bounds = self.const_bounds(a)
                 if bounds is not None:
                     setattr(info, name, bounds)
+            elif name == "column":
+                arg = a.args[0] if len(a.args) == 1 else None
+                if not (isinstance(arg, n.Literal) and arg.kind == "text" and valid_sql_name(arg.value)):
+                    self.error("AWM2011", '`@column` takes the column\'s name as a string: `@column("owner")`', a.span)
+                else:
+                    info.column = arg.value
             elif name in ("cascade", "set_null", "restrict"):
                 if info.type.kind != "entity":
                     self.error("AWM1008", f"`@{name}` only applies to relation fields", a.name.span)

@@ -339,6 +339,7 @@ class TableAttr:
     name: Ident
     fields: tuple[Ident, ...]
     span: Span
+    text: str | None = None     # `@@table("name")` takes a string
 
 
 @node

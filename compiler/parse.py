@@ -133,7 +133,9 @@ class _ToNodes(Transformer):
 
     @v_args(meta=True)
     def table_attr(self, meta, c):
-        return n.TableAttr(self._ident(c[0]), c[1], self._span(meta))
+        if isinstance(c[1], tuple):
+            return n.TableAttr(self._ident(c[0]), c[1], self._span(meta))
+        return n.TableAttr(self._ident(c[0]), (), self._span(meta), self._string(c[1]))
 
     def name_list(self, c):
         return tuple(self._ident(t) for t in c)
