@@ -1092,6 +1092,8 @@ class Checker:
         return list_of(elem_expected or elem or ANY)
 
     def e_RecordLit(self, e: n.RecordLit, ctx, expected):
+        if expected is not None and expected.kind == "union" and expected.name in self.unions:
+            return self.union_literal(e, ctx, expected)
         target_fields = None
         if expected is not None and expected.kind == "record" and expected.name in self.records:
             target_fields = self.records[expected.name].fields
@@ -1105,6 +1107,32 @@ class Checker:
                     self.error("AWM2004", f"missing field `{fname}` of `{expected.name}`", e.span)
             return T("record", expected.name)
         return T("record", None, fields=tuple(fields))
+
+    def union_literal(self, e: n.RecordLit, ctx, expected: T) -> T:
+        """`{kind: "card", number: "..."}` where a union is expected: checked against the variant."""
+        union = self.unions[expected.name]
+        kind = next((f.value for f in e.fields if f.name.name == "kind"), None)
+        if not (isinstance(kind, n.Literal) and kind.kind == "text" and kind.value in union.variants):
+            self.error("AWM2001", f"a `{expected.name}` value needs `kind:` naming one of its variants "
+                       f"({', '.join(union.variants)})", e.span)
+            return ANY
+        self.types[kind] = TEXT
+        variant = union.variants[kind.value]
+        for fv in e.fields:
+            if fv.name.name == "kind":
+                continue
+            f = variant.fields.get(fv.name.name)
+            if f is None:
+                self.error("AWM1003", f"variant `{kind.value}` of `{expected.name}` has no field `{fv.name.name}`", fv.name.span,
+                           help=did_you_mean(fv.name.name, variant.fields))
+                self.expr(fv.value, ctx)
+                continue
+            self.expect_assignable(self.expr(fv.value, ctx, f.type), f.type, fv.value)
+        given = {fv.name.name for fv in e.fields}
+        missing = [name for name, f in variant.fields.items() if name not in given and not f.type.optional]
+        if missing:
+            self.error("AWM2004", f"variant `{kind.value}` needs {', '.join(f'`{m}`' for m in missing)}", e.span)
+        return T("union", expected.name)
 
     def e_Insert(self, e: n.Insert, ctx, expected):
         entity = self.entity_named(e.entity)

@@ -68,9 +68,6 @@ class Emitter:
     def query_call(self, e: n.Expr, what: str, agg=None) -> str:
         c = self.compiler()
         select = c.select(e, what, agg)
-        if what == "agg" and agg[0] == "sum":
-            proj = select.expressions[0]
-            select.set("expressions", [exp.Coalesce(this=proj, expressions=[exp.Literal.number(0)])])
         const, params = self.run_sql(select, c.params)
         helper = {"rows": "rows", "keys": "column", "count": "scalar", "exists": "exists", "agg": "scalar"}[what]
         return f"{helper}(db, {const}, {params})"

@@ -19,7 +19,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from . import nodes as n
-from .check import _NOT_CONST, SeedRef, const_eval, walk
+from .check import _NOT_CONST, SeedRef, children, const_eval
 from .types import Binding, EntityInfo, FieldInfo, Model, T
 
 SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
@@ -359,7 +359,9 @@ class SqlCompiler:
         inner = self.value(value, aliases, entities)
         if fname == "avg" and self.type_of(value).kind == "decimal":
             return [exp.Round(this=exp.Avg(this=inner))]
-        fn = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[fname]
+        if fname == "sum":                       # the sum of no rows is 0, not null
+            return [exp.Coalesce(this=exp.Sum(this=inner), expressions=[exp.Literal.number(0)])]
+        fn = {"avg": exp.Avg, "min": exp.Min, "max": exp.Max}[fname]
         return [fn(this=inner)]
 
     def select(self, e: n.Expr, what: str, agg: tuple[str, n.Expr | None] | None = None,
@@ -396,7 +398,15 @@ class SqlCompiler:
         stay in SQL as subqueries, which is right whether or not they read an enclosing row."""
         if id(e) in self.model.row_dependent:
             return False
-        return not any(_has_query(x, self.model) for x in walk(e))
+        return not self._reads_query(e)
+
+    def _reads_query(self, e) -> bool:
+        """Does e contain a query (other than the entity set of a key lookup like `User[3]`)?"""
+        if isinstance(e, (n.Index, n.LookupBy)) and _has_query(e.obj, self.model):
+            return self._reads_query(e.index if isinstance(e, n.Index) else e.value)
+        if _has_query(e, self.model) or isinstance(e, (n.Where, n.OrderBy, n.GroupBy)):
+            return True
+        return any(self._reads_query(c) for c in children(e))
 
     def value(self, e: n.Expr, aliases: list, entities: list) -> exp.Expression:
         """An expression in row context. decimals are produced in cents."""
@@ -537,6 +547,9 @@ class SqlCompiler:
     def call(self, e: n.Call, aliases, entities) -> exp.Expression:
         name = e.func.name
         args = e.args
+        if name == "first" and self.type_of(args[0]).kind == "query":
+            keys = self.select(args[0], "keys", outer_aliases=aliases, outer_entities=entities)
+            return exp.Subquery(this=keys.limit(exp.Literal.number(1), copy=False))
         if name in ("count", "exists", "sum", "avg", "min", "max") and args and self.type_of(args[0]).kind == "query":
             if name in ("count", "exists"):
                 sub = self.select(args[0], name, outer_aliases=aliases, outer_entities=entities)

@@ -186,3 +186,38 @@ def test_inner_query_reads_the_outer_row(s3):
 
 def test_group_by_respects_the_limit_of_its_source(s3):
     assert call(s3, "first_two") == [{"room": "A1", "nights": 2}, {"room": "B2", "nights": 3}]
+
+
+SPEC4 = '''
+env u "Unions and aggregates" {}
+union Target { account { number: text } card { last4: text  limit: decimal? } }
+entity O { id: int @id  total: decimal  items: I[] }
+entity I { id: int @id  o: O  price: decimal  at: int }
+invariant total_is_sum "Totals are the sum of item prices": all O o: o.total == sum(o.items, price)
+invariant latest_positive "The latest item of an order has a positive price":
+  all O o where exists(o.items): first(o.items order by at desc).price > 0
+tool pay(t: Target) -> text "Describe a target." {
+  match t { account a { return "account {a.number}" } card c { return "card {c.last4}" } }
+}
+task pay_card "Pay by card." { solution { pay(t: {kind: "card", last4: "1234"}) }  expect count(O) == 3 }
+seed O(id, total) { (1, 0) (2, 5.00) (3, 1.00) }
+seed I(o, price, at) { (2, 2.00, 1) (2, 3.00, 2) (3, 1.00, 1) }
+'''
+
+
+def test_sum_of_no_rows_is_zero_in_sql_and_first_in_queries(tmp_path):
+    path = tmp_path / "u.awm"
+    path.write_text(SPEC4)
+    env = awmlang.load(path)            # the seed satisfies both invariants
+    s = env.session()
+    assert s.check_invariants() == []
+    s.db.execute("UPDATE i SET price = 0 WHERE at = 2")
+    assert [v["invariant"] for v in s.check_invariants()] == ["total_is_sum", "latest_positive"]
+
+
+def test_union_literals_in_solutions(tmp_path):
+    path = tmp_path / "u.awm"
+    path.write_text(SPEC4)
+    s = awmlang.load(path).session()
+    run = s.run_solution("pay_card")
+    assert run["ok"] and run["calls"][0]["result"]["result"] == "card 1234"

@@ -90,3 +90,18 @@ def test_the_documented_pantry_example_behaves_as_documented(tmp_path):
         assert run["ok"], run
         assert s.verify(task, answer=run["answer"])["passed"]
     assert env.session().run_solution("use_eggs")["answer"] == "9 eggs are left."
+
+
+def test_key_lookups_inside_queries_of_expects(tmp_path):
+    spec = tmp_path / "r.awm"
+    spec.write_text('''env r "Repro" { user U }
+entity U { id: int @id  name: text  notes: N[] }
+entity N { id: int @id  owner: U  body: text }
+tool add(body: text) -> N "Add a note." { return insert N(owner: me, body: body) }
+task t "Add a note." { solution { add(body: "x") }  expect count(U[1].notes) == 1  expect count(N where owner == U[1]) == 1 }
+seed U(id, name) { (1, "a") }
+''')
+    env = awmlang.load(spec)
+    s = env.session()
+    assert not s.verify("t")["passed"]
+    assert s.run_solution("t")["ok"] and s.verify("t")["passed"]

@@ -164,7 +164,7 @@ OWNERS = {
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
     'stock_never_negative': ('Stock never goes negative', 'Product', 'SELECT t0."id" FROM "product" AS t0 WHERE NOT (t0."stock" >= 0) ORDER BY t0."id"'),
-    'order_totals': ('Order totals match their items', 'Order', 'SELECT t0."id" FROM "order" AS t0 WHERE NOT (t0."status" IS \'cancelled\') AND NOT (t0."total" IS (SELECT SUM((t1."quantity" * t1."unit_price")) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id")) ORDER BY t0."id"'),
+    'order_totals': ('Order totals match their items', 'Order', 'SELECT t0."id" FROM "order" AS t0 WHERE NOT (t0."status" IS \'cancelled\') AND NOT (t0."total" IS (SELECT COALESCE(SUM((t1."quantity" * t1."unit_price")), 0) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id")) ORDER BY t0."id"'),
     'one_cart': ('At most one cart per user', 'User', 'SELECT t0."id" FROM "user" AS t0 WHERE NOT ((SELECT COUNT(*) FROM "cart" AS t1 WHERE t1."user_id" = t0."id") <= 1) ORDER BY t0."id"'),
     'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT ((SELECT COUNT(*) FROM "user" AS t0) > 0)'),
 }
