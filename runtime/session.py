@@ -52,6 +52,12 @@ class Environment:
         `session.violations` and the call stands)."""
         return Session(self, user=user, clock=clock, image=image, invariants=invariants)
 
+    def episode(self, task: str | None = None, instruction: str | None = None, user=1,
+                invariants: str = "off", max_steps: int | None = None):
+        """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward."""
+        from .episode import Episode
+        return Episode(self, task=task, instruction=instruction, user=user, invariants=invariants, max_steps=max_steps)
+
     def describe_line(self, tb) -> str | None:
         """The .awm line that the innermost handler frame of a traceback came from."""
         line_map = self.module.LINE_MAP
