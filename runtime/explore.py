@@ -74,16 +74,36 @@ def problem_after(session: Session, tool: str, result: dict, before: dict | None
 
 # ---- drawing arguments ---------------------------------------------------------------------
 
+def _column_values(session: Session, name: str) -> list:
+    """Values stored in columns called `name` (or `name` without a trailing `_id`) in any table:
+    realistic arguments (a passport number, a city, a year) that random text seldom hits."""
+    tables = [t for (t,) in session.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+    values: list = []
+    for table in tables:
+        columns = {r[1] for r in session.db.execute(f'PRAGMA table_info("{table}")').fetchall()}
+        for column in (name, name.removesuffix("_id")):
+            if column in columns:
+                values += [r[0] for r in session.db.execute(
+                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50').fetchall()]
+    return values
+
+
 def _keys(session: Session, entity: str) -> list:
     table, column = session.env.entity_keys[entity]
     return [r[0] for r in session.db.execute(f'SELECT "{column}" FROM "{table}" ORDER BY 1 LIMIT 200').fetchall()]
 
 
-def draw_value(data, spec: dict, session: Session, bounds: dict):
+def draw_value(data, spec: dict, session: Session, bounds: dict, name: str | None = None):
     if spec.get("optional") and data.draw(st.integers(0, 9)) == 0:
         return None
     kind = spec["kind"]
     lo, hi = (bounds.get("range") or [None, None])
+    if name and kind in ("int", "text", "date", "datetime", "float") and data.draw(st.integers(0, 2)) == 0:
+        seen = [v for v in _column_values(session, name) if isinstance(v, (int, str, float)) and not isinstance(v, bool)]
+        if seen:
+            value = data.draw(st.sampled_from(seen))
+            if kind != "int" or isinstance(value, int):
+                return str(value) if kind in ("text", "date", "datetime") else value
     if kind == "int":
         return data.draw(st.integers(int(lo) if lo is not None else -3, int(hi) if hi is not None else 50))
     if kind in ("decimal", "float"):
@@ -101,11 +121,13 @@ def draw_value(data, spec: dict, session: Session, bounds: dict):
         return text[:hi_len] if hi_len is not None else text
     if kind == "enum":
         return data.draw(st.sampled_from(spec["members"]))
-    if kind == "date":
-        return (dt.date(2025, 1, 1) + dt.timedelta(days=data.draw(st.integers(-30, 400)))).isoformat()
-    if kind == "datetime":
-        moment = dt.datetime(2025, 1, 1, 9) + dt.timedelta(hours=data.draw(st.integers(-24 * 30, 24 * 400)))
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if kind in ("date", "datetime"):
+        # half near the session's clock (bookings, due dates), half anywhere (birth dates)
+        start = dt.datetime.strptime(session.start_clock, "%Y-%m-%d %H:%M:%S")
+        near = data.draw(st.booleans())
+        hours = data.draw(st.integers(-24 * 30, 24 * 400) if near else st.integers(-24 * 365 * 85, 24 * 365 * 10))
+        moment = start + dt.timedelta(hours=hours)
+        return moment.date().isoformat() if kind == "date" else moment.strftime("%Y-%m-%d %H:%M:%S")
     if kind == "entity":
         keys = _keys(session, spec["entity"])
         if keys and data.draw(st.floats(0, 1)) >= MISSING_KEY_SHARE:
@@ -126,7 +148,7 @@ def draw_arguments(data, params: list[dict], session: Session) -> dict:
     for p in params:
         if not p["required"] and data.draw(st.integers(0, 3)) == 0:
             continue            # leave an optional parameter out
-        args[p["name"]] = draw_value(data, p["type"], session, p)
+        args[p["name"]] = draw_value(data, p["type"], session, p, p["name"])
     return args
 
 
