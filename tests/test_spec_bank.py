@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 import pytest
-from spec_helpers import fails, ok
+from spec_helpers import err, fails, ok
 
 SPEC = "bank"
 TABLES = ("customer", "account", "card", "transaction", "payee", "scheduled_payment", "loan", "repayment", "statement")
@@ -507,7 +507,8 @@ def test_add_payee(s):
 
 
 def test_add_payee_failures(s, spec_session):
-    fails(s, "add_payee", {"name": "City Gym", "account_number": "US1234567"}, "constraint_violation")
+    fails(s, "add_payee", {"name": "City Gym", "account_number": "US1234567"}, "duplicate_payee",
+          "you already have a payee named City Gym")
     fails(s, "add_payee", {"name": "Muni", "account_number": "US1"}, "invalid_arguments")
     # payee names are unique per customer only
     d = spec_session(SPEC, user=2)
@@ -522,8 +523,22 @@ def test_update_payee(s):
 
 
 def test_update_payee_failures(s):
-    fails(s, "update_payee", {"payee_id": 7, "name": "Mine now"}, "not_found")
-    fails(s, "update_payee", {"payee_id": 5, "name": "City Gym"}, "constraint_violation")
+    fails(s, "update_payee", {"payee_id": 7, "name": "Mine now"}, "not_found", "Payee 7 not found")
+    fails(s, "update_payee", {"payee_id": 99, "name": "Nobody"}, "not_found")
+    fails(s, "update_payee", {"payee_id": 5, "name": "City Gym"}, "duplicate_payee",
+          "you already have another payee named City Gym")
+    fails(s, "update_payee", {"payee_id": 5, "name": "J"}, "invalid_arguments")
+
+
+def test_update_payee_keeps_its_own_name_and_other_fields(s, spec_session):
+    p = ok(s.call("update_payee", {"payee_id": 5, "name": "Jordan Lee", "bank_name": "Ally Bank"}))
+    assert (p["name"], p["bank_name"], p["category"], p["account_number"]) == ("Jordan Lee", "Ally Bank", "other", "US71JLE3309172")
+    renamed = ok(s.call("update_payee", {"payee_id": 4, "name": "Equinox"}))
+    assert (renamed["name"], renamed["bank_name"], renamed["category"]) == ("Equinox", "Chase", "health")
+    # the old name is free again, and other customers' payee names never clash with yours
+    assert ok(s.call("add_payee", {"name": "City Gym", "account_number": "US02CGY5521001"}))["id"] == 19
+    d = spec_session(SPEC, user=2)
+    assert ok(d.call("update_payee", {"payee_id": 9, "name": "Equinox"}))["name"] == "Equinox"
 
 
 def test_delete_payee_cascades_to_its_schedules(s):
@@ -554,9 +569,22 @@ def test_update_scheduled_payment(s):
 
 
 def test_update_scheduled_payment_failures(s):
-    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 3, "amount": 50}, "not_found")  # paused
-    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 6, "amount": 50}, "not_found")  # Daniel's
-    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 1, "amount": -5}, "constraint_violation")
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 3, "amount": 50}, "not_active",
+          "scheduled payment 3 is paused; only active scheduled payments can be changed")
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 6, "amount": 50}, "not_found",
+          "ScheduledPayment 6 not found")  # Daniel's
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 99, "amount": 50}, "not_found")
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 1, "amount": -5}, "invalid_amount",
+          "amount must be positive, got -5.00")
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 1, "amount": 0}, "invalid_amount")
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 1, "amount": 10.005}, "invalid_amount",
+          "amount 10.005 has more than 2 decimal places")
+    fails(s, "update_scheduled_payment", {"scheduled_payment_id": 1, "memo": ""}, "invalid_arguments")
+
+
+def test_update_scheduled_payment_memo_only(s):
+    p = ok(s.call("update_scheduled_payment", {"scheduled_payment_id": 1, "memo": "Rent (Bay Property)"}))
+    assert (p["amount"], p["memo"], p["status"]) == (2100, "Rent (Bay Property)", "active")
 
 
 def test_schedule_payment(s):
@@ -707,3 +735,103 @@ def test_loan_summary(s):
 
 def test_loan_summary_of_someone_else(s):
     fails(s, "loan_summary", {"loan": 5}, "forbidden", "loan 5 is not yours")
+
+
+# ---- invariants ---------------------------------------------------------------------------------------------------------
+
+INVARIANTS = {
+    "within_overdraft", "balance_is_sum_of_transactions", "balance_matches_latest_transaction",
+    "transfer_out_has_incoming_leg", "transfer_in_has_outgoing_leg", "transfer_ref_has_two_legs",
+    "loan_status_matches_outstanding", "loan_outstanding_matches_repayments", "repayment_in_loan_currency",
+    "card_payment_from_card_account", "cards_on_checking_only", "closed_account_is_empty",
+    "at_most_three_live_cards", "at_most_six_open_accounts", "schedule_pays_own_payee", "statement_adds_up",
+}
+
+
+def enforcing(**kwargs):
+    from conftest import load_spec_env
+    return load_spec_env(SPEC).session(invariants="enforce", **kwargs)
+
+
+def test_seed_satisfies_every_invariant(s):
+    assert set(s.env.invariants) == INVARIANTS
+    assert s.check_invariants() == []
+
+
+def test_invariants_hold_through_a_realistic_day_of_banking():
+    s = enforcing()
+    try:
+        acc = ok(s.call("open_account", {"kind": "checking", "currency": "USD", "nickname": "Bills"}))
+        ok(s.call("transfer", {"from_account": 2, "to_account": acc["id"], "amount": 800}))
+        ok(s.call("batch_transfer", {"transfers": [{"from_account": 1, "to_account": 2, "amount": 5000},
+                                                   {"from_account": acc["id"], "to_account": 1, "amount": 300}]}))
+        ok(s.call("send_money", {"from_account": 1, "recipient": {"kind": "customer_account", "number": "CHK-100005"}, "amount": 75}))
+        ok(s.call("send_money", {"from_account": acc["id"], "recipient": {"kind": "payee", "payee": 2}, "amount": 104.66}))
+        card = ok(s.call("order_card", {"account": acc["id"], "daily_limit": 300}))
+        ok(s.call("card_payment", {"card": card["id"], "amount": 42.5, "merchant": "Safeway", "category": "groceries"}))
+        ok(s.call("withdraw", {"account": 1, "amount": 120}))
+        ok(s.call("deposit", {"account": 3, "amount": 250}))
+        ok(s.call("repay_loan", {"loan": 1, "from_account": 2, "amount": 11680}))
+        ok(s.call("run_due_payments"))
+        ok(s.call("generate_statement", {"account": 1, "year": 2025, "month": 3}))
+        assert balance(s, 1) == -163.78
+        ok(s.call("set_overdraft_limit", {"account": 1, "limit": 1000}))
+        # empty the new account and close it: its card is cancelled with it
+        left = balance(s, acc["id"])
+        ok(s.call("transfer", {"from_account": acc["id"], "to_account": 2, "amount": left}))
+        ok(s.call("close_account", {"account": acc["id"]}))
+        assert s.query("SELECT status FROM card WHERE id = ?", (card["id"],)) == [("cancelled",)]
+        assert s.query("SELECT status, outstanding FROM loan WHERE id = 1") == [("paid_off", 0)]
+        assert s.check_invariants() == []
+    finally:
+        s.close()
+
+
+def test_enforce_rejects_a_backdated_transaction():
+    # A session whose clock starts before the seeded history would post a deposit that is not the
+    # account's latest transaction, so the latest one no longer carries the balance: enforce refuses it.
+    s = enforcing(clock="2024-12-31 09:00:00")
+    try:
+        e = err(s.call("deposit", {"account": 1, "amount": 10}), "invariant_violation")
+        assert [(v["invariant"], v["rows"]) for v in e["details"]["violations"]] == [("balance_matches_latest_transaction", [128])]
+        assert balance(s, 1) == 4881.22
+        assert s.query('SELECT COUNT(*) FROM "transaction"') == [(128,)]
+        # a call that writes nothing wrong still goes through
+        assert ok(s.call("rename_account", {"account_id": 1, "nickname": "Daily"}))["nickname"] == "Daily"
+    finally:
+        s.close()
+
+
+# ---- tasks --------------------------------------------------------------------------------------------------------------
+
+def test_every_task_fails_untouched_and_passes_with_its_gold_solution(s, spec_session):
+    assert len(s.env.tasks) >= 12
+    for task in s.env.tasks:
+        assert spec_session(SPEC).verify(task, answer="")["passed"] is False, task
+        fresh = spec_session(SPEC)
+        run = fresh.run_solution(task)
+        assert run["ok"], (task, run["error"])
+        report = fresh.verify(task, answer=run["answer"])
+        assert report["passed"] is True, (task, [c for c in report["checks"] if not c["passed"]])
+        assert fresh.check_invariants() == [], task
+
+
+def test_question_tasks_reject_wrong_answers(spec_session):
+    s = spec_session(SPEC)
+    assert s.verify("february_dining", answer="You spent 202.20 USD on dining.")["passed"] is True
+    assert s.verify("february_dining", answer="You spent 256.40 USD on dining.")["passed"] is False
+    assert s.verify("usd_open_total", answer="14,295.39")["passed"] is True
+    assert s.verify("usd_open_total", answer="15,846.24")["passed"] is False  # would wrongly include the EUR account
+    assert s.verify("largest_card_payment", answer="849.00 at Best Buy")["passed"] is False
+
+
+def test_write_tasks_score_partial_runs(spec_session):
+    s = spec_session(SPEC)
+    ok(s.call("transfer", {"from_account": 2, "to_account": 1, "amount": 1000}))  # the top-up but not the repayment
+    report = s.verify("top_up_and_repay_car_loan")
+    assert report["passed"] is False and 0 < report["reward"] < 1
+    s2 = spec_session(SPEC)
+    ok(s2.call("set_card_status", {"card": 1, "status": "frozen"}))  # freezes 4821 but leaves 3357 uncancelled
+    lost = s2.verify("lost_wallet")
+    assert lost["passed"] is False
+    assert [c["passed"] for c in lost["checks"]] == [False, False, True, True]

@@ -101,8 +101,11 @@ def test_create_calendar(s):
         [(1, "Reading group", "Monthly book club")]
     default = ok(s, "create_calendar", {"name": "Side projects"})
     assert default["color"] == "#4285f4" and default["description"] is None
-    # the name must be new among your calendars
-    fails(s, "create_calendar", {"name": "Work"}, "constraint_violation")
+    # the name must be new among your calendars (other people's names do not count)
+    fails(s, "create_calendar", {"name": "Work"}, "duplicate_calendar", "you already have a calendar named Work")
+    fails(s, "create_calendar", {"name": "Reading group"}, "duplicate_calendar",
+          "you already have a calendar named Reading group")
+    assert ok(s, "create_calendar", {"name": "Campaigns"})["owner_id"] == 1  # Sofia's calendar name is fine
     fails(s, "create_calendar", {"name": "Blue", "color": "blue"}, "invalid_arguments")
 
 
@@ -112,7 +115,13 @@ def test_update_calendar(s):
     assert s.query("SELECT name, color FROM calendar WHERE id = 2") == [("Personal", "#654321")]
     # calendar 5 belongs to Priya
     fails(s, "update_calendar", {"calendar_id": 5, "name": "Mine now"}, "not_found")
-    fails(s, "update_calendar", {"calendar_id": 1, "name": "Personal"}, "constraint_violation")
+    fails(s, "update_calendar", {"calendar_id": 1, "name": "Personal"}, "duplicate_calendar",
+          "you already have a calendar named Personal")
+    fails(s, "update_calendar", {"calendar_id": 99, "color": "#000000"}, "not_found")
+    fails(s, "update_calendar", {"calendar_id": 1, "color": "red"}, "invalid_arguments")
+    # keeping its own name is not a duplicate
+    assert ok(s, "update_calendar", {"calendar_id": 1, "name": "Work", "description": "Meetings only"})["description"] == \
+        "Meetings only"
 
 
 def test_delete_calendar_cascades(s):
@@ -204,6 +213,11 @@ def test_create_event_failures(s):
     fails(s, "create_event", {**base, "recurrence": "weekly", "recurrence_until": "2025-03-01"}, "invalid_recurrence",
           "the recurrence cannot end (2025-03-01) before the first occurrence (2025-03-12)")
     fails(s, "create_event", {**base, "invitees": [2, 99]}, "not_found")
+    fails(s, "create_event", {**base, "reminders": [{"minutes_before": 10, "method": "popup"},
+                                                    {"minutes_before": -5, "method": "popup"}]},
+          "invalid_reminder", "a reminder is 0 to 40320 minutes (4 weeks) before the event, got -5")
+    fails(s, "create_event", {**base, "reminders": [{"minutes_before": 40321, "method": "email"}]},
+          "invalid_reminder", "a reminder is 0 to 40320 minutes (4 weeks) before the event, got 40321")
     fails(s, "create_event", {**base, "title": ""}, "invalid_arguments")
 
 
@@ -273,6 +287,12 @@ def test_update_event_failures(s):
     fails(s, "update_event", {"event": 5, "new_end_at": "2025-03-12 09:00:00"}, "invalid_time",
           "an event must end after it starts (2025-03-12 09:00:00 is not after 2025-03-12 10:00:00)")
     fails(s, "update_event", {"event": 37, "title": "Budget"}, "event_cancelled", "event Budget check-in is cancelled")
+    # the weekly 1:1 repeats until 2025-05-27: it cannot be moved past that
+    fails(s, "update_event", {"event": 4, "new_start_at": "2025-06-03 15:00:00", "new_end_at": "2025-06-03 15:30:00"},
+          "invalid_recurrence", "1:1 Maya / Priya repeats only until 2025-05-27; it cannot start on 2025-06-03")
+    # the last occurrence day itself is fine
+    assert ok(s, "update_event", {"event": 4, "new_start_at": "2025-05-27 15:00:00",
+                                  "new_end_at": "2025-05-27 15:30:00"})["start_at"] == "2025-05-27 15:00:00"
 
 
 def test_cancel_event_releases_rooms(s):
@@ -393,6 +413,10 @@ def test_respond_to_invitation_failures(s):
     fails(s, "respond_to_invitation", {"event": 22, "response": "accepted"}, "over_capacity",
           "room Elm is full (2 people)")
     fails(s, "respond_to_invitation", {"event": 7, "response": "maybe"}, "invalid_arguments")
+    # the organizer cannot decline their own event (but may say tentative)
+    fails(s, "respond_to_invitation", {"event": 1, "response": "declined"}, "organizer",
+          "you organize Platform standup: cancel it instead of declining")
+    assert ok(s, "respond_to_invitation", {"event": 1, "response": "tentative"})["rsvp"] == "tentative"
 
 
 def test_pending_invitations(s):
@@ -577,7 +601,12 @@ def test_update_reminder(s):
     assert (r["minutes_before"], r["method"]) == (120, "email")
     assert s.query("SELECT minutes_before, method FROM reminder WHERE id = 3") == [(120, "email")]
     fails(s, "update_reminder", {"reminder_id": 10, "minutes_before": 120}, "not_found")  # Jonas's reminder
-    fails(s, "update_reminder", {"reminder_id": 3, "minutes_before": 1440}, "constraint_violation")  # same lead time exists
+    fails(s, "update_reminder", {"reminder_id": 3, "minutes_before": 1440}, "duplicate_reminder",
+          "you already have a reminder 1440 minutes before Dentist")  # reminder 4 has that lead time
+    fails(s, "update_reminder", {"reminder_id": 3, "minutes_before": -1}, "invalid_arguments")
+    # the same lead time on another event is fine, and so is only changing the method
+    assert ok(s, "update_reminder", {"reminder_id": 2, "minutes_before": 1440})["minutes_before"] == 1440
+    assert ok(s, "update_reminder", {"reminder_id": 4, "method": "popup"})["minutes_before"] == 1440
 
 
 def test_delete_reminder(s):
@@ -607,3 +636,71 @@ def test_clock_advances_per_call(s):
     ok(s, "get_user", {"user_id": 1})
     c = ok(s, "create_calendar", {"name": "Clock check"})
     assert c["created_at"] == "2025-03-10 09:00:03"
+
+
+# ---- invariants -------------------------------------------------------------------------------
+
+INVARIANTS = {"events_end_after_start", "no_double_booking", "booking_matches_event", "room_holds_attendees",
+              "cancelled_events_hold_no_rooms", "one_organizer", "one_attendee_row", "rsvp_timestamps",
+              "not_shared_with_owner", "recurrence_consistent"}
+
+
+def test_invariants_hold_on_the_seed(s):
+    assert set(s.env.invariants) >= INVARIANTS
+    assert s.check_invariants() == []
+
+
+def test_invariants_hold_after_a_realistic_day_of_writes(spec_session, request):
+    s = spec_session("calendar")
+    s2 = s.env.session(user=1, invariants="enforce")  # the spec_session fixture has no invariants option
+    request.addfinalizer(s2.close)
+    for sess in (s, s2):
+        ev = ok(sess, "create_event", {"calendar": 3, "title": "Capacity planning", "start_at": "2025-03-14 14:00:00",
+                                       "end_at": "2025-03-14 15:00:00", "invitees": [2, 6, 10],
+                                       "reminders": [{"minutes_before": 15, "method": "popup"}]})
+        ok(sess, "book_room", {"event": ev["id"], "room": 3})
+        ok(sess, "update_event", {"event": ev["id"], "new_start_at": "2025-03-14 15:00:00", "new_end_at": "2025-03-14 16:00:00"})
+        ok(sess, "respond_to_invitation", {"event": 16, "response": "accepted"})
+        ok(sess, "respond_to_invitation", {"event": 7, "response": "declined", "comment": "Conflict"})
+        ok(sess, "invite_attendees", {"event": 2, "users": [3, 8]})
+        ok(sess, "remove_attendee", {"event": 2, "user": 3})
+        ok(sess, "cancel_event", {"event": 5})
+        ok(sess, "release_room", {"room_booking_id": 10})
+        ok(sess, "book_room", {"event": 11, "room": 2})
+        ok(sess, "share_calendar", {"calendar": 2, "user": 3, "permission": "write"})
+        ok(sess, "create_calendar", {"name": "Hiring"})
+        ok(sess, "update_reminder", {"reminder_id": 3, "minutes_before": 90})
+        ok(sess, "delete_event", {"event_id": 26})
+        assert sess.check_invariants() == []
+    # the tools refuse every write that would break an invariant before it reaches the checker
+    assert s2.violations == []
+    fails(s2, "respond_to_invitation", {"event": 2, "response": "declined"}, "organizer",
+          "you organize Sprint 14 planning: cancel it instead of declining")
+    fails(s2, "update_event", {"event": 2, "new_start_at": "2025-03-19 11:30:00", "new_end_at": "2025-03-19 12:30:00"},
+          "room_conflict", "room Atlas is already booked between 2025-03-19 11:30:00 and 2025-03-19 12:30:00")
+    fails(s2, "invite_attendees", {"event": 4, "users": [2, 6, 8]}, "over_capacity",
+          "room Lyra holds 4 people but 1:1 Maya / Priya would have 5")
+    assert s2.check_invariants() == [] and s2.violations == []
+
+
+def test_invariants_catch_a_corrupted_state(s):
+    # no tool can do this; written straight to the database to show the invariants notice it
+    s.db.execute("UPDATE room_booking SET start_at = '2025-03-10 14:30:00', end_at = '2025-03-10 15:00:00' WHERE id = 10")
+    s.db.execute("UPDATE attendee SET rsvp = 'declined' WHERE id = 1")
+    broken = {v["invariant"]: v["rows"] for v in s.check_invariants()}
+    assert broken == {"no_double_booking": [2, 10], "booking_matches_event": [10], "one_organizer": [1]}
+
+
+# ---- tasks --------------------------------------------------------------------------------------
+
+def test_tasks_fail_untouched_and_pass_with_the_gold_solution(spec_session):
+    tasks = list(spec_session("calendar").env.tasks)
+    assert len(tasks) >= 12
+    for task in tasks:
+        assert spec_session("calendar").verify(task, answer="")["passed"] is False, task
+        s = spec_session("calendar")
+        run = s.run_solution(task)
+        assert run["ok"], (task, run)
+        report = s.verify(task, answer=run["answer"])
+        assert report["passed"] is True, (task, report)
+        assert s.check_invariants() == [], task

@@ -4,6 +4,7 @@ The session clock starts at 2025-06-02 09:00:00; user 1 is Maya Chen (silver, 85
 """
 from __future__ import annotations
 
+from conftest import load_spec_env
 from spec_helpers import err, ok, state
 
 TABLES = ("airport", "traveller", "flight", "flight_fare", "hotel", "room", "itinerary", "flight_booking",
@@ -294,8 +295,10 @@ def test_create_and_list_itineraries(spec_session):
 def test_create_itinerary_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
-    err(s.call("create_itinerary", {"title": "Paris weekend"}), "constraint_violation")
+    err(s.call("create_itinerary", {"title": "Paris weekend"}), "duplicate_itinerary",
+        "you already have an itinerary called Paris weekend")
     err(s.call("create_itinerary", {"title": ""}), "invalid_arguments")
+    err(s.call("create_itinerary", {"title": "x" * 81}), "invalid_arguments")
     assert state(s) == before
     # another traveller may reuse the title
     s2 = spec_session("travel", user=2)
@@ -308,9 +311,20 @@ def test_rename_itinerary(spec_session):
     assert it["title"] == "NYC & Boston" and it["notes"] is None
     assert one(s, "SELECT title FROM itinerary WHERE id = 2") == "NYC & Boston"
     before = state(s)
-    err(s.call("rename_itinerary", {"itinerary_id": 4, "title": "Mine now"}), "not_found")
-    err(s.call("rename_itinerary", {"itinerary_id": 2, "title": "Paris weekend"}), "constraint_violation")
+    err(s.call("rename_itinerary", {"itinerary_id": 4, "title": "Mine now"}), "not_found", "Itinerary 4 not found")
+    err(s.call("rename_itinerary", {"itinerary_id": 40, "title": "Nowhere"}), "not_found")
+    err(s.call("rename_itinerary", {"itinerary_id": 2, "title": "Paris weekend"}), "duplicate_itinerary",
+        "you already have an itinerary called Paris weekend")
+    err(s.call("rename_itinerary", {"itinerary_id": 2, "title": ""}), "invalid_arguments")
     assert state(s) == before
+    # keeping its own title, or changing only the notes, is fine
+    same = ok(s.call("rename_itinerary", {"itinerary_id": 2, "title": "NYC & Boston", "notes": "Red Sox game"}))
+    assert same["title"] == "NYC & Boston" and same["notes"] == "Red Sox game"
+    notes = ok(s.call("rename_itinerary", {"itinerary_id": 1, "notes": "Book the Seine cruise"}))
+    assert notes["title"] == "Paris weekend" and notes["notes"] == "Book the Seine cruise"
+    # another traveller may use a title Maya has
+    s2 = spec_session("travel", user=2)
+    assert ok(s2.call("rename_itinerary", {"itinerary_id": 4, "title": "Paris weekend"}))["title"] == "Paris weekend"
 
 
 def test_delete_itinerary(spec_session):
@@ -405,6 +419,32 @@ def test_book_flight_failures(spec_session):
     assert state(s) == before
 
 
+def test_book_flight_checks_names_and_passports(spec_session):
+    s = spec_session("travel")
+    before = state(s)
+    # these used to reach the database's length constraints
+    err(s.call("book_flight", {"fare": 3, "passengers": [MAYA, {"full_name": " X ", "birth_date": "2019-02-01"}]}),
+        "bad_passengers", 'a passenger\'s full name has 2 to 100 characters, not 1: "X"')
+    err(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "full_name": "M" * 101}]}),
+        "bad_passengers", 'a passenger\'s full name has 2 to 100 characters, not 101: "' + "M" * 101 + '"')
+    err(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "123"}]}),
+        "bad_passport", "Maya Chen's passport number must have 6 to 12 characters, not 3")
+    err(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "X" * 13}]}),
+        "bad_passport", "Maya Chen's passport number must have 6 to 12 characters, not 13")
+    assert state(s) == before
+    ok(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "X" * 12}]}))
+
+
+def test_book_flight_refuses_departed_flights(spec_session):
+    s = spec_session("travel")
+    # a departed status counts even before the scheduled time
+    s.db.execute("UPDATE flight SET status = 'departed' WHERE id = 1")
+    before = state(s)
+    err(s.call("book_flight", {"fare": 1, "passengers": [MAYA]}), "already_departed",
+        "flight BA304 departed at 2025-06-20 07:30:00")
+    assert state(s) == before
+
+
 def test_get_flight_booking(spec_session):
     s = spec_session("travel")
     b = ok(s.call("get_flight_booking", {"flight_booking_id": 5}))
@@ -458,6 +498,24 @@ def test_change_fare_class_failures(spec_session):
     err(s.call("change_fare_class", {"booking": ba318["id"], "fare_class": "business"}), "no_seats",
         "only 0 business seats left on BA318, need 1")
     err(s.call("change_fare_class", {"booking": 8, "fare_class": "business"}), "forbidden", "booking 8 is not yours")
+    assert state(s) == before
+
+
+def test_change_fare_class_after_departure_or_cancellation(spec_session):
+    # AF1381 (booking 2, held) leaves on 27 June at 17:40
+    s = load_spec_env("travel").session(user=1, clock="2025-06-27 18:00:00")
+    try:
+        before = state(s)
+        err(s.call("change_fare_class", {"booking": 2, "fare_class": "business"}), "already_departed",
+            "flight AF1381 departed at 2025-06-27 17:40:00")
+        assert state(s) == before
+    finally:
+        s.close()
+    s = spec_session("travel")
+    s.db.execute("UPDATE flight SET status = 'cancelled' WHERE id = 4")
+    before = state(s)
+    err(s.call("change_fare_class", {"booking": 2, "fare_class": "business"}), "flight_cancelled",
+        "flight AF1381 on 2025-06-27 17:40:00 is cancelled")
     assert state(s) == before
 
 
@@ -626,6 +684,34 @@ def test_pay_hotel_reservation_failures(spec_session):
     assert state(s) == before
 
 
+def test_payment_options(spec_session):
+    s = spec_session("travel")
+    # 72.99: Maya's 8579 points cover it, and both unexpired vouchers; WELCOME-50 has expired
+    opts = ok(s.call("payment_options", {"amount": 72.99}))
+    assert opts == [
+        {"label": "7299 of your 8579 loyalty points", "method": {"kind": "points", "max_points": 7299}},
+        {"label": "voucher SUMMER-150 (150.00 left, expires 2025-09-30)", "method": {"kind": "voucher", "code": "SUMMER-150"}},
+        {"label": "voucher MAYA-CREDIT (244.00 left, expires 2025-12-31)", "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}]
+    assert [o["method"]["code"] for o in ok(s.call("payment_options", {"amount": 236}))] == ["MAYA-CREDIT"]
+    assert ok(s.call("payment_options", {"amount": 5000})) == []
+    # Sofia's 1840 points do not cover 20.00 (2000 points); her voucher does
+    s3 = spec_session("travel", user=3)
+    assert [o["label"] for o in ok(s3.call("payment_options", {"amount": 20}))] == [
+        "voucher SOFIA-GIFT (70.00 left, expires 2026-03-31)"]
+    err(s.call("payment_options", {"amount": 0}), "invalid_arguments")
+    err(s.call("payment_options", {}), "invalid_arguments")
+
+
+def test_payment_options_can_be_passed_to_pay(spec_session):
+    s = spec_session("travel")
+    b = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
+    opts = ok(s.call("payment_options", {"amount": b["total"]}))
+    p = ok(s.call("pay_flight_booking", {"booking": b["id"], "method": opts[0]["method"]}))
+    assert p["method"] == "points" and p["reference"] == "7299 points" and points(s) == 8579 - 7299
+    opts = ok(s.call("payment_options", {"amount": 118}))
+    assert [o["method"]["kind"] for o in opts] == ["voucher", "voucher"]
+
+
 # ---- cancellation -------------------------------------------------------------------------------------
 
 def test_quote_flight_cancellation_fee_rules(spec_session):
@@ -778,3 +864,99 @@ def test_withdraw_review(spec_session):
     err(s.call("withdraw_review", {"hotel": 1}), "no_review", "you have not reviewed Hotel Lumiere Saint-Germain")
     err(s.call("withdraw_review", {"hotel": 100}), "not_found")
     assert state(s) == before
+
+
+# ---- invariants --------------------------------------------------------------------------------------------
+
+INVARIANTS = {"seats_within_capacity", "booked_seats_fit_capacity", "passengers_match_seats", "flight_booking_total",
+              "stay_nights_match_dates", "reservation_total", "guests_fit_rooms", "no_overbooked_nights",
+              "points_match_ledger", "refunds_within_payment", "payment_has_one_target", "flight_payment_matches_status",
+              "hotel_payment_matches_status", "itinerary_items_are_own", "itinerary_stays_are_own",
+              "voucher_payments_use_own_voucher"}
+
+
+def test_seed_satisfies_the_invariants(spec_session):
+    s = spec_session("travel")
+    assert set(s.env.invariants) == INVARIANTS
+    assert s.check_invariants() == []
+
+
+def broken(s):
+    return {v["invariant"]: v["rows"] for v in s.check_invariants()}
+
+
+def test_invariants_name_the_rows_of_a_broken_state(spec_session):
+    s = spec_session("travel")
+    s.db.execute("UPDATE flight_fare SET seats_available = 181 WHERE id = 1")      # economy has 180 seats
+    s.db.execute("UPDATE flight_fare SET seats_available = 180 WHERE id = 3")      # 2 seats are booked on it
+    s.db.execute("DELETE FROM passenger WHERE booking_id = 7 AND full_name = 'Marco Rossi'")
+    s.db.execute("UPDATE hotel_reservation SET check_out = '2025-06-28' WHERE id = 1")   # nights still 7
+    s.db.execute("UPDATE hotel_reservation SET rooms = 2, total = 70800 WHERE id = 6")   # 3 doubles of 2 on 22 June
+    s.db.execute("UPDATE traveller SET points = points + 1 WHERE id = 4")
+    s.db.execute("INSERT INTO refund (payment_id, amount, fee, reason, created_at) VALUES (2, 8000, 500, 'x', '2025-06-02')")
+    s.db.execute("UPDATE flight_booking SET status = 'held' WHERE id = 3")
+    got = broken(s)
+    assert got["seats_within_capacity"] == [1]
+    assert got["booked_seats_fit_capacity"] == [1, 3]
+    assert got["passengers_match_seats"] == [7]
+    assert got["stay_nights_match_dates"] == [1]
+    assert got["no_overbooked_nights"] == [6]
+    assert got["points_match_ledger"] == [4]
+    assert got["refunds_within_payment"] == [2]
+    assert got["flight_payment_matches_status"] == [3]
+    assert got["hotel_payment_matches_status"] == [6]       # paid 354.00, now costs 708.00
+    assert set(got) == {"seats_within_capacity", "booked_seats_fit_capacity", "passengers_match_seats",
+                        "stay_nights_match_dates", "no_overbooked_nights", "points_match_ledger",
+                        "refunds_within_payment", "flight_payment_matches_status", "hotel_payment_matches_status"}
+
+
+def test_enforced_invariants_hold_through_a_realistic_trip(spec_session):
+    s = load_spec_env("travel").session(user=1, invariants="enforce")
+    try:
+        trip = ok(s.call("create_itinerary", {"title": "Lisbon in July"}))
+        b = ok(s.call("book_flight", {"fare": 19, "itinerary": trip["id"], "passengers": [
+            MAYA, {"full_name": "Tom Chen", "birth_date": "1988-11-03", "meal": "vegan"}]}))
+        ok(s.call("change_fare_class", {"booking": b["id"], "fare_class": "business"}))
+        ok(s.call("change_fare_class", {"booking": b["id"], "fare_class": "economy"}))
+        ok(s.call("pay_flight_booking", {"booking": b["id"], "method": CARD}))
+        r = ok(s.call("book_hotel", {"room": 23, "check_in": "2025-07-12", "check_out": "2025-07-13", "guests": 1,
+                                     "itinerary": trip["id"]}))
+        ok(s.call("extend_stay", {"reservation": r["id"], "extra_nights": 1}))
+        ok(s.call("pay_hotel_reservation", {"reservation": r["id"], "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}))
+        cheap = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
+        ok(s.call("pay_flight_booking", {"booking": cheap["id"], "method": {"kind": "points", "max_points": 8000}}))
+        ok(s.call("cancel_flight_booking", {"booking": cheap["id"]}))
+        ok(s.call("cancel_flight_booking", {"booking": 1}))
+        ok(s.call("cancel_hotel_reservation", {"reservation": 8}))
+        ok(s.call("cancel_hotel_reservation", {"reservation": 2}))
+        ok(s.call("add_to_itinerary", {"itinerary": trip["id"], "flight_bookings": [2, 5], "hotel_reservations": [1]}))
+        ok(s.call("review_hotel", {"hotel": 4, "stars": 4}))
+        ok(s.call("delete_itinerary", {"itinerary_id": 3}))
+        assert s.check_invariants() == []
+        assert s.violations == []
+    finally:
+        s.close()
+
+
+# ---- tasks ---------------------------------------------------------------------------------------------------
+
+def test_tasks_fail_untouched_and_pass_with_their_gold_solution(spec_session):
+    env = spec_session("travel").env
+    assert len(env.tasks) >= 12
+    for task in env.tasks:
+        assert spec_session("travel").verify(task, answer="")["passed"] is False, task
+        s = spec_session("travel")
+        run = s.run_solution(task)
+        assert run["ok"], (task, run["error"])
+        report = s.verify(task, answer=run["answer"])
+        assert report["passed"] is True, (task, report)
+        assert s.check_invariants() == [], task
+
+
+def test_question_tasks_reject_wrong_answers(spec_session):
+    s = spec_session("travel")
+    assert s.verify("cheapest_paris_flight", answer="AF1081 at 129.00")["passed"] is False
+    assert s.verify("cheapest_paris_flight", answer="BA318 at 98.50")["passed"] is True
+    assert s.verify("points_and_tier", answer="8579 points, gold")["passed"] is False
+    assert s.verify("usable_voucher_credit", answer="444.00")["passed"] is False
+    assert s.verify("best_paris_hotel", answer="Hotel Lumiere Saint-Germain, 4.5")["passed"] is False
