@@ -913,6 +913,8 @@ class Checker:
                 self.error("AWM1007", f"\"{e.value}\" is not a member of enum `{expected.name}`", e.span,
                            help=did_you_mean(e.value, self.enums.get(expected.name, [])))
             return T("enum", expected.name)
+        if e.kind == "decimal" and len(e.value.split(".")[1]) > 2:
+            return FLOAT        # more than two places cannot be an exact money amount
         return {"int": INT, "decimal": DECIMAL, "text": TEXT, "bool": BOOL, "null": NULL}[e.kind]
 
     def e_Template(self, e: n.Template, ctx, expected):
@@ -1267,6 +1269,8 @@ class Checker:
             if rt.kind != "list" or not comparable(lt, rt.elem):
                 self.error("AWM2001", f"`in` needs a list of `{lt}`, got `{rt}`", e.right.span)
             return BOOL
+        if "json" in (lt.kind, rt.kind):
+            return JSON         # a JSON value (a call result in a solution) is checked when it runs
         # arithmetic
         for side, t in ((e.left, lt), (e.right, rt)):
             if t.optional and t.kind != "null":
@@ -1562,13 +1566,13 @@ class Checker:
         return self._unary_fn(e, ctx, SCALARS + ("enum", "entity"), TEXT)
 
     def f_int(self, e, ctx, expected):
-        return self._unary_fn(e, ctx, NUMERIC + ("text", "bool"), INT)
+        return self._unary_fn(e, ctx, NUMERIC + ("text", "bool") + ("json",), INT)
 
     def f_float(self, e, ctx, expected):
-        return self._unary_fn(e, ctx, NUMERIC + ("text",), FLOAT)
+        return self._unary_fn(e, ctx, NUMERIC + ("text",) + ("json",), FLOAT)
 
     def f_decimal(self, e, ctx, expected):
-        return self._unary_fn(e, ctx, NUMERIC + ("text",), DECIMAL)
+        return self._unary_fn(e, ctx, NUMERIC + ("text",) + ("json",), DECIMAL)
 
     # ---- invariants ------------------------------------------------------------------------
     def check_invariant(self, decl: n.Invariant):

@@ -80,6 +80,8 @@ class Emitter:
         return getattr(self, "x_" + type(e).__name__)(e)
 
     def x_Literal(self, e: n.Literal) -> str:
+        if e.kind == "decimal" and self.t(e).kind == "float":
+            return repr(float(e.value))
         if e.kind == "decimal":
             return f'D("{e.value}")'
         if e.kind == "text" and self.t(e).kind == "enum":
@@ -573,8 +575,9 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
                        for i, f in enumerate(entity.columns)]
         conversions = [(name, "money_cents(" + code[4:] if code.startswith("dec(") else code) for name, code in conversions]
         owner = entity.fields[entity.owner[0]].column if entity.owner else None
+        user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
         outputs.append({"name": entity.name, "sql": const, "fields": conversions, "table": entity.table,
-                        "key": entity.key.column, "owner": owner})
+                        "key": entity.key.column, "owner": owner, "user_column": user_column})
     template = ENV.get_template("handlers.py.j2")
     text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
                            sql_constants=sorted(((v, k) for k, v in emitter.sql_constants.items()), key=lambda kv: int(kv[0][4:])),

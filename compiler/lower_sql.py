@@ -433,7 +433,8 @@ class SqlCompiler:
         if isinstance(e, n.IsNull):
             inner = self.value(e.operand, aliases, entities)
             test = exp.Is(this=inner, expression=exp.Null())
-            return exp.Not(this=test) if e.negated else test
+            # parenthesised: `(a is null) == (b is null)` must not print as `a IS NULL IS b IS NULL`
+            return exp.Paren(this=exp.Not(this=test) if e.negated else test)
         if isinstance(e, n.Binary):
             return self.binary(e, aliases, entities)
         if isinstance(e, n.Call):
@@ -502,12 +503,12 @@ class SqlCompiler:
             return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
         left, right, lt, rt = self.numeric_pair(e, aliases, entities)
         if op == "==":
-            return exp.Is(this=left, expression=right) if not _is_null_lit(e.right) else exp.Is(this=left, expression=exp.Null())
+            return exp.Paren(this=exp.Is(this=left, expression=exp.Null() if _is_null_lit(e.right) else right))
         if op == "!=":
-            return exp.Not(this=exp.Paren(this=exp.Is(this=left, expression=right)))
+            return exp.Paren(this=exp.Not(this=exp.Paren(this=exp.Is(this=left, expression=right))))
         cmp = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
         if op in cmp:
-            return cmp[op](this=left, expression=right)
+            return exp.Paren(this=cmp[op](this=left, expression=right))
         if "decimal" in (lt, rt) and op in ("*", "/", "%") and lt == rt:
             raise LoweringError(f"decimal `{op}` decimal cannot be computed inside a query", e.span)
         if op == "/" and "decimal" in (lt, rt):

@@ -88,8 +88,13 @@ def _column_values(session: Session, name: str) -> list:
     return values
 
 
-def _keys(session: Session, entity: str) -> list:
-    table, column = session.env.entity_keys[entity]
+def _keys(session: Session, entity: str, mine: bool = False) -> list:
+    """Keys of existing rows; with `mine`, of the rows that point at the acting user (most tools
+    act on your own rows, which a uniform draw from all rows seldom hits)."""
+    table, column, user_column = session.env.entity_keys[entity]
+    if mine and user_column is not None:
+        sql = f'SELECT "{column}" FROM "{table}" WHERE "{user_column}" IS ? ORDER BY 1 LIMIT 200'
+        return [r[0] for r in session.db.execute(sql, (session.me,)).fetchall()]
     return [r[0] for r in session.db.execute(f'SELECT "{column}" FROM "{table}" ORDER BY 1 LIMIT 200').fetchall()]
 
 
@@ -129,7 +134,7 @@ def draw_value(data, spec: dict, session: Session, bounds: dict, name: str | Non
         moment = start + dt.timedelta(hours=hours)
         return moment.date().isoformat() if kind == "date" else moment.strftime("%Y-%m-%d %H:%M:%S")
     if kind == "entity":
-        keys = _keys(session, spec["entity"])
+        keys = _keys(session, spec["entity"], mine=data.draw(st.booleans())) or _keys(session, spec["entity"])
         if keys and data.draw(st.floats(0, 1)) >= MISSING_KEY_SHARE:
             return data.draw(st.sampled_from(keys))
         return (max(keys, default=0) + 1000) if spec["key"] == "int" else "missing-key"

@@ -38,7 +38,7 @@ class Environment:
         self.user_entity: str | None = self.module.USER_ENTITY
         self.invariants: dict[str, tuple] = self.module.INVARIANTS
         self.tasks: dict[str, tuple] = self.module.TASKS
-        self.entity_keys: dict[str, tuple[str, str]] = self.module.ENTITY_KEYS
+        self.entity_keys: dict[str, tuple[str, str, str | None]] = self.module.ENTITY_KEYS
         self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
 
     @property

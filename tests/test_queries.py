@@ -221,3 +221,26 @@ def test_union_literals_in_solutions(tmp_path):
     s = awmlang.load(path).session()
     run = s.run_solution("pay_card")
     assert run["ok"] and run["calls"][0]["result"]["result"] == "card 1234"
+
+
+SPEC5 = '''
+env p "Precision" {}
+entity P { id: int @id  rating: float  price: decimal  a: int?  b: int? }
+invariant near "Ratings are within a thousandth of 4.5 or above 1": all P p: abs(p.rating - 4.5) < 0.001 or p.rating > 1
+invariant both_or_neither "a and b are set together": all P p: (p.a is null) == (p.b is null)
+tool close_to(x: float) -> list<P> "Rows whose rating is within 0.001 of x." { return P where abs(rating - $x) < 0.001 }
+tool paired() -> list<P> "Rows with a and b both set or both unset." { return P where (a is null) == (b is null) }
+tool tiny() -> float "A small constant." { let x: float = 0.001  return x }
+seed P(id, rating, price, a, b) { (1, 4.5, 1.00, null, null) (2, 4.7, 2.00, 1, 2) }
+'''
+
+
+def test_literals_with_more_places_and_parenthesised_null_tests(tmp_path):
+    path = tmp_path / "p.awm"
+    path.write_text(SPEC5)
+    s = awmlang.load(path).session()      # the seed satisfies both invariants
+    assert [p["id"] for p in call(s, "close_to", {"x": 4.5})] == [1]
+    assert [p["id"] for p in call(s, "paired")] == [1, 2]
+    assert call(s, "tiny") == 0.001
+    s.db.execute("UPDATE p SET b = NULL WHERE id = 2")
+    assert [v["invariant"] for v in s.check_invariants()] == ["both_or_neither"]

@@ -14,14 +14,14 @@ SQL_3 = 'SELECT "title" FROM "item" WHERE "id" = ?'
 SQL_4 = 'SELECT "price" FROM "item" WHERE "id" = ?'
 SQL_5 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
 SQL_6 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_7 = 'SELECT t0."id" FROM "item" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_7 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
 SQL_8 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_9 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND t0."price" >= ?) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+SQL_9 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND (t0."price" >= ?)) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 SQL_10 = 'SELECT "id" FROM "member" WHERE "id" = ?'
 SQL_11 = 'DELETE FROM "member" WHERE "id" = ?'
-SQL_12 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE t0."member_id" IS NULL'
+SQL_12 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE (t0."member_id" IS NULL)'
 SQL_13 = 'SELECT t0."id" FROM "item" AS t0 WHERE (? IN (SELECT value FROM JSON_EACH(t0."tags")) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
-SQL_14 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE (t0."member_id" IS ? AND (? OR t0."paid_with" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+SQL_14 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
 SQL_15 = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
 SQL_16 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
 SQL_17 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
@@ -280,13 +280,13 @@ TOOLS = {
 TASKS = {
 }
 
-# entity: (table, key column)
+# entity: (table, key column, the column of its first relation to the user entity or None)
 ENTITY_KEYS = {
-    'Item': ('item', 'id'),
-    'Member': ('member', 'id'),
-    'Note': ('note', 'key'),
-    'OrderLine': ('order_line', 'id'),
-    'Purchase': ('purchase', 'id'),
+    'Item': ('item', 'id', None),
+    'Member': ('member', 'id', None),
+    'Note': ('note', 'key', 'member_id'),
+    'OrderLine': ('order_line', 'id', None),
+    'Purchase': ('purchase', 'id', 'member_id'),
 }
 
 # entity: (table, key column, owner column) for entities declared `@@owned_by(field)`

@@ -10,7 +10,7 @@ CLOCK = "2025-01-01 09:00:00"
 
 SQL_1 = 'SELECT "id" FROM "order" WHERE "id" = ?'
 SQL_2 = 'UPDATE "order" AS u SET "total" = ? WHERE u."id" = ?'
-SQL_3 = 'SELECT t0."id" FROM "product" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_3 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
 SQL_4 = 'SELECT "id" FROM "product" WHERE "id" = ?'
 SQL_5 = 'UPDATE "product" AS u SET "stock" = (u."stock" + ?) WHERE u."id" = ?'
 SQL_6 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
@@ -148,13 +148,13 @@ TASKS = {
     'sell_out': ('Sell all of product 1.', solution_sell_out, verify_sell_out),
 }
 
-# entity: (table, key column)
+# entity: (table, key column, the column of its first relation to the user entity or None)
 ENTITY_KEYS = {
-    'Cart': ('cart', 'id'),
-    'Order': ('order', 'id'),
-    'OrderItem': ('order_item', 'id'),
-    'Product': ('product', 'id'),
-    'User': ('user', 'id'),
+    'Cart': ('cart', 'id', 'user_id'),
+    'Order': ('order', 'id', 'user_id'),
+    'OrderItem': ('order_item', 'id', None),
+    'Product': ('product', 'id', None),
+    'User': ('user', 'id', None),
 }
 
 # entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
@@ -163,10 +163,10 @@ OWNERS = {
 
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
-    'stock_never_negative': ('Stock never goes negative', 'Product', 'SELECT t0."id" FROM "product" AS t0 WHERE NOT (t0."stock" >= 0) ORDER BY t0."id"'),
-    'order_totals': ('Order totals match their items', 'Order', 'SELECT t0."id" FROM "order" AS t0 WHERE NOT (t0."status" IS \'cancelled\') AND NOT (t0."total" IS (SELECT COALESCE(SUM((t1."quantity" * t1."unit_price")), 0) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id")) ORDER BY t0."id"'),
-    'one_cart': ('At most one cart per user', 'User', 'SELECT t0."id" FROM "user" AS t0 WHERE NOT ((SELECT COUNT(*) FROM "cart" AS t1 WHERE t1."user_id" = t0."id") <= 1) ORDER BY t0."id"'),
-    'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT ((SELECT COUNT(*) FROM "user" AS t0) > 0)'),
+    'stock_never_negative': ('Stock never goes negative', 'Product', 'SELECT t0."id" FROM "product" AS t0 WHERE NOT ((t0."stock" >= 0)) ORDER BY t0."id"'),
+    'order_totals': ('Order totals match their items', 'Order', 'SELECT t0."id" FROM "order" AS t0 WHERE (NOT (t0."status" IS \'cancelled\')) AND NOT ((t0."total" IS (SELECT COALESCE(SUM((t1."quantity" * t1."unit_price")), 0) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id"))) ORDER BY t0."id"'),
+    'one_cart': ('At most one cart per user', 'User', 'SELECT t0."id" FROM "user" AS t0 WHERE NOT (((SELECT COUNT(*) FROM "cart" AS t1 WHERE t1."user_id" = t0."id") <= 1)) ORDER BY t0."id"'),
+    'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT (((SELECT COUNT(*) FROM "user" AS t0) > 0))'),
 }
 
 LINE_MAP = {86: 'spec.awm:13', 92: 'spec.awm:18', 93: 'spec.awm:18', 94: 'spec.awm:18', 95: 'spec.awm:18', 102: 'spec.awm:20', 103: 'spec.awm:21', 110: 'spec.awm:12'}

@@ -14,23 +14,23 @@ SQL_3 = 'SELECT "name" FROM "product" WHERE "id" = ?'
 SQL_4 = 'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
 SQL_5 = 'INSERT INTO "cart_item" ("user_id", "product_id", "quantity") VALUES (?, ?, ?) RETURNING "id"'
 SQL_6 = 'UPDATE "cart_item" AS u SET "quantity" = (u."quantity" + ?) WHERE u."id" = ?'
-SQL_7 = 'SELECT COUNT(*) FROM "cart_item" AS t0 WHERE t0."user_id" IS ?'
-SQL_8 = 'SELECT t0."id" FROM "cart_item" AS t0 WHERE t0."user_id" IS ? ORDER BY t0."id" NULLS LAST'
+SQL_7 = 'SELECT COUNT(*) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
+SQL_8 = 'SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST'
 SQL_9 = 'SELECT "product_id" FROM "cart_item" WHERE "id" = ?'
 SQL_10 = 'SELECT "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_11 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 WHERE t1."id" = t0."product_id"))), 0) FROM "cart_item" AS t0 WHERE t0."user_id" IS ?'
+SQL_11 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 WHERE t1."id" = t0."product_id"))), 0) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
 SQL_12 = 'INSERT INTO "order" ("user_id", "status", "total", "placed") VALUES (?, ?, ?, ?) RETURNING "id"'
 SQL_13 = 'SELECT "price" FROM "product" WHERE "id" = ?'
 SQL_14 = 'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_price") VALUES (?, ?, ?, ?) RETURNING "id"'
 SQL_15 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
-SQL_16 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE t0."user_id" IS ? ORDER BY t0."id" NULLS LAST)'
+SQL_16 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST)'
 SQL_17 = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_18 = 'SELECT t0."id" FROM "product" AS t0 WHERE t0."id" IS ? ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_18 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
 SQL_19 = 'DELETE FROM "product" WHERE "id" = ?'
-SQL_20 = 'SELECT t0."id" FROM "product" AS t0 WHERE (? OR t0."category" IS ?) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
-SQL_21 = 'SELECT t0."id" FROM "order" AS t0 WHERE (t0."user_id" IS ? AND (? OR t0."status" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+SQL_20 = 'SELECT t0."id" FROM "product" AS t0 WHERE (? OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+SQL_21 = 'SELECT t0."id" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
 SQL_22 = 'SELECT t0."status", COUNT(*), SUM(t0."total") FROM "order" AS t0 GROUP BY t0."status" ORDER BY t0."status"'
-SQL_23 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND (t0."category" IS ? OR ?)) AND (? OR t0."price" <= ?)) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+SQL_23 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? OR (t0."price" <= ?))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 SQL_24 = 'UPDATE "product" AS u SET "price" = COALESCE(?, u."price"), "stock" = COALESCE(?, u."stock") WHERE u."id" = ?'
 SQL_25 = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
 SQL_26 = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
@@ -205,13 +205,13 @@ TOOLS = {
 TASKS = {
 }
 
-# entity: (table, key column)
+# entity: (table, key column, the column of its first relation to the user entity or None)
 ENTITY_KEYS = {
-    'CartItem': ('cart_item', 'id'),
-    'Order': ('order', 'id'),
-    'OrderItem': ('order_item', 'id'),
-    'Product': ('product', 'id'),
-    'User': ('user', 'id'),
+    'CartItem': ('cart_item', 'id', 'user_id'),
+    'Order': ('order', 'id', 'user_id'),
+    'OrderItem': ('order_item', 'id', None),
+    'Product': ('product', 'id', None),
+    'User': ('user', 'id', None),
 }
 
 # entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
