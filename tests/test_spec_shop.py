@@ -163,6 +163,16 @@ def test_restock_product_failures(s):
     fails(s, "restock_product", {"product": 404, "amount": 5}, "not_found")
 
 
+def test_restock_product_stock_limit(s):
+    as_user(s, STAFF)
+    for _ in range(9):
+        ok(s.call("restock_product", {"product": 5, "amount": 10000}))
+    assert stock(s, 5) == 90250
+    fails(s, "restock_product", {"product": 5, "amount": 10000}, "stock_limit",
+          "USB-C Cable 2m has 90250 units; restocking 10000 would exceed the 100000 limit")
+    assert ok(s.call("restock_product", {"product": 5, "amount": 9750}))["stock"] == 100000
+
+
 def test_low_stock_products(s):
     as_user(s, STAFF)
     rows = ok(s.call("low_stock_products", {"threshold": 0}))
@@ -248,9 +258,22 @@ def test_delete_address(s):
     assert s.query("SELECT id FROM address WHERE customer_id = 1") == [(1,)]
 
 
+def test_delete_default_address_promotes_the_oldest_other_one(s):
+    a = ok(s.call("add_address", {"label": "Cabin", "recipient": "Alice Moreau", "street": "3 Chemin du Lac",
+                                   "city": "Annecy", "postcode": "74000", "country": "FR", "make_default": True}))
+    assert ok(s.call("delete_address", {"address_id": a["id"]})) == {"deleted": a["id"]}
+    assert s.query("SELECT id, is_default FROM address WHERE customer_id = 1 ORDER BY id") == [(1, 1), (2, 0)]
+    as_user(s, STAFF)  # Sam's only address: nothing left to promote
+    assert ok(s.call("delete_address", {"address_id": 12})) == {"deleted": 12}
+    assert s.query("SELECT count(*) FROM address WHERE customer_id = 9") == [(0,)]
+
+
 def test_delete_address_failures(s):
-    fails(s, "delete_address", {"address_id": 1}, "constraint_violation")  # orders were shipped there
-    fails(s, "delete_address", {"address_id": 3}, "not_found")  # Bob's address
+    # orders were placed with it: refused with a declared code, not a database constraint
+    fails(s, "delete_address", {"address_id": 1}, "address_in_use",
+          "address 1 is on 6 of your orders and cannot be deleted; edit it instead")
+    fails(s, "delete_address", {"address_id": 3}, "forbidden", "address 3 is not yours")  # Bob's address
+    fails(s, "delete_address", {"address_id": 300}, "not_found")
 
 
 def test_set_default_address(s):
@@ -298,6 +321,14 @@ def test_add_to_cart_failures(s):
     fails(s, "add_to_cart", {"product": 10}, "product_unavailable", "Webcam 1080p is no longer sold")
     fails(s, "add_to_cart", {"product": 999}, "not_found")
     fails(s, "add_to_cart", {"product": 1, "quantity": 100}, "invalid_arguments")
+
+
+def test_add_to_cart_line_limit(s):
+    # 250 cables in stock, but a cart line holds at most 99 units
+    ok(s.call("add_to_cart", {"product": 5, "quantity": 60}))
+    fails(s, "add_to_cart", {"product": 5, "quantity": 40}, "cart_line_limit",
+          "a cart line holds at most 99 units; you already have 60 of USB-C Cable 2m")
+    assert ok(s.call("add_to_cart", {"product": 5, "quantity": 39}))["quantity"] == 99
 
 
 def test_update_cart_item(s):
@@ -868,3 +899,133 @@ def test_best_sellers_failures(s):
     fails(s, "best_sellers", {}, "forbidden", "only staff can see sales reports")
     as_user(s, STAFF)
     fails(s, "best_sellers", {"category_slug": "weapons"}, "not_found")
+
+
+# ---- invariants ------------------------------------------------------------------------
+
+def test_seed_satisfies_every_invariant(s):
+    assert len(s.env.invariants) >= 20
+    assert s.check_invariants() == []
+
+
+# One direct database change per invariant (bypassing the tools): the invariant must name it.
+CORRUPTIONS = {
+    "stock_not_negative": ("UPDATE product SET stock = -1 WHERE id = 1", [1]),
+    "cart_quantity_in_range": ("UPDATE cart_item SET quantity = 0 WHERE id = 1", [1]),
+    "gift_card_balance_not_negative": ("UPDATE gift_card SET balance = -100 WHERE code = 'GC-ALICE-0001'", ["GC-ALICE-0001"]),
+    "store_credit_not_negative": ("UPDATE customer SET store_credit = -1 WHERE id = 2", [2]),
+    "order_subtotal_is_sum_of_items": ("UPDATE order_item SET quantity = 3 WHERE id = 1", [1]),
+    "order_total_rule": ('UPDATE "order" SET total = total + 10000 WHERE id = 5', [5]),
+    "shipping_rule": ('UPDATE "order" SET shipping = 499, total = total + 499 WHERE id = 5', [5]),
+    "paid_orders_fully_paid": ("UPDATE payment_record SET amount = 10000 WHERE id = 1", [1]),
+    "pending_orders_unpaid": ("INSERT INTO payment_record (id, order_id, method, reference, amount, paid_at, refunded_amount) "
+                              "VALUES (99, 5, 'card', 'x', 6999, '2025-03-10 10:00:00', 0)", [5]),
+    "cancelled_orders_refunded": ("UPDATE payment_record SET refunded_amount = 0 WHERE id = 15", [15]),
+    "returned_orders_fully_returned": ('UPDATE "order" SET status = \'returned\' WHERE id = 1', [1]),
+    "shipped_orders_tracked": ('UPDATE "order" SET tracking_number = NULL WHERE id = 3', [3]),
+    "returned_quantity_is_sum_of_approved_returns": ("UPDATE order_item SET returned_quantity = 1 WHERE id = 1", [1]),
+    "returns_within_ordered_units": ("UPDATE return_request SET quantity = 2 WHERE id = 5", [27]),
+    "review_count_matches_reviews": ("UPDATE product SET review_count = 5 WHERE id = 1", [1]),
+    "rating_is_average_of_reviews": ("UPDATE product SET rating = 4.1 WHERE id = 1", [1]),
+    "verified_reviews_are_purchases": ("UPDATE review SET verified = 1 WHERE id = 3", [3]),
+    "one_default_address": ("UPDATE address SET is_default = 1 WHERE id = 2", [1]),
+    "coupon_uses_counted": ("UPDATE coupon SET times_used = 1 WHERE code = 'WELCOME10'", ["WELCOME10"]),
+    "voucher_redemption_complete": ("UPDATE voucher SET redeemed_at = NULL WHERE code = 'VCH-2025-EEEE'", ["VCH-2025-EEEE"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_each_invariant_catches_a_direct_corruption(s, name):
+    statement, rows = CORRUPTIONS[name]
+    s.db.execute("PRAGMA ignore_check_constraints = ON")
+    s.db.execute(statement)
+    broken = s.check_invariants()
+    assert [(v["invariant"], v["rows"]) for v in broken] == [(name, rows)]
+
+
+def test_every_invariant_is_exercised():
+    # one_review_per_customer_and_product is also a @@unique, so no direct write can break it
+    from conftest import load_spec_env
+    assert set(load_spec_env("shop").invariants) == set(CORRUPTIONS) | {"one_review_per_customer_and_product"}
+
+
+@pytest.fixture
+def enforcing(spec_session):
+    """A fresh shop session (user 1) that rolls back any call breaking an invariant."""
+    s = spec_session("shop").env.session(user=ALICE, invariants="enforce")
+    yield s
+    s.close()
+
+
+def test_enforced_invariants_hold_through_a_realistic_day(enforcing):
+    # The tools refuse every write that would break an invariant, so an enforcing session runs a
+    # day of shopping, payment, cancellation, fulfilment, returns and reviews without a rollback.
+    s = enforcing
+    assert ok(s.call("add_to_cart", {"product": 3, "quantity": 2}))["quantity"] == 2
+    o = ok(s.call("checkout", {"address": 2, "coupon_code": "FIVEOFF"}))
+    ok(s.call("apply_store_credit", {"order": o["id"]}))
+    ok(s.call("pay_order", {"order": o["id"], "payment": CARD}))
+    ok(s.call("pay_order", {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2025-CCCC"}}))
+    ok(s.call("cancel_order", {"order": 4}))
+    b = ok(s.call("buy_now", {"lines": [{"product": 19, "quantity": 2}], "address": 1}))
+    ok(s.call("apply_store_credit", {"order": b["id"]}))
+    ok(s.call("write_review", {"product": 24, "stars": 2, "title": "Too long"}))
+    ok(s.call("update_review", {"review": 1, "stars": 1}))
+    ok(s.call("delete_review", {"review": 7}))
+    r = ok(s.call("request_return", {"order_item": 1, "units": 1, "reason": "damaged"}))
+    r2 = ok(s.call("request_return", {"order_item": 2, "units": 1, "reason": "no_longer_needed"}))
+    ok(s.call("set_default_address", {"address": 2}))
+    ok(s.call("move_wishlist_to_cart", {}))
+    s.me = STAFF
+    ok(s.call("process_return", {"return_request": r["id"], "approve": True}))
+    ok(s.call("process_return", {"return_request": 4, "approve": True}))
+    ok(s.call("process_return", {"return_request": r2["id"], "approve": True}))
+    ok(s.call("ship_order", {"order": o["id"], "carrier": "dhl", "tracking_number": "JD0146000777"}))
+    ok(s.call("mark_delivered", {"order": o["id"]}))
+    ok(s.call("restock_product", {"product": 4, "amount": 5}))
+    assert s.check_invariants() == []
+    assert one(s, 'SELECT status FROM "order" WHERE id = 1') == ("returned",)   # both lines now returned
+
+
+def test_enforce_mode_rejects_a_write_that_would_break_an_invariant(enforcing):
+    # No tool lets one through, so the state is corrupted first (a review count off by 9):
+    # any write call that leaves the corruption in place is rolled back.
+    s = enforcing
+    s.db.execute("UPDATE product SET review_count = 9 WHERE id = 4")
+    r = s.call("add_to_cart", {"product": 1})
+    assert r["ok"] is False and r["error"]["code"] == "invariant_violation"
+    assert [v["invariant"] for v in r["error"]["details"]["violations"]] == ["review_count_matches_reviews"]
+    assert s.query("SELECT count(*) FROM cart_item WHERE customer_id = 1") == [(2,)]
+
+
+# ---- tasks -----------------------------------------------------------------------------
+
+def test_there_are_enough_tasks(s):
+    assert len(s.env.tasks) >= 12
+
+
+def test_every_task_fails_untouched_and_passes_with_its_gold_solution(spec_session):
+    env = spec_session("shop").env
+    for task in sorted(env.tasks):
+        assert spec_session("shop").verify(task, answer="")["passed"] is False, task
+        s = spec_session("shop")
+        run = s.run_solution(task)
+        assert run["ok"], (task, run["error"])
+        report = s.verify(task, answer=run["answer"])
+        assert report["passed"] is True, (task, report)
+        assert s.check_invariants() == [], task
+
+
+def test_a_wrong_answer_fails_the_question_tasks(spec_session):
+    s = spec_session("shop")
+    assert s.verify("store_credit_balance", answer="You have 13.50 in store credit.")["passed"] is False
+    assert s.verify("store_credit_balance", answer="You have 12.50 in store credit.")["passed"] is True
+    assert s.verify("shipped_order_tracking", answer="UPS has it: 1Z999AA10123456784")["passed"] is False
+    assert s.verify("cheapest_lamp_in_stock", answer="The Floor Lamp Arc at 139.00")["passed"] is False
+
+
+def test_a_partial_run_earns_partial_reward(spec_session):
+    s = spec_session("shop")
+    ok(s.call("cancel_order", {"order": 4}))   # but never re-orders the towels
+    report = s.verify("cancel_and_reorder_towels")
+    assert report["passed"] is False and 0 < report["reward"] < 1

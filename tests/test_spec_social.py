@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 import pytest
-from spec_helpers import fails, ok, one
+from spec_helpers import err, fails, ok, one
 
 SPEC = "social"
 TABLES = ["user", "follow", "friend_request", "friendship", "post", "comment", "like", "hashtag",
@@ -267,6 +267,18 @@ def test_list_friend_requests_bad_status(s):
     fails(s, "list_friend_requests", {"status": "maybe"}, "invalid_arguments")
 
 
+def test_list_sent_friend_requests(s):
+    assert ids(ok(s.call("list_sent_friend_requests", {"status": "pending"}))) == [13]
+    sent = ok(s.call("list_sent_friend_requests"))
+    assert ids(sent) == [1, 2, 3, 4, 13]
+    assert all(r["sender_id"] == 1 for r in sent)
+    assert ids(ok(s.call("list_sent_friend_requests", {"status": "declined"}))) == []
+
+
+def test_list_sent_friend_requests_bad_status(s):
+    fails(s, "list_sent_friend_requests", {"status": "ignored"}, "invalid_arguments")
+
+
 def test_cancel_friend_request(s):
     assert ok(s.call("cancel_friend_request", {"friend_request_id": 13})) == {"deleted": 13}
     assert count(s, "SELECT COUNT(*) FROM friend_request WHERE id = 13") == 0
@@ -336,7 +348,8 @@ def test_create_post_failures(s):
     fails(s, "create_post", {"body": "pic", "attachment": {"kind": "photo", "url": "https://x.org/a.jpg", "alt_text": " "}},
           "invalid_attachment", "a photo needs alt text")
     fails(s, "create_post", {"body": "video", "attachment": {"kind": "video", "url": "https://x"}}, "invalid_arguments")
-    fails(s, "create_post", {"body": "x" * 501}, "constraint_violation")
+    fails(s, "create_post", {"body": "x" * 501}, "post_too_long", "a post can have at most 500 characters, got 501")
+    assert ok(s.call("create_post", {"body": "x" * 500}))["body"] == "x" * 500    # the limit itself is fine
 
 
 def test_edit_post(s):
@@ -351,7 +364,10 @@ def test_edit_post(s):
 def test_edit_post_failures(s):
     fails(s, "edit_post", {"post": 2, "new_body": "mine now"}, "forbidden", "post 2 belongs to @theo_r")
     fails(s, "edit_post", {"post": 16}, "nothing_to_change", "give new_body or new_visibility")
-    fails(s, "edit_post", {"post": 16, "new_body": ""}, "constraint_violation")
+    fails(s, "edit_post", {"post": 16, "new_body": ""}, "empty_post", "a post needs some text")
+    fails(s, "edit_post", {"post": 16, "new_body": "  \n "}, "empty_post", "a post needs some text")
+    fails(s, "edit_post", {"post": 16, "new_body": "y" * 501, "new_visibility": "public"}, "post_too_long",
+          "a post can have at most 500 characters, got 501")
 
 
 def test_delete_post_cascades(s):
@@ -737,3 +753,190 @@ def test_delete_notification(s):
 
 def test_delete_notification_of_someone_else(s):
     fails(s, "delete_notification", {"notification_id": 11}, "not_found")
+
+
+# ---- invariants ---------------------------------------------------------------------------------
+
+INVARIANTS = {
+    "no_self_follow", "like_count_matches_likes", "friendships_symmetric", "no_follow_across_block",
+    "no_friendship_across_block", "no_message_after_block", "one_pending_request_per_pair",
+    "no_pending_request_between_friends", "no_pending_request_across_block", "friendship_has_accepted_request",
+    "responded_iff_answered", "message_sender_in_conversation", "conversation_pair_ordered",
+    "conversation_last_message_time", "no_self_notification", "hashtags_lowercase",
+}
+
+
+def _env():
+    from conftest import load_spec_env
+    return load_spec_env(SPEC)
+
+
+def enforcing(user=1, **kwargs):
+    return _env().session(user=user, invariants="enforce", **kwargs)
+
+
+def broken(s):
+    return {v["invariant"]: v["rows"] for v in s.check_invariants()}
+
+
+def test_invariants_hold_on_the_seed(s):
+    assert set(s.env.invariants) == INVARIANTS
+    assert s.check_invariants() == []
+
+
+# A write no tool can make (straight into the database) that each invariant must catch.
+PLANTED = [
+    ("like_count_matches_likes", "UPDATE post SET like_count = like_count + 1 WHERE id = 3", [3]),
+    ("friendships_symmetric", "DELETE FROM friendship WHERE owner_id = 2 AND friend_id = 1", [1]),
+    ("no_follow_across_block", "INSERT INTO block (id, blocker_id, blocked_id, created_at) "
+     "VALUES (99, 9, 10, '2025-03-14 09:00:00')", [30, 33]),
+    ("no_friendship_across_block", "INSERT INTO block (id, blocker_id, blocked_id, created_at) "
+     "VALUES (99, 5, 3, '2025-03-14 09:00:00')", [11, 12]),
+    ("no_message_after_block", "INSERT INTO block (id, blocker_id, blocked_id, created_at) "
+     "VALUES (99, 4, 2, '2025-01-01 00:00:00')", [9, 10]),
+    ("one_pending_request_per_pair", "INSERT INTO friend_request (id, sender_id, receiver_id, status, created_at) "
+     "VALUES (99, 1, 8, 'pending', '2025-03-13 00:00:00')", [11, 99]),
+    ("no_pending_request_between_friends", "INSERT INTO friend_request (id, sender_id, receiver_id, status, created_at) "
+     "VALUES (99, 2, 1, 'pending', '2025-03-13 00:00:00')", [99]),
+    ("no_pending_request_across_block", "INSERT INTO friend_request (id, sender_id, receiver_id, status, created_at) "
+     "VALUES (99, 10, 3, 'pending', '2025-03-13 00:00:00')", [99]),
+    ("friendship_has_accepted_request", "UPDATE friend_request SET status = 'declined' WHERE id = 10", [19, 20]),
+    ("responded_iff_answered", "UPDATE friend_request SET responded_at = NULL WHERE id = 10", [10]),
+    ("message_sender_in_conversation", "UPDATE message SET sender_id = 5 WHERE id = 1", [1]),
+    ("conversation_pair_ordered", "UPDATE conversation SET user_a_id = 8, user_b_id = 6 WHERE id = 5", [5]),
+    ("conversation_last_message_time", "UPDATE conversation SET last_message_at = '2025-03-13 19:10:00' WHERE id = 1", [2, 3]),
+    ("no_self_notification", "UPDATE notification SET actor_id = 1 WHERE id = 1", [1]),
+    ("hashtags_lowercase", "UPDATE hashtag SET name = 'Rust' WHERE id = 17", [17]),
+]
+
+
+@pytest.mark.parametrize("name, sql, rows", PLANTED, ids=[p[0] for p in PLANTED])
+def test_invariant_catches_a_planted_violation(s, name, sql, rows):
+    s.db.execute(sql)
+    assert broken(s)[name] == rows
+
+
+def test_self_follow_is_stopped_by_the_tool_and_the_table(s):
+    fails(s, "follow_user", {"user": 1}, "cannot_follow_self", "you cannot follow yourself")
+    import sqlite3
+    with pytest.raises(sqlite3.IntegrityError):
+        s.db.execute("INSERT INTO follow (id, follower_id, followee_id, created_at) VALUES (99, 1, 1, '2025-03-14 09:00:00')")
+
+
+def test_enforced_invariants_hold_through_a_busy_day():
+    """No tool can break an invariant: a realistic multi-member sequence passes in enforce mode."""
+    s = enforcing()
+    try:
+        steps = [
+            (1, "respond_to_friend_request", {"friend_request": 11, "accept": True}),      # diego_v
+            (1, "respond_to_friend_request", {"friend_request": 12, "accept": False}),     # omar_f
+            (1, "follow_user", {"user": 10}),
+            (1, "like_post", {"post": 6}),
+            (1, "like_post", {"post": 6}),                                                  # a no-op
+            (1, "react_to_posts", {"reactions": [{"post": 24, "like": True}, {"post": 15, "like": False},
+                                                 {"post": 24, "like": False}]}),
+            (1, "unlike_post", {"post": 2}),
+            (1, "create_post", {"body": "Sunday sketch meetup!", "visibility": "friends", "tags": ["Sketching", "meetups"]}),
+            (1, "send_message", {"user": 8, "body": "Welcome aboard, friend!"}),
+            (8, "send_message", {"user": 1, "body": "Thanks Maya!"}),
+            (1, "read_conversation", {"conversation": 7}),
+            (1, "block_user", {"user": 2, "reason": "testing"}),                             # friend, follows, chat
+            (2, "follow_user", {"user": 1}),                                                # refused: blocked
+            (1, "unblock_user", {"user": 2}),
+            (1, "send_friend_request", {"user": 2, "note": "Sorry about that!"}),
+            (2, "send_friend_request", {"user": 1}),                                        # refused: pending
+            (2, "respond_to_friend_request", {"friend_request": 1, "accept": True}),       # the reused row
+            (1, "unfriend", {"user": 3}),
+            (3, "send_friend_request", {"user": 1}),
+            (1, "respond_to_friend_request", {"friend_request": 17, "accept": True}),
+            (9, "respond_to_friend_request", {"friend_request": 13, "accept": True}),
+            (1, "delete_post", {"post_id": 1}),
+            (1, "mark_notifications_read", {}),
+        ]
+        refused = {(2, "follow_user"): "blocked", (2, "send_friend_request"): "request_pending"}
+        for user, tool, args in steps:
+            s.me = user
+            r = s.call(tool, args)
+            if (user, tool) in refused:
+                err(r, refused[(user, tool)])
+            else:
+                assert r["ok"], (tool, args, r)
+        s.me = 1
+        assert s.check_invariants() == []
+        assert count(s, "SELECT COUNT(*) FROM friendship WHERE owner_id = 1") == 6     # 2, 3, 5, 7 + 8, 9
+    finally:
+        s.close()
+
+
+def test_enforce_mode_rolls_back_a_write_that_breaks_an_invariant():
+    """The one way to break an invariant through a tool: a session whose clock starts before the
+    seeded messages, so a block is dated before messages already sent between the two members."""
+    s = enforcing(clock="2025-01-01 09:00:00")
+    try:
+        e = err(s.call("block_user", {"user": 2}), "invariant_violation")
+        assert [v["invariant"] for v in e["details"]["violations"]] == ["no_message_after_block"]
+        assert count(s, "SELECT COUNT(*) FROM block WHERE blocker_id = 1") == 1            # rolled back
+        assert count(s, "SELECT COUNT(*) FROM friendship WHERE owner_id = 1 AND friend_id = 2") == 1
+        assert s.check_invariants() == []
+    finally:
+        s.close()
+
+
+# ---- tasks --------------------------------------------------------------------------------------
+
+TASKS = sorted(_env().tasks)
+
+
+def test_there_are_enough_tasks():
+    assert len(TASKS) >= 12
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_task_verifier_and_gold_solution(spec_session, task):
+    assert spec_session(SPEC).verify(task, answer="")["passed"] is False
+    s = spec_session(SPEC)
+    run = s.run_solution(task)
+    assert run["ok"], run
+    report = s.verify(task, answer=run["answer"])
+    assert report["passed"] is True, report
+    assert report["reward"] == 1.0
+    assert s.check_invariants() == []
+
+
+def test_every_task_in_one_loop(spec_session):
+    s = spec_session(SPEC)
+    for task in s.env.tasks:
+        assert spec_session(SPEC).verify(task, answer="")["passed"] is False, task
+        fresh = spec_session(SPEC)
+        run = fresh.run_solution(task)
+        assert run["ok"], run
+        assert fresh.verify(task, answer=run["answer"])["passed"] is True, task
+
+
+def test_question_answers_are_checked_against_the_data(spec_session):
+    s = spec_session(SPEC)
+    assert s.run_solution("unread_notification_count")["answer"] == "You have 7 unread notifications."
+    assert s.verify("unread_notification_count", answer="You have 6 unread notifications.")["passed"] is False
+    s = spec_session(SPEC)
+    assert s.run_solution("top_coding_post")["answer"] == "The most liked #coding post is by @sam_okafor, with 5 likes."
+    assert s.verify("top_coding_post", answer="@omar_f, with 4 likes")["reward"] == 0.0
+    s = spec_session(SPEC)
+    assert s.run_solution("public_post_likes")["answer"] == "Your 3 public posts have 10 likes in total."
+    # the verifier follows the data: one more like on a public post changes the right answer
+    s = spec_session(SPEC)
+    s.me = 4                                        # jonas_w likes one of Maya's public posts
+    ok(s.call("like_post", {"post": 16}))
+    s.me = 1
+    assert s.verify("public_post_likes", answer="10 likes")["passed"] is False
+    assert s.verify("public_post_likes", answer="11 likes")["passed"] is True
+
+
+def test_write_task_partial_credit(spec_session):
+    s = spec_session(SPEC)
+    ok(s.call("respond_to_friend_request", {"friend_request": 11, "accept": True}))    # only half the job
+    report = s.verify("answer_friend_requests")
+    assert report["passed"] is False and 0 < report["reward"] < 1
+    s = spec_session(SPEC)
+    ok(s.call("unfollow_user", {"user": 6}))
+    ok(s.call("unfollow_user", {"user": 2}))                                          # theo follows back
+    assert s.verify("unfollow_non_followers")["passed"] is False
