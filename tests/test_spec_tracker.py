@@ -7,6 +7,9 @@ Seed facts used throughout (the clock starts at 2025-03-12 09:00:00, `me` is use
 - projects: 1 API and 2 INFRA (Platform), 3 IOS (Mobile), 4 WEB and 5 EXP (Growth, archived)
 - sprints: API 1, 2 closed, 3 active, 4 planned; IOS 5 closed, 6 active, 7 planned;
   WEB 8 closed, 9 planned
+
+The spec also declares invariants (checked on the seed, on directly corrupted states and in an
+`enforce` session) and tasks (every verifier fails on the seed and passes after its gold solution).
 """
 from __future__ import annotations
 
@@ -676,3 +679,188 @@ def test_overdue_issues(s):
 
 def test_overdue_issues_bad_priority(s):
     fails(s, "overdue_issues", {"min_priority": "critical"}, "invalid_arguments")
+
+
+# ---- input checks that used to reach a database constraint -------------------------------------
+
+def test_create_project_trimmed_key_and_name(s):
+    fails(s, "create_project", {"team": 1, "project_key": "  a  ", "name": "Analytics"}, "bad_key",
+          'a project key has 2 to 10 characters, got "A"')
+    fails(s, "create_project", {"team": 1, "project_key": "ANL", "name": "  x  "}, "bad_name",
+          "a project name has at least 2 characters besides spaces")
+
+
+def test_create_issue_trimmed_title_and_labels(s):
+    fails(s, "create_issue", {"project": 1, "title": "  ab  "}, "bad_title",
+          "an issue title has at least 3 characters besides spaces")
+    fails(s, "create_issue", {"project": 1, "title": "Fine title", "labels": ["perf", "   "]}, "bad_label",
+          'a label name has 1 to 30 characters, got ""')
+    fails(s, "create_issue", {"project": 1, "title": "Fine title", "labels": ["x" * 31]}, "bad_label")
+    assert one(s, "SELECT COUNT(*) FROM label WHERE name = 'perf'")[0] == 0
+
+
+def test_create_issues_checks_each_draft(s):
+    fails(s, "create_issues", {"project": 1, "drafts": [{"title": "Fine title", "priority": "low", "points": 30}]},
+          "bad_points", "draft 0: points must be between 0 and 21, got 30")
+    fails(s, "create_issues", {"project": 1, "drafts": [{"title": "Fine title", "priority": "low", "points": -1}]},
+          "bad_points", "draft 0: points must be between 0 and 21, got -1")
+    fails(s, "create_issues", {"project": 1, "drafts": [{"title": "Fine title", "priority": "low"},
+                                                         {"title": "  x ", "priority": "low"}]},
+          "bad_title", "draft 1: an issue title has 3 to 200 characters besides spaces")
+    assert one(s, "SELECT COUNT(*) FROM issue")[0] == 52
+
+
+def test_add_label_blank_name(s):
+    fails(s, "add_label", {"issue": 17, "label_name": "   "}, "bad_label", 'a label name has 1 to 30 characters, got ""')
+    fails(s, "bulk_update_issues", {"issue_ids": [17, 18], "action": {"kind": "add_label", "name": ""}}, "bad_label",
+          'a label name has 1 to 30 characters, got ""')
+
+
+# ---- rules that keep the invariants ------------------------------------------------------------
+
+def test_demoting_to_viewer_needs_no_open_issues(s):
+    fails(s, "add_member", {"team": 1, "user": 2, "role": "viewer"}, "has_open_issues",
+          "liam has 3 open issues in team Platform; reassign them before making them a viewer")
+    for issue in (9, 16, 26):
+        ok(s.call("assign_issue", {"issue": issue, "assignee": 3}))
+    assert ok(s.call("add_member", {"team": 1, "user": 2, "role": "viewer"}))["role"] == "viewer"
+    # a new user may join as a viewer straight away
+    assert ok(s.call("add_member", {"team": 1, "user": 7, "role": "viewer"}))["role"] == "viewer"
+    assert s.check_invariants() == []
+
+
+def test_sprint_of_archived_project_cannot_start(s):
+    sp = ok(s.call("create_sprint", {"project": 2, "name": "INFRA Sprint 1", "starts_on": "2025-03-17",
+                                     "ends_on": "2025-03-28"}))
+    ok(s.call("plan_sprint", {"sprint": sp["id"], "issue_ids": [23]}))
+    ok(s.call("archive_project", {"project": 2}))
+    fails(s, "start_sprint", {"sprint": sp["id"]}, "project_archived", "project INFRA is archived")
+
+
+def test_reopening_leaves_a_closed_sprint(s):
+    i = ok(s.call("transition_issue", {"issue": 1, "status": "todo"}))      # done in closed API Sprint 7
+    assert (i["status"], i["sprint_id"], i["assignee_id"], i["closed_at"]) == ("todo", None, 2, None)
+    i = ok(s.call("transition_issue", {"issue": 11, "status": "todo"}))     # done in the active sprint: stays
+    assert i["sprint_id"] == 3
+    i = ok(s.call("transition_issue", {"issue": 32, "status": "backlog"}))  # cancelled in closed iOS Sprint 14
+    assert (i["status"], i["sprint_id"], i["assignee_id"]) == ("backlog", None, 6)
+    rows = ok(s.call("bulk_update_issues", {"issue_ids": [2, 3], "action": {"kind": "transition", "status": "todo"}}))
+    assert [(r["status"], r["sprint_id"]) for r in rows] == [("todo", None), ("todo", None)]
+    assert s.check_invariants() == []
+
+
+def test_reopening_drops_an_assignee_who_left_the_team(s):
+    ok(s.call("remove_member", {"team": 1, "user": 2}))
+    assert one(s, "SELECT assignee_id FROM issue WHERE id = 4")[0] == 2     # closed issues keep their assignee
+    i = ok(s.call("transition_issue", {"issue": 4, "status": "todo"}))
+    assert (i["assignee_id"], i["sprint_id"]) == (None, None)
+    fails(s, "transition_issue", {"issue": 4, "status": "in_progress"}, "assignee_required",
+          "assign issue 4 before starting work on it")
+    rows = ok(s.call("bulk_update_issues", {"issue_ids": [8], "action": {"kind": "transition", "status": "todo"}}))
+    assert rows[0]["assignee_id"] is None
+    assert s.check_invariants() == []
+
+
+# ---- invariants ---------------------------------------------------------------------------------
+
+def test_seed_satisfies_every_invariant(s):
+    assert len(s.env.invariants) >= 5
+    assert s.check_invariants() == []
+
+
+@pytest.mark.parametrize("sql, invariant, rows", [
+    ("UPDATE sprint SET status = 'active', started_at = '2025-03-12 09:00:00' WHERE id = 4", "one_active_sprint", [1]),
+    ("UPDATE membership SET role = 'member' WHERE team_id = 1 AND user_id = 1", "team_has_admin", [1]),
+    ("UPDATE issue SET assignee_id = NULL WHERE id = 9", "work_in_progress_assigned", [9]),
+    ("UPDATE issue SET closed_at = NULL WHERE id = 1", "closed_at_matches_status", [1]),
+    # liam logged 3.5 hours on 2025-02-11 (time log 1); 10 more make 13.5
+    ("INSERT INTO time_log (id, issue_id, user_id, hours, logged_on, created_at) "
+     "VALUES (100, 1, 2, 1000, '2025-02-11', '2025-03-12 09:00:00')", "daily_hours_limit", [1, 100]),
+    ("UPDATE time_log SET hours = 0 WHERE id = 1", "time_log_positive", [1]),
+    ("UPDATE issue_label SET label_id = 6 WHERE issue_id = 1", "label_in_issue_project", [1]),
+    ("UPDATE issue SET sprint_id = 6 WHERE id = 17", "sprint_in_issue_project", [17]),
+    ("UPDATE sprint SET closed_at = '2025-03-12 09:00:00' WHERE id = 3", "sprint_timestamps", [3]),
+    ("UPDATE project SET archived = 1 WHERE id = 1", "archived_project_idle", [1]),
+    ("UPDATE issue SET assignee_id = 9 WHERE id = 12", "open_assignee_in_team", [12]),
+    ("UPDATE issue SET sprint_id = 1 WHERE id = 12", "closed_sprint_finished", [12]),
+    ("UPDATE issue SET status = 'todo' WHERE id = 14", "history_matches_status", [9]),
+])
+def test_each_invariant_catches_a_broken_state(s, sql, invariant, rows):
+    s.db.execute("PRAGMA ignore_check_constraints = ON")     # hours also have a @range in the schema
+    s.db.execute(sql)
+    broken = {v["invariant"]: v["rows"] for v in s.check_invariants()}
+    assert invariant in broken and broken[invariant] == rows, broken
+
+
+def test_label_link_unique_invariant(s):
+    # the @@unique(issue, label) constraint already refuses a second link; the invariant states the same rule
+    import sqlite3
+    assert "label_link_unique" in s.env.invariants
+    with pytest.raises(sqlite3.IntegrityError):
+        s.db.execute("INSERT INTO issue_label (issue_id, label_id, added_at) VALUES (1, 1, '2025-03-12 09:00:00')")
+    ok(s.call("bulk_update_issues", {"issue_ids": [1, 17], "action": {"kind": "add_label", "name": "bug"}}))
+    assert one(s, "SELECT COUNT(*) FROM issue_label WHERE issue_id = 1 AND label_id = 1")[0] == 1
+    assert s.check_invariants() == []
+
+
+def test_enforce_keeps_invariants_through_realistic_work():
+    from conftest import load_spec_env
+    s = load_spec_env(SPEC).session(invariants="enforce")
+    try:
+        # every sequence that broke an invariant before the tools were fixed is now refused or safe
+        assert s.call("add_member", {"team": 1, "user": 2, "role": "viewer"})["error"]["code"] == "has_open_issues"
+        sp = ok(s.call("create_sprint", {"project": 2, "name": "INFRA Sprint 1", "starts_on": "2025-03-17",
+                                         "ends_on": "2025-03-28"}))
+        ok(s.call("plan_sprint", {"sprint": sp["id"], "issue_ids": [23, 26]}))
+        ok(s.call("archive_project", {"project": 2}))
+        assert s.call("start_sprint", {"sprint": sp["id"]})["error"]["code"] == "project_archived"
+        ok(s.call("transition_issue", {"issue": 1, "status": "todo"}))
+        ok(s.call("remove_member", {"team": 1, "user": 2}))
+        ok(s.call("transition_issue", {"issue": 4, "status": "todo"}))
+        ok(s.call("transition_issue", {"issue": 13, "status": "in_progress"}))
+        ok(s.call("log_time", {"issue": 13, "hours": 4.5, "day": "2025-03-11"}))
+        assert s.call("log_time", {"issue": 13, "hours": 0.25, "day": "2025-03-11"})["error"]["code"] == "daily_limit"
+        ok(s.call("close_sprint", {"sprint": 3, "carry_over_to": 4}))
+        ok(s.call("start_sprint", {"sprint": 4}))
+        assert s.call("start_sprint", {"sprint": 7})["error"]["code"] == "sprint_already_active"
+        assert s.check_invariants() == []
+    finally:
+        s.close()
+
+
+# ---- tasks ----------------------------------------------------------------------------------------
+
+def test_every_task_fails_untouched_and_passes_with_its_gold_solution(spec_session):
+    tasks = list(spec_session(SPEC).env.tasks)
+    assert len(tasks) >= 12
+    for task in tasks:
+        assert spec_session(SPEC).verify(task, answer="")["passed"] is False, task
+        s = spec_session(SPEC)
+        run = s.run_solution(task)
+        assert run["ok"], (task, run)
+        report = s.verify(task, answer=run["answer"])
+        assert report["passed"] is True, (task, report)
+        assert s.check_invariants() == [], task
+
+
+def test_hand_over_in_the_wrong_order_fails_its_verifier(s):
+    # removing Liam first sends his in-progress issue back to todo, which the task forbids
+    ok(s.call("remove_member", {"team": 1, "user": 2}))
+    for issue in (9, 16, 26):
+        ok(s.call("assign_issue", {"issue": issue, "assignee": 3}))
+    report = s.verify("hand_over_liam")
+    assert report["passed"] is False and 0 < report["reward"] < 1
+
+
+def test_closing_without_carry_over_fails_roll_api_sprint(s):
+    ok(s.call("close_sprint", {"sprint": 3}))
+    ok(s.call("start_sprint", {"sprint": 4}))
+    assert s.verify("roll_api_sprint")["passed"] is False
+
+
+def test_question_tasks_check_the_number(s):
+    assert s.verify("webhook_logs_hours", answer="11.5 hours")["passed"]
+    assert not s.verify("webhook_logs_hours", answer="10.5 hours")["passed"]
+    assert s.verify("api_average_velocity", answer="18.5")["passed"]
+    assert s.verify("most_overdue_issue", answer="Crash when rotating during video playback: 11 days")["passed"]
+    assert not s.verify("most_overdue_issue", answer="Upgrade Postgres 14 to 16: 7 days")["passed"]

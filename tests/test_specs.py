@@ -38,3 +38,15 @@ def test_every_tool_is_called_by_its_test_file(spec, builds):
     called = set(CALL.findall(test_file.read_text()))
     missing = sorted(set(builds[spec.stem].model.tools) - called)
     assert missing == []
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
+def test_awmc_check_passes(spec, builds, tmp_path, capsys):
+    """Every bundled spec has real invariants and tasks, and `awmc check` finds no problem."""
+    from awmlang.cli import main
+    model = builds[spec.stem].model
+    assert len(model.invariants) >= 4 and len(model.tasks) >= 10
+    code = main(["check", str(spec), "--json", "--save-dir", str(tmp_path)])
+    report = json.loads(capsys.readouterr().out)[0]
+    assert (code, report["problems"]) == (0, [])
+    assert report["tasks"] == {"total": len(model.tasks), "ok": len(model.tasks)}
