@@ -267,6 +267,23 @@ def cmd_replay(args) -> int:
     return EXIT_SPEC
 
 
+def cmd_serve(args) -> int:
+    """Serve environments over MCP: streamable HTTP at /mcp/<name>, or one over stdio."""
+    import asyncio
+
+    from awmlang.runtime.serve_mcp import serve_http, serve_stdio
+    specs = find_specs(args.paths)
+    envs = {spec.stem: load_env(str(spec)) for spec in specs}
+    if args.stdio:
+        if len(envs) != 1:
+            raise UsageError("--stdio serves exactly one environment: name one spec")
+        (name, env), = envs.items()
+        asyncio.run(serve_stdio(name, env, user=_user(args.user)))
+        return EXIT_OK
+    serve_http(envs, args.host, args.port, user=_user(args.user))
+    return EXIT_OK
+
+
 def cmd_explain(args) -> int:
     code = args.code.upper()
     if code not in CODES:
@@ -334,6 +351,16 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("spec")
     r.add_argument("file")
     r.set_defaults(fn=cmd_replay)
+
+    from awmlang.import_awm import register as register_import
+    register_import(sub)
+    m = sub.add_parser("serve", help="serve environments to agents over MCP")
+    m.add_argument("paths", nargs="+", help="spec files or directories of specs")
+    m.add_argument("--host", default="127.0.0.1")
+    m.add_argument("--port", type=int, default=8001)
+    m.add_argument("--stdio", action="store_true", help="serve one environment over stdio instead")
+    m.add_argument("--user", help="the acting user's key in every session (default 1)")
+    m.set_defaults(fn=cmd_serve)
 
     e = sub.add_parser("explain", help="explain a diagnostic code")
     e.add_argument("code")

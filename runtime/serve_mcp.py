@@ -1,0 +1,151 @@
+"""Serving environments over MCP (streamable HTTP, official `mcp` SDK 2.x, low-level server).
+
+One endpoint per environment at `/mcp/<name>`. Isolation: every MCP session gets its own
+awmlang Session (its own in-memory database). The SDK's clients default to a session-less
+protocol era, in which requests are not tied to a connection; this server therefore offers
+only the handshake-era (session-based) protocol versions. A request announcing a newer,
+session-less version is refused with HTTP 400 before it reaches the SDK, and the official
+client then falls back to the `initialize` handshake, which assigns an `Mcp-Session-Id`.
+So two `Client(url)` connections always get two isolated instances, each keeping its state
+across its calls, and ending a session (DELETE, or the idle timeout) frees its instance.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+import mcp_types as types
+from mcp.server import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Mount
+
+from .session import Environment
+
+log = logging.getLogger("awmlang.serve")
+PROTOCOL_HEADER = b"mcp-protocol-version"
+SESSION_HEADER = b"mcp-session-id"
+
+
+def tool_result(result: dict) -> types.CallToolResult:
+    """An awmlang call result as an MCP tool result; errors carry {code, message, details}."""
+    if result["ok"]:
+        payload = {"result": result["result"]}
+        return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(result["result"]))],
+                                    structured_content=payload, is_error=False)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(result["error"]))],
+                                structured_content={"error": result["error"]}, is_error=True)
+
+
+class EnvironmentServer:
+    """An MCP low-level server for one environment, with one awmlang Session per MCP session."""
+
+    def __init__(self, name: str, env: Environment, user=1, idle_timeout: float | None = 1800):
+        self.name = name
+        self.env = env
+        self.user = user
+        self.idle_timeout = idle_timeout
+        self.sessions: dict[str, Any] = {}        # Mcp-Session-Id -> awmlang Session
+        self.last_used: dict[str, float] = {}
+        self.tools = [types.Tool(name=t["name"], description=t["description"], input_schema=t["inputSchema"])
+                      for t in env.mcp_tools]
+        self.server = Server(name, version="awmlang", instructions=env.manifest.get("description") or None,
+                             on_list_tools=self.list_tools, on_call_tool=self.call_tool)
+
+    def session_for(self, ctx) -> Any:
+        # streamable HTTP: one instance per Mcp-Session-Id; stdio: one connection, one instance
+        session_id = ctx.request.headers.get("mcp-session-id", "") if ctx.request is not None else "stdio"
+        self.last_used[session_id] = time.monotonic()
+        session = self.sessions.get(session_id)
+        if session is None:
+            self.forget_idle()
+            session = self.sessions[session_id] = self.env.session(user=self.user)
+        return session
+
+    def forget(self, session_id: str) -> None:
+        """Free the instance of an ended MCP session."""
+        session = self.sessions.pop(session_id, None)
+        self.last_used.pop(session_id, None)
+        if session is not None:
+            session.close()
+
+    def forget_idle(self) -> None:
+        """Free instances whose MCP session has been idle longer than the SDK keeps sessions."""
+        if self.idle_timeout is None:
+            return
+        cutoff = time.monotonic() - self.idle_timeout
+        for session_id in [sid for sid, t in self.last_used.items() if t < cutoff]:
+            self.forget(session_id)
+
+    async def list_tools(self, ctx, params) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=self.tools)
+
+    async def call_tool(self, ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+        arguments = params.arguments if isinstance(params.arguments, dict) else {}
+        return tool_result(self.session_for(ctx).call(params.name, arguments))
+
+    @property
+    def live_sessions(self) -> int:
+        return len(self.sessions)
+
+
+class HandshakeOnly:
+    """ASGI wrapper: refuses session-less protocol versions (see the module docstring) and
+    frees a session's instance when the client ends the session (DELETE)."""
+
+    def __init__(self, app, server: EnvironmentServer):
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            version = headers.get(PROTOCOL_HEADER, b"").decode("latin-1") or None
+            if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
+                response = JSONResponse({"error": f"protocol version {version} is not offered; this server keeps "
+                                                  "state per session: use the initialize handshake"}, status_code=400)
+                await response(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            if scope["method"] == "DELETE" and SESSION_HEADER in headers:
+                self.server.forget(headers[SESSION_HEADER].decode("latin-1"))
+            return
+        await self.app(scope, receive, send)
+
+
+def build_app(envs: dict[str, Environment], user=1, session_idle_timeout: float | None = 1800) -> tuple[Starlette, dict]:
+    """A Starlette app serving each environment at /mcp/<name>, and the EnvironmentServers."""
+    servers = {name: EnvironmentServer(name, env, user, session_idle_timeout) for name, env in envs.items()}
+    managers = {name: StreamableHTTPSessionManager(s.server, json_response=True, session_idle_timeout=session_idle_timeout)
+                for name, s in servers.items()}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with contextlib.AsyncExitStack() as stack:
+            for manager in managers.values():
+                await stack.enter_async_context(manager.run())
+            yield
+
+    routes = [Mount(f"/mcp/{name}", app=HandshakeOnly(manager.handle_request, servers[name])) for name, manager in managers.items()]
+    return Starlette(routes=routes, lifespan=lifespan), servers
+
+
+async def serve_stdio(name: str, env: Environment, user=1) -> None:
+    """Serve one environment over stdio (one client, one instance)."""
+    from mcp.server.stdio import stdio_server
+    server = EnvironmentServer(name, env, user, idle_timeout=None)
+    async with stdio_server() as (read, write):
+        await server.server.run(read, write, server.server.create_initialization_options())
+
+
+def serve_http(envs: dict[str, Environment], host: str, port: int, user=1) -> None:
+    import uvicorn
+    app, _ = build_app(envs, user=user)
+    for name in envs:
+        log.warning("serving %s at http://%s:%d/mcp/%s", name, host, port, name)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

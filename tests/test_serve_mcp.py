@@ -1,0 +1,113 @@
+"""The MCP server, driven by the official `mcp` client over streamable HTTP on 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import urllib.error
+import urllib.request
+
+import pytest
+from mcp.client.client import Client
+
+import awmlang
+from mcp_server import running_server
+
+SPEC = Path(__file__).parent / "broken" / "store.awm"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server({"store": awmlang.load(SPEC)}) as (base, servers):
+        yield base, servers
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def post(url: str, body: bytes, headers: dict) -> int:
+    """The HTTP status of a raw POST."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_tools_are_listed_with_descriptions_and_schemas(server):
+    base, _ = server
+
+    async def go():
+        async with Client(f"{base}/mcp/store") as c:
+            return (await c.list_tools()).tools
+    tools = {t.name: t for t in run(go())}
+    env = awmlang.load(SPEC)
+    assert set(tools) == set(env.tool_names)
+    assert tools["buy"].description == "Buy some of a product: opens an order and pays it."
+    assert tools["buy"].input_schema["required"] == ["product", "quantity"]
+
+
+def test_two_default_clients_get_isolated_instances_that_keep_state(server):
+    base, servers = server
+
+    async def go():
+        async with Client(f"{base}/mcp/store") as a, Client(f"{base}/mcp/store") as b:
+            await a.call_tool("restock", {"product": 1, "amount": 10})
+            seen_by_a = (await a.call_tool("get_product", {"product_id": 1})).structured_content
+            seen_by_b = (await b.call_tool("get_product", {"product_id": 1})).structured_content
+            live = servers["store"].live_sessions
+            return seen_by_a, seen_by_b, live
+    a, b, live = run(go())
+    assert a["result"]["stock"] == 15 and b["result"]["stock"] == 5
+    assert live >= 2
+
+
+def test_closing_a_session_frees_its_instance(server):
+    base, servers = server
+    before = servers["store"].live_sessions
+
+    async def go():
+        async with Client(f"{base}/mcp/store") as c:
+            await c.call_tool("get_product", {"product_id": 1})
+            return servers["store"].live_sessions
+    during = run(go())
+    assert during == before + 1
+    assert servers["store"].live_sessions == before
+
+
+def test_tool_errors_are_mcp_tool_errors_with_code_message_details(server):
+    base, _ = server
+
+    async def go():
+        async with Client(f"{base}/mcp/store") as c:
+            return [await c.call_tool(name, args) for name, args in [
+                ("buy", {"product": 1, "quantity": 99}), ("buy", {"product": "x"}), ("nope", {}),
+                ("get_product", {"product_id": 999})]]
+    out_of_stock, bad_args, unknown, missing = run(go())
+    assert out_of_stock.is_error and json.loads(out_of_stock.content[0].text) == {
+        "code": "out_of_stock", "message": "only 5 of Lamp left", "details": {}}
+    assert json.loads(bad_args.content[0].text)["code"] == "invalid_arguments"
+    assert json.loads(unknown.content[0].text)["code"] == "unknown_tool"
+    assert missing.structured_content["error"]["code"] == "not_found"
+
+
+def test_malformed_requests_do_not_take_the_server_down(server):
+    base, _ = server
+    url = f"{base}/mcp/store/"
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    statuses = [
+        post(url, b"{not json", headers),
+        post(url, b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call"}', headers),
+        post(url, b"[]", headers),
+        post(url, b"x" * 10, {**headers, "mcp-session-id": "no-such-session"}),
+        post(url, b"{}", {**headers, "mcp-protocol-version": "2099-01-01"}),
+    ]
+    assert all(400 <= code < 500 for code in statuses), statuses
+
+    async def go():
+        async with Client(f"{base}/mcp/store") as c:
+            return await c.call_tool("get_product", {"product_id": 2})
+    assert run(go()).structured_content["result"]["name"] == "Mug"
