@@ -168,13 +168,18 @@ def bench_memory(spec: Path, sessions: int) -> dict:
             "target": MAX_RSS_MB, "ok": after <= MAX_RSS_MB}
 
 
-def run_bench(specs: list[Path], quick: bool = False, sessions: int = 1000) -> dict:
+def run_bench(specs: list[Path], quick: bool = False, sessions: int = 1000, mcp: bool = False) -> dict:
     rows = []
     for spec in specs:
         sys.stderr.write(f"benchmarking {spec} ...\n")
         rows.extend(bench_spec(spec, quick))
     largest = max(specs, key=lambda p: p.stat().st_size)
     rows.append(bench_memory(largest, sessions))
+    if mcp:
+        from awmlang.bench_mcp import bench_mcp
+        sys.stderr.write(f"benchmarking MCP serving of {largest} ...\n")
+        rows.extend(bench_mcp(largest, sessions=20 if quick else 100, calls=10 if quick else 50,
+                              idle=50 if quick else 1000))
     print_table(rows)
     return {"rows": rows, "ok": all(r.get("ok", False) for r in rows),
             "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version}

@@ -296,7 +296,7 @@ def cmd_explain(args) -> int:
 def cmd_bench(args) -> int:
     from awmlang.bench import run_bench
     specs = find_specs(args.paths)
-    report = run_bench(specs, quick=args.quick, sessions=args.sessions)
+    report = run_bench(specs, quick=args.quick, sessions=args.sessions, mcp=args.mcp)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     return EXIT_OK
@@ -362,6 +362,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--user", help="the acting user's key in every session (default 1)")
     m.set_defaults(fn=cmd_serve)
 
+    from awmlang.agent import register as register_agent
+    register_agent(sub)
     e = sub.add_parser("explain", help="explain a diagnostic code")
     e.add_argument("code")
     e.set_defaults(fn=cmd_explain)
@@ -371,6 +373,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="also write the report as JSON to this file")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for smoke tests)")
     bench.add_argument("--sessions", type=int, default=1000, help="live sessions for the memory measurement")
+    bench.add_argument("--mcp", action="store_true", help="also load-test `awmc serve` (100 sessions x 50 calls, 1,000 idle sessions)")
     bench.set_defaults(fn=cmd_bench)
     return p
 

@@ -56,6 +56,7 @@ class EnvironmentServer:
                       for t in env.mcp_tools]
         self.server = Server(name, version="awmlang", instructions=env.manifest.get("description") or None,
                              on_list_tools=self.list_tools, on_call_tool=self.call_tool)
+        self.server.middleware = []     # no per-message OpenTelemetry spans: they cost on every call
 
     def session_for(self, ctx) -> Any:
         # streamable HTTP: one instance per Mcp-Session-Id; stdio: one connection, one instance
@@ -83,6 +84,7 @@ class EnvironmentServer:
             self.forget(session_id)
 
     async def list_tools(self, ctx, params) -> types.ListToolsResult:
+        self.session_for(ctx)           # a session's instance exists from its first request
         return types.ListToolsResult(tools=self.tools)
 
     async def call_tool(self, ctx, params: types.CallToolRequestParams) -> types.CallToolResult:

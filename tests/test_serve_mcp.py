@@ -111,3 +111,21 @@ def test_malformed_requests_do_not_take_the_server_down(server):
         async with Client(f"{base}/mcp/store") as c:
             return await c.call_tool("get_product", {"product_id": 2})
     assert run(go()).structured_content["result"]["name"] == "Mug"
+
+
+def test_concurrent_sessions_match_their_in_process_replays(server):
+    """A bounded load test: 12 concurrent sessions x 15 calls; each session's results equal
+    replaying its own calls in a fresh in-process session (no leakage between sessions)."""
+    from awmlang.bench_mcp import expected_results, plan_calls, run_session
+    base, _ = server
+    env = awmlang.load(SPEC)
+    plans = [plan_calls(env, seed, 15) for seed in range(12)]
+    latencies: list[float] = []
+
+    async def go():
+        return await asyncio.gather(*(run_session(f"{base}/mcp/store", plan, latencies) for plan in plans))
+    results = run(go())
+    assert len(latencies) == 12 * 15
+    for got, plan in zip(results, plans):
+        assert got == expected_results(env, plan)
+    assert not any(r.get("code") == "internal_error" for rs in results for r in rs)

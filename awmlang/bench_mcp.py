@@ -1,0 +1,163 @@
+"""The MCP load benchmark: concurrent sessions against `awmc serve` in another process.
+
+Each session runs its own seeded sequence of calls; afterwards the same sequence is replayed
+in-process and every result must match (no errors beyond the tools' own, no cross-session
+leakage). Reports p50/p99 per-call latency, and the server's RSS with many idle sessions.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGET_P50_MS = 3.0
+TARGET_IDLE_RSS_MB = 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(spec: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"awmc serve exited: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("awmc serve did not start within 60 s")
+
+
+def rss_mb_of(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def plan_calls(env, seed: int, n: int) -> list[tuple[str, dict]]:
+    """A seeded sequence of calls with arguments drawn like `awmc check` does, kept valid-looking."""
+    rng = random.Random(seed)
+    session = env.session()
+    calls = []
+    for _ in range(n):
+        tool = rng.choice(env.tool_names)
+        args = {}
+        for p in env.handlers[tool][2].params:
+            if p["required"] or rng.random() < 0.5:
+                args[p["name"]] = sample(p, session, rng)
+        calls.append((tool, args))
+    session.close()
+    return calls
+
+
+def sample(p: dict, session, rng: random.Random):
+    kind = p["type"]["kind"]
+    lo, hi = p.get("range") or [None, None]
+    if kind == "entity":
+        table, column, _ = session.env.entity_keys[p["type"]["entity"]]
+        keys = [r[0] for r in session.db.execute(f'SELECT "{column}" FROM "{table}" LIMIT 50').fetchall()]
+        return rng.choice(keys) if keys else 1
+    if kind == "int":
+        return rng.randint(int(lo) if lo is not None else 0, int(hi) if hi is not None else 10)
+    if kind in ("decimal", "float"):
+        return round(rng.uniform(float(lo) if lo is not None else 0, float(hi) if hi is not None else 100), 2)
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "enum":
+        return rng.choice(p["type"]["members"])
+    if kind == "date":
+        return f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == "datetime":
+        return f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 10:00:00"
+    if kind == "list":
+        return []
+    return rng.choice(["a", "test", "x y"])
+
+
+async def run_session(url: str, calls, latencies: list[float]) -> list[dict]:
+    from mcp.client.client import Client
+    results = []
+    async with Client(url) as client:
+        for tool, args in calls:
+            start = time.perf_counter()
+            r = await client.call_tool(tool, args)
+            latencies.append(time.perf_counter() - start)
+            results.append(json.loads(r.content[0].text) if r.is_error else {"result": (r.structured_content or {}).get("result")})
+    return results
+
+
+def expected_results(env, calls) -> list[dict]:
+    session = env.session()
+    out = []
+    for tool, args in calls:
+        r = session.call(tool, args)
+        out.append(r["error"] if not r["ok"] else {"result": r["result"]})
+    session.close()
+    return json.loads(json.dumps(out))
+
+
+async def hold_idle(url: str, n: int) -> list:
+    """Open n MCP sessions, each with one call (so each has an instance), and keep them open."""
+    from contextlib import AsyncExitStack
+
+    from mcp.client.client import Client
+    stack = AsyncExitStack()
+    clients = []
+    for i in range(n):
+        client = await stack.enter_async_context(Client(url))
+        await client.list_tools()
+        clients.append(client)
+    return [stack, clients]
+
+
+def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000) -> list[dict]:
+    import awmlang
+    env = awmlang.load(spec)
+    port = free_port()
+    server = start_server(spec, port)
+    url = f"http://127.0.0.1:{port}/mcp/{spec.stem}"
+    rows = []
+    try:
+        plans = [plan_calls(env, seed, calls) for seed in range(sessions)]
+        latencies: list[float] = []
+
+        async def load():
+            return await asyncio.gather(*(run_session(url, plan, latencies) for plan in plans))
+        start = time.perf_counter()
+        results = asyncio.run(load())
+        seconds = time.perf_counter() - start
+        mismatches = sum(got != expected_results(env, plan) for got, plan in zip(results, plans))
+        internal = sum(r.get("code") == "internal_error" for rs in results for r in rs)
+        ordered = sorted(latencies)
+        p50 = statistics.median(ordered) * 1000
+        p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
+        rows.append({"spec": spec.stem, "metric": "mcp_call_p50_ms", "ours": round(p50, 2), "target": TARGET_P50_MS,
+                     "ok": p50 <= TARGET_P50_MS and mismatches == 0 and internal == 0,
+                     "detail": f"{sessions} sessions x {calls} calls in {seconds:.1f} s; p99 {p99:.2f} ms; "
+                               f"{mismatches} sessions differ from in-process replay; {internal} internal errors"})
+
+        async def idle_sessions():
+            stack, _ = await hold_idle(url, idle)
+            rss = rss_mb_of(server.pid)
+            await stack.aclose()
+            return rss
+        rss = asyncio.run(idle_sessions())
+        rows.append({"spec": spec.stem, "metric": f"mcp_rss_{idle}_idle_sessions_mb", "ours": round(rss, 1),
+                     "target": TARGET_IDLE_RSS_MB, "ok": rss <= TARGET_IDLE_RSS_MB})
+    finally:
+        server.terminate()
+        server.wait(10)
+    return rows
