@@ -73,3 +73,11 @@ def test_a_batch_of_1024_episodes_is_isolated(env):
     assert rewards == [1.0 if i % 2 == 0 else 0.0 for i in range(1024)]
     for ep in episodes:
         ep.close()
+
+
+def test_the_documented_shop_episode():
+    env = awmlang.load(Path(__file__).resolve().parent.parent / "specs" / "shop.awm")
+    ep = env.episode(task="add_speakers_to_cart")
+    assert ep.step({"name": "add_to_cart", "arguments": {"product": 3, "quantity": 2}})["ok"]
+    result = ep.finish(answer="Two Bluetooth speakers are in your cart.")
+    assert (result["reward"], result["passed"]) == (1.0, True)
