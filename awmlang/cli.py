@@ -280,7 +280,7 @@ def cmd_serve(args) -> int:
         (name, env), = envs.items()
         asyncio.run(serve_stdio(name, env, user=_user(args.user)))
         return EXIT_OK
-    serve_http(envs, args.host, args.port, user=_user(args.user))
+    serve_http(envs, args.host, args.port, user=_user(args.user), record_dir=Path(args.record) if args.record else None)
     return EXIT_OK
 
 
@@ -359,7 +359,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--host", default="127.0.0.1")
     m.add_argument("--port", type=int, default=8001)
     m.add_argument("--stdio", action="store_true", help="serve one environment over stdio instead")
-    m.add_argument("--user", help="the acting user's key in every session (default 1)")
+    m.add_argument("--user", help="the acting user's key in every session (default 1; a client may add ?user=N)")
+    m.add_argument("--record", help="keep each ended session's initial.db, final.db and calls.json in this folder")
     m.set_defaults(fn=cmd_serve)
 
     from awmlang.agent import register as register_agent

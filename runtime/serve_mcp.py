@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -32,6 +33,10 @@ PROTOCOL_HEADER = b"mcp-protocol-version"
 SESSION_HEADER = b"mcp-session-id"
 
 
+def _key(value: str):
+    return int(value) if value.lstrip("-").isdigit() else value
+
+
 def tool_result(result: dict) -> types.CallToolResult:
     """An awmlang call result as an MCP tool result; errors carry {code, message, details}."""
     if result["ok"]:
@@ -45,13 +50,16 @@ def tool_result(result: dict) -> types.CallToolResult:
 class EnvironmentServer:
     """An MCP low-level server for one environment, with one awmlang Session per MCP session."""
 
-    def __init__(self, name: str, env: Environment, user=1, idle_timeout: float | None = 1800):
+    def __init__(self, name: str, env: Environment, user=1, idle_timeout: float | None = 1800,
+                 record_dir: Path | None = None):
         self.name = name
         self.env = env
         self.user = user
         self.idle_timeout = idle_timeout
+        self.record_dir = record_dir
         self.sessions: dict[str, Any] = {}        # Mcp-Session-Id -> awmlang Session
         self.last_used: dict[str, float] = {}
+        self.logs: dict[str, list[dict]] = {}     # Mcp-Session-Id -> its calls, when recording
         self.tools = [types.Tool(name=t["name"], description=t["description"], input_schema=t["inputSchema"])
                       for t in env.mcp_tools]
         self.server = Server(name, version="awmlang", instructions=env.manifest.get("description") or None,
@@ -60,20 +68,54 @@ class EnvironmentServer:
 
     def session_for(self, ctx) -> Any:
         # streamable HTTP: one instance per Mcp-Session-Id; stdio: one connection, one instance
-        session_id = ctx.request.headers.get("mcp-session-id", "") if ctx.request is not None else "stdio"
+        request = ctx.request
+        session_id = request.headers.get("mcp-session-id", "") if request is not None else "stdio"
         self.last_used[session_id] = time.monotonic()
         session = self.sessions.get(session_id)
         if session is None:
             self.forget_idle()
-            session = self.sessions[session_id] = self.env.session(user=self.user)
+            user = request.query_params.get("user") if request is not None else None
+            session = self.sessions[session_id] = self.env.session(user=_key(user) if user else self.user)
+            self.logs[session_id] = []
         return session
+
+    def call(self, ctx, tool: str, arguments: dict) -> dict:
+        session = self.session_for(ctx)
+        result = session.call(tool, arguments)
+        if self.record_dir is not None:
+            session_id = ctx.request.headers.get("mcp-session-id", "") if ctx.request is not None else "stdio"
+            self.logs.setdefault(session_id, []).append({"tool": tool, "arguments": arguments, "result": result})
+        return result
+
+    def reset(self, session_id: str) -> bool:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return False
+        session.reset()
+        self.logs[session_id] = []
+        return True
+
+    def verify(self, session_id: str, task: str, answer: str | None) -> dict | None:
+        session = self.sessions.get(session_id)
+        return None if session is None else session.verify(task, answer=answer)
+
+    def record(self, session_id: str, session) -> None:
+        """Keep an ended session's starting and final databases and its calls, to verify later."""
+        target = self.record_dir / self.name / session_id
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "initial.db").write_bytes(session.start_image)
+        session.save(target / "final.db")
+        (target / "calls.json").write_text(json.dumps(self.logs.get(session_id, []), indent=2, ensure_ascii=False))
 
     def forget(self, session_id: str) -> None:
         """Free the instance of an ended MCP session."""
         session = self.sessions.pop(session_id, None)
         self.last_used.pop(session_id, None)
         if session is not None:
+            if self.record_dir is not None:
+                self.record(session_id, session)
             session.close()
+        self.logs.pop(session_id, None)
 
     def forget_idle(self) -> None:
         """Free instances whose MCP session has been idle longer than the SDK keeps sessions."""
@@ -89,7 +131,7 @@ class EnvironmentServer:
 
     async def call_tool(self, ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
         arguments = params.arguments if isinstance(params.arguments, dict) else {}
-        return tool_result(self.session_for(ctx).call(params.name, arguments))
+        return tool_result(self.call(ctx, params.name, arguments))
 
     @property
     def live_sessions(self) -> int:
@@ -113,16 +155,40 @@ class HandshakeOnly:
                                                   "state per session: use the initialize handshake"}, status_code=400)
                 await response(scope, receive, send)
                 return
-            await self.app(scope, receive, send)
+            if scope["path"].rstrip("/").endswith(("/reset", "/verify")) and scope["method"] == "POST":
+                await self.control(scope, receive, send, headers)
+                return
             if scope["method"] == "DELETE" and SESSION_HEADER in headers:
+                # before the SDK answers, so the instance is gone when the client sees the reply
                 self.server.forget(headers[SESSION_HEADER].decode("latin-1"))
+            await self.app(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
+    async def control(self, scope, receive, send, headers) -> None:
+        """POST .../reset (back to the starting state) and .../verify ({"task", "answer"} -> the
+        verifier's report) for the session named by the Mcp-Session-Id header."""
+        from starlette.requests import Request
+        session_id = headers.get(SESSION_HEADER, b"").decode("latin-1")
+        if scope["path"].rstrip("/").endswith("/reset"):
+            ok = self.server.reset(session_id)
+            response = JSONResponse({"reset": ok}, status_code=200 if ok else 404)
+        else:
+            try:
+                body = await Request(scope, receive).json()
+                task, answer = body["task"], body.get("answer")
+                report = self.server.verify(session_id, task, answer)
+                response = JSONResponse(report, status_code=200) if report is not None else \
+                    JSONResponse({"error": "no such session"}, status_code=404)
+            except (ValueError, KeyError, TypeError) as exc:
+                response = JSONResponse({"error": f"send {{\"task\": ..., \"answer\": ...}}: {exc}"}, status_code=400)
+        await response(scope, receive, send)
 
-def build_app(envs: dict[str, Environment], user=1, session_idle_timeout: float | None = 1800) -> tuple[Starlette, dict]:
+
+def build_app(envs: dict[str, Environment], user=1, session_idle_timeout: float | None = 1800,
+              record_dir: Path | None = None) -> tuple[Starlette, dict]:
     """A Starlette app serving each environment at /mcp/<name>, and the EnvironmentServers."""
-    servers = {name: EnvironmentServer(name, env, user, session_idle_timeout) for name, env in envs.items()}
+    servers = {name: EnvironmentServer(name, env, user, session_idle_timeout, record_dir) for name, env in envs.items()}
     managers = {name: StreamableHTTPSessionManager(s.server, json_response=True, session_idle_timeout=session_idle_timeout)
                 for name, s in servers.items()}
 
@@ -145,9 +211,9 @@ async def serve_stdio(name: str, env: Environment, user=1) -> None:
         await server.server.run(read, write, server.server.create_initialization_options())
 
 
-def serve_http(envs: dict[str, Environment], host: str, port: int, user=1) -> None:
+def serve_http(envs: dict[str, Environment], host: str, port: int, user=1, record_dir: Path | None = None) -> None:
     import uvicorn
-    app, _ = build_app(envs, user=user)
+    app, _ = build_app(envs, user=user, record_dir=record_dir)
     for name in envs:
         log.warning("serving %s at http://%s:%d/mcp/%s", name, host, port, name)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -129,3 +129,33 @@ def test_concurrent_sessions_match_their_in_process_replays(server):
     for got, plan in zip(results, plans):
         assert got == expected_results(env, plan)
     assert not any(r.get("code") == "internal_error" for rs in results for r in rs)
+
+
+def test_reset_verify_user_and_recording(tmp_path):
+    import urllib.request as ur
+    with running_server({"store": awmlang.load(SPEC)}, record_dir=tmp_path) as (base, servers):
+        async def go():
+            async with Client(f"{base}/mcp/store?user=2") as c:
+                await c.call_tool("buy", {"product": 2, "quantity": 2})
+                session_id = next(iter(servers["store"].sessions))
+                verify = json.loads(control(f"{base}/mcp/store/verify", session_id, {"task": "buy_two_mugs"}))
+                mine = (await c.call_tool("my_orders", {})).structured_content["result"]
+                control(f"{base}/mcp/store/reset", session_id, {})
+                after_reset = (await c.call_tool("get_product", {"product_id": 2})).structured_content["result"]
+                await c.call_tool("restock", {"product": 1, "amount": 1})
+                return session_id, verify, mine, after_reset
+        session_id, verify, mine, after_reset = run(go())
+    assert verify["passed"] is True and verify["reward"] == 1.0      # scored as the session's user (2)
+    assert {o["customer_id"] for o in mine} == {2}
+    assert after_reset["stock"] == 10
+    recorded = tmp_path / "store" / session_id
+    calls = json.loads((recorded / "calls.json").read_text())
+    assert [c["tool"] for c in calls] == ["get_product", "restock"]
+    assert (recorded / "initial.db").stat().st_size > 0 and (recorded / "final.db").stat().st_size > 0
+
+
+def control(url: str, session_id: str, body: dict) -> bytes:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"content-type": "application/json", "mcp-session-id": session_id})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read()
