@@ -446,6 +446,9 @@ class Checker:
     # ---- constants (defaults, seeds, bounds) ---------------------------------------------
     def const_value(self, expr: n.Expr, t: T, seed_clock: str | None = None):
         """Evaluate a constant expression against the expected type; _NOT_CONST if it is not one."""
+        if isinstance(expr, n.Template) and all(isinstance(p, str) for p in expr.parts):
+            # a string whose braces were all written `{{`/`}}` (or `\{`): plain text
+            expr = n.Literal("".join(expr.parts), "text", expr.span)
         if isinstance(expr, n.Literal):
             if expr.kind == "null":
                 return None if t.optional or t.kind in ("json", "any") else self._bad_const(expr, t)

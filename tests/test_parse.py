@@ -74,3 +74,18 @@ def test_unreadable_seed_files_are_diagnostics(tmp_path):
     for path in ['"\x00.csv"', '"missing.csv"', '"x.txt"']:
         result = build_spec(tmp_path / "s.awm", text=f'env e {{}}\nentity E {{ id: int @id }}\nseed E from {path}\n')
         assert [d.code for d in result.diagnostics] == ["AWM0012"], path
+
+
+def test_braces_in_seed_strings_defaults_and_checks_agree_on_both_parser_paths():
+    from awmlang.compiler.build import build_spec
+    import sqlite3
+    text = ('env e {}\nentity U { id: int @id  name: text = "{{none}}" @check(name != "{{x}}")  at: date? }\n'
+            'seed U(id, name) { (1, "a {{b}}") (2, "c \\{d\\}") }\n'
+            'seed U(id, name, at) { (3, "e {{f}}", today()) (4, "g \\{h\\}", null) }\n')
+    result = build_spec("braces.awm", text=text)
+    assert result.ok, [d.message for d in result.diagnostics]
+    db = sqlite3.connect(":memory:")
+    db.deserialize(result.outputs["initial.db"])
+    assert db.execute("SELECT name FROM u ORDER BY id").fetchall() == [("a {b}",), ("c {d}",), ("e {f}",), ("g {h}",)]
+    hole = build_spec("hole.awm", text='env e {}\nentity U { id: int @id  name: text }\nseed U(id, name) { (1, "a {name}") }\n')
+    assert [d.code for d in hole.errors] == ["AWM3002"]
