@@ -1000,22 +1000,6 @@ def test_enforce_mode_rejects_a_write_that_would_break_an_invariant(enforcing):
 
 # ---- tasks -----------------------------------------------------------------------------
 
-def test_there_are_enough_tasks(s):
-    assert len(s.env.tasks) >= 12
-
-
-def test_every_task_fails_untouched_and_passes_with_its_gold_solution(spec_session):
-    env = spec_session("shop").env
-    for task in sorted(env.tasks):
-        assert spec_session("shop").verify(task, answer="")["passed"] is False, task
-        s = spec_session("shop")
-        run = s.run_solution(task)
-        assert run["ok"], (task, run["error"])
-        report = s.verify(task, answer=run["answer"])
-        assert report["passed"] is True, (task, report)
-        assert s.check_invariants() == [], task
-
-
 def test_a_wrong_answer_fails_the_question_tasks(spec_session):
     s = spec_session("shop")
     assert s.verify("store_credit_balance", answer="You have 13.50 in store credit.")["passed"] is False

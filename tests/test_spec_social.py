@@ -887,32 +887,6 @@ def test_enforce_mode_rolls_back_a_write_that_breaks_an_invariant():
 TASKS = sorted(_env().tasks)
 
 
-def test_there_are_enough_tasks():
-    assert len(TASKS) >= 12
-
-
-@pytest.mark.parametrize("task", TASKS)
-def test_task_verifier_and_gold_solution(spec_session, task):
-    assert spec_session(SPEC).verify(task, answer="")["passed"] is False
-    s = spec_session(SPEC)
-    run = s.run_solution(task)
-    assert run["ok"], run
-    report = s.verify(task, answer=run["answer"])
-    assert report["passed"] is True, report
-    assert report["reward"] == 1.0
-    assert s.check_invariants() == []
-
-
-def test_every_task_in_one_loop(spec_session):
-    s = spec_session(SPEC)
-    for task in s.env.tasks:
-        assert spec_session(SPEC).verify(task, answer="")["passed"] is False, task
-        fresh = spec_session(SPEC)
-        run = fresh.run_solution(task)
-        assert run["ok"], run
-        assert fresh.verify(task, answer=run["answer"])["passed"] is True, task
-
-
 def test_question_answers_are_checked_against_the_data(spec_session):
     s = spec_session(SPEC)
     assert s.run_solution("unread_notification_count")["answer"] == "You have 7 unread notifications."

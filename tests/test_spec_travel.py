@@ -940,19 +940,6 @@ def test_enforced_invariants_hold_through_a_realistic_trip(spec_session):
 
 # ---- tasks ---------------------------------------------------------------------------------------------------
 
-def test_tasks_fail_untouched_and_pass_with_their_gold_solution(spec_session):
-    env = spec_session("travel").env
-    assert len(env.tasks) >= 12
-    for task in env.tasks:
-        assert spec_session("travel").verify(task, answer="")["passed"] is False, task
-        s = spec_session("travel")
-        run = s.run_solution(task)
-        assert run["ok"], (task, run["error"])
-        report = s.verify(task, answer=run["answer"])
-        assert report["passed"] is True, (task, report)
-        assert s.check_invariants() == [], task
-
-
 def test_question_tasks_reject_wrong_answers(spec_session):
     s = spec_session("travel")
     assert s.verify("cheapest_paris_flight", answer="AF1081 at 129.00")["passed"] is False
