@@ -60,6 +60,7 @@ class EnvironmentServer:
         self.sessions: dict[str, Any] = {}        # Mcp-Session-Id -> awmlang Session
         self.last_used: dict[str, float] = {}
         self.logs: dict[str, list[dict]] = {}     # Mcp-Session-Id -> its calls, when recording
+        self.tasks: dict[str, str] = {}           # Mcp-Session-Id -> the task it was opened for (?task=ID)
         self.tools = [types.Tool(name=t["name"], description=t["description"], input_schema=t["inputSchema"])
                       for t in env.mcp_tools]
         self.server = Server(name, version="awmlang", instructions=env.manifest.get("description") or None,
@@ -74,9 +75,12 @@ class EnvironmentServer:
         session = self.sessions.get(session_id)
         if session is None:
             self.forget_idle()
-            user = request.query_params.get("user") if request is not None else None
+            query = request.query_params if request is not None else {}
+            user = query.get("user")
             session = self.sessions[session_id] = self.env.session(user=_key(user) if user else self.user)
             self.logs[session_id] = []
+            if query.get("task") in self.env.tasks:     # every task starts from the seeded state
+                self.tasks[session_id] = query["task"]
         return session
 
     def call(self, ctx, tool: str, arguments: dict) -> dict:
@@ -95,9 +99,9 @@ class EnvironmentServer:
         self.logs[session_id] = []
         return True
 
-    def verify(self, session_id: str, task: str, answer: str | None) -> dict | None:
+    def verify(self, session_id: str, task: str | None, answer: str | None) -> dict | None:
         session = self.sessions.get(session_id)
-        return None if session is None else session.verify(task, answer=answer)
+        return None if session is None else session.verify(task or self.tasks[session_id], answer=answer)
 
     def record(self, session_id: str, session) -> None:
         """Keep an ended session's starting and final databases and its calls, to verify later."""
@@ -116,6 +120,7 @@ class EnvironmentServer:
                 self.record(session_id, session)
             session.close()
         self.logs.pop(session_id, None)
+        self.tasks.pop(session_id, None)
 
     def forget_idle(self) -> None:
         """Free instances whose MCP session has been idle longer than the SDK keeps sessions."""
@@ -176,7 +181,7 @@ class HandshakeOnly:
         else:
             try:
                 body = await Request(scope, receive).json()
-                task, answer = body["task"], body.get("answer")
+                task, answer = body.get("task"), body.get("answer")
                 report = self.server.verify(session_id, task, answer)
                 response = JSONResponse(report, status_code=200) if report is not None else \
                     JSONResponse({"error": "no such session"}, status_code=404)

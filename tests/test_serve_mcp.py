@@ -135,10 +135,10 @@ def test_reset_verify_user_and_recording(tmp_path):
     import urllib.request as ur
     with running_server({"store": awmlang.load(SPEC)}, record_dir=tmp_path) as (base, servers):
         async def go():
-            async with Client(f"{base}/mcp/store?user=2") as c:
+            async with Client(f"{base}/mcp/store?user=2&task=buy_two_mugs") as c:
                 await c.call_tool("buy", {"product": 2, "quantity": 2})
                 session_id = next(iter(servers["store"].sessions))
-                verify = json.loads(control(f"{base}/mcp/store/verify", session_id, {"task": "buy_two_mugs"}))
+                verify = json.loads(control(f"{base}/mcp/store/verify", session_id, {"answer": "done"}))
                 mine = (await c.call_tool("my_orders", {})).structured_content["result"]
                 control(f"{base}/mcp/store/reset", session_id, {})
                 after_reset = (await c.call_tool("get_product", {"product_id": 2})).structured_content["result"]
@@ -159,3 +159,18 @@ def control(url: str, session_id: str, body: dict) -> bytes:
                                      headers={"content-type": "application/json", "mcp-session-id": session_id})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read()
+
+
+def test_stdio_serves_one_environment_with_state():
+    import sys
+    from mcp.client.stdio import StdioServerParameters
+    params = StdioServerParameters(command=sys.executable, args=["-m", "awmlang.cli", "serve", str(SPEC), "--stdio"])
+
+    async def go():
+        async with Client(params) as c:
+            names = {t.name for t in (await c.list_tools()).tools}
+            await c.call_tool("restock", {"product": 1, "amount": 2})
+            after = (await c.call_tool("get_product", {"product_id": 1})).structured_content["result"]
+            return names, after
+    names, after = run(go())
+    assert "buy" in names and after["stock"] == 7
