@@ -26,9 +26,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(spec: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(spec: Path, port: int, record_dir: Path | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port)]
+    if record_dir is not None:
+        command += ["--record", str(record_dir)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -131,6 +133,23 @@ async def run_session(url: str, calls, latencies: list[float]) -> list[dict]:
     return results
 
 
+def final_states_differ(env, record_dir: Path) -> int:
+    """Sessions whose final database (saved by `awmc serve --record`) differs from replaying
+    the same calls in a fresh in-process session."""
+    import sqlite3
+    differ = 0
+    for folder in sorted(p for p in record_dir.glob("*/*") if p.is_dir()):
+        calls = json.loads((folder / "calls.json").read_text())
+        session = env.session()
+        for c in calls:
+            session.call(c["tool"], c["arguments"])
+        served = sqlite3.connect(folder / "final.db")
+        differ += list(served.iterdump()) != list(session.db.iterdump())
+        served.close()
+        session.close()
+    return differ
+
+
 def expected_results(env, calls) -> list[dict]:
     session = env.session()
     out = []
@@ -158,8 +177,10 @@ async def hold_idle(url: str, n: int) -> list:
 def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000) -> list[dict]:
     import awmlang
     env = awmlang.load(spec)
+    import tempfile
     port = free_port()
-    server = start_server(spec, port)
+    record_dir = Path(tempfile.mkdtemp(prefix="awm-bench-record-"))
+    server = start_server(spec, port, record_dir)
     url = f"http://127.0.0.1:{port}/mcp/{spec.stem}"
     rows = []
     try:
@@ -172,12 +193,13 @@ def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000
         results = asyncio.run(load())
         seconds = time.perf_counter() - start
         mismatches = sum(got != expected_results(env, plan) for got, plan in zip(results, plans))
+        mismatches += final_states_differ(env, record_dir)
         internal = sum(r.get("code") == "internal_error" for rs in results for r in rs)
         p50, p99 = percentiles(latencies)
         rows.append({"spec": spec.stem, "metric": "mcp_load_call_p50_ms", "ours": round(p50, 2), "target": "-",
                      "ok": mismatches == 0 and internal == 0,
                      "detail": f"official client, {sessions} concurrent sessions x {calls} calls in {seconds:.1f} s; "
-                               f"p99 {p99:.1f} ms; {mismatches} sessions differ from in-process replay; "
+                               f"p99 {p99:.1f} ms; {mismatches} sessions differ from in-process replay (results or final database); "
                                f"{internal} internal errors"})
         raw50, raw99 = percentiles(raw_call_latencies(port, spec.stem, plan_calls(env, 10_000, 500)))
         rows.append({"spec": spec.stem, "metric": "mcp_call_p50_ms", "ours": round(raw50, 2), "target": TARGET_P50_MS,
@@ -194,4 +216,6 @@ def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000
     finally:
         server.terminate()
         server.wait(10)
+        import shutil
+        shutil.rmtree(record_dir, ignore_errors=True)
     return rows

@@ -113,18 +113,19 @@ def test_malformed_requests_do_not_take_the_server_down(server):
     assert run(go()).structured_content["result"]["name"] == "Mug"
 
 
-def test_concurrent_sessions_match_their_in_process_replays(server):
-    """A bounded load test: 12 concurrent sessions x 15 calls; each session's results equal
-    replaying its own calls in a fresh in-process session (no leakage between sessions)."""
-    from awmlang.bench_mcp import expected_results, plan_calls, run_session
-    base, _ = server
+def test_concurrent_sessions_match_their_in_process_replays(tmp_path):
+    """A bounded load test: 12 concurrent sessions x 15 calls; each session's results and final
+    database equal replaying its own calls in a fresh in-process session (no leakage)."""
+    from awmlang.bench_mcp import expected_results, final_states_differ, plan_calls, run_session
     env = awmlang.load(SPEC)
     plans = [plan_calls(env, seed, 15) for seed in range(12)]
     latencies: list[float] = []
-
-    async def go():
-        return await asyncio.gather(*(run_session(f"{base}/mcp/store", plan, latencies) for plan in plans))
-    results = run(go())
+    with running_server({"store": env}, record_dir=tmp_path) as (base, _):
+        async def go():
+            return await asyncio.gather(*(run_session(f"{base}/mcp/store", plan, latencies) for plan in plans))
+        results = run(go())
+    assert len(list(tmp_path.glob("store/*"))) == 12
+    assert final_states_differ(env, tmp_path) == 0
     assert len(latencies) == 12 * 15
     for got, plan in zip(results, plans):
         assert got == expected_results(env, plan)
