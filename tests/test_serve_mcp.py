@@ -133,7 +133,6 @@ def test_concurrent_sessions_match_their_in_process_replays(tmp_path):
 
 
 def test_reset_verify_user_and_recording(tmp_path):
-    import urllib.request as ur
     with running_server({"store": awmlang.load(SPEC)}, record_dir=tmp_path) as (base, servers):
         async def go():
             async with Client(f"{base}/mcp/store?user=2&task=buy_two_mugs") as c:
