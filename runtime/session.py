@@ -82,7 +82,7 @@ def _import_handlers(path: Path, digest: str):
 class Session:
     """One isolated instance of an environment's state (an in-memory SQLite database)."""
 
-    __slots__ = ("env", "db", "me", "start_clock", "start_image", "ticks", "invariant_mode", "violations")
+    __slots__ = ("env", "db", "me", "start_clock", "start_time", "start_image", "ticks", "invariant_mode", "violations")
 
     def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None,
                  invariants: str = "off"):
@@ -97,13 +97,13 @@ class Session:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.me = user
         self.start_clock = clock or env.clock
+        self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
         self.ticks = 0
 
     # ---- state ------------------------------------------------------------------------
     @property
     def now(self) -> str:
-        start = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)
-        return (start + dt.timedelta(seconds=self.ticks)).strftime(CLOCK_FORMAT)
+        return (self.start_time + dt.timedelta(seconds=self.ticks)).strftime(CLOCK_FORMAT)
 
     def reset(self) -> None:
         """Back to the state the session started from and the start of the clock."""
