@@ -139,7 +139,10 @@ def cmd_call(args) -> int:
             src = sqlite3.connect(str(db_path))
             image = src.serialize()
             src.close()
-    session = env.session(user=_user(args.user), clock=args.clock, image=image)
+    try:
+        session = env.session(user=_user(args.user), clock=args.clock, image=image)
+    except ValueError:
+        raise UsageError(f'--clock must look like "2025-01-01 09:00:00", not {args.clock!r}')
     result = session.call(args.tool, arguments)
     if args.db and result["ok"]:
         session.save(args.db)
