@@ -36,7 +36,7 @@ SYSTEM_PROMPT = ("You act for the user through the tools you are given. Use them
 
 
 class EmptyResponse(openai.OpenAIError):
-    """The API answered, but with no choices."""
+    """The API answered, but not with a usable chat completion."""
 
 
 # ---- one episode ----------------------------------------------------------------------------
@@ -109,14 +109,30 @@ def ask_model(client: openai.OpenAI, trajectory: dict, tools: list[dict], turn: 
             trajectory["retries"].append({"turn": turn, "attempt": attempt, "error": describe_error(exc), "wait": wait})
             time.sleep(wait)
             attempt += 1
-    if not response.choices:
-        raise EmptyResponse("the API returned no choices")
+    check_response(response)
     record_turn(trajectory, turn, response, time.perf_counter() - start, attempt)
     return response.choices[0].message
 
 
+def check_response(response) -> None:
+    """Refuse an answer that is not a chat completion (an HTML error page, a message of null,
+    a tool call without a function): the episode then ends with `api_error`, not a crash."""
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise EmptyResponse("the API returned no choices" if choices is not None else
+                            f"the API's answer is not a chat completion: {str(response)[:200]!r}")
+    message = getattr(choices[0], "message", None)
+    if message is None:
+        raise EmptyResponse("the API returned a choice without a message")
+    for call in message.tool_calls or []:
+        if getattr(call, "function", None) is None or not getattr(call.function, "name", None):
+            raise EmptyResponse("the API returned a tool call without a function name")
+
+
 def completion_request(trajectory: dict, tools: list[dict]) -> dict:
-    request = {"model": trajectory["model"], "messages": trajectory["messages"], "tools": tools}
+    request = {"model": trajectory["model"], "messages": trajectory["messages"]}
+    if tools:                           # the API rejects an empty tools list
+        request["tools"] = tools
     if trajectory["temperature"] is not None:
         request["temperature"] = trajectory["temperature"]
     return request

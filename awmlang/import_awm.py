@@ -155,11 +155,11 @@ def read_inputs(files: list[Path]) -> tuple[dict[str, Scenario], Problems]:
     problems = Problems()
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             problems.error(f"cannot read the file: {exc}", Where(str(path), 0))
             continue
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(text.split("\n"), 1):   # JSON strings may hold U+2028 and friends
             if line.strip():
                 read_line(line, Where(str(path), number), scenarios, problems)
     return scenarios, problems
@@ -1448,6 +1448,8 @@ def seed_value(value, f: Field, coerced: dict[str, int]) -> str:
     if kind == "int":
         if isinstance(value, float):
             coerced["real"] = coerced.get("real", 0) + 1
+            if value != value or value in (float("inf"), float("-inf")):
+                return "0"          # an infinite or NaN REAL in an INTEGER column has no integer value
             value = int(round(value))
         return str(value)
     if isinstance(value, int):
@@ -1815,13 +1817,22 @@ class ToolText:
     complete: bool
 
 
+LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def comment(text: str) -> str:
+    """A `#` comment line. Input names and paths may hold line breaks: those would end the
+    comment and let the rest of the text run as spec code, so they become spaces."""
+    return "# " + LINE_BREAKS.sub(" ", text)
+
+
 def render_tool(endpoint: Endpoint, model: Model) -> ToolText:
     plan, why = derive_tool(endpoint, model)
     where = f"{endpoint.method} {endpoint.path}".strip()
     params = ", ".join(f"{p.spec_name} ({p.location}{', required' if p.required else ''})" for p in endpoint.params)
-    head = [f"# {where} (group {endpoint.group}; tables: {', '.join(endpoint.tables) or '-'})"]
+    head = [comment(f"{where} (group {endpoint.group}; tables: {', '.join(endpoint.tables) or '-'})")]
     if params:
-        head.append(f"# params: {params}")
+        head.append(comment(f"params: {params}"))
     desc = awm_text(tool_description(endpoint))
     if plan is not None:
         line = crud_line(plan, endpoint)
@@ -1832,7 +1843,7 @@ def render_tool(endpoint: Endpoint, model: Model) -> ToolText:
         return ToolText("\n".join(head + [sig, f"  {desc} {{"] + [f"  {s}" for s in body] + ["}"]), True)
     sig_params = ", ".join(param_decl(p.name, p.type, p.required) for p in endpoint.params)
     message = awm_text(f"{endpoint.name} is not implemented yet ({where})", braces="double")
-    head.insert(0, f"# SIGNATURE ONLY ({why}): complete the body")
+    head.insert(0, comment(f"SIGNATURE ONLY ({why}): complete the body"))
     return ToolText("\n".join(head + [f"tool {endpoint.name}({sig_params}) -> json", f"  {desc} {{",
                                       f"  fail not_implemented {message}", "}"]), False)
 
@@ -1852,7 +1863,7 @@ def read_tasks(record: Record, problems: Problems) -> list[str]:
 
 
 def render_tasks(tasks: list[str], where: Where) -> list[str]:
-    out = [f"# ---- tasks ({where.short()}) ----",
+    out = [comment(f"---- tasks ({where.short()}) ----"),
            "# NEEDS VERIFIER: the pipeline's tasks come without checks. Each task's placeholder",
            f"# `{NEEDS_VERIFIER}` never holds (reward 0, so no run passes by accident);",
            "# replace it with `expect` lines over the final state, and add a `solution`.", ""]
@@ -1901,8 +1912,8 @@ def env_name(scenario: str) -> str:
 
 def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: list[str], description: str) -> str:
     sources = ", ".join(f"{r.kind}: {r.where.short()}" for r in sorted(scenario.records.values(), key=lambda r: r.kind))
-    out = [f"# Imported from the AWM pipeline by `awmc import awm` (scenario {scenario.name}).",
-           f"# Sources: {sources}.",
+    out = [comment(f"Imported from the AWM pipeline by `awmc import awm` (scenario {scenario.name})."),
+           comment(f"Sources: {sources}."),
            "# docs/import.md says what carries over exactly, what is approximated and what is left to complete.", ""]
     props = [f"  description {awm_text(description)}"] if description else []
     if model.user is not None:
@@ -1930,7 +1941,7 @@ def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: 
 
 def render_entity(entity: Entity) -> list[str]:
     table = entity.table
-    out = [f"# table {table.name} ({table.where.short()})"] + [f"# approximated: {n}" for n in entity.notes]
+    out = [comment(f"table {table.name} ({table.where.short()})")] + [comment(f"approximated: {n}") for n in entity.notes]
     out.append(f"entity {entity.name} {{")
     if table.name != snake(entity.name):
         out.append(f"  @@table({awm_text(table.name)})")
@@ -1956,7 +1967,7 @@ def render_seeds(model: Model) -> list[str]:
                 counts = coerced.setdefault(f.key_column, {})
                 values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
             lines.append(f"  ({', '.join(values)})")
-        out += [f"# table {entity.table.name}: {len(rows)} row{'s' if len(rows) != 1 else ''}",
+        out += [comment(f"table {entity.table.name}: {len(rows)} row{'s' if len(rows) != 1 else ''}"),
                 f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{"] + lines + ["}", ""]
         for column, counts in sorted(coerced.items()):
             for what, n in sorted(counts.items()):
@@ -2027,7 +2038,7 @@ def write_and_check(result: Result, target: Path) -> None:
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="replace")    # lone surrogates from JSON escapes
     tmp.replace(path)
 
 
@@ -2160,7 +2171,7 @@ def cmd_import_awm(args) -> int:
     start = time.perf_counter()
     report = import_awm(args.paths, args.output, args.scenario)
     if args.json:
-        print(json.dumps(report.as_json(), indent=2, sort_keys=True, ensure_ascii=False))
+        print(json.dumps(report.as_json(), indent=2, sort_keys=True))     # ASCII escapes survive any input
     else:
         sys.stderr.write(human_report(report, time.perf_counter() - start))
     return EXIT_OK if report.ok else EXIT_SPEC

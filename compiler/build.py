@@ -171,6 +171,7 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
             errors.append(Diagnostic(code, f"seed row rejected by SQLite: {exc}", span,
                                      help=_seed_hint(str(exc))))
     db.execute("COMMIT")
+    db.execute("PRAGMA user_version = 0")   # writes the header page: a database with no tables can be serialised
     violations = db.execute("PRAGMA foreign_key_check").fetchall()
     for table, rowid, parent, _ in violations[:10]:
         errors.append(Diagnostic("AWM3004", f"seed row {rowid} of `{table}` refers to a missing `{parent}` row", None))

@@ -244,3 +244,25 @@ def test_all_tasks_run_concurrently_with_a_table(api_env, tmp_path, capsys):
     assert [r[:4] for r in rows] == [["buy_two_mugs", "1.0", "yes", "2"], ["cancel_first_order", "0.0", "no", "1"],
                                      ["mug_price", "1.0", "yes", "2"]]
     assert lines[-1].startswith("mean reward 0.667; 2 of 3 tasks passed")
+
+
+@pytest.mark.parametrize("reply", [
+    {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+     "choices": [{"index": 0, "message": None, "finish_reason": "stop"}]},
+    {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+     "choices": [{"index": 0, "finish_reason": "tool_calls",
+                  "message": {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function"}]}}]},
+])
+def test_a_malformed_completion_ends_the_episode_as_an_api_error(env, reply):
+    with FakeOpenAI([reply]) as server:
+        trajectory = run(env, server)
+    assert trajectory["stopped"] == "api_error" and trajectory["reward"] == 0.0
+
+
+def test_no_tools_key_is_sent_for_a_spec_without_tools(tmp_path):
+    spec = tmp_path / "bare.awm"
+    spec.write_text('env bare "Bare" { description "No tools." }\nentity U { id: int @id }\n'
+                    'task hello "Say hello." { expect count(U) == 1 }\nseed U(id) { (1) }\n')
+    with FakeOpenAI([text_reply("hello")]) as server:
+        trajectory = run(awmlang.load(spec), server, task="hello")
+    assert trajectory["stopped"] == "answer" and "tools" not in server.requests[0]

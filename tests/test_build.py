@@ -128,3 +128,12 @@ def test_load_rebuilds_when_any_source_changes(tmp_path):
     assert awmlang.load(spec).session().call("get_e", {"e_id": 2})["result"]["n"] == 21
     (tmp_path / "_part.awm").write_text('entity E { id: int @id  n: int  m: int = 7 }\n')
     assert awmlang.load(spec).session().call("get_e", {"e_id": 2})["result"]["m"] == 7
+
+
+def test_a_spec_without_entities_builds_and_runs(tmp_path):
+    import awmlang
+    spec = tmp_path / "empty.awm"
+    spec.write_text('env empty "Nothing yet" { description "An environment with no entities." }\n')
+    result = build_spec(spec)
+    assert result.ok and len(result.outputs["initial.db"]) > 0
+    assert awmlang.load(spec).session().call("anything", {})["error"]["code"] == "unknown_tool"

@@ -352,3 +352,32 @@ def test_pin_now_replaces_only_readings_of_the_clock():
            "date('NOW', 'localtime'), julianday())")
     assert pin_now(sql, CLOCK) == (f"INSERT INTO t VALUES (datetime('{CLOCK}', '-3 days'), '{CLOCK}', '2025-01-01', 'now', "
                                    f"date('{CLOCK}', '+0 seconds'), julianday('{CLOCK}'))")
+
+
+def test_names_with_line_breaks_cannot_inject_spec_code(tmp_path):
+    """A newline in a path, group or table name must stay inside its comment."""
+    import json as _json
+    from awmlang.cli import main as awmc
+    db = {"scenario": "inj", "db_schema": {"tables": [{"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY)"}]}}
+    spec = {"scenario": "inj", "api_spec": {"api_groups": [{"group_name": "G\nentity Evil { id: int @id }", "endpoints": [
+        {"operation_id": "get_t", "method": "GET", "path": "/t\ntool evil() -> json \"x\" { return 1 }\n#"}]}]}}
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "gen_db.jsonl").write_text(_json.dumps(db) + "\n")
+    (source / "gen_spec.jsonl").write_text("\ufeff" + _json.dumps(spec, ensure_ascii=False) + "\n")
+    out = tmp_path / "out"
+    assert awmc(["import", "awm", str(source), "-o", str(out)]) in (0, 1)
+    text = (out / "inj.awm").read_text()
+    assert "\ntool evil" not in text and "\nentity Evil" not in text
+
+
+def test_line_separators_inside_json_strings_do_not_split_lines(tmp_path):
+    import json as _json
+    from awmlang.cli import main as awmc
+    db = {"scenario": "sep", "db_schema": {"tables": [
+        {"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'a\u2028b')"}]}}
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "gen_db.jsonl").write_text(_json.dumps(db, ensure_ascii=False) + "\n")
+    assert awmc(["import", "awm", str(source), "-o", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "sep.awm").exists()
