@@ -1568,7 +1568,8 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
     if not isinstance(raw, dict):
         problems.error(f"{label}: `request_params` must be an object; ignored", where)
         raw = {}
-    params, taken = [], set()
+    params = []
+    taken = {name for name in raw if isinstance(name, str) and valid_name(name)}   # valid names keep theirs
     for spec_name, p in raw.items():
         if not isinstance(p, dict):
             problems.error(f"{label}: parameter `{spec_name}` is not an object; skipped", where)
@@ -1584,7 +1585,7 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
         params.append(Param(name, spec_name, SPEC_TYPES.get(spec_type, "json"), str(p.get("param_type") or "query"),
                             bool(p.get("required")), text_of(p.get("description")), p.get("example"), "example" in p))
     for placeholder in re.findall(r"\{([^}]+)\}", path):
-        if placeholder not in {p.spec_name for p in params} and valid_name(placeholder):
+        if placeholder not in {p.spec_name for p in params} | {p.name for p in params} and valid_name(placeholder):
             problems.warn(f"{label}: path parameter `{placeholder}` is not in request_params; added as required", where)
             params.append(Param(placeholder, placeholder, "int" if placeholder.endswith("id") else "text", "path", True, ""))
     return params

@@ -381,3 +381,23 @@ def test_line_separators_inside_json_strings_do_not_split_lines(tmp_path):
     (source / "gen_db.jsonl").write_text(_json.dumps(db, ensure_ascii=False) + "\n")
     assert awmc(["import", "awm", str(source), "-o", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "sep.awm").exists()
+
+
+def test_renamed_parameters_never_collide(tmp_path):
+    import json as _json
+    from awmlang.cli import main as awmc
+    db = {"scenario": "dup", "db_schema": {"tables": [{"name": "x", "ddl": "CREATE TABLE x (id INTEGER PRIMARY KEY)"}]}}
+    endpoints = [
+        {"operation_id": "s1", "method": "GET", "path": "/s1", "request_params": {"a b": {"type": "string"}, "a_b": {"type": "string"}}},
+        {"operation_id": "s2", "method": "GET", "path": "/x/{item_id}", "request_params": {"item id": {"type": "integer"}}},
+    ]
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "gen_db.jsonl").write_text(_json.dumps(db) + "\n")
+    (source / "gen_spec.jsonl").write_text(_json.dumps({"scenario": "dup", "api_spec": {"api_groups": [
+        {"group_name": "G", "endpoints": endpoints}]}}) + "\n")
+    out = tmp_path / "out"
+    awmc(["import", "awm", str(source), "-o", str(out)])
+    from awmlang.compiler.build import build_spec
+    result = build_spec(out / "dup.awm")
+    assert result.ok, [d.message for d in result.errors]
