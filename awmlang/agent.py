@@ -293,6 +293,8 @@ def output_path(args, label: str) -> Path:
     else:
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
         path = unused(Path("runs") / f"{Path(args.spec).stem}-{label}-{stamp}.json")
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a directory; name a file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

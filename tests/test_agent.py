@@ -266,3 +266,10 @@ def test_no_tools_key_is_sent_for_a_spec_without_tools(tmp_path):
     with FakeOpenAI([text_reply("hello")]) as server:
         trajectory = run(awmlang.load(spec), server, task="hello")
     assert trajectory["stopped"] == "answer" and "tools" not in server.requests[0]
+
+
+def test_an_output_path_that_is_a_directory_fails_before_the_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    code = main(["agent", str(Path(__file__).parent / "broken" / "store.awm"), "--task", "buy_two_mugs",
+                 "--base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path)])
+    assert code == 2 and "is a directory" in capsys.readouterr().err
