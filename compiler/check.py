@@ -471,6 +471,11 @@ class Checker:
             if seed_clock is None:
                 return ("now",) if expr.func.name == "now" else ("today",)
             return seed_clock if expr.func.name == "now" else seed_clock[:10]
+        if isinstance(expr, n.Binary) and expr.op in ("+", "-", "*") and is_numeric(t):
+            left, right = const_number(expr.left), const_number(expr.right)
+            if isinstance(left, (int, Decimal)) and isinstance(right, (int, Decimal)):
+                value = left + right if expr.op == "+" else left - right if expr.op == "-" else left * right
+                return value if t.kind != "float" else float(value)
         if isinstance(expr, n.Binary) and expr.op in "+-" and seed_clock is not None:
             base = self.const_value(expr.left, t, seed_clock)
             delta = self.const_duration(expr.right)
@@ -1274,16 +1279,20 @@ class Checker:
             return BOOL
         if "json" in (lt.kind, rt.kind):
             return JSON         # a JSON value (a call result in a solution) is checked when it runs
-        # arithmetic
-        for side, t in ((e.left, lt), (e.right, rt)):
-            if t.optional and t.kind != "null":
-                self.error("AWM2001", f"`{op}` on a value that may be null (`{t}`)", side.span,
-                           help="use `coalesce(value, 0)` or test `is not null` first")
+        # arithmetic: over a row's fields it runs in SQL, where null simply propagates; elsewhere
+        # a null operand would be an error at run time, so the checker asks for coalesce
+        in_sql = any(id(side) in self.row_dependent for side in (e.left, e.right))
+        nullable = (lt.optional and lt.kind != "null") or (rt.optional and rt.kind != "null")
+        if not in_sql:
+            for side, t in ((e.left, lt), (e.right, rt)):
+                if t.optional and t.kind != "null":
+                    self.error("AWM2001", f"`{op}` on a value that may be null (`{t}`)", side.span,
+                               help="use `coalesce(value, 0)` or test `is not null` first")
         lt, rt = lt.required(), rt.required()
         if is_numeric(lt) and is_numeric(rt):
             if op == "%" and (lt.kind != "int" or rt.kind != "int"):
                 self.error("AWM2001", "`%` needs ints", e.span)
-            return numeric_join(lt, rt)
+            return numeric_join(lt, rt).opt(in_sql and nullable)
         if op == "+" and lt.kind == "text" and rt.kind == "text":
             return TEXT
         if op == "+" and lt.kind == "list" and rt.kind == "list":

@@ -244,3 +244,24 @@ def test_literals_with_more_places_and_parenthesised_null_tests(tmp_path):
     assert call(s, "tiny") == 0.001
     s.db.execute("UPDATE p SET b = NULL WHERE id = 2")
     assert [v["invariant"] for v in s.check_invariants()] == ["both_or_neither"]
+
+
+SPEC6 = '''
+env c "Checks" {}
+entity P { id: int @id  price: float?  discount: float? @check(discount <= price - 1)  t: int @check(t > 1 * -2) }
+tool cheap() -> list<P> "Rows whose price minus discount is under 10 (null prices never match)." {
+  return P where price - discount < 10 order by id
+}
+seed P(id, price, discount, t) { (1, 20, 15, 0) (2, null, null, 1) (3, 30, 5, 2) }
+'''
+
+
+def test_nullable_arithmetic_over_fields_runs_in_sql_and_constants_fold(tmp_path):
+    path = tmp_path / "c.awm"
+    path.write_text(SPEC6)
+    s = awmlang.load(path).session()
+    assert [p["id"] for p in call(s, "cheap")] == [1]
+    ddl = s.query("SELECT sql FROM sqlite_master WHERE name = 'p'")[0][0]
+    assert '"t" > -2' in ddl
+    with pytest.raises(Exception):
+        s.db.execute("INSERT INTO p (id, price, discount, t) VALUES (9, 5, 5, 0)")
