@@ -539,6 +539,11 @@ class Table:
 def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[Table]:
     tables = []
     for source in rebuilt.tables:
+        if rebuilt.catalog.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                   (source.name,)).fetchone() is None:
+            problems.warn(f"table {source.name}: not a table of the main database (a TEMP table?); not imported",
+                          source.where)
+            continue
         if source.tree is None:
             problems.warn(f"table {source.name}: the DDL does not parse with sqlglot; imported from SQLite's catalog, "
                           "without CHECK constraints", source.where)

@@ -401,3 +401,17 @@ def test_renamed_parameters_never_collide(tmp_path):
     from awmlang.compiler.build import build_spec
     result = build_spec(out / "dup.awm")
     assert result.ok, [d.message for d in result.errors]
+
+
+def test_temp_tables_are_reported_and_skipped(tmp_path):
+    import json as _json
+    from awmlang.cli import main as awmc
+    db = {"scenario": "tt", "db_schema": {"tables": [
+        {"name": "tmp1", "ddl": "CREATE TEMP TABLE tmp1 (id INTEGER PRIMARY KEY)"},
+        {"name": "real1", "ddl": "CREATE TABLE real1 (id INTEGER PRIMARY KEY)"}]}}
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "gen_db.jsonl").write_text(_json.dumps(db) + "\n")
+    assert awmc(["import", "awm", str(source), "-o", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "tt.awm").read_text()
+    assert "entity Real1" in text and "entity Tmp1" not in text
