@@ -536,8 +536,6 @@ class Checker:
     # ---- tools --------------------------------------------------------------------------
     def check_tool(self, decl: n.ToolDecl):
         name = decl.name.name
-        if name not in self.tools and any(t.decl is decl for t in self.tools.values()):
-            return
         if not decl.description:
             self.error("AWM1011", f"tool `{name}` has no description", decl.name.span,
                        help='add a string after the signature: tool f(...) "What it does, for the agent" { ... }')
@@ -722,8 +720,6 @@ class Checker:
     def warn_unused_lets(self, block: n.Block, scope: Scope):
         for stmt in block.stmts:
             if isinstance(stmt, n.Let) and id(stmt) not in self.local_reads and not stmt.name.name.startswith("_"):
-                if stmt.name.name == "row" and stmt.span == block.span:
-                    continue
                 self.warn("AWM4002", f"`{stmt.name.name}` is never used", stmt.name.span,
                           help=f"remove it, or name it `_{stmt.name.name}`")
 

@@ -63,7 +63,7 @@ class Emitter:
 
     def storage(self, e: n.Expr, t: T) -> str:
         """Python code for the SQLite-stored form of e's value."""
-        return to_storage_code(self.expr(e), t, self.model)
+        return to_storage_code(self.expr(e), t)
 
     def query_call(self, e: n.Expr, what: str, agg=None) -> str:
         c = self.compiler()
@@ -176,7 +176,7 @@ class Emitter:
     def x_LookupBy(self, e: n.LookupBy) -> str:
         entity = self.model.entities[self.t(e.obj).elem.name]
         f = entity.fields[e.field.name]
-        return self.must_exist(entity, f.column, to_storage_code(self.expr(e.value), f.type, self.model))
+        return self.must_exist(entity, f.column, to_storage_code(self.expr(e.value), f.type))
 
     def x_ListLit(self, e: n.ListLit) -> str:
         return "[" + ", ".join(self.expr(x) for x in e.items) + "]"
@@ -190,7 +190,7 @@ class Emitter:
         for f in entity.columns:
             if f.name in given:
                 columns.append(f.column)
-                params.append(to_storage_code(self.expr(given[f.name]), f.type, self.model))
+                params.append(to_storage_code(self.expr(given[f.name]), f.type))
             elif f.default is not None:
                 columns.append(f.column)
                 params.append(self.default_code(f))
@@ -221,7 +221,7 @@ class Emitter:
         for k in e.keys:
             f = entity.fields[k.name]
             find = find.where(exp.Is(this=col(f.column), expression=exp.Placeholder()), copy=False)
-            find_params.append(to_storage_code(self.expr(given[k.name]), f.type, self.model))
+            find_params.append(to_storage_code(self.expr(given[k.name]), f.type))
         find_const, find_args = self.run_sql(find, find_params)
         assigns = e.on_conflict or tuple(n.Assign(fv.name, fv.value, fv.span) for fv in e.values
                                          if fv.name.name not in {k.name for k in e.keys})
@@ -483,7 +483,7 @@ STORAGE = {"decimal": ("cents", "dec"), "bool": ("as_bool_int", "as_bool"), "jso
            "union": ("to_json_text", "from_json_text")}
 
 
-def to_storage_code(code: str, t: T, model: Model | None = None) -> str:
+def to_storage_code(code: str, t: T) -> str:
     return f"{STORAGE[t.kind][0]}({code})" if t.kind in STORAGE else code
 
 
