@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+import weakref
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -77,15 +79,27 @@ def problem_after(session: Session, tool: str, result: dict, before: dict | None
 def _column_values(session: Session, name: str) -> list:
     """Values stored in columns called `name` (or `name` without a trailing `_id`) in any table:
     realistic arguments (a passport number, a city, a year) that random text seldom hits."""
-    tables = [t for (t,) in session.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
     values: list = []
-    for table in tables:
-        columns = {r[1] for r in session.db.execute(f'PRAGMA table_info("{table}")').fetchall()}
+    for table, columns in _table_columns(session.env).items():
         for column in (name, name.removesuffix("_id")):
             if column in columns:
                 values += [r[0] for r in session.db.execute(
                     f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50').fetchall()]
     return values
+
+
+_COLUMNS: "weakref.WeakKeyDictionary[Environment, dict[str, set[str]]]" = weakref.WeakKeyDictionary()
+
+
+def _table_columns(env) -> dict[str, set[str]]:
+    """table -> its column names, read once per environment (the schema never changes)."""
+    if env not in _COLUMNS:
+        db = sqlite3.connect(":memory:")
+        db.deserialize(env.initial_image)
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+        _COLUMNS[env] = {t: {r[1] for r in db.execute(f'PRAGMA table_info("{t}")').fetchall()} for t in tables}
+        db.close()
+    return _COLUMNS[env]
 
 
 def _keys(session: Session, entity: str, mine: bool = False) -> list:

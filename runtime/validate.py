@@ -12,12 +12,15 @@ MAX_TEXT = 100_000
 
 
 class Validator:
-    __slots__ = ("params", "names", "defaults")
+    __slots__ = ("params", "names", "defaults", "ranges")
 
     def __init__(self, params: list[dict]):
         self.params = params
         self.names = {p["name"] for p in params}
-        self.defaults = {p["name"]: p.get("default") for p in params}
+        # computed once: a call only looks them up
+        self.defaults = {p["name"]: _default(p) for p in params}
+        self.ranges = {p["name"]: tuple(None if b is None else Decimal(str(b)) for b in p["range"])
+                       for p in params if "range" in p}
 
     def validate(self, arguments) -> tuple[dict, list[dict]]:
         problems: list[dict] = []
@@ -35,11 +38,11 @@ class Validator:
                 if p["required"]:
                     problems.append({"argument": name, "problem": "missing required argument"})
                     continue
-                out[name] = _default(p)
+                out[name] = self.defaults[name]
                 continue
             value, problem = convert(arguments[name], p["type"])
             if problem is None:
-                problem = _bounds(value, p)
+                problem = _bounds(value, p, self.ranges.get(name))
             if problem is not None:
                 problems.append({"argument": name, "problem": problem})
             else:
@@ -59,15 +62,15 @@ def _default(p):
     return d
 
 
-def _bounds(value, p) -> str | None:
+def _bounds(value, p, bounds: tuple | None) -> str | None:
     if value is None:
         return None
-    if "range" in p:
-        lo, hi = p["range"]
-        if lo is not None and value < Decimal(str(lo)):
-            return f"must be at least {lo}"
-        if hi is not None and value > Decimal(str(hi)):
-            return f"must be at most {hi}"
+    if bounds is not None:
+        lo, hi = bounds
+        if lo is not None and value < lo:
+            return f"must be at least {p['range'][0]}"
+        if hi is not None and value > hi:
+            return f"must be at most {p['range'][1]}"
     if "length" in p:
         lo, hi = p["length"]
         size = len(value)
