@@ -74,7 +74,7 @@ def check_spec(path: str | Path, text: str | None = None) -> BuildResult:
         model, check_diags = check(modules)
         diags = diags + check_diags
         _add_seed_files(modules, sources)
-    return BuildResult(str(path), sort_and_dedupe(diags), sources, model)
+    return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model)
 
 
 def _add_seed_files(modules, sources: Sources) -> None:
@@ -82,7 +82,7 @@ def _add_seed_files(modules, sources: Sources) -> None:
     for module in modules:
         for decl in module.decls:
             if isinstance(decl, n.SeedDecl) and decl.file is not None:
-                path = Path(decl.span.path).parent / decl.file
+                path = Path(module.path).parent / decl.file
                 try:
                     sources.add(str(path), path.read_text(encoding="utf-8"))
                 except (OSError, UnicodeDecodeError, ValueError):
@@ -130,18 +130,18 @@ def build_spec(path: str | Path, text: str | None = None) -> BuildResult:
     try:
         schema = schema_statements(model)
         invariants = {inv.name: invariant_statement(model, inv) for inv in model.invariants}
-        handlers = lower_python(model, _display(path), lambda span: _locate(result.sources, span), invariants)
+        handlers = lower_python(model, _display(path), result.sources.location, invariants)
         tools_json = render_tools_json(model)
         seeds = seed_statements(model)
     except LoweringError as exc:
-        result.diagnostics.append(Diagnostic(exc.code, str(exc), exc.span))
+        result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
         return result
     db_bytes, seed_errors = load_database(schema, seeds)
     if not seed_errors:
         seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:
         result.diagnostics.extend(seed_errors)
-        result.diagnostics = sort_and_dedupe(result.diagnostics)
+        result.diagnostics = sort_and_dedupe(result.diagnostics, result.sources)
         return result
     outputs: dict[str, str | bytes] = {
         "schema.sql": "".join(s + ";\n" for s in schema),
@@ -226,11 +226,6 @@ def manifest(model: Model, sources: Sources, outputs: dict[str, str | bytes]) ->
         "hashes": hashes,
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
-
-
-def _locate(sources: Sources, span: n.Span) -> str:
-    line, _ = sources.line_col(span)
-    return f"{span.path}:{line}"
 
 
 def _display(path) -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import nodes as n
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, Label, did_you_mean
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
                     SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
@@ -105,10 +105,11 @@ class Checker:
         self.tasks: list[TaskInfo] = []
         self.in_task = False
         self.enum_writes: dict[str, set[str] | object] = {}
+        self.file_of: dict[Any, str] = {}       # top-level declaration -> the file it is in
 
     # ---- reporting ------------------------------------------------------------------
-    def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=()):
-        self.diags.append(Diagnostic(code, message, span, "error", help, tuple(notes)))
+    def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=(), labels=()):
+        self.diags.append(Diagnostic(code, message, span, "error", help, tuple(notes), tuple(labels)))
 
     def warn(self, code: str, message: str, span: n.Span | None, help: str | None = None):
         self.diags.append(Diagnostic(code, message, span, "warning", help))
@@ -116,6 +117,7 @@ class Checker:
     # ---- entry ----------------------------------------------------------------------
     def run(self, modules: list[n.Module]) -> Model | None:
         decls = [d for m in modules for d in m.decls]
+        self.file_of = {d: m.path for m in modules for d in m.decls}
         self.collect(decls)
         self.resolve_types(decls)
         for entity in self.entities.values():
@@ -167,7 +169,7 @@ class Checker:
                 continue
             if key in seen:
                 self.error("AWM1001", f"`{d.name.name}` is declared twice", d.name.span,
-                           notes=[f"first declared at offset {seen[key].span.start} of {seen[key].span.path}"])
+                           labels=[Label(seen[key].span, "first declared here")])
                 continue
             if key[0] == "type" and key[1] in SCALARS + ("list",):
                 self.error("AWM1015", f"`{d.name.name}` is a built-in type name", d.name.span)
@@ -1721,7 +1723,7 @@ class Checker:
 
     def load_seed_file(self, decl: n.SeedDecl, entity: EntityInfo):
         from .seedfile import read_seed_file
-        rows, error = read_seed_file(decl.span.path, decl.file)
+        rows, error = read_seed_file(self.file_of[decl], decl.file)
         if error:
             self.error("AWM0012", error, decl.span)
             return

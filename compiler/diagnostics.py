@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from .nodes import Span
@@ -116,28 +116,57 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 @dataclass
 class Sources:
-    """The text of every file read, for turning offsets into lines and excerpts."""
+    """The text of every file read, and where each declaration piece sits in its file.
+
+    The parser gives spans relative to a declaration's piece (so that an unchanged
+    declaration can be reused wherever it moves); `resolve` turns them into file offsets.
+    """
     texts: dict[str, str] = field(default_factory=dict)
+    pieces: dict[str, tuple[str, int]] = field(default_factory=dict)   # piece id -> (file, offset)
 
     def add(self, path: str, text: str) -> None:
         self.texts[path] = text
 
+    def add_piece(self, piece_id: str, path: str, offset: int) -> None:
+        self.pieces[piece_id] = (path, offset)
+
+    def resolve(self, span: Span) -> Span:
+        """The span in file offsets (a span that already is one is returned as it is)."""
+        placed = self.pieces.get(span.path)
+        if placed is None:
+            return span
+        path, offset = placed
+        return Span(path, offset + span.start, offset + span.end)
+
+    def resolve_diagnostic(self, d: "Diagnostic") -> "Diagnostic":
+        if d.span is None and not d.labels:
+            return d
+        return replace(d, span=self.resolve(d.span) if d.span is not None else None,
+                       labels=tuple(Label(self.resolve(label.span), label.message) for label in d.labels))
+
     def line_col(self, span: Span) -> tuple[int, int]:
+        span = self.resolve(span)
         text = self.texts.get(span.path, "")
         start = min(span.start, len(text))
         line = text.count("\n", 0, start) + 1
         col = start - (text.rfind("\n", 0, start) + 1) + 1
         return line, col
 
+    def location(self, span: Span) -> str:
+        """`file:line` of a span."""
+        line, _ = self.line_col(span)
+        return f"{self.resolve(span).path}:{line}"
+
     def line_text(self, path: str, line: int) -> str:
         lines = self.texts.get(path, "").split("\n")
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def sort_and_dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+def sort_and_dedupe(diags: Iterable[Diagnostic], sources: Sources) -> list[Diagnostic]:
+    """The diagnostics in file order, each once, their spans in file offsets."""
     seen = set()
     out = []
-    for d in diags:
+    for d in map(sources.resolve_diagnostic, diags):
         key = (d.code, d.message, d.span)
         if key not in seen:
             seen.add(key)
@@ -154,6 +183,7 @@ def render_human(diags: list[Diagnostic], sources: Sources, color: bool = False,
     for d in diags[:limit]:
         head_color = "1;31" if d.is_error else "1;33"
         lines = [paint(f"{d.severity}[{d.code}]", head_color) + paint(f": {d.message}", "1")]
+        d = sources.resolve_diagnostic(d)
         if d.span is not None:
             line, col = sources.line_col(d.span)
             source_line = sources.line_text(d.span.path, line)
@@ -178,6 +208,7 @@ def render_human(diags: list[Diagnostic], sources: Sources, color: bool = False,
 
 def to_json(d: Diagnostic, sources: Sources) -> dict:
     out: dict = {"code": d.code, "severity": d.severity, "message": d.message}
+    d = sources.resolve_diagnostic(d)
     if d.span is not None:
         line, col = sources.line_col(d.span)
         end_line, end_col = sources.line_col(Span(d.span.path, d.span.end, d.span.end))

@@ -7,6 +7,7 @@ after it.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -721,40 +722,78 @@ class _SeedReader:
         raise _NotFast
 
 
-def parse_source(text: str, path: str) -> tuple[n.Module, list[Diagnostic]]:
-    """Parse one file's text. Returns the declarations that parsed and the syntax errors."""
-    decls: list = []
-    diags: list[Diagnostic] = []
+# Parsed pieces, keyed by piece id (file, text digest, occurrence). Spans inside a piece are
+# relative to the piece, so an unchanged declaration is never parsed twice, wherever it moves.
+_PIECE_CACHE: dict[str, tuple[str, tuple, tuple[Diagnostic, ...]]] = {}
+PIECE_CACHE_SIZE = 16384
+
+
+def piece_ids(text: str, path: str) -> list[tuple[str, int, str]]:
+    """(piece id, start offset, piece text) for each non-blank declaration piece of a file.
+    The id names the file and the text's digest; a repeated piece gets `~k` appended."""
+    out, seen = [], {}
     for start, end in _pieces(text):
         piece = text[start:end]
         if not piece.strip():
             continue
+        key = f"{path}#{hashlib.blake2b(piece.encode(), digest_size=8).hexdigest()}"
+        seen[key] = seen.get(key, 0) + 1
+        out.append((key if seen[key] == 1 else f"{key}~{seen[key]}", start, piece))
+    return out
+
+
+def parse_piece(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagnostic, ...]]:
+    """The declarations in one piece and its syntax errors, spans relative to the piece."""
+    cached = _PIECE_CACHE.pop(piece_id, None)
+    if cached is not None and cached[0] == piece:
+        _PIECE_CACHE[piece_id] = cached              # most recently used goes last
+        return cached[1], cached[2]
+    decls, diags = _parse_piece_uncached(piece, piece_id)
+    _PIECE_CACHE[piece_id] = (piece, decls, diags)
+    if len(_PIECE_CACHE) > PIECE_CACHE_SIZE:
+        del _PIECE_CACHE[next(iter(_PIECE_CACHE))]
+    return decls, diags
+
+
+def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagnostic, ...]]:
+    if piece.startswith("seed"):
+        seed = fast_seed(piece, piece_id, 0)
+        if seed is not None:
+            return (seed,), ()
+    try:
+        tree = parser().parse(piece, start="start")
+        return tuple(_with_expect_sources(d, piece) for d in _ToNodes(piece_id, 0).transform(tree)), ()
+    except UnexpectedInput as exc:
+        return (), (_syntax_error(exc, piece_id, 0, piece),)
+    except VisitError as exc:
+        inner = exc.orig_exc
+        if isinstance(inner, TemplateError):
+            return (), (Diagnostic("AWM0004", str(inner), n.Span(piece_id, inner.offset, inner.offset + 1)),)
+        raise inner
+
+
+def parse_source(text: str, path: str, sources: Sources | None = None) -> tuple[n.Module, list[Diagnostic]]:
+    """Parse one file's text. Returns the declarations that parsed and the syntax errors.
+    Spans are relative to their declaration's piece: `sources.resolve` places them in the file."""
+    sources = sources if sources is not None else Sources()
+    sources.add(path, text)
+    decls: list = []
+    diags: list[Diagnostic] = []
+    for piece_id, start, piece in piece_ids(text, path):
         if len(diags) >= MAX_SYNTAX_ERRORS:
             break
-        if piece.startswith("seed"):
-            seed = fast_seed(piece, path, start)
-            if seed is not None:
-                decls.append(seed)
-                continue
-        try:
-            tree = parser().parse(piece, start="start")
-            decls.extend(_with_expect_sources(d, text) for d in _ToNodes(path, start).transform(tree))
-        except UnexpectedInput as exc:
-            diags.append(_syntax_error(exc, path, start, piece))
-        except VisitError as exc:
-            inner = exc.orig_exc
-            if isinstance(inner, TemplateError):
-                diags.append(Diagnostic("AWM0004", str(inner), n.Span(path, inner.offset, inner.offset + 1)))
-            else:
-                raise inner
+        sources.add_piece(piece_id, path, start)
+        piece_decls, piece_diags = parse_piece(piece, piece_id)
+        decls.extend(piece_decls)
+        diags.extend(piece_diags)
     return n.Module(path, tuple(decls)), diags
 
 
-def _with_expect_sources(decl, text: str):
+def _with_expect_sources(decl, piece: str):
     """Tasks keep each `expect` condition's source text, to name the check in reports."""
     if not isinstance(decl, n.Task):
         return decl
-    expects = tuple(n.Expect(e.cond, e.weight, " ".join(text[e.cond.span.start:e.cond.span.end].split()), e.span)
+    expects = tuple(n.Expect(e.cond, e.weight, " ".join(piece[e.cond.span.start:e.cond.span.end].split()), e.span)
                     for e in decl.expects)
     return n.Task(decl.name, decl.instruction, decl.solution, expects, decl.span)
 
@@ -795,8 +834,7 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None) ->
                 reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
                 diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: {reason}", via.span if via else None))
                 return
-        sources.add(display, content)
-        module, errors = parse_source(content, display)
+        module, errors = parse_source(content, display, sources)
         diags.extend(errors)
         for decl in module.decls:
             if isinstance(decl, n.Import):

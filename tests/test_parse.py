@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from awmlang.compiler import nodes as n
+from awmlang.compiler.diagnostics import Sources
 from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_source, parser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,10 +51,45 @@ def test_fast_path_declines_what_it_does_not_know():
 
 def test_spans_point_at_the_source():
     text = 'env e {}\ntool f(x: int) "d" { return x + 10 }\n'
-    module, _ = parse_source(text, "x.awm")
+    sources = Sources()
+    module, _ = parse_source(text, "x.awm", sources)
     ret = module.decls[1].body.stmts[0]
-    assert text[ret.span.start:ret.span.end] == "return x + 10"
-    assert text[ret.value.right.span.start:ret.value.right.span.end] == "10"
+
+    def source_of(span):
+        span = sources.resolve(span)
+        assert span.path == "x.awm"
+        return text[span.start:span.end]
+    assert source_of(ret.span) == "return x + 10"
+    assert source_of(ret.value.right.span) == "10"
+
+
+def test_an_unchanged_declaration_is_reused_wherever_it_moves():
+    tool = 'tool f(x: int) "d" { return x + 10 }\n'
+    first, _ = parse_source('env e {}\n' + tool, "moved.awm")
+    text = 'env e { description "longer now" }\n\n' + tool
+    sources = Sources()
+    second, _ = parse_source(text, "moved.awm", sources)
+    assert second.decls[1] is first.decls[1]           # not parsed again
+    assert second.decls[0] is not first.decls[0]
+    ret = sources.resolve(second.decls[1].body.stmts[0].span)
+    assert text[ret.start:ret.end] == "return x + 10"  # but placed where it is now
+
+
+def test_repeated_pieces_are_placed_apart():
+    text = 'env e {}\nenum A { x }\nenum A { x }\n'
+    sources = Sources()
+    module, _ = parse_source(text, "twice.awm", sources)
+    first, second = (sources.resolve(d.span) for d in module.decls[1:])
+    assert (first.start, second.start) == (text.index("enum"), text.rindex("enum"))
+
+
+def test_a_syntax_error_in_a_moved_piece_is_reported_where_it_is():
+    bad = "tool f( {\n"
+    parse_source("env e {}\n" + bad, "err.awm")
+    text = "env e {}\n\n\n" + bad
+    sources = Sources()
+    _, diags = parse_source(text, "err.awm", sources)
+    assert sources.line_col(diags[0].span) == (4, 9)
 
 
 def test_keywords_are_contextual():
