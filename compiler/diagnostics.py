@@ -7,6 +7,8 @@ line:column only when printed.
 from __future__ import annotations
 
 import difflib
+from bisect import bisect_right
+from itertools import accumulate
 import json
 from dataclasses import dataclass, field, replace
 from typing import Iterable
@@ -123,9 +125,11 @@ class Sources:
     """
     texts: dict[str, str] = field(default_factory=dict)
     pieces: dict[str, tuple[str, int]] = field(default_factory=dict)   # piece id -> (file, offset)
+    _line_starts: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, path: str, text: str) -> None:
         self.texts[path] = text
+        self._line_starts.pop(path, None)
 
     def add_piece(self, piece_id: str, path: str, offset: int) -> None:
         self.pieces[piece_id] = (path, offset)
@@ -146,11 +150,13 @@ class Sources:
 
     def line_col(self, span: Span) -> tuple[int, int]:
         span = self.resolve(span)
-        text = self.texts.get(span.path, "")
-        start = min(span.start, len(text))
-        line = text.count("\n", 0, start) + 1
-        col = start - (text.rfind("\n", 0, start) + 1) + 1
-        return line, col
+        starts = self._line_starts.get(span.path)
+        if starts is None:       # offsets of line starts, once per file: the line map asks thousands of times
+            text = self.texts.get(span.path, "")
+            starts = self._line_starts[span.path] = [0, *accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+        start = min(span.start, len(self.texts.get(span.path, "")))
+        line = bisect_right(starts, start)
+        return line, start - starts[line - 1] + 1
 
     def location(self, span: Span) -> str:
         """`file:line` of a span."""

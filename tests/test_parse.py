@@ -5,8 +5,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from awmlang.compiler import nodes as n
+from awmlang.compiler.cache import BuildCache
 from awmlang.compiler.diagnostics import Sources
 from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_source, parser
 
@@ -65,10 +68,11 @@ def test_spans_point_at_the_source():
 
 def test_an_unchanged_declaration_is_reused_wherever_it_moves():
     tool = 'tool f(x: int) "d" { return x + 10 }\n'
-    first, _ = parse_source('env e {}\n' + tool, "moved.awm")
+    cache = BuildCache()
+    first, _ = parse_source('env e {}\n' + tool, "moved.awm", cache=cache)
     text = 'env e { description "longer now" }\n\n' + tool
     sources = Sources()
-    second, _ = parse_source(text, "moved.awm", sources)
+    second, _ = parse_source(text, "moved.awm", sources, cache)
     assert second.decls[1] is first.decls[1]           # not parsed again
     assert second.decls[0] is not first.decls[0]
     ret = sources.resolve(second.decls[1].body.stmts[0].span)
@@ -85,10 +89,12 @@ def test_repeated_pieces_are_placed_apart():
 
 def test_a_syntax_error_in_a_moved_piece_is_reported_where_it_is():
     bad = "tool f( {\n"
-    parse_source("env e {}\n" + bad, "err.awm")
+    cache = BuildCache()
+    parse_source("env e {}\n" + bad, "err.awm", cache=cache)
     text = "env e {}\n\n\n" + bad
     sources = Sources()
-    _, diags = parse_source(text, "err.awm", sources)
+    _, diags = parse_source(text, "err.awm", sources, cache)
+    assert cache.hits == 1          # the tool piece (the env piece gained blank lines)
     assert sources.line_col(diags[0].span) == (4, 9)
 
 
@@ -125,3 +131,14 @@ def test_braces_in_seed_strings_defaults_and_checks_agree_on_both_parser_paths()
     assert db.execute("SELECT name FROM u ORDER BY id").fetchall() == [("a {b}",), ("c {d}",), ("e {f}",), ("g {h}",)]
     hole = build_spec("hole.awm", text='env e {}\nentity U { id: int @id  name: text }\nseed U(id, name) { (1, "a {name}") }\n')
     assert [d.code for d in hole.errors] == ["AWM3002"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab\n", max_size=40), st.integers(min_value=0, max_value=45))
+def test_line_and_column_of_an_offset(text, offset):
+    sources = Sources()
+    sources.add("f.awm", text)
+    offset_in_text = min(offset, len(text))
+    line = text.count("\n", 0, offset_in_text) + 1
+    column = offset_in_text - (text.rfind("\n", 0, offset_in_text) + 1) + 1
+    assert sources.line_col(n.Span("f.awm", offset, offset)) == (line, column)
