@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import nodes as n
+from .cache import BuildCache
 from .check import check
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
 from .lower_python import lower_python
@@ -48,6 +49,7 @@ class BuildResult:
     sources: Sources
     model: Model | None = None
     outputs: dict[str, str | bytes] = field(default_factory=dict)
+    modules: list[n.Module] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,16 +67,21 @@ def source_hash(sources: Sources) -> str:
     return digest.hexdigest()
 
 
-def check_spec(path: str | Path, text: str | None = None) -> BuildResult:
+# Builds in this process share one cache: rebuilding an edited spec re-parses and re-lowers
+# only the declarations the edit touched.
+BUILD_CACHE = BuildCache()
+
+
+def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
     """Parse and check only (no outputs)."""
     sources = Sources()
-    modules, diags = load_modules(path, sources, text)
+    modules, diags = load_modules(path, sources, text, cache)
     model = None
     if not any(d.is_error for d in diags):
         model, check_diags = check(modules)
         diags = diags + check_diags
         _add_seed_files(modules, sources)
-    return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model)
+    return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
 
 
 def _add_seed_files(modules, sources: Sources) -> None:
@@ -121,22 +128,44 @@ def state_json(result: "BuildResult") -> str:
     return json.dumps({"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
 
 
-def build_spec(path: str | Path, text: str | None = None) -> BuildResult:
-    """Check a spec and, if it has no errors, lower it to every output."""
-    result = check_spec(path, text)
+def type_key(modules: list[n.Module]) -> tuple[str, ...]:
+    """The pieces that declare the environment and its types (env, enums, entities, records,
+    unions): everything a tool's, a task's or an invariant's code depends on besides itself."""
+    kinds = (n.EnvDecl, n.EnumDecl, n.EntityDecl, n.RecordDecl, n.UnionDecl)
+    return tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, kinds)))
+
+
+def seed_key(modules: list[n.Module], sources: Sources) -> tuple[str, ...]:
+    """The seed pieces, and the name and text of every seed file."""
+    pieces = tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, n.SeedDecl)))
+    spec_files = {m.path for m in modules}
+    return pieces + tuple(f"{p}\0{text}" for p, text in sorted(sources.texts.items()) if p not in spec_files)
+
+
+def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
+    """Check a spec and, if it has no errors, lower it to every output. With a cache, what an
+    earlier build lowered from the same declarations is reused: the outputs are the same bytes."""
+    result = check_spec(path, text, cache)
     if not result.ok or result.model is None:
         return result
     model = result.model
+    types = ("types",) + type_key(result.modules)
+
+    def memo(key, make):
+        return make() if cache is None else cache.get(types + key, make)
+
+    seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
-        schema = schema_statements(model)
-        invariants = {inv.name: invariant_statement(model, inv) for inv in model.invariants}
-        handlers = lower_python(model, _display(path), result.sources.location, invariants)
-        tools_json = render_tools_json(model)
-        seeds = seed_statements(model)
+        schema = memo(("schema",), lambda: schema_statements(model))
+        invariants = {inv.name: memo(("invariant", inv.decl.span.path, inv.name), lambda inv=inv: invariant_statement(model, inv))
+                      for inv in model.invariants}
+        handlers = lower_python(model, _display(path), result.sources.location, invariants, memo)
+        tools_json = render_tools_json(model, memo)
+        seeds = memo(seeds_key, lambda: seed_statements(model))
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
         return result
-    db_bytes, seed_errors = load_database(schema, seeds)
+    db_bytes, seed_errors = memo(("database",) + seeds_key, lambda: load_database(schema, seeds))
     if not seed_errors:
         seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:

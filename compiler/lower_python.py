@@ -6,7 +6,6 @@ are dicts. Every SQL statement is a module constant; every value reaches SQL as 
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,7 +29,11 @@ PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "str.strip
 
 @dataclass
 class Emitter:
+    """Writes one generated function. Its SQL constants are named after it (`SQL_<owner>_<k>`)
+    and its temporaries are numbered from 1, so the code of a function depends only on what it
+    is lowered from: an unchanged tool lowers to the same text in any build."""
     model: Model
+    owner: str
     sql_constants: dict[str, str] = field(default_factory=dict)     # sql text -> constant name
     lines: list[str] = field(default_factory=list)
     line_spans: list[n.Span | None] = field(default_factory=list)
@@ -43,8 +46,11 @@ class Emitter:
 
     def sql_const(self, text: str) -> str:
         if text not in self.sql_constants:
-            self.sql_constants[text] = f"SQL_{len(self.sql_constants) + 1}"
+            self.sql_constants[text] = f"SQL_{self.owner}_{len(self.sql_constants) + 1}"
         return self.sql_constants[text]
+
+    def constants(self) -> list[tuple[str, str]]:
+        return [(name, text) for text, name in self.sql_constants.items()]
 
     def fresh(self, stem: str) -> str:
         self.temp += 1
@@ -546,26 +552,56 @@ def json_default(value):
     return value
 
 
-def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None) -> str:
+def _no_memo(key, make):
+    return make()
+
+
+def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None,
+                 memo=_no_memo) -> str:
     """The handlers module; `locate(span)` names a span as "file:line" for the line map;
-    `invariants` maps each invariant to its SELECT of violating keys."""
-    emitter = Emitter(model)
-    functions = []
-    for name in sorted(model.tools):
-        tool = model.tools[name]
-        emitter.lines, emitter.line_spans = [], []
-        params = tool_params(model, tool)
-        body_start = emitter.emit
-        for p in tool.params:
-            body_start(1, f"p_{p.name} = args[{p.name!r}]")
-        for p in tool.params:
-            emitter.check_keys(f"p_{p.name}", p.type, 1)
-        emitter.block(tool.body, 1)
-        if tool.returns.kind == "void" or not ends_with_return(tool.body):
-            emitter.emit(1, "return None")
-        functions.append({"name": name, "lines": list(emitter.lines), "spans": list(emitter.line_spans),
-                          "writes": tool.writes, "params": params, "description": tool.description})
-    tasks = [lower_task(emitter, task) for task in sorted(model.tasks, key=lambda t: t.name)]
+    `invariants` maps each invariant to its SELECT of violating keys. `memo(key, make)` may
+    return an earlier result for the same key: each function is keyed by the text of the
+    declaration it comes from, plus the tools a task calls."""
+    functions = [memo(("tool", model.tools[name].decl.span.path, name), lambda tool=model.tools[name]: lower_tool(model, tool))
+                 for name in sorted(model.tools)]
+    tasks = [memo(("task", task.decl.span.path, task.name) + called_tools(model, task), lambda task=task: lower_task(model, task))
+             for task in sorted(model.tasks, key=lambda t: t.name)]
+    outputs = memo(("outputs",), lambda: lower_outputs(model))
+    template = ENV.get_template("handlers.py.j2")
+    text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
+                           user_entity=model.user_entity, clock=model.clock,
+                           invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name])
+                                       for inv in model.invariants],
+                           tasks=tasks)
+    line_map = compute_line_map(text, functions, locate)
+    return text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
+
+
+def lower_tool(model: Model, tool: ToolInfo) -> dict:
+    emitter = Emitter(model, f"tool_{tool.name}")
+    params = tool_params(model, tool)
+    for p in tool.params:
+        emitter.emit(1, f"p_{p.name} = args[{p.name!r}]")
+    for p in tool.params:
+        emitter.check_keys(f"p_{p.name}", p.type, 1)
+    emitter.block(tool.body, 1)
+    if tool.returns.kind == "void" or not ends_with_return(tool.body):
+        emitter.emit(1, "return None")
+    return {"name": tool.name, "lines": emitter.lines, "spans": emitter.line_spans, "constants": emitter.constants(),
+            "writes": tool.writes, "params": params, "description": tool.description}
+
+
+def called_tools(model: Model, task) -> tuple:
+    """The tools a task's gold solution calls, by name and declaration (their parameter types
+    shape how the task's arguments are written)."""
+    steps = [s for s in task.decl.solution or () if isinstance(s, n.SolutionCall)]
+    return tuple(sorted({(s.tool.name, model.tools[s.tool.name].decl.span.path) for s in steps}))
+
+
+def lower_outputs(model: Model) -> list[dict]:
+    """Per entity: the SELECT of one row and the conversions that make it a JSON-ready dict
+    (`out_Entity` functions; `entities` and the `constants` they use)."""
+    emitter = Emitter(model, "out")
     outputs = []
     for entity in sorted(model.entities.values(), key=lambda x: x.name):
         select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity), copy=False).where(
@@ -578,26 +614,16 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
         user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
         outputs.append({"name": entity.name, "sql": const, "fields": conversions, "table": entity.table,
                         "key": entity.key.column, "owner": owner, "user_column": user_column})
-    template = ENV.get_template("handlers.py.j2")
-    text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
-                           sql_constants=sorted(((v, k) for k, v in emitter.sql_constants.items()), key=lambda kv: int(kv[0][4:])),
-                           user_entity=model.user_entity, clock=model.clock,
-                           invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name])
-                                       for inv in model.invariants],
-                           tasks=tasks)
-    line_map = compute_line_map(text, functions, locate)
-    text = text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
-    ast.parse(text)     # generated code must always be valid Python
-    return text
+    return {"entities": outputs, "constants": emitter.constants()}
 
 
-def lower_task(emitter: Emitter, task) -> dict:
+def lower_task(model: Model, task) -> dict:
     """The gold solution (a function of a `call` that runs one tool call) and the verifier
     (a list of checks, each a condition and an observed value to report)."""
     decl = task.decl
+    emitter = Emitter(model, f"task_{task.name}")
     solution = None
     if decl.solution is not None:
-        emitter.lines, emitter.line_spans = [], []
         answer = "None"
         for step in decl.solution:
             if isinstance(step, n.SolutionAnswer):
@@ -616,7 +642,8 @@ def lower_task(emitter: Emitter, task) -> dict:
         else:
             observed = cond
         checks.append((e.source, e.weight, cond, observed))
-    return {"name": task.name, "instruction": task.instruction, "solution": solution, "checks": checks}
+    return {"name": task.name, "instruction": task.instruction, "solution": solution, "checks": checks,
+            "constants": emitter.constants()}
 
 
 def ends_with_return(block: n.Block) -> bool:

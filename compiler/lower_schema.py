@@ -110,18 +110,37 @@ def _strip_titles(node):
             _strip_titles(value)
 
 
+def tool_entries(model: Model, name: str) -> tuple[dict, dict]:
+    """One tool's entry in the OpenAI format and in the MCP format."""
+    tool = model.tools[name]
+    schema = parameters_schema(tool_params(model, tool), name)
+    return ({"type": "function", "function": {"name": name, "description": tool.description, "parameters": schema}},
+            {"name": name, "description": tool.description, "inputSchema": schema})
+
+
 def tool_schemas(model: Model) -> dict:
     """{"openai": [...], "mcp": [...]} for every tool, sorted by name."""
-    openai, mcp = [], []
-    for name in sorted(model.tools):
-        tool = model.tools[name]
-        schema = parameters_schema(tool_params(model, tool), name)
-        openai.append({"type": "function", "function": {"name": name, "description": tool.description,
-                                                        "parameters": schema}})
-        mcp.append({"name": name, "description": tool.description, "inputSchema": schema})
-    return {"openai": openai, "mcp": mcp}
+    entries = [tool_entries(model, name) for name in sorted(model.tools)]
+    return {"openai": [e[0] for e in entries], "mcp": [e[1] for e in entries]}
 
 
-def render_tools_json(model: Model) -> str:
+def _no_memo(key, make):
+    return make()
+
+
+def render_tools_json(model: Model, memo=_no_memo) -> str:
+    """tools.json: `tool_schemas` as JSON with two-space indents. Each tool's entries are
+    rendered on their own (and memoised by `memo(key, make)`, keyed by the tool's declaration),
+    then joined exactly as `json.dumps(tool_schemas(model), indent=2)` would join them."""
+    rendered = [memo(("tool_json", model.tools[name].decl.span.path, name),
+                     lambda name=name: tuple(_indented(e) for e in tool_entries(model, name)))
+                for name in sorted(model.tools)]
+    lists = [",\n".join(r[i] for r in rendered) for i in (0, 1)]
+    if not rendered:
+        return '{\n  "openai": [],\n  "mcp": []\n}\n'
+    return '{\n  "openai": [\n' + lists[0] + '\n  ],\n  "mcp": [\n' + lists[1] + '\n  ]\n}\n'
+
+
+def _indented(entry: dict) -> str:
     # key order is kept as built (parameters in declaration order), which is deterministic
-    return json.dumps(tool_schemas(model), indent=2) + "\n"
+    return "\n".join("    " + line for line in json.dumps(entry, indent=2).split("\n"))

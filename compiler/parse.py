@@ -3,7 +3,8 @@
 The LALR parser is built once per process from the packaged grammar. A file is cut into
 top-level declarations at lines that start with a declaration keyword, and each piece is
 parsed on its own, so one syntax error does not hide the errors (or the declarations)
-after it.
+after it. Spans are relative to their piece, so with a BuildCache an unchanged declaration
+is parsed once, wherever an edit moves it.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import nodes as n
+from .cache import BuildCache
 from .diagnostics import Diagnostic, Sources
 
 DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import|invariant|task)\b", re.MULTILINE)
@@ -722,15 +724,10 @@ class _SeedReader:
         raise _NotFast
 
 
-# Parsed pieces, keyed by piece id (file, text digest, occurrence). Spans inside a piece are
-# relative to the piece, so an unchanged declaration is never parsed twice, wherever it moves.
-_PIECE_CACHE: dict[str, tuple[str, tuple, tuple[Diagnostic, ...]]] = {}
-PIECE_CACHE_SIZE = 16384
-
-
 def piece_ids(text: str, path: str) -> list[tuple[str, int, str]]:
     """(piece id, start offset, piece text) for each non-blank declaration piece of a file.
-    The id names the file and the text's digest; a repeated piece gets `~k` appended."""
+    The id names the file and the text's digest; a repeated piece gets `~k` appended.
+    Spans inside a piece are relative to it, so a parsed piece can be reused wherever it moves."""
     out, seen = [], {}
     for start, end in _pieces(text):
         piece = text[start:end]
@@ -742,17 +739,11 @@ def piece_ids(text: str, path: str) -> list[tuple[str, int, str]]:
     return out
 
 
-def parse_piece(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagnostic, ...]]:
+def parse_piece(piece: str, piece_id: str, cache: BuildCache | None = None) -> tuple[tuple, tuple[Diagnostic, ...]]:
     """The declarations in one piece and its syntax errors, spans relative to the piece."""
-    cached = _PIECE_CACHE.pop(piece_id, None)
-    if cached is not None and cached[0] == piece:
-        _PIECE_CACHE[piece_id] = cached              # most recently used goes last
-        return cached[1], cached[2]
-    decls, diags = _parse_piece_uncached(piece, piece_id)
-    _PIECE_CACHE[piece_id] = (piece, decls, diags)
-    if len(_PIECE_CACHE) > PIECE_CACHE_SIZE:
-        del _PIECE_CACHE[next(iter(_PIECE_CACHE))]
-    return decls, diags
+    if cache is None:
+        return _parse_piece_uncached(piece, piece_id)
+    return cache.get(("piece", piece_id, piece), lambda: _parse_piece_uncached(piece, piece_id))
 
 
 def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagnostic, ...]]:
@@ -772,9 +763,11 @@ def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagn
         raise inner
 
 
-def parse_source(text: str, path: str, sources: Sources | None = None) -> tuple[n.Module, list[Diagnostic]]:
+def parse_source(text: str, path: str, sources: Sources | None = None,
+                 cache: BuildCache | None = None) -> tuple[n.Module, list[Diagnostic]]:
     """Parse one file's text. Returns the declarations that parsed and the syntax errors.
-    Spans are relative to their declaration's piece: `sources.resolve` places them in the file."""
+    Spans are relative to their declaration's piece: `sources.resolve` places them in the file.
+    With a cache, a piece parsed before (same file, same text) is not parsed again."""
     sources = sources if sources is not None else Sources()
     sources.add(path, text)
     decls: list = []
@@ -783,7 +776,7 @@ def parse_source(text: str, path: str, sources: Sources | None = None) -> tuple[
         if len(diags) >= MAX_SYNTAX_ERRORS:
             break
         sources.add_piece(piece_id, path, start)
-        piece_decls, piece_diags = parse_piece(piece, piece_id)
+        piece_decls, piece_diags = parse_piece(piece, piece_id, cache)
         decls.extend(piece_decls)
         diags.extend(piece_diags)
     return n.Module(path, tuple(decls)), diags
@@ -805,7 +798,8 @@ def parse_expression(text: str, path: str = "<expr>") -> n.Expr:
 
 # ---- a spec with its imports --------------------------------------------------------------
 
-def load_modules(path: str | Path, sources: Sources, text: str | None = None) -> tuple[list[n.Module], list[Diagnostic]]:
+def load_modules(path: str | Path, sources: Sources, text: str | None = None,
+                 cache: BuildCache | None = None) -> tuple[list[n.Module], list[Diagnostic]]:
     """Parse a spec file and, depth first, every file it imports (each once)."""
     modules: list[n.Module] = []
     diags: list[Diagnostic] = []
@@ -834,7 +828,7 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None) ->
                 reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
                 diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: {reason}", via.span if via else None))
                 return
-        module, errors = parse_source(content, display, sources)
+        module, errors = parse_source(content, display, sources, cache)
         diags.extend(errors)
         for decl in module.decls:
             if isinstance(decl, n.Import):

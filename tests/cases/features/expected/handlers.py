@@ -8,44 +8,15 @@ ENV = "features"
 USER_ENTITY = "Member"
 CLOCK = "2025-03-10 12:00:00"
 
-SQL_1 = 'SELECT "id" FROM "item" WHERE "id" = ?'
-SQL_2 = 'SELECT "active" FROM "item" WHERE "id" = ?'
-SQL_3 = 'SELECT "title" FROM "item" WHERE "id" = ?'
-SQL_4 = 'SELECT "price" FROM "item" WHERE "id" = ?'
-SQL_5 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
-SQL_6 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_7 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
-SQL_8 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_9 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND (t0."price" >= ?)) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
-SQL_10 = 'SELECT "id" FROM "member" WHERE "id" = ?'
-SQL_11 = 'DELETE FROM "member" WHERE "id" = ?'
-SQL_12 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE (t0."member_id" IS NULL)'
-SQL_13 = 'SELECT t0."id" FROM "item" AS t0 WHERE (? IN (SELECT value FROM JSON_EACH(t0."tags")) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
-SQL_14 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
-SQL_15 = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
-SQL_16 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
-SQL_17 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_18 = 'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_19 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_20 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST LIMIT 1'
-SQL_21 = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
-SQL_22 = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
-SQL_23 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
-SQL_24 = 'UPDATE "item" AS u SET "price" = (u."price" + ROUND(CAST((u."price" * ?) * 1.0 AS REAL) / ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
-SQL_25 = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
-SQL_26 = 'SELECT "key" FROM "note" WHERE "key" IS ?'
-SQL_27 = 'INSERT INTO "note" ("key", "body", "member_id") VALUES (?, ?, ?) RETURNING "key"'
-SQL_28 = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
-SQL_29 = 'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" ORDER BY t0."member_id"'
-SQL_30 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
-SQL_31 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
-SQL_32 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
-SQL_33 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
-SQL_34 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
+SQL_out_1 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
+SQL_out_2 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
+SQL_out_3 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
+SQL_out_4 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
+SQL_out_5 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
 
 
 def out_Item(db, key):
-    r = one(db, SQL_30, (key,))
+    r = one(db, SQL_out_1, (key,))
     if r is None:
         return None
     return {
@@ -61,7 +32,7 @@ def out_Item(db, key):
 
 
 def out_Member(db, key):
-    r = one(db, SQL_31, (key,))
+    r = one(db, SQL_out_2, (key,))
     if r is None:
         return None
     return {
@@ -72,7 +43,7 @@ def out_Member(db, key):
 
 
 def out_Note(db, key):
-    r = one(db, SQL_32, (key,))
+    r = one(db, SQL_out_3, (key,))
     if r is None:
         return None
     return {
@@ -83,7 +54,7 @@ def out_Note(db, key):
 
 
 def out_OrderLine(db, key):
-    r = one(db, SQL_33, (key,))
+    r = one(db, SQL_out_4, (key,))
     if r is None:
         return None
     return {
@@ -96,7 +67,7 @@ def out_OrderLine(db, key):
 
 
 def out_Purchase(db, key):
-    r = one(db, SQL_34, (key,))
+    r = one(db, SQL_out_5, (key,))
     if r is None:
         return None
     return {
@@ -109,18 +80,26 @@ def out_Purchase(db, key):
     }
 
 
+SQL_tool_buy_1 = 'SELECT "id" FROM "item" WHERE "id" = ?'
+SQL_tool_buy_2 = 'SELECT "active" FROM "item" WHERE "id" = ?'
+SQL_tool_buy_3 = 'SELECT "title" FROM "item" WHERE "id" = ?'
+SQL_tool_buy_4 = 'SELECT "price" FROM "item" WHERE "id" = ?'
+SQL_tool_buy_5 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
+SQL_tool_buy_6 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
+
+
 def tool_buy(rt, db, args):
     p_lines = args['lines']
     p_payment = args['payment']
     for _k1 in p_lines:
-        must(db, SQL_1, _k1['item'], 'Item', 'id')
+        must(db, SQL_tool_buy_1, _k1['item'], 'Item', 'id')
     if not ((len(p_lines) > 0)):
         raise Fail('empty', 'nothing to buy')
     v_subtotal = D(0)
     for v_line in p_lines:
-        if not (as_bool(scalar(db, SQL_2, (v_line.get('item'),)))):
-            raise Fail('inactive', (to_text(scalar(db, SQL_3, (v_line.get('item'),))) + ' is not for sale'))
-        v_subtotal = (v_subtotal + (dec(scalar(db, SQL_4, (v_line.get('item'),))) * v_line.get('quantity')))
+        if not (as_bool(scalar(db, SQL_tool_buy_2, (v_line.get('item'),)))):
+            raise Fail('inactive', (to_text(scalar(db, SQL_tool_buy_3, (v_line.get('item'),))) + ' is not for sale'))
+        v_subtotal = (v_subtotal + (dec(scalar(db, SQL_tool_buy_4, (v_line.get('item'),))) * v_line.get('quantity')))
     v_total = v_subtotal
     v_method = 'card'
     _m2 = p_payment
@@ -134,43 +113,60 @@ def tool_buy(rt, db, args):
             raise Fail('bad_voucher', 'vouchers give 1 to 50 percent')
         v_total = round_half_up(decimal_div((v_subtotal * (100 - v_v.get('percent'))), 100), 2, D)
         v_method = ('voucher ' + to_text(v_v.get('code')))
-    v_p = scalar(db, SQL_5, (rt.me, cents(v_total), v_method, rt.now, shift_time(rt.now[:10], (30 * 86400)), ))
+    v_p = scalar(db, SQL_tool_buy_5, (rt.me, cents(v_total), v_method, rt.now, shift_time(rt.now[:10], (30 * 86400)), ))
     for v_i, v_line in enumerate(p_lines):
-        scalar(db, SQL_6, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity'), ))
+        scalar(db, SQL_tool_buy_6, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity'), ))
     return out_Purchase(db, v_p)
+
+
+SQL_tool_by_sku_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
 
 
 def tool_by_sku(rt, db, args):
     p_item_id = args['item_id']
-    v_row = scalar(db, SQL_7, (p_item_id, ))
+    v_row = scalar(db, SQL_tool_by_sku_1, (p_item_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
     return out_Item(db, v_row)
 
 
+SQL_tool_explode_1 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
+
+
 def tool_explode(rt, db, args):
-    scalar(db, SQL_8, (rt.me, cents(1), 'x', rt.now, ))
+    scalar(db, SQL_tool_explode_1, (rt.me, cents(1), 'x', rt.now, ))
     raise Fail('boom', 'nothing above survives')
     return None
+
+
+SQL_tool_find_items_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND (t0."price" >= ?)) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 
 
 def tool_find_items(rt, db, args):
     p_prefix = args['prefix']
     p_level = args['level']
     p_min_price = args['min_price']
-    return [out_Item(db, k) for k in column(db, SQL_9, (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20, ))]
+    return [out_Item(db, k) for k in column(db, SQL_tool_find_items_1, (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20, ))]
+
+
+SQL_tool_forget_member_1 = 'SELECT "id" FROM "member" WHERE "id" = ?'
+SQL_tool_forget_member_2 = 'DELETE FROM "member" WHERE "id" = ?'
+SQL_tool_forget_member_3 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE (t0."member_id" IS NULL)'
 
 
 def tool_forget_member(rt, db, args):
     p_who = args['who']
-    must(db, SQL_10, p_who, 'Member', 'id')
-    execute(db, SQL_11, (p_who, ))
-    return scalar(db, SQL_12, ())
+    must(db, SQL_tool_forget_member_1, p_who, 'Member', 'id')
+    execute(db, SQL_tool_forget_member_2, (p_who, ))
+    return scalar(db, SQL_tool_forget_member_3, ())
+
+
+SQL_tool_items_by_tag_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (? IN (SELECT value FROM JSON_EACH(t0."tags")) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
 
 
 def tool_items_by_tag(rt, db, args):
     p_tag = args['tag']
-    return [out_Item(db, k) for k in column(db, SQL_13, (p_tag, ))]
+    return [out_Item(db, k) for k in column(db, SQL_tool_items_by_tag_1, (p_tag, ))]
 
 
 def tool_level_of(rt, db, args):
@@ -188,11 +184,14 @@ def tool_money_math(rt, db, args):
     return (lambda _r: {'rounded': money(_r['rounded']), 'half_up': money(_r['half_up']), 'as_float': _r['as_float'], 'absolute': money(_r['absolute']), 'smaller': money(_r['smaller']), 'larger': money(_r['larger'])})({'rounded': round_half_up(decimal_div((p_x * 3), 7), 2, D), 'half_up': round_half_up(to_decimal('2.675'), 2, D), 'as_float': round_half_up((float(p_x) * p_rate), 3, float), 'absolute': abs((p_x - 100)), 'smaller': min_of(p_x, 5), 'larger': max_of(p_x, 5, 7)})
 
 
+SQL_tool_my_purchases_1 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+
+
 def tool_my_purchases(rt, db, args):
     p_paid_with = args['paid_with']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Purchase(db, k) for k in column(db, SQL_14, (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset, ))]
+    return [out_Purchase(db, k) for k in column(db, SQL_tool_my_purchases_1, (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset, ))]
 
 
 def tool_pair_up(rt, db, args):
@@ -206,28 +205,47 @@ def tool_pair_up(rt, db, args):
     return sorted(v_out)
 
 
+SQL_tool_purchase_summary_1 = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
+SQL_tool_purchase_summary_2 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
+SQL_tool_purchase_summary_3 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_tool_purchase_summary_4 = 'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_tool_purchase_summary_5 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_tool_purchase_summary_6 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST LIMIT 1'
+SQL_tool_purchase_summary_7 = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
+SQL_tool_purchase_summary_8 = 'SELECT "title" FROM "item" WHERE "id" = ?'
+SQL_tool_purchase_summary_9 = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
+
+
 def tool_purchase_summary(rt, db, args):
     p_purchase = args['purchase']
-    must(db, SQL_15, p_purchase, 'Purchase', 'id')
-    if not ((scalar(db, SQL_16, (p_purchase,)) == rt.me)):
+    must(db, SQL_tool_purchase_summary_1, p_purchase, 'Purchase', 'id')
+    if not ((scalar(db, SQL_tool_purchase_summary_2, (p_purchase,)) == rt.me)):
         raise Fail('not_yours', ('purchase ' + to_text(p_purchase) + ' is not yours'))
-    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_17, (p_purchase, )), 'units': scalar(db, SQL_18, (p_purchase, )), 'value': dec(scalar(db, SQL_19, (p_purchase, ))), 'first_item': scalar(db, SQL_3, (scalar(db, SQL_21, (scalar(db, SQL_20, (p_purchase, )),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_22, (p_purchase,)))})
+    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_tool_purchase_summary_3, (p_purchase, )), 'units': scalar(db, SQL_tool_purchase_summary_4, (p_purchase, )), 'value': dec(scalar(db, SQL_tool_purchase_summary_5, (p_purchase, ))), 'first_item': scalar(db, SQL_tool_purchase_summary_8, (scalar(db, SQL_tool_purchase_summary_7, (scalar(db, SQL_tool_purchase_summary_6, (p_purchase, )),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_tool_purchase_summary_9, (p_purchase,)))})
+
+
+SQL_tool_rename_item_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_rename_item_2 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
 
 
 def tool_rename_item(rt, db, args):
     p_item_id = args['item_id']
     p_title = args['title']
-    v_row = scalar(db, SQL_7, (p_item_id, ))
+    v_row = scalar(db, SQL_tool_rename_item_1, (p_item_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
-    execute(db, SQL_23, (p_title, v_row, ))
+    execute(db, SQL_tool_rename_item_2, (p_title, v_row, ))
     return out_Item(db, v_row)
+
+
+SQL_tool_reprice_1 = 'UPDATE "item" AS u SET "price" = (u."price" + ROUND(CAST((u."price" * ?) * 1.0 AS REAL) / ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
+SQL_tool_reprice_2 = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
 
 
 def tool_reprice(rt, db, args):
     p_percent = args['percent']
-    execute(db, SQL_24, (p_percent, 100, ))
-    return money(dec(scalar(db, SQL_25, ())))
+    execute(db, SQL_tool_reprice_1, (p_percent, 100, ))
+    return money(dec(scalar(db, SQL_tool_reprice_2, ())))
 
 
 def tool_running_total(rt, db, args):
@@ -240,14 +258,22 @@ def tool_running_total(rt, db, args):
     return [money(x) for x in v_out]
 
 
+SQL_tool_set_note_1 = 'SELECT "key" FROM "note" WHERE "key" IS ?'
+SQL_tool_set_note_2 = 'INSERT INTO "note" ("key", "body", "member_id") VALUES (?, ?, ?) RETURNING "key"'
+SQL_tool_set_note_3 = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
+
+
 def tool_set_note(rt, db, args):
     p_key = args['key']
     p_body = args['body']
-    return out_Note(db, upsert(db, SQL_26, (p_key, ), SQL_28, (p_body, rt.me, ), SQL_27, (p_key, p_body, rt.me, )))
+    return out_Note(db, upsert(db, SQL_tool_set_note_1, (p_key, ), SQL_tool_set_note_3, (p_body, rt.me, ), SQL_tool_set_note_2, (p_key, p_body, rt.me, )))
+
+
+SQL_tool_spend_by_member_1 = 'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" ORDER BY t0."member_id"'
 
 
 def tool_spend_by_member(rt, db, args):
-    return [(lambda _r: {'member_id': _r['member_id'], 'purchases': _r['purchases'], 'spent': money(_r['spent']), 'biggest': money(_r['biggest'])})(x) for x in [{'member_id': r[0], 'purchases': r[1], 'spent': dec(r[2]), 'biggest': dec(r[3])} for r in rows(db, SQL_29, ())]]
+    return [(lambda _r: {'member_id': _r['member_id'], 'purchases': _r['purchases'], 'spent': money(_r['spent']), 'biggest': money(_r['biggest'])})(x) for x in [{'member_id': r[0], 'purchases': r[1], 'spent': dec(r[2]), 'biggest': dec(r[3])} for r in rows(db, SQL_tool_spend_by_member_1, ())]]
 
 
 def tool_sum_money(rt, db, args):
@@ -297,4 +323,4 @@ OWNERS = {
 INVARIANTS = {
 }
 
-LINE_MAP = {117: 'spec.awm:84', 118: 'spec.awm:84', 119: 'spec.awm:85', 120: 'spec.awm:86', 121: 'spec.awm:87', 122: 'spec.awm:87', 123: 'spec.awm:88', 124: 'spec.awm:90', 125: 'spec.awm:91', 126: 'spec.awm:92', 127: 'spec.awm:93', 128: 'spec.awm:93', 129: 'spec.awm:94', 130: 'spec.awm:94', 131: 'spec.awm:96', 132: 'spec.awm:96', 133: 'spec.awm:97', 134: 'spec.awm:97', 135: 'spec.awm:98', 136: 'spec.awm:99', 137: 'spec.awm:102', 138: 'spec.awm:103', 139: 'spec.awm:104', 140: 'spec.awm:106', 145: 'spec.awm:158', 146: 'spec.awm:158', 147: 'spec.awm:158', 148: 'spec.awm:158', 152: 'spec.awm:154', 153: 'spec.awm:155', 161: 'spec.awm:126', 167: 'spec.awm:144', 168: 'spec.awm:145', 173: 'spec.awm:121', 178: 'spec.awm:131', 179: 'spec.awm:131', 180: 'spec.awm:131', 181: 'spec.awm:131', 182: 'spec.awm:132', 188: 'spec.awm:73', 195: 'spec.awm:159', 201: 'spec.awm:64', 202: 'spec.awm:64', 203: 'spec.awm:65', 204: 'spec.awm:66', 205: 'spec.awm:67', 206: 'spec.awm:69', 212: 'spec.awm:110', 213: 'spec.awm:110', 214: 'spec.awm:111', 220: 'spec.awm:160', 221: 'spec.awm:160', 222: 'spec.awm:160', 223: 'spec.awm:160', 224: 'spec.awm:160', 229: 'spec.awm:149', 230: 'spec.awm:150', 235: 'spec.awm:54', 236: 'spec.awm:55', 237: 'spec.awm:56', 238: 'spec.awm:57', 239: 'spec.awm:58', 240: 'spec.awm:60', 246: 'spec.awm:140', 250: 'spec.awm:136', 256: 'spec.awm:51'}
+LINE_MAP = {96: 'spec.awm:84', 97: 'spec.awm:84', 98: 'spec.awm:85', 99: 'spec.awm:86', 100: 'spec.awm:87', 101: 'spec.awm:87', 102: 'spec.awm:88', 103: 'spec.awm:90', 104: 'spec.awm:91', 105: 'spec.awm:92', 106: 'spec.awm:93', 107: 'spec.awm:93', 108: 'spec.awm:94', 109: 'spec.awm:94', 110: 'spec.awm:96', 111: 'spec.awm:96', 112: 'spec.awm:97', 113: 'spec.awm:97', 114: 'spec.awm:98', 115: 'spec.awm:99', 116: 'spec.awm:102', 117: 'spec.awm:103', 118: 'spec.awm:104', 119: 'spec.awm:106', 127: 'spec.awm:158', 128: 'spec.awm:158', 129: 'spec.awm:158', 130: 'spec.awm:158', 137: 'spec.awm:154', 138: 'spec.awm:155', 149: 'spec.awm:126', 160: 'spec.awm:144', 161: 'spec.awm:145', 169: 'spec.awm:121', 174: 'spec.awm:131', 175: 'spec.awm:131', 176: 'spec.awm:131', 177: 'spec.awm:131', 178: 'spec.awm:132', 184: 'spec.awm:73', 194: 'spec.awm:159', 200: 'spec.awm:64', 201: 'spec.awm:64', 202: 'spec.awm:65', 203: 'spec.awm:66', 204: 'spec.awm:67', 205: 'spec.awm:69', 222: 'spec.awm:110', 223: 'spec.awm:110', 224: 'spec.awm:111', 234: 'spec.awm:160', 235: 'spec.awm:160', 236: 'spec.awm:160', 237: 'spec.awm:160', 238: 'spec.awm:160', 247: 'spec.awm:149', 248: 'spec.awm:150', 253: 'spec.awm:54', 254: 'spec.awm:55', 255: 'spec.awm:56', 256: 'spec.awm:57', 257: 'spec.awm:58', 258: 'spec.awm:60', 269: 'spec.awm:140', 276: 'spec.awm:136', 282: 'spec.awm:51'}

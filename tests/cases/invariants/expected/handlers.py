@@ -8,23 +8,15 @@ ENV = "inv"
 USER_ENTITY = "User"
 CLOCK = "2025-01-01 09:00:00"
 
-SQL_1 = 'SELECT "id" FROM "order" WHERE "id" = ?'
-SQL_2 = 'UPDATE "order" AS u SET "total" = ? WHERE u."id" = ?'
-SQL_3 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
-SQL_4 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_5 = 'UPDATE "product" AS u SET "stock" = (u."stock" + ?) WHERE u."id" = ?'
-SQL_6 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
-SQL_7 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
-SQL_8 = 'SELECT COUNT(*) FROM "order" AS t0'
-SQL_9 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
-SQL_10 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
-SQL_11 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_12 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
-SQL_13 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
+SQL_out_1 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
+SQL_out_2 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
+SQL_out_3 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+SQL_out_4 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
+SQL_out_5 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
 
 
 def out_Cart(db, key):
-    r = one(db, SQL_9, (key,))
+    r = one(db, SQL_out_1, (key,))
     if r is None:
         return None
     return {
@@ -34,7 +26,7 @@ def out_Cart(db, key):
 
 
 def out_Order(db, key):
-    r = one(db, SQL_10, (key,))
+    r = one(db, SQL_out_2, (key,))
     if r is None:
         return None
     return {
@@ -46,7 +38,7 @@ def out_Order(db, key):
 
 
 def out_OrderItem(db, key):
-    r = one(db, SQL_11, (key,))
+    r = one(db, SQL_out_3, (key,))
     if r is None:
         return None
     return {
@@ -59,7 +51,7 @@ def out_OrderItem(db, key):
 
 
 def out_Product(db, key):
-    r = one(db, SQL_12, (key,))
+    r = one(db, SQL_out_4, (key,))
     if r is None:
         return None
     return {
@@ -70,7 +62,7 @@ def out_Product(db, key):
 
 
 def out_User(db, key):
-    r = one(db, SQL_13, (key,))
+    r = one(db, SQL_out_5, (key,))
     if r is None:
         return None
     return {
@@ -79,35 +71,50 @@ def out_User(db, key):
     }
 
 
+SQL_tool_fix_total_1 = 'SELECT "id" FROM "order" WHERE "id" = ?'
+SQL_tool_fix_total_2 = 'UPDATE "order" AS u SET "total" = ? WHERE u."id" = ?'
+
+
 def tool_fix_total(rt, db, args):
     p_order = args['order']
     p_total = args['total']
-    must(db, SQL_1, p_order, 'Order', 'id')
-    execute(db, SQL_2, (cents(p_total), p_order, ))
+    must(db, SQL_tool_fix_total_1, p_order, 'Order', 'id')
+    execute(db, SQL_tool_fix_total_2, (cents(p_total), p_order, ))
     return None
+
+
+SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
 
 
 def tool_get_product(rt, db, args):
     p_product_id = args['product_id']
-    v_row = scalar(db, SQL_3, (p_product_id, ))
+    v_row = scalar(db, SQL_tool_get_product_1, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     return out_Product(db, v_row)
 
 
+SQL_tool_restock_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_tool_restock_2 = 'UPDATE "product" AS u SET "stock" = (u."stock" + ?) WHERE u."id" = ?'
+
+
 def tool_restock(rt, db, args):
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_4, p_product, 'Product', 'id')
-    execute(db, SQL_5, (p_n, p_product, ))
+    must(db, SQL_tool_restock_1, p_product, 'Product', 'id')
+    execute(db, SQL_tool_restock_2, (p_n, p_product, ))
     return out_Product(db, p_product)
+
+
+SQL_tool_sell_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_tool_sell_2 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
 
 
 def tool_sell(rt, db, args):
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_4, p_product, 'Product', 'id')
-    execute(db, SQL_6, (p_n, p_product, ))
+    must(db, SQL_tool_sell_1, p_product, 'Product', 'id')
+    execute(db, SQL_tool_sell_2, (p_n, p_product, ))
     return None
 
 
@@ -118,6 +125,10 @@ TOOLS = {
     'sell': (tool_sell, True, [{'name': 'product', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'}, 'required': True}, {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
 }
 
+SQL_task_restock_lamp_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_task_restock_lamp_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+
+
 def solution_restock_lamp(rt, call):
     v_p = call('restock', to_plain({'product': 1, 'n': 4}))
     return to_text(('Product 1 now has ' + to_text(json_get(v_p, 'stock')) + ' units.'))
@@ -125,9 +136,14 @@ def solution_restock_lamp(rt, call):
 
 def verify_restock_lamp(rt, db, before_db, answer):
     return [
-        ('Product[1].stock == before(Product[1].stock) + 4', 3, lambda: (scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)) == ((lambda db: scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)))(before_db) + 4)), lambda: scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),))),
-        ('contains_number(answer, Product[1].stock)', 1, lambda: contains_number(answer, scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),))), lambda: contains_number(answer, scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)))),
+        ('Product[1].stock == before(Product[1].stock) + 4', 3, lambda: (scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),)) == ((lambda db: scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),)))(before_db) + 4)), lambda: scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),))),
+        ('contains_number(answer, Product[1].stock)', 1, lambda: contains_number(answer, scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),))), lambda: contains_number(answer, scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),)))),
     ]
+
+
+SQL_task_sell_out_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_task_sell_out_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+SQL_task_sell_out_3 = 'SELECT COUNT(*) FROM "order" AS t0'
 
 
 def solution_sell_out(rt, call):
@@ -137,8 +153,8 @@ def solution_sell_out(rt, call):
 
 def verify_sell_out(rt, db, before_db, answer):
     return [
-        ('Product[1].stock == 0', 1, lambda: (scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),)) == 0), lambda: scalar(db, SQL_7, (must(db, SQL_4, 1, 'Product', 'id'),))),
-        ('count(Order) == before(count(Order))', 1, lambda: (scalar(db, SQL_8, ()) == (lambda db: scalar(db, SQL_8, ()))(before_db)), lambda: scalar(db, SQL_8, ())),
+        ('Product[1].stock == 0', 1, lambda: (scalar(db, SQL_task_sell_out_2, (must(db, SQL_task_sell_out_1, 1, 'Product', 'id'),)) == 0), lambda: scalar(db, SQL_task_sell_out_2, (must(db, SQL_task_sell_out_1, 1, 'Product', 'id'),))),
+        ('count(Order) == before(count(Order))', 1, lambda: (scalar(db, SQL_task_sell_out_3, ()) == (lambda db: scalar(db, SQL_task_sell_out_3, ()))(before_db)), lambda: scalar(db, SQL_task_sell_out_3, ())),
     ]
 
 
@@ -169,4 +185,4 @@ INVARIANTS = {
     'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT (((SELECT COUNT(*) FROM "user" AS t0) > 0))'),
 }
 
-LINE_MAP = {86: 'spec.awm:13', 92: 'spec.awm:18', 93: 'spec.awm:18', 94: 'spec.awm:18', 95: 'spec.awm:18', 102: 'spec.awm:20', 103: 'spec.awm:21', 110: 'spec.awm:12'}
+LINE_MAP = {82: 'spec.awm:13', 91: 'spec.awm:18', 92: 'spec.awm:18', 93: 'spec.awm:18', 94: 'spec.awm:18', 105: 'spec.awm:20', 106: 'spec.awm:21', 117: 'spec.awm:12'}

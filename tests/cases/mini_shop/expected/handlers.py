@@ -8,39 +8,15 @@ ENV = "shop"
 USER_ENTITY = "User"
 CLOCK = "2025-01-01 09:00:00"
 
-SQL_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
-SQL_3 = 'SELECT "name" FROM "product" WHERE "id" = ?'
-SQL_4 = 'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
-SQL_5 = 'INSERT INTO "cart_item" ("user_id", "product_id", "quantity") VALUES (?, ?, ?) RETURNING "id"'
-SQL_6 = 'UPDATE "cart_item" AS u SET "quantity" = (u."quantity" + ?) WHERE u."id" = ?'
-SQL_7 = 'SELECT COUNT(*) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
-SQL_8 = 'SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST'
-SQL_9 = 'SELECT "product_id" FROM "cart_item" WHERE "id" = ?'
-SQL_10 = 'SELECT "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_11 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 WHERE t1."id" = t0."product_id"))), 0) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
-SQL_12 = 'INSERT INTO "order" ("user_id", "status", "total", "placed") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_13 = 'SELECT "price" FROM "product" WHERE "id" = ?'
-SQL_14 = 'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_price") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_15 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
-SQL_16 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST)'
-SQL_17 = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_18 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
-SQL_19 = 'DELETE FROM "product" WHERE "id" = ?'
-SQL_20 = 'SELECT t0."id" FROM "product" AS t0 WHERE (? OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
-SQL_21 = 'SELECT t0."id" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
-SQL_22 = 'SELECT t0."status", COUNT(*), SUM(t0."total") FROM "order" AS t0 GROUP BY t0."status" ORDER BY t0."status"'
-SQL_23 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? OR (t0."price" <= ?))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
-SQL_24 = 'UPDATE "product" AS u SET "price" = COALESCE(?, u."price"), "stock" = COALESCE(?, u."stock") WHERE u."id" = ?'
-SQL_25 = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_26 = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
-SQL_27 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_28 = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
-SQL_29 = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
+SQL_out_1 = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
+SQL_out_2 = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
+SQL_out_3 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+SQL_out_4 = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
+SQL_out_5 = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
 
 
 def out_CartItem(db, key):
-    r = one(db, SQL_25, (key,))
+    r = one(db, SQL_out_1, (key,))
     if r is None:
         return None
     return {
@@ -52,7 +28,7 @@ def out_CartItem(db, key):
 
 
 def out_Order(db, key):
-    r = one(db, SQL_26, (key,))
+    r = one(db, SQL_out_2, (key,))
     if r is None:
         return None
     return {
@@ -65,7 +41,7 @@ def out_Order(db, key):
 
 
 def out_OrderItem(db, key):
-    r = one(db, SQL_27, (key,))
+    r = one(db, SQL_out_3, (key,))
     if r is None:
         return None
     return {
@@ -78,7 +54,7 @@ def out_OrderItem(db, key):
 
 
 def out_Product(db, key):
-    r = one(db, SQL_28, (key,))
+    r = one(db, SQL_out_4, (key,))
     if r is None:
         return None
     return {
@@ -91,7 +67,7 @@ def out_Product(db, key):
 
 
 def out_User(db, key):
-    r = one(db, SQL_29, (key,))
+    r = one(db, SQL_out_5, (key,))
     if r is None:
         return None
     return {
@@ -102,28 +78,53 @@ def out_User(db, key):
     }
 
 
+SQL_tool_add_to_cart_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_tool_add_to_cart_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+SQL_tool_add_to_cart_3 = 'SELECT "name" FROM "product" WHERE "id" = ?'
+SQL_tool_add_to_cart_4 = 'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
+SQL_tool_add_to_cart_5 = 'INSERT INTO "cart_item" ("user_id", "product_id", "quantity") VALUES (?, ?, ?) RETURNING "id"'
+SQL_tool_add_to_cart_6 = 'UPDATE "cart_item" AS u SET "quantity" = (u."quantity" + ?) WHERE u."id" = ?'
+
+
 def tool_add_to_cart(rt, db, args):
     p_product_id = args['product_id']
     p_quantity = args['quantity']
-    must(db, SQL_1, p_product_id, 'Product', 'id')
-    v_p = must(db, SQL_1, p_product_id, 'Product', 'id')
-    if not ((scalar(db, SQL_2, (v_p,)) >= p_quantity)):
-        raise Fail('out_of_stock', ('Only ' + to_text(scalar(db, SQL_2, (v_p,))) + ' of ' + to_text(scalar(db, SQL_3, (v_p,))) + ' left'))
-    return out_CartItem(db, upsert(db, SQL_4, (rt.me, p_product_id, ), SQL_6, (p_quantity, ), SQL_5, (rt.me, p_product_id, p_quantity, )))
+    must(db, SQL_tool_add_to_cart_1, p_product_id, 'Product', 'id')
+    v_p = must(db, SQL_tool_add_to_cart_1, p_product_id, 'Product', 'id')
+    if not ((scalar(db, SQL_tool_add_to_cart_2, (v_p,)) >= p_quantity)):
+        raise Fail('out_of_stock', ('Only ' + to_text(scalar(db, SQL_tool_add_to_cart_2, (v_p,))) + ' of ' + to_text(scalar(db, SQL_tool_add_to_cart_3, (v_p,))) + ' left'))
+    return out_CartItem(db, upsert(db, SQL_tool_add_to_cart_4, (rt.me, p_product_id, ), SQL_tool_add_to_cart_6, (p_quantity, ), SQL_tool_add_to_cart_5, (rt.me, p_product_id, p_quantity, )))
+
+
+SQL_tool_checkout_1 = 'SELECT COUNT(*) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
+SQL_tool_checkout_2 = 'SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST'
+SQL_tool_checkout_3 = 'SELECT "product_id" FROM "cart_item" WHERE "id" = ?'
+SQL_tool_checkout_4 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+SQL_tool_checkout_5 = 'SELECT "quantity" FROM "cart_item" WHERE "id" = ?'
+SQL_tool_checkout_6 = 'SELECT "name" FROM "product" WHERE "id" = ?'
+SQL_tool_checkout_7 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 WHERE t1."id" = t0."product_id"))), 0) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
+SQL_tool_checkout_8 = 'INSERT INTO "order" ("user_id", "status", "total", "placed") VALUES (?, ?, ?, ?) RETURNING "id"'
+SQL_tool_checkout_9 = 'SELECT "price" FROM "product" WHERE "id" = ?'
+SQL_tool_checkout_10 = 'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_price") VALUES (?, ?, ?, ?) RETURNING "id"'
+SQL_tool_checkout_11 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
+SQL_tool_checkout_12 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST)'
 
 
 def tool_checkout(rt, db, args):
-    if not ((scalar(db, SQL_7, (rt.me, )) > 0)):
+    if not ((scalar(db, SQL_tool_checkout_1, (rt.me, )) > 0)):
         raise Fail('empty_cart', 'Your cart is empty')
-    for v_i in column(db, SQL_8, (rt.me, )):
-        if not ((scalar(db, SQL_2, (scalar(db, SQL_9, (v_i,)),)) >= scalar(db, SQL_10, (v_i,)))):
-            raise Fail('out_of_stock', ('Only ' + to_text(scalar(db, SQL_2, (scalar(db, SQL_9, (v_i,)),))) + ' of ' + to_text(scalar(db, SQL_3, (scalar(db, SQL_9, (v_i,)),))) + ' left'))
-    v_o = scalar(db, SQL_12, (rt.me, 'paid', cents(dec(scalar(db, SQL_11, (rt.me, )))), rt.now, ))
-    for v_i in column(db, SQL_8, (rt.me, )):
-        scalar(db, SQL_14, (v_o, scalar(db, SQL_9, (v_i,)), scalar(db, SQL_10, (v_i,)), cents(dec(scalar(db, SQL_13, (scalar(db, SQL_9, (v_i,)),)))), ))
-        execute(db, SQL_15, (scalar(db, SQL_10, (v_i,)), scalar(db, SQL_9, (v_i,)), ))
-    execute(db, SQL_16, (rt.me, ))
+    for v_i in column(db, SQL_tool_checkout_2, (rt.me, )):
+        if not ((scalar(db, SQL_tool_checkout_4, (scalar(db, SQL_tool_checkout_3, (v_i,)),)) >= scalar(db, SQL_tool_checkout_5, (v_i,)))):
+            raise Fail('out_of_stock', ('Only ' + to_text(scalar(db, SQL_tool_checkout_4, (scalar(db, SQL_tool_checkout_3, (v_i,)),))) + ' of ' + to_text(scalar(db, SQL_tool_checkout_6, (scalar(db, SQL_tool_checkout_3, (v_i,)),))) + ' left'))
+    v_o = scalar(db, SQL_tool_checkout_8, (rt.me, 'paid', cents(dec(scalar(db, SQL_tool_checkout_7, (rt.me, )))), rt.now, ))
+    for v_i in column(db, SQL_tool_checkout_2, (rt.me, )):
+        scalar(db, SQL_tool_checkout_10, (v_o, scalar(db, SQL_tool_checkout_3, (v_i,)), scalar(db, SQL_tool_checkout_5, (v_i,)), cents(dec(scalar(db, SQL_tool_checkout_9, (scalar(db, SQL_tool_checkout_3, (v_i,)),)))), ))
+        execute(db, SQL_tool_checkout_11, (scalar(db, SQL_tool_checkout_5, (v_i,)), scalar(db, SQL_tool_checkout_3, (v_i,)), ))
+    execute(db, SQL_tool_checkout_12, (rt.me, ))
     return out_Order(db, v_o)
+
+
+SQL_tool_create_product_1 = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
 
 
 def tool_create_product(rt, db, args):
@@ -131,42 +132,61 @@ def tool_create_product(rt, db, args):
     p_category = args['category']
     p_price = args['price']
     p_stock = args['stock']
-    return out_Product(db, scalar(db, SQL_17, (p_name, p_category, cents(p_price), p_stock, )))
+    return out_Product(db, scalar(db, SQL_tool_create_product_1, (p_name, p_category, cents(p_price), p_stock, )))
+
+
+SQL_tool_delete_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_delete_product_2 = 'DELETE FROM "product" WHERE "id" = ?'
 
 
 def tool_delete_product(rt, db, args):
     p_product_id = args['product_id']
-    v_row = scalar(db, SQL_18, (p_product_id, ))
+    v_row = scalar(db, SQL_tool_delete_product_1, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    execute(db, SQL_19, (v_row, ))
+    execute(db, SQL_tool_delete_product_2, (v_row, ))
     return (lambda _r: {'deleted': _r['deleted']})({'deleted': p_product_id})
+
+
+SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
 
 
 def tool_get_product(rt, db, args):
     p_product_id = args['product_id']
-    v_row = scalar(db, SQL_18, (p_product_id, ))
+    v_row = scalar(db, SQL_tool_get_product_1, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     return out_Product(db, v_row)
+
+
+SQL_tool_list_products_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (? OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
 
 
 def tool_list_products(rt, db, args):
     p_category = args['category']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Product(db, k) for k in column(db, SQL_20, (as_bool_int((p_category is None)), p_category, p_limit, p_offset, ))]
+    return [out_Product(db, k) for k in column(db, SQL_tool_list_products_1, (as_bool_int((p_category is None)), p_category, p_limit, p_offset, ))]
+
+
+SQL_tool_my_orders_1 = 'SELECT t0."id" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
 
 
 def tool_my_orders(rt, db, args):
     p_status = args['status']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Order(db, k) for k in column(db, SQL_21, (rt.me, as_bool_int((p_status is None)), p_status, p_limit, p_offset, ))]
+    return [out_Order(db, k) for k in column(db, SQL_tool_my_orders_1, (rt.me, as_bool_int((p_status is None)), p_status, p_limit, p_offset, ))]
+
+
+SQL_tool_order_stats_1 = 'SELECT t0."status", COUNT(*), SUM(t0."total") FROM "order" AS t0 GROUP BY t0."status" ORDER BY t0."status"'
 
 
 def tool_order_stats(rt, db, args):
-    return [(lambda _r: {'status': _r['status'], 'n': _r['n'], 'revenue': money(_r['revenue'])})(x) for x in [{'status': r[0], 'n': r[1], 'revenue': dec(r[2])} for r in rows(db, SQL_22, ())]]
+    return [(lambda _r: {'status': _r['status'], 'n': _r['n'], 'revenue': money(_r['revenue'])})(x) for x in [{'status': r[0], 'n': r[1], 'revenue': dec(r[2])} for r in rows(db, SQL_tool_order_stats_1, ())]]
+
+
+SQL_tool_search_products_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? OR (t0."price" <= ?))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 
 
 def tool_search_products(rt, db, args):
@@ -174,17 +194,21 @@ def tool_search_products(rt, db, args):
     p_category = args['category']
     p_max_price = args['max_price']
     p_limit = args['limit']
-    return [out_Product(db, k) for k in column(db, SQL_23, (p_query, p_category, as_bool_int((p_category is None)), as_bool_int((p_max_price is None)), cents(p_max_price), p_limit, ))]
+    return [out_Product(db, k) for k in column(db, SQL_tool_search_products_1, (p_query, p_category, as_bool_int((p_category is None)), as_bool_int((p_max_price is None)), cents(p_max_price), p_limit, ))]
+
+
+SQL_tool_update_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_update_product_2 = 'UPDATE "product" AS u SET "price" = COALESCE(?, u."price"), "stock" = COALESCE(?, u."stock") WHERE u."id" = ?'
 
 
 def tool_update_product(rt, db, args):
     p_product_id = args['product_id']
     p_price = args['price']
     p_stock = args['stock']
-    v_row = scalar(db, SQL_18, (p_product_id, ))
+    v_row = scalar(db, SQL_tool_update_product_1, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    execute(db, SQL_24, (cents(p_price), p_stock, v_row, ))
+    execute(db, SQL_tool_update_product_2, (cents(p_price), p_stock, v_row, ))
     return out_Product(db, v_row)
 
 
@@ -222,4 +246,4 @@ OWNERS = {
 INVARIANTS = {
 }
 
-LINE_MAP = {109: 'spec.awm:22', 110: 'spec.awm:23', 111: 'spec.awm:23', 112: 'spec.awm:24', 116: 'spec.awm:29', 117: 'spec.awm:29', 118: 'spec.awm:30', 119: 'spec.awm:30', 120: 'spec.awm:30', 121: 'spec.awm:31', 122: 'spec.awm:32', 123: 'spec.awm:33', 124: 'spec.awm:34', 125: 'spec.awm:36', 126: 'spec.awm:37', 134: 'spec.awm:42', 139: 'spec.awm:44', 140: 'spec.awm:44', 141: 'spec.awm:44', 142: 'spec.awm:44', 143: 'spec.awm:44', 148: 'spec.awm:40', 149: 'spec.awm:40', 150: 'spec.awm:40', 151: 'spec.awm:40', 158: 'spec.awm:41', 165: 'spec.awm:45', 169: 'spec.awm:46', 177: 'spec.awm:17', 184: 'spec.awm:43', 185: 'spec.awm:43', 186: 'spec.awm:43', 187: 'spec.awm:43', 188: 'spec.awm:43'}
+LINE_MAP = {93: 'spec.awm:22', 94: 'spec.awm:23', 95: 'spec.awm:23', 96: 'spec.awm:24', 114: 'spec.awm:29', 115: 'spec.awm:29', 116: 'spec.awm:30', 117: 'spec.awm:30', 118: 'spec.awm:30', 119: 'spec.awm:31', 120: 'spec.awm:32', 121: 'spec.awm:33', 122: 'spec.awm:34', 123: 'spec.awm:36', 124: 'spec.awm:37', 135: 'spec.awm:42', 144: 'spec.awm:44', 145: 'spec.awm:44', 146: 'spec.awm:44', 147: 'spec.awm:44', 148: 'spec.awm:44', 156: 'spec.awm:40', 157: 'spec.awm:40', 158: 'spec.awm:40', 159: 'spec.awm:40', 169: 'spec.awm:41', 179: 'spec.awm:45', 186: 'spec.awm:46', 197: 'spec.awm:17', 208: 'spec.awm:43', 209: 'spec.awm:43', 210: 'spec.awm:43', 211: 'spec.awm:43', 212: 'spec.awm:43'}

@@ -1,0 +1,46 @@
+"""What earlier builds in this process computed, so that an edit recomputes only what it touches.
+
+Keys are the exact inputs of a result: a parsed piece is keyed by its text, a lowered tool by
+its declaration's text and the text of every type declaration (see ARCHITECTURE.md,
+"Incremental builds"). A cached result is shared, never changed by its users. The cache is
+bounded: the least recently used entry goes first.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Hashable, TypeVar
+
+V = TypeVar("V")
+_MISSING = object()
+
+
+class BuildCache:
+    def __init__(self, size: int = 20000):
+        self.size = size
+        self._entries: dict[Hashable, object] = {}
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The value for `key`, made (and kept) on a miss."""
+        with self._lock:
+            value = self._entries.pop(key, _MISSING)
+            if value is not _MISSING:
+                self._entries[key] = value       # most recently used goes last
+                self.hits += 1
+                return value                     # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                del self._entries[next(iter(self._entries))]
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,115 @@
+"""Incremental builds: reusing what earlier builds parsed and lowered never changes a byte.
+
+Each case edits the shop spec the way a person or an LLM repair loop would, builds it with a
+warm cache, and compares every output and diagnostic with a build that starts from nothing.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from awmlang.compiler.build import build_spec
+from awmlang.compiler.cache import BuildCache
+from awmlang.compiler.diagnostics import render_human
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = (ROOT / "specs" / "shop.awm").read_text()
+
+
+def move_first_tool_to_the_end(text: str) -> str:
+    start = text.index("\ntool ") + 1
+    end = text.index("\ntool ", start) + 1
+    return text[:start] + text[end:] + "\n" + text[start:end]
+
+
+def add_an_entity_field(text: str) -> str:
+    # a new column changes every SELECT of products: cached tool code must not survive it
+    return text.replace("entity Product {\n", "entity Product {\n  note: text?\n", 1)
+
+
+def change_a_seed_price(text: str) -> str:
+    return text.replace('"Wireless Earbuds", 2, "Compact earbuds with charging case", 59.99',
+                        '"Wireless Earbuds", 2, "Compact earbuds with charging case", 64.99', 1)
+
+
+def move_the_clock(text: str) -> str:
+    return text.replace('clock "2025-03-10 10:00:00"', 'clock "2025-04-01 08:30:00"', 1)
+
+
+def break_a_tool(text: str) -> str:
+    return re.sub(r"(tool search_products\([^)]*\))", r"\1 -> Nonexistent", text, count=1)
+
+
+def edit_a_task(text: str) -> str:
+    return text.replace("expect contains_number(answer, me.store_credit)",
+                        "expect contains_number(answer, me.store_credit)\n  expect me.store_credit >= 0", 1)
+
+
+def insert_a_comment_at_the_top(text: str) -> str:
+    return "# a comment that shifts every declaration below it\n" + text
+
+
+EDITS = [move_first_tool_to_the_end, add_an_entity_field, change_a_seed_price, move_the_clock,
+         break_a_tool, edit_a_task, insert_a_comment_at_the_top]
+
+
+def snapshot(result):
+    return (result.outputs, render_human(result.diagnostics, result.sources))
+
+
+def test_every_edit_builds_the_same_bytes_warm_and_cold(tmp_path):
+    spec = tmp_path / "shop.awm"
+    cache = BuildCache()
+    warm = build_spec(spec, SHOP, cache=cache)
+    assert warm.ok
+    text = SHOP
+    for edit in EDITS:
+        text = edit(text)
+        assert text != SHOP
+        misses_before = cache.misses
+        warm = build_spec(spec, text, cache=cache)
+        cold = build_spec(spec, text, cache=None)
+        assert snapshot(warm) == snapshot(cold), edit.__name__
+        assert cache.misses > misses_before, edit.__name__      # the edit was noticed
+        if edit is break_a_tool:
+            assert not warm.ok and "Nonexistent" in render_human(warm.diagnostics, warm.sources)
+            text = text.replace(" -> Nonexistent", "", 1)
+    # and back to the original text: everything comes from the cache
+    misses_before = cache.misses
+    assert snapshot(build_spec(spec, SHOP, cache=cache)) == snapshot(build_spec(spec, SHOP, cache=None))
+    assert cache.misses == misses_before
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "specs").glob("*.awm")), ids=lambda p: p.stem)
+def test_a_rebuild_of_an_edited_tool_reuses_the_rest(spec, tmp_path):
+    text = spec.read_text()
+    cache = BuildCache()
+    model = build_spec(spec, text, cache=cache).model
+    # a new description for one tool: only that tool (its piece, code and schema) and the
+    # tasks whose solutions call it are made again
+    match = re.search(r'\ntool (\w+)\([^)]*\)[^"{]*"', text)
+    edited = text[:match.end()] + "(edited) " + text[match.end():]
+    callers = [t for t in model.tasks
+               if any(getattr(step, "tool", None) and step.tool.name == match.group(1) for step in t.decl.solution or ())]
+    misses_before = cache.misses
+    warm = build_spec(spec, edited, cache=cache)
+    assert warm.ok
+    assert cache.misses - misses_before == 3 + len(callers)
+    assert warm.outputs == build_spec(spec, edited, cache=None).outputs
+
+
+NO_TOOLS = 'env empty "Empty" { description "no tools" }\nentity Thing { id: int @id }\n'
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "specs").glob("*.awm")) + ["no_tools"],
+                         ids=lambda p: getattr(p, "stem", p))
+def test_tools_json_rendered_per_tool_equals_the_whole_document(spec, tmp_path):
+    import json
+    from awmlang.compiler.lower_schema import render_tools_json, tool_schemas
+    if spec == "no_tools":
+        spec = tmp_path / "empty.awm"
+        spec.write_text(NO_TOOLS)
+    model = build_spec(spec, cache=None).model
+    assert render_tools_json(model) == json.dumps(tool_schemas(model), indent=2) + "\n"
