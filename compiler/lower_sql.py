@@ -17,7 +17,6 @@ from typing import Callable
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.dialects.sqlite import SQLite
 
 from . import nodes as n
 from .check import _NOT_CONST, SeedRef, children, const_eval
@@ -54,18 +53,12 @@ def col(name: str, alias: str | None = None) -> exp.Column:
 _generators = threading.local()
 
 
-class _Generator(SQLite.Generator):
-    """The SQLite generator without its preprocessing passes for Create, ColumnDef and Select.
-    Those rewrite constructs SQLite lacks (QUALIFY, DISTINCT ON, semi joins, ...), which the
-    trees built here never contain, and they copy and walk every statement."""
-    TRANSFORMS = {k: v for k, v in SQLite.Generator.TRANSFORMS.items() if getattr(v, "__name__", "") != "_to_sql"}
-
-
 def sql(e: exp.Expression) -> str:
-    """Render a tree in the sqlite dialect (one generator per thread, reused: it is costly to make)."""
+    """Render a tree in the sqlite dialect (one generator per thread, reused: it is costly to make).
+    With sqlglotc installed (a dependency) the generator is compiled code."""
     generator = getattr(_generators, "sqlite", None)
     if generator is None:
-        generator = _generators.sqlite = _Generator(dialect=Dialect.get_or_raise(DIALECT))
+        generator = _generators.sqlite = Dialect.get_or_raise(DIALECT).generator()
     return generator.generate(e, copy=False)
 
 
