@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
+from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from . import nodes as n
 from .cache import BuildCache
@@ -34,12 +37,12 @@ TOKEN_NAMES = {
 
 def _grammar_parser(**options) -> Lark:
     return Lark.open_from_package("awmlang.grammar", "awm.lark", parser="lalr",
-                                  start=["start", "expr"], propagate_positions=True,
-                                  maybe_placeholders=True, **options)
+                                  start=["start", "expr"], maybe_placeholders=True, **options)
 
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
+    """The grammar as a plain Lark parser (its terminals name the tokens in error messages)."""
     # cache=True keeps the analysed grammar in a temp file, so a new process starts fast
     return _grammar_parser(cache=True)
 
@@ -71,17 +74,20 @@ def _describe_expected(expected: set[str]) -> str:
 # ---- the transformer -------------------------------------------------------------------
 
 class _ToNodes(Transformer):
-    """Builds nodes from the Lark tree. Offsets are shifted by `base` (the piece's start)."""
+    """Builds nodes while Lark parses: the parser calls a method at each reduction of its rule.
+    `at` is the (start, end) of the text the rule covers, set by _PositionedState just before
+    the call; offsets are shifted by `base`."""
 
-    def __init__(self, path: str, base: int):
+    def __init__(self):
         super().__init__(visit_tokens=False)
-        self.path = path
-        self.base = base
+        self.path = ""
+        self.base = 0
+        self.at: tuple[int, int] | None = None
 
-    def _span(self, meta) -> n.Span:
-        if getattr(meta, "empty", True):
+    def _span(self) -> n.Span:
+        if self.at is None:
             return n.Span(self.path, self.base, self.base)
-        return n.Span(self.path, self.base + meta.start_pos, self.base + meta.end_pos)
+        return n.Span(self.path, self.base + self.at[0], self.base + self.at[1])
 
     def _tok_span(self, tok: Token) -> n.Span:
         return n.Span(self.path, self.base + tok.start_pos, self.base + tok.end_pos)
@@ -96,82 +102,67 @@ class _ToNodes(Transformer):
     def start(self, items):
         return list(items)
 
-    @v_args(meta=True)
-    def import_decl(self, meta, c):
-        return n.Import(self._string(c[0]), self._span(meta))
+    def import_decl(self, c):
+        return n.Import(self._string(c[0]), self._span())
 
-    @v_args(meta=True)
-    def env_decl(self, meta, c):
+    def env_decl(self, c):
         name, title, *props = c
         return n.EnvDecl(self._ident(name), self._string(title) if title is not None else None,
-                         tuple(props), self._span(meta))
+                         tuple(props), self._span())
 
-    @v_args(meta=True)
-    def env_prop(self, meta, c):
+    def env_prop(self, c):
         key, value = c
         text = self._string(value) if value.type == "STRING" else value.value
-        return n.EnvProp(self._ident(key), text, self._tok_span(value), self._span(meta))
+        return n.EnvProp(self._ident(key), text, self._tok_span(value), self._span())
 
-    @v_args(meta=True)
-    def enum_decl(self, meta, c):
-        return n.EnumDecl(self._ident(c[0]), tuple(self._ident(t) for t in c[1:]), self._span(meta))
+    def enum_decl(self, c):
+        return n.EnumDecl(self._ident(c[0]), tuple(self._ident(t) for t in c[1:]), self._span())
 
-    @v_args(meta=True)
-    def record_decl(self, meta, c):
-        return n.RecordDecl(self._ident(c[0]), tuple(c[1:]), self._span(meta))
+    def record_decl(self, c):
+        return n.RecordDecl(self._ident(c[0]), tuple(c[1:]), self._span())
 
-    @v_args(meta=True)
-    def union_decl(self, meta, c):
-        return n.UnionDecl(self._ident(c[0]), tuple(c[1:]), self._span(meta))
+    def union_decl(self, c):
+        return n.UnionDecl(self._ident(c[0]), tuple(c[1:]), self._span())
 
-    @v_args(meta=True)
-    def variant(self, meta, c):
-        return n.Variant(self._ident(c[0]), tuple(c[1:]), self._span(meta))
+    def variant(self, c):
+        return n.Variant(self._ident(c[0]), tuple(c[1:]), self._span())
 
-    @v_args(meta=True)
-    def entity_decl(self, meta, c):
+    def entity_decl(self, c):
         fields = tuple(x for x in c[1:] if isinstance(x, n.Field))
         attrs = tuple(x for x in c[1:] if isinstance(x, n.TableAttr))
-        return n.EntityDecl(self._ident(c[0]), fields, attrs, self._span(meta))
+        return n.EntityDecl(self._ident(c[0]), fields, attrs, self._span())
 
-    @v_args(meta=True)
-    def table_attr(self, meta, c):
+    def table_attr(self, c):
         if isinstance(c[1], tuple):
-            return n.TableAttr(self._ident(c[0]), c[1], self._span(meta))
-        return n.TableAttr(self._ident(c[0]), (), self._span(meta), self._string(c[1]))
+            return n.TableAttr(self._ident(c[0]), c[1], self._span())
+        return n.TableAttr(self._ident(c[0]), (), self._span(), self._string(c[1]))
 
     def name_list(self, c):
         return tuple(self._ident(t) for t in c)
 
-    @v_args(meta=True)
-    def field(self, meta, c):
+    def field(self, c):
         name, typ, default, *attrs = c
-        return n.Field(self._ident(name), typ, default, tuple(attrs), self._span(meta))
+        return n.Field(self._ident(name), typ, default, tuple(attrs), self._span())
 
     def default(self, c):
         return c[0]
 
-    @v_args(meta=True)
-    def attr(self, meta, c):
+    def attr(self, c):
         name, *args = c
-        return n.Attr(self._ident(name), tuple(a for a in args if a is not None), self._span(meta))
+        return n.Attr(self._ident(name), tuple(a for a in args if a is not None), self._span())
 
-    @v_args(meta=True)
-    def named_type(self, meta, c):
-        return n.TypeRef(c[0].value, self._span(meta), optional=c[1] is not None)
+    def named_type(self, c):
+        return n.TypeRef(c[0].value, self._span(), optional=c[1] is not None)
 
-    @v_args(meta=True)
-    def generic_type(self, meta, c):
-        return n.TypeRef(c[0].value, self._span(meta), args=(c[1],), optional=c[2] is not None)
+    def generic_type(self, c):
+        return n.TypeRef(c[0].value, self._span(), args=(c[1],), optional=c[2] is not None)
 
-    @v_args(meta=True)
-    def many_type(self, meta, c):
+    def many_type(self, c):
         via = self._ident(c[1]) if c[1] is not None else None
-        return n.TypeRef(c[0].value, self._span(meta), many=True, via=via)
+        return n.TypeRef(c[0].value, self._span(), many=True, via=via)
 
     # tools
-    @v_args(meta=True)
-    def tool_full(self, meta, c):
+    def tool_full(self, c):
         name, *rest = c
         block = rest[-1]
         description = rest[-2]
@@ -179,15 +170,14 @@ class _ToNodes(Transformer):
         params = tuple(p for p in rest[:-3] if p is not None)
         return n.ToolDecl(self._ident(name), params, returns,
                           self._string(description) if description is not None else None,
-                          block, None, self._span(meta))
+                          block, None, self._span())
 
     def returns(self, c):
         return c[0]
 
-    @v_args(meta=True)
-    def tool_crud(self, meta, c):
+    def tool_crud(self, c):
         name, op, entity, fields, where, with_values, description = c
-        span = self._span(meta)
+        span = self._span()
         crud = n.Crud(self._ident(op), self._ident(entity), fields, where, with_values or (), span)
         return n.ToolDecl(self._ident(name), (), None,
                           self._string(description) if description is not None else None,
@@ -202,129 +192,100 @@ class _ToNodes(Transformer):
     def crud_with(self, c):
         return tuple(c)
 
-    @v_args(meta=True)
-    def param(self, meta, c):
+    def param(self, c):
         name, typ, default, *attrs = c
-        return n.Param(self._ident(name), typ, default, tuple(attrs), self._span(meta))
+        return n.Param(self._ident(name), typ, default, tuple(attrs), self._span())
 
     # statements
-    @v_args(meta=True)
-    def block(self, meta, c):
-        return n.Block(tuple(c), self._span(meta))
+    def block(self, c):
+        return n.Block(tuple(c), self._span())
 
-    @v_args(meta=True)
-    def let_stmt(self, meta, c):
-        return n.Let(self._ident(c[0]), c[1], c[2], self._span(meta))
+    def let_stmt(self, c):
+        return n.Let(self._ident(c[0]), c[1], c[2], self._span())
 
-    @v_args(meta=True)
-    def assign_stmt(self, meta, c):
-        return n.Reassign(self._ident(c[0]), c[1], self._span(meta))
+    def assign_stmt(self, c):
+        return n.Reassign(self._ident(c[0]), c[1], self._span())
 
-    @v_args(meta=True)
-    def require_stmt(self, meta, c):
-        return n.Require(c[0], c[1], self._span(meta))
+    def require_stmt(self, c):
+        return n.Require(c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def fail_stmt(self, meta, c):
-        return n.Fail(self._ident(c[0]), self._string_expr(c[1]), self._span(meta))
+    def fail_stmt(self, c):
+        return n.Fail(self._ident(c[0]), self._string_expr(c[1]), self._span())
 
-    @v_args(meta=True)
-    def if_stmt(self, meta, c):
-        return n.If(c[0], c[1], c[2], self._span(meta))
+    def if_stmt(self, c):
+        return n.If(c[0], c[1], c[2], self._span())
 
-    @v_args(meta=True)
-    def for_stmt(self, meta, c):
+    def for_stmt(self, c):
         first, second, iterable, body = c
         if second is None:
-            return n.For(None, self._ident(first), iterable, body, self._span(meta))
-        return n.For(self._ident(first), self._ident(second), iterable, body, self._span(meta))
+            return n.For(None, self._ident(first), iterable, body, self._span())
+        return n.For(self._ident(first), self._ident(second), iterable, body, self._span())
 
-    @v_args(meta=True)
-    def update_stmt(self, meta, c):
-        return n.Update(c[0], tuple(c[1:]), self._span(meta))
+    def update_stmt(self, c):
+        return n.Update(c[0], tuple(c[1:]), self._span())
 
-    @v_args(meta=True)
-    def delete_stmt(self, meta, c):
-        return n.Delete(c[0], self._span(meta))
+    def delete_stmt(self, c):
+        return n.Delete(c[0], self._span())
 
-    @v_args(meta=True)
-    def expr_stmt(self, meta, c):
-        return n.ExprStmt(c[0], self._span(meta))
+    def expr_stmt(self, c):
+        return n.ExprStmt(c[0], self._span())
 
-    @v_args(meta=True)
-    def return_stmt(self, meta, c):
-        return n.Return(c[0], self._span(meta))
+    def return_stmt(self, c):
+        return n.Return(c[0], self._span())
 
-    @v_args(meta=True)
-    def match_stmt(self, meta, c):
-        return n.Match(c[0], tuple(c[1:]), self._span(meta))
+    def match_stmt(self, c):
+        return n.Match(c[0], tuple(c[1:]), self._span())
 
-    @v_args(meta=True)
-    def match_arm(self, meta, c):
-        return n.MatchArm(self._ident(c[0]), self._ident(c[1]), c[2], self._span(meta))
+    def match_arm(self, c):
+        return n.MatchArm(self._ident(c[0]), self._ident(c[1]), c[2], self._span())
 
-    @v_args(meta=True)
-    def assign(self, meta, c):
-        return n.Assign(self._ident(c[0]), c[1], self._span(meta))
+    def assign(self, c):
+        return n.Assign(self._ident(c[0]), c[1], self._span())
 
-    @v_args(meta=True)
-    def field_value(self, meta, c):
-        return n.FieldValue(self._ident(c[0]), c[1], self._span(meta))
+    def field_value(self, c):
+        return n.FieldValue(self._ident(c[0]), c[1], self._span())
 
     # queries
-    @v_args(meta=True)
-    def where(self, meta, c):
-        return n.Where(c[0], c[1], self._span(meta))
+    def where(self, c):
+        return n.Where(c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def order_by(self, meta, c):
-        return n.OrderBy(c[0], tuple(c[1:]), self._span(meta))
+    def order_by(self, c):
+        return n.OrderBy(c[0], tuple(c[1:]), self._span())
 
-    @v_args(meta=True)
-    def order_asc(self, meta, c):
-        return n.OrderKey(c[0], False, self._span(meta))
+    def order_asc(self, c):
+        return n.OrderKey(c[0], False, self._span())
 
-    @v_args(meta=True)
-    def order_desc(self, meta, c):
-        return n.OrderKey(c[0], True, self._span(meta))
+    def order_desc(self, c):
+        return n.OrderKey(c[0], True, self._span())
 
-    @v_args(meta=True)
-    def limit(self, meta, c):
-        return n.Limit(c[0], c[1], self._span(meta))
+    def limit(self, c):
+        return n.Limit(c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def offset(self, meta, c):
-        return n.Offset(c[0], c[1], self._span(meta))
+    def offset(self, c):
+        return n.Offset(c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def group_by(self, meta, c):
-        return n.GroupBy(c[0], c[1], tuple(c[2:]), self._span(meta))
+    def group_by(self, c):
+        return n.GroupBy(c[0], c[1], tuple(c[2:]), self._span())
 
     # operators
-    @v_args(meta=True)
-    def or_op(self, meta, c):
-        return n.Binary("or", c[0], c[1], self._span(meta))
+    def or_op(self, c):
+        return n.Binary("or", c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def and_op(self, meta, c):
-        return n.Binary("and", c[0], c[1], self._span(meta))
+    def and_op(self, c):
+        return n.Binary("and", c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def not_op(self, meta, c):
-        return n.Unary("not", c[0], self._span(meta))
+    def not_op(self, c):
+        return n.Unary("not", c[0], self._span())
 
-    @v_args(meta=True)
-    def compare(self, meta, c):
-        return n.Binary(c[1].value, c[0], c[2], self._span(meta))
+    def compare(self, c):
+        return n.Binary(c[1].value, c[0], c[2], self._span())
 
-    @v_args(meta=True)
-    def binary(self, meta, c):
-        return n.Binary(c[1].value, c[0], c[2], self._span(meta))
+    def binary(self, c):
+        return n.Binary(c[1].value, c[0], c[2], self._span())
 
     def _word_op(op):
-        @v_args(meta=True)
-        def method(self, meta, c):
-            return n.Binary(op, c[0], c[1], self._span(meta))
+        def method(self, c):
+            return n.Binary(op, c[0], c[1], self._span())
         return method
 
     contains = _word_op("contains")
@@ -334,29 +295,23 @@ class _ToNodes(Transformer):
     in_op = _word_op("in")
     not_in = _word_op("not_in")
 
-    @v_args(meta=True)
-    def is_null(self, meta, c):
-        return n.IsNull(c[0], False, self._span(meta))
+    def is_null(self, c):
+        return n.IsNull(c[0], False, self._span())
 
-    @v_args(meta=True)
-    def is_not_null(self, meta, c):
-        return n.IsNull(c[0], True, self._span(meta))
+    def is_not_null(self, c):
+        return n.IsNull(c[0], True, self._span())
 
-    @v_args(meta=True)
-    def neg(self, meta, c):
-        return n.Unary("-", c[0], self._span(meta))
+    def neg(self, c):
+        return n.Unary("-", c[0], self._span())
 
-    @v_args(meta=True)
-    def member(self, meta, c):
-        return n.Member(c[0], self._ident(c[1]), self._span(meta))
+    def member(self, c):
+        return n.Member(c[0], self._ident(c[1]), self._span())
 
-    @v_args(meta=True)
-    def index(self, meta, c):
-        return n.Index(c[0], c[1], self._span(meta))
+    def index(self, c):
+        return n.Index(c[0], c[1], self._span())
 
-    @v_args(meta=True)
-    def lookup_by(self, meta, c):
-        return n.LookupBy(c[0], self._ident(c[1]), c[2], self._span(meta))
+    def lookup_by(self, c):
+        return n.LookupBy(c[0], self._ident(c[1]), c[2], self._span())
 
     # atoms
     def int_lit(self, c):
@@ -368,106 +323,88 @@ class _ToNodes(Transformer):
     def str_lit(self, c):
         return self._string_expr(c[0])
 
-    @v_args(meta=True)
-    def true_lit(self, meta, c):
-        return n.Literal(True, "bool", self._span(meta))
+    def true_lit(self, c):
+        return n.Literal(True, "bool", self._span())
 
-    @v_args(meta=True)
-    def false_lit(self, meta, c):
-        return n.Literal(False, "bool", self._span(meta))
+    def false_lit(self, c):
+        return n.Literal(False, "bool", self._span())
 
-    @v_args(meta=True)
-    def null_lit(self, meta, c):
-        return n.Literal(None, "null", self._span(meta))
+    def null_lit(self, c):
+        return n.Literal(None, "null", self._span())
 
-    @v_args(meta=True)
-    def me(self, meta, c):
-        return n.Me(self._span(meta))
+    def me(self, c):
+        return n.Me(self._span())
 
     def name(self, c):
         return n.Name(c[0].value, self._tok_span(c[0]))
 
-    @v_args(meta=True)
-    def outer_name(self, meta, c):
-        return n.OuterName(c[0].value, self._span(meta))
+    def outer_name(self, c):
+        return n.OuterName(c[0].value, self._span())
 
-    @v_args(meta=True)
-    def call(self, meta, c):
-        return n.Call(self._ident(c[0]), tuple(a for a in c[1:] if a is not None), self._span(meta))
+    def call(self, c):
+        return n.Call(self._ident(c[0]), tuple(a for a in c[1:] if a is not None), self._span())
 
-    @v_args(meta=True)
-    def list_lit(self, meta, c):
-        return n.ListLit(tuple(a for a in c if a is not None), self._span(meta))
+    def list_lit(self, c):
+        return n.ListLit(tuple(a for a in c if a is not None), self._span())
 
-    @v_args(meta=True)
-    def record_lit(self, meta, c):
-        return n.RecordLit(tuple(a for a in c if a is not None), self._span(meta))
+    def record_lit(self, c):
+        return n.RecordLit(tuple(a for a in c if a is not None), self._span())
 
-    @v_args(meta=True)
-    def insert(self, meta, c):
-        return n.Insert(self._ident(c[0]), tuple(a for a in c[1:] if a is not None), self._span(meta))
+    def insert(self, c):
+        return n.Insert(self._ident(c[0]), tuple(a for a in c[1:] if a is not None), self._span())
 
-    @v_args(meta=True)
-    def upsert(self, meta, c):
+    def upsert(self, c):
         entity = self._ident(c[0])
         values = tuple(x for x in c[1:] if isinstance(x, n.FieldValue))
         keys = next(x for x in c[1:] if isinstance(x, tuple))
         on_conflict = tuple(x for x in c[1:] if isinstance(x, n.Assign))
-        return n.Upsert(entity, values, keys, on_conflict, self._span(meta))
+        return n.Upsert(entity, values, keys, on_conflict, self._span())
 
     # invariants
-    @v_args(meta=True)
-    def invariant_decl(self, meta, c):
+    def invariant_decl(self, c):
         name, description, body = c
         text = self._string(description) if description is not None else None
         if isinstance(body, tuple):
             entity, var, where, cond = body
-            return n.Invariant(self._ident(name), text, entity, var, where, cond, self._span(meta))
-        return n.Invariant(self._ident(name), text, None, None, None, body, self._span(meta))
+            return n.Invariant(self._ident(name), text, entity, var, where, cond, self._span())
+        return n.Invariant(self._ident(name), text, None, None, None, body, self._span())
 
     def forall(self, c):
         entity, var, where, body = c
         return (self._ident(entity), self._ident(var), where, body)
 
     # tasks
-    @v_args(meta=True)
-    def task_decl(self, meta, c):
+    def task_decl(self, c):
         name, instruction, *items = c
         solutions = [i for i in items if isinstance(i, list)]
         expects = tuple(i for i in items if isinstance(i, n.Expect))
         solution = tuple(solutions[0]) if solutions else None
-        return n.Task(self._ident(name), self._string(instruction), solution, expects, self._span(meta))
+        return n.Task(self._ident(name), self._string(instruction), solution, expects, self._span())
 
     def solution(self, c):
         return list(c)
 
-    @v_args(meta=True)
-    def step_call(self, meta, c):
+    def step_call(self, c):
         var, tool, *args = c
         return n.SolutionCall(self._ident(var) if var is not None else None, self._ident(tool),
-                              tuple(a for a in args if a is not None), self._span(meta))
+                              tuple(a for a in args if a is not None), self._span())
 
-    @v_args(meta=True)
-    def step_answer(self, meta, c):
-        return n.SolutionAnswer(c[0], self._span(meta))
+    def step_answer(self, c):
+        return n.SolutionAnswer(c[0], self._span())
 
-    @v_args(meta=True)
-    def expect(self, meta, c):
+    def expect(self, c):
         cond, weight = c
-        return n.Expect(cond, int(weight.value) if weight is not None else 1, "", self._span(meta))
+        return n.Expect(cond, int(weight.value) if weight is not None else 1, "", self._span())
 
     # seeds
-    @v_args(meta=True)
-    def seed_rows(self, meta, c):
-        return n.SeedDecl(self._ident(c[0]), c[1], tuple(c[2:]), None, self._span(meta))
+    def seed_rows(self, c):
+        return n.SeedDecl(self._ident(c[0]), c[1], tuple(c[2:]), None, self._span())
 
-    @v_args(meta=True)
-    def seed_file(self, meta, c):
-        return n.SeedDecl(self._ident(c[0]), (), (), self._string(c[1]), self._span(meta))
+    def seed_file(self, c):
+        return n.SeedDecl(self._ident(c[0]), (), (), self._string(c[1]), self._span())
 
-    @v_args(meta=True)
-    def seed_row(self, meta, c):
-        return n.SeedRow(tuple(v for v in c if v is not None), self._span(meta))
+    def seed_row(self, c):
+        return n.SeedRow(tuple(v for v in c if v is not None), self._span())
 
     # strings with {interpolation}
     def _string_expr(self, tok: Token):
@@ -479,6 +416,106 @@ class _ToNodes(Transformer):
         return n.Template(tuple(_template_parts(raw, self.path, start + 1)), span)
 
 
+
+
+# ---- parsing with positions, without a parse tree ------------------------------------------
+# Lark can call the transformer at each reduction instead of building a tree (much faster),
+# but then it keeps no positions. _PositionedState is Lark's LALR state with a stack of
+# (start, end) ranges beside the value stack, giving each rule the range Lark's
+# `propagate_positions` would: from the first to the last of its children that has one
+# (a `?rule` that passes one child through keeps the child's node as it is, but covers the
+# whole text it matched, parentheses included, in the range its parent sees).
+
+class _PositionedState(ParserState):
+    __slots__ = ("ranges", "nodes")
+
+    def __init__(self, parse_conf, lexer, nodes: "_ToNodes"):
+        super().__init__(parse_conf, lexer)
+        self.ranges: list = []
+        self.nodes = nodes
+
+    def feed_token(self, token: Token, is_end=False):
+        state_stack, value_stack, ranges = self.state_stack, self.value_stack, self.ranges
+        states, callbacks = self.parse_conf.states, self.parse_conf.callbacks
+        while True:
+            try:
+                action, arg = states[state_stack[-1]][token.type]
+            except KeyError:
+                expected = {s for s in states[state_stack[-1]] if s.isupper()}
+                raise UnexpectedToken(token, expected, state=self, interactive_parser=None) from None
+            if action is Shift:
+                state_stack.append(arg)
+                value_stack.append(token)
+                ranges.append((token.start_pos, token.end_pos))
+                return None
+            rule, size = arg, len(arg.expansion)
+            if size == 1:                   # most reductions: one child, its range as it is
+                state_stack.pop()
+                children, at = [value_stack.pop()], ranges.pop()
+            elif size == 0:
+                children, at = [], None
+            else:
+                children, spans = value_stack[-size:], ranges[-size:]
+                del state_stack[-size:], value_stack[-size:], ranges[-size:]
+                first, last = spans[0], spans[-1]
+                at = (first[0], last[1]) if first is not None and last is not None else _covering(spans)
+            self.nodes.at = at
+            value = callbacks[rule](children)
+            if isinstance(value, Token):        # a `?rule` passing a token through: the token's own range
+                at = (value.start_pos, value.end_pos)
+            state_stack.append(states[state_stack[-1]][rule.origin.name][1])
+            value_stack.append(value)
+            ranges.append(at)
+            if is_end and state_stack[-1] == self.parse_conf.end_state:
+                return value
+
+
+def _covering(spans: list) -> tuple[int, int] | None:
+    first = next((s for s in spans if s is not None), None)
+    if first is None:
+        return None
+    last = next(s for s in reversed(spans) if s is not None)
+    return first[0], last[1]
+
+
+class _NodeParser:
+    """A Lark LALR parser that builds nodes as it parses. Its transformer keeps per-parse state,
+    so every parse (a string's `{holes}` are parsed during the parse of their declaration)
+    takes a parser of its own from a pool."""
+
+    def __init__(self):
+        self.nodes = _ToNodes()
+        self.lark = _grammar_parser(cache=True, transformer=self.nodes)
+        lalr = self.lark.parser.parser.parser       # Lark's LALR driver: its table and reduce callbacks
+        self.table, self.callbacks = lalr.parse_table, lalr.callbacks
+
+    def parse(self, text: str, start: str, path: str, base: int):
+        self.nodes.path, self.nodes.base, self.nodes.at = path, base, None
+        lexer = self.lark.parser._make_lexer_thread(text)
+        state = _PositionedState(ParseConf(self.table, self.callbacks, start), lexer, self.nodes)
+        token = None
+        for token in lexer.lex(state):
+            state.feed_token(token)
+        end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+        return state.feed_token(end, True)
+
+
+_free_parsers: list[_NodeParser] = []
+_free_parsers_lock = threading.Lock()
+
+
+def parse_nodes(text: str, start: str, path: str, base: int = 0):
+    """Parse `text` from the grammar rule `start` ("start" or "expr") straight into nodes whose
+    spans name `path` and are shifted by `base`. Raises Lark's UnexpectedInput on bad syntax."""
+    with _free_parsers_lock:
+        node_parser = _free_parsers.pop() if _free_parsers else None
+    if node_parser is None:
+        node_parser = _NodeParser()
+    try:
+        return node_parser.parse(text, start, path, base)
+    finally:
+        with _free_parsers_lock:
+            _free_parsers.append(node_parser)
 
 
 class TemplateError(Exception):
@@ -509,10 +546,9 @@ def _template_parts(raw: str, path: str, base: int) -> list:
                 parts.append(unescape("".join(text)))
                 text = []
             try:
-                tree = parser().parse(source, start="expr")
+                parts.append(parse_nodes(source, "expr", path, base + i + 1))
             except UnexpectedInput as exc:
                 raise TemplateError(f"`{{{source}}}` is not a valid expression", base + i) from exc
-            parts.append(_ToNodes(path, base + i + 1).transform(tree))
             i = close + 1
         elif ch == "}":
             raise TemplateError("unmatched `}` in string (write `}}` for a literal brace)", base + i)
@@ -752,15 +788,11 @@ def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagn
         if seed is not None:
             return (seed,), ()
     try:
-        tree = parser().parse(piece, start="start")
-        return tuple(_with_expect_sources(d, piece) for d in _ToNodes(piece_id, 0).transform(tree)), ()
+        return tuple(_with_expect_sources(d, piece) for d in parse_nodes(piece, "start", piece_id)), ()
     except UnexpectedInput as exc:
         return (), (_syntax_error(exc, piece_id, 0, piece),)
-    except VisitError as exc:
-        inner = exc.orig_exc
-        if isinstance(inner, TemplateError):
-            return (), (Diagnostic("AWM0004", str(inner), n.Span(piece_id, inner.offset, inner.offset + 1)),)
-        raise inner
+    except TemplateError as exc:
+        return (), (Diagnostic("AWM0004", str(exc), n.Span(piece_id, exc.offset, exc.offset + 1)),)
 
 
 def parse_source(text: str, path: str, sources: Sources | None = None,
@@ -793,7 +825,7 @@ def _with_expect_sources(decl, piece: str):
 
 def parse_expression(text: str, path: str = "<expr>") -> n.Expr:
     """Parse a single expression (used for docs and tests)."""
-    return _ToNodes(path, 0).transform(parser().parse(text, start="expr"))
+    return parse_nodes(text, "expr", path)
 
 
 # ---- a spec with its imports --------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 from awmlang.compiler import nodes as n
 from awmlang.compiler.cache import BuildCache
 from awmlang.compiler.diagnostics import Sources
-from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_source, parser
+from lark import Lark, Transformer, Tree
+
+from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_nodes, parse_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILES = sorted(ROOT.glob("specs/*.awm")) + sorted(ROOT.glob("tests/cases/*/*.awm"))
@@ -22,7 +25,7 @@ def same_tree(a, b) -> bool:
         return False
     if dataclasses.is_dataclass(a):
         return all(same_tree(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
-    if isinstance(a, tuple):
+    if isinstance(a, (tuple, list)):
         return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
     return a == b
 
@@ -37,10 +40,56 @@ def seed_pieces():
 
 @pytest.mark.parametrize("piece,start", list(seed_pieces()))
 def test_seed_fast_path_matches_the_grammar(piece, start):
-    by_grammar = _ToNodes("x.awm", start).transform(parser().parse(piece, start="start"))[0]
+    by_grammar = parse_nodes(piece, "start", "x.awm", start)[0]
     fast = fast_seed(piece, "x.awm", start)
     if fast is not None:
         assert same_tree(fast, by_grammar)
+
+
+class _FromLarkTree(Transformer):
+    """The reference: Lark's own parse tree with `propagate_positions`, turned into nodes by
+    the same _ToNodes methods, each told the range Lark recorded for its rule."""
+
+    def __init__(self):
+        super().__init__(visit_tokens=False)
+        self.nodes = _ToNodes()
+        self.nodes.path = "x.awm"
+
+    def __default__(self, data, children, meta):
+        method = getattr(self.nodes, data, None)
+        if method is None:
+            return Tree(data, children, meta)
+        self.nodes.at = None if meta.empty else (meta.start_pos, meta.end_pos)
+        return method(children)
+
+
+def every_piece():
+    files = SPEC_FILES + sorted(ROOT.glob("tests/diagnostics/*.awm")) + sorted(ROOT.glob("tests/broken/*.awm"))
+    for path in files:
+        text = path.read_text()
+        for start, end in _pieces(text):
+            if text[start:end].strip():
+                yield text[start:end]
+    for block in re.findall(r"```awm\n(.*?)```", (ROOT / "docs" / "language.md").read_text(), re.S):
+        for start, end in _pieces(block):
+            if block[start:end].strip():
+                yield block[start:end]
+
+
+def test_nodes_built_during_the_parse_equal_those_from_lark_s_tree():
+    tree_parser = Lark.open_from_package("awmlang.grammar", "awm.lark", parser="lalr", start=["start", "expr"],
+                                         maybe_placeholders=True, propagate_positions=True)
+    compared = 0
+    for piece in every_piece():
+        try:
+            reference = _FromLarkTree().transform(tree_parser.parse(piece, start="start"))
+        except Exception:
+            with pytest.raises(Exception):      # bad syntax (a diagnostics case): both reject it
+                parse_nodes(piece, "start", "x.awm")
+            continue
+        assert same_tree(parse_nodes(piece, "start", "x.awm"), reference), piece[:80]
+        compared += 1
+    assert compared > 500
 
 
 def test_fast_path_declines_what_it_does_not_know():
