@@ -78,7 +78,7 @@ def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     modules, diags = load_modules(path, sources, text, cache)
     model = None
     if not any(d.is_error for d in diags):
-        model, check_diags = check(modules)
+        model, check_diags = check(modules, memo_for(cache, modules))
         diags = diags + check_diags
         _add_seed_files(modules, sources)
     return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
@@ -135,6 +135,15 @@ def type_key(modules: list[n.Module]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, kinds)))
 
 
+def memo_for(cache: BuildCache | None, modules: list[n.Module]):
+    """`memo(key, make)` for one build: every key is prefixed by the type declarations, since
+    checking or lowering anything reads them."""
+    if cache is None:
+        return lambda key, make: make()
+    types = ("types",) + type_key(modules)
+    return lambda key, make: cache.get(types + key, make)
+
+
 def seed_key(modules: list[n.Module], sources: Sources) -> tuple[str, ...]:
     """The seed pieces, and the name and text of every seed file."""
     pieces = tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, n.SeedDecl)))
@@ -149,11 +158,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     if not result.ok or result.model is None:
         return result
     model = result.model
-    types = ("types",) + type_key(result.modules)
-
-    def memo(key, make):
-        return make() if cache is None else cache.get(types + key, make)
-
+    memo = memo_for(cache, result.modules)
     seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
         schema = memo(("schema",), lambda: schema_statements(model))

@@ -80,6 +80,29 @@ class Ctx:
         return Ctx(scope, self.rows, self.tool, self.row_vars)
 
 
+# What a declaration's check reads from the checker: the environment and its types, fixed once
+# they are resolved.
+SHARED_STATE = ("env", "enums", "enum_decls", "type_spans", "records", "unions", "entities", "user_entity",
+                "clock", "file_of")
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What checking one tool, seed, invariant or task adds to the checker's state. Shared
+    between builds, so never changed: `Checker.absorb` copies it in."""
+    diags: tuple
+    types: dict
+    bindings: dict
+    row_dependent: frozenset
+    local_reads: frozenset
+    used: frozenset
+    enum_writes: dict
+    tools: dict
+    seeds: tuple
+    invariants: tuple
+    tasks: tuple
+
+
 class Checker:
     def __init__(self):
         self.diags: list[Diagnostic] = []
@@ -115,7 +138,12 @@ class Checker:
         self.diags.append(Diagnostic(code, message, span, "warning", help))
 
     # ---- entry ----------------------------------------------------------------------
-    def run(self, modules: list[n.Module]) -> Model | None:
+    def run(self, modules: list[n.Module], memo=None) -> Model | None:
+        """Check the declarations of `modules`. The types (env, enums, entities, records, unions)
+        are checked here; each tool, seed, invariant and task is checked on its own and its
+        Effects merged, in declaration order. `memo(key, make)` may return the Effects of an
+        earlier check of the same declaration text: keys hold everything else a check reads."""
+        memo = memo or (lambda key, make: make())
         decls = [d for m in modules for d in m.decls]
         self.file_of = {d: m.path for m in modules for d in m.decls}
         self.collect(decls)
@@ -123,18 +151,28 @@ class Checker:
         for entity in self.entities.values():
             self.check_entity_exprs(entity)
             self.check_owner(entity)
+        tool_pieces = {}
         for decl in decls:
             if isinstance(decl, n.ToolDecl):
-                self.check_tool(decl)
+                tool_pieces.setdefault(decl.name.name, decl.span.path)
+                self.absorb(memo(("check", decl.span.path, decl.name.name), lambda decl=decl: self.effects("check_tool", decl)))
         for decl in decls:
             if isinstance(decl, n.SeedDecl):
-                self.check_seed(decl)
+                if decl.file is not None:      # reads a file: never reused
+                    self.absorb(self.effects("check_seed", decl))
+                else:
+                    self.absorb(memo(("check", decl.span.path), lambda decl=decl: self.effects("check_seed", decl)))
         for decl in decls:
-            if isinstance(decl, n.Invariant):
-                self.check_invariant(decl)
+            if isinstance(decl, n.Invariant) and self.first_of_its_name(decl, self.invariants):
+                self.absorb(memo(("check", decl.span.path, decl.name.name), lambda decl=decl: self.effects("check_invariant", decl)))
+        tool_names = tuple(sorted(tool_pieces))
         for decl in decls:
-            if isinstance(decl, n.Task):
-                self.check_task(decl)
+            if isinstance(decl, n.Task) and self.first_of_its_name(decl, self.tasks):
+                # a task reads the signatures of the tools it calls, and names all tools in a "did you mean"
+                called = tuple(sorted({(s.tool.name, tool_pieces.get(s.tool.name))
+                                       for s in decl.solution or () if isinstance(s, n.SolutionCall)}))
+                self.absorb(memo(("check", decl.span.path, decl.name.name, tool_names, called),
+                                 lambda decl=decl: self.effects("check_task", decl, tools=self.tools)))
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
@@ -146,6 +184,43 @@ class Checker:
             unions=self.unions, entities=self.entities, tools=self.tools, seeds=self.seeds,
             types=self.types, bindings=self.bindings, row_dependent=self.row_dependent,
             source_files=[m.path for m in modules], invariants=self.invariants, tasks=self.tasks)
+
+    def first_of_its_name(self, decl, checked: list) -> bool:
+        name = decl.name.name
+        if any(c.name == name for c in checked):
+            kind = "invariant" if isinstance(decl, n.Invariant) else "task"
+            self.error("AWM1001", f"{kind} `{name}` is declared twice", decl.name.span)
+            return False
+        return True
+
+    def effects(self, method: str, decl, tools: dict | None = None) -> "Effects":
+        """Run one declaration's check on a checker that shares this one's types (read only)
+        and record what it adds. `tools` are the tools it may read (tasks read them)."""
+        sub = Checker()
+        for attr in SHARED_STATE:
+            setattr(sub, attr, getattr(self, attr))
+        sub.tools = {} if tools is None else tools
+        getattr(sub, method)(decl)
+        enum_writes = {k: v if v is ALL_MEMBERS else frozenset(v) for k, v in sub.enum_writes.items()}
+        return Effects(tuple(sub.diags), sub.types, sub.bindings, frozenset(sub.row_dependent), frozenset(sub.local_reads),
+                       frozenset(sub.used), enum_writes, sub.tools if tools is None else {}, tuple(sub.seeds),
+                       tuple(sub.invariants), tuple(sub.tasks))
+
+    def absorb(self, e: "Effects") -> None:
+        self.diags.extend(e.diags)
+        self.types.update(e.types)
+        self.bindings.update(e.bindings)
+        self.row_dependent |= e.row_dependent
+        self.local_reads |= e.local_reads
+        self.used |= e.used
+        for enum, written in e.enum_writes.items():
+            mine = self.enum_writes.get(enum, frozenset())
+            self.enum_writes[enum] = ALL_MEMBERS if ALL_MEMBERS in (mine, written) else set(mine) | written
+        for name, tool in e.tools.items():
+            self.tools.setdefault(name, tool)
+        self.seeds.extend(e.seeds)
+        self.invariants.extend(e.invariants)
+        self.tasks.extend(e.tasks)
 
     # ---- pass 1: names ---------------------------------------------------------------
     def collect(self, decls):
@@ -1587,9 +1662,6 @@ class Checker:
     # ---- invariants ------------------------------------------------------------------------
     def check_invariant(self, decl: n.Invariant):
         name = decl.name.name
-        if any(i.name == name for i in self.invariants):
-            self.error("AWM1001", f"invariant `{name}` is declared twice", decl.name.span)
-            return
         if not decl.description:
             self.error("AWM1011", f"invariant `{name}` has no description", decl.name.span,
                        help=f'say what must hold: invariant {name} "Stock is never negative": ...')
@@ -1613,9 +1685,6 @@ class Checker:
     # ---- tasks -------------------------------------------------------------------------------
     def check_task(self, decl: n.Task):
         name = decl.name.name
-        if any(t.name == name for t in self.tasks):
-            self.error("AWM1001", f"task `{name}` is declared twice", decl.name.span)
-            return
         scope = Scope()
         for step in decl.solution or ():
             if isinstance(step, n.SolutionAnswer):
@@ -1936,7 +2005,7 @@ def const_eval(model: Model, expr: n.Expr, t: T, clock: str | None = None):
     return checker.const_value(expr, t, seed_clock=clock)
 
 
-def check(modules: list[n.Module]) -> tuple[Model | None, list[Diagnostic]]:
+def check(modules: list[n.Module], memo=None) -> tuple[Model | None, list[Diagnostic]]:
     checker = Checker()
-    model = checker.run(modules)
+    model = checker.run(modules, memo)
     return model, checker.diags
