@@ -19,7 +19,7 @@ from .check import check
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
 from .lower_python import lower_python
 from .lower_schema import render_tools_json
-from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_statements
+from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements
 from .parse import load_modules
 from .types import Model
 
@@ -144,6 +144,14 @@ def memo_for(cache: BuildCache | None, modules: list[n.Module]):
     return lambda key, make: cache.get(types + key, make)
 
 
+def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
+    """A seed declaration's INSERTs; those of a seed file are made again each time (the key
+    would need the file's text)."""
+    if seed.decl is None or seed.decl.file is not None:
+        return seed_rows_statements(model, seed)
+    return memo(("seed", seed.decl.span.path), lambda: seed_rows_statements(model, seed))
+
+
 def seed_key(modules: list[n.Module], sources: Sources) -> tuple[str, ...]:
     """The seed pieces, and the name and text of every seed file."""
     pieces = tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, n.SeedDecl)))
@@ -166,7 +174,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
                       for inv in model.invariants}
         handlers = lower_python(model, _display(path), result.sources.location, invariants, memo)
         tools_json = render_tools_json(model, memo)
-        seeds = memo(seeds_key, lambda: seed_statements(model))
+        seeds = [statement for seed in model.seeds for statement in seed_statements_of(seed, model, memo)]
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
         return result

@@ -1759,7 +1759,7 @@ class Checker:
             if f is None:
                 return
             fields.append(f)
-        seed = SeedInfo(entity.name, [f.name for f in fields], [])
+        seed = SeedInfo(entity.name, [f.name for f in fields], [], decl)
         for row in decl.rows:
             if len(row.values) != len(fields):
                 self.error("AWM3001", f"this row has {len(row.values)} value{'s' if len(row.values) != 1 else ''}, "
@@ -1803,7 +1803,7 @@ class Checker:
                            help=did_you_mean(c, [x.name for x in entity.columns]))
                 return
         by_name = {f.name: f for f in entity.columns} | {f.column: f for f in entity.columns}
-        seed = SeedInfo(entity.name, [by_name[c].name for c in columns], [])
+        seed = SeedInfo(entity.name, [by_name[c].name for c in columns], [], decl)
         for row in rows:
             values = []
             for c in columns:

@@ -175,22 +175,22 @@ def to_storage(value, t: T):
 
 # ---- seed --------------------------------------------------------------------------------------
 
-def seed_statements(model: Model) -> list[tuple[n.Span, str]]:
-    """One INSERT per seed row, with the row's span for error reports."""
+def seed_rows_statements(model: Model, seed) -> list[tuple[n.Span, str]]:
+    """One INSERT per row of a seed declaration, with the row's span for error reports. A
+    reference to another seed row is a subquery, so the statements depend on no other seed."""
+    entity = model.entities[seed.entity]
+    fields = [entity.fields[c] for c in seed.columns]
+    given = set(seed.columns)
+    extra = [f for f in entity.columns if f.name not in given and f.default is not None]
     out = []
-    for seed in model.seeds:
-        entity = model.entities[seed.entity]
-        fields = [entity.fields[c] for c in seed.columns]
-        given = set(seed.columns)
-        extra = [f for f in entity.columns if f.name not in given and f.default is not None]
-        for span, values in seed.rows:
-            row = [seed_value(model, v, f) for v, f in zip(values, fields)]
-            for f in extra:
-                row.append(seed_default(model, f))
-            insert = exp.Insert(this=exp.Schema(this=exp.Table(this=ident(entity.table)),
-                                                expressions=[ident(f.column) for f in fields + extra]),
-                                expression=exp.Values(expressions=[exp.Tuple(expressions=row)]))
-            out.append((span, sql(insert)))
+    for span, values in seed.rows:
+        row = [seed_value(model, v, f) for v, f in zip(values, fields)]
+        for f in extra:
+            row.append(seed_default(model, f))
+        insert = exp.Insert(this=exp.Schema(this=exp.Table(this=ident(entity.table)),
+                                            expressions=[ident(f.column) for f in fields + extra]),
+                            expression=exp.Values(expressions=[exp.Tuple(expressions=row)]))
+        out.append((span, sql(insert)))
     return out
 
 

@@ -185,6 +185,7 @@ class SeedInfo:
     entity: str
     columns: list[str]
     rows: list[tuple[n.Span, list[Any]]]   # values already evaluated to Python constants
+    decl: n.SeedDecl | None = None
 
 
 @dataclass
