@@ -16,6 +16,7 @@ from pathlib import Path
 from . import nodes as n
 from .cache import BuildCache
 from .check import check
+from .depends import DeclarationKeys
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
 from .lower_python import lower_python
 from .lower_schema import render_tools_json
@@ -78,7 +79,7 @@ def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     modules, diags = load_modules(path, sources, text, cache)
     model = None
     if not any(d.is_error for d in diags):
-        model, check_diags = check(modules, memo_for(cache, modules))
+        model, check_diags = check(modules, memo_for(cache, modules, sources))
         diags = diags + check_diags
         _add_seed_files(modules, sources)
     return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
@@ -128,20 +129,13 @@ def state_json(result: "BuildResult") -> str:
     return json.dumps({"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
 
 
-def type_key(modules: list[n.Module]) -> tuple[str, ...]:
-    """The pieces that declare the environment and its types (env, enums, entities, records,
-    unions): everything a tool's, a task's or an invariant's code depends on besides itself."""
-    kinds = (n.EnvDecl, n.EnumDecl, n.EntityDecl, n.RecordDecl, n.UnionDecl)
-    return tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, kinds)))
-
-
-def memo_for(cache: BuildCache | None, modules: list[n.Module]):
-    """`memo(key, make)` for one build: every key is prefixed by the type declarations, since
-    checking or lowering anything reads them."""
+def memo_for(cache: BuildCache | None, modules: list[n.Module], sources: Sources):
+    """`memo(key, make, whole=False)` for one build. A key names the declarations a result
+    comes from; the cache key adds the type declarations they can read (see depends.py)."""
     if cache is None:
-        return lambda key, make: make()
-    types = ("types",) + type_key(modules)
-    return lambda key, make: cache.get(types + key, make)
+        return lambda key, make, whole=False: make()
+    keys = DeclarationKeys(modules, sources, cache)
+    return lambda key, make, whole=False: cache.get(keys.key(key, whole), make)
 
 
 def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
@@ -166,10 +160,10 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     if not result.ok or result.model is None:
         return result
     model = result.model
-    memo = memo_for(cache, result.modules)
+    memo = memo_for(cache, result.modules, result.sources)
     seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
-        schema = memo(("schema",), lambda: schema_statements(model))
+        schema = memo(("schema",), lambda: schema_statements(model), whole=True)
         invariants = {inv.name: memo(("invariant", inv.decl.span.path, inv.name), lambda inv=inv: invariant_statement(model, inv))
                       for inv in model.invariants}
         handlers = lower_python(model, _display(path), result.sources.location, invariants, memo)
@@ -178,7 +172,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
         return result
-    db_bytes, seed_errors = memo(("database",) + seeds_key, lambda: load_database(schema, seeds))
+    db_bytes, seed_errors = memo(("database",) + seeds_key, lambda: load_database(schema, seeds), whole=True)
     if not seed_errors:
         seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:
