@@ -45,19 +45,34 @@ def find_specs(paths: list[str]) -> list[Path]:
 # ---- commands ----------------------------------------------------------------------------
 
 def cmd_build(args) -> int:
-    from awmlang import write_outputs
-    specs = find_specs(args.paths)
+    if args.watch and args.json:
+        raise UsageError("--watch reports progress for people; it does not combine with --json")
     out_root = Path(args.output)
-    rows, reports, worst = [], [], EXIT_OK
+    specs = find_specs(args.paths)
+    worst, watched = build_specs(specs, out_root, args)
+    if args.watch:
+        watch(args, out_root, watched)
+    return worst
+
+
+def build_specs(specs: list[Path], out_root: Path, args, force: bool = False) -> tuple[int, dict[Path, dict[str, str | None]]]:
+    """Build each spec (skipping unchanged ones unless forced), report progress and a summary.
+    Returns the exit code and, per spec, the digest of every file its build read."""
+    from awmlang import write_outputs
+    from awmlang.compiler.build import STATE_FILE, source_digests
+    rows, reports, worst, watched = [], [], EXIT_OK, {}
     for i, spec in enumerate(specs, 1):
         target = out_root / spec.stem
         start = time.perf_counter()
-        if not args.force and is_up_to_date(target):
+        if not (args.force or force) and is_up_to_date(target):
             status, counts = "unchanged", json.loads((target / "manifest.json").read_text())["counts"]
             diagnostics = []
+            watched[spec] = json.loads((target / STATE_FILE).read_text())["sources"]
+            reports.append({"spec": str(spec), "status": status, "diagnostics": []})
         else:
             result = build_spec(spec)
             diagnostics = result.diagnostics
+            watched[spec] = source_digests(result.sources) or {str(spec.resolve()): None}
             if result.ok:
                 write_outputs(result, target)
                 status, counts = "built", json.loads(result.outputs["manifest.json"])["counts"]
@@ -71,8 +86,6 @@ def cmd_build(args) -> int:
         ms = (time.perf_counter() - start) * 1000
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
-        if status == "unchanged":
-            reports.append({"spec": str(spec), "status": status, "diagnostics": []})
         if not args.json:
             sys.stderr.write(f"[{i}/{len(specs)}] {spec}: {status} in {ms:.1f} ms"
                              + (f" ({_count(errors, 'error')}, {_count(warnings, 'warning')})" if diagnostics else "") + "\n")
@@ -83,7 +96,32 @@ def cmd_build(args) -> int:
     else:
         sys.stderr.write(table(("spec", "status", "entities", "tools", "seed rows", "errors", "warnings", "ms"), rows))
         sys.stderr.write(f"{sum(r[1] != 'failed' for r in rows)} of {len(rows)} specs ok; outputs in {out_root}/\n")
-    return worst
+    return worst, watched
+
+
+WATCH_INTERVAL_S = 0.25
+
+
+def watch(args, out_root: Path, watched: dict[Path, dict[str, str | None]]) -> None:
+    """Rebuild each spec when a file its last build read changes (the spec, its imports, its
+    seed files), until interrupted. Builds share this process's compiler cache, so an edit
+    re-checks and re-lowers only the declarations it touched."""
+    from awmlang.compiler.build import file_digest
+    sys.stderr.write("watching for changes (Ctrl-C to stop)\n")
+    try:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            try:
+                specs = find_specs(args.paths)
+            except UsageError:
+                continue                      # every spec was removed: wait for one to come back
+            changed = [spec for spec in specs
+                       if spec not in watched or any(file_digest(p) != d for p, d in watched[spec].items())]
+            if changed:
+                _, rebuilt = build_specs(changed, out_root, args, force=True)
+                watched.update(rebuilt)
+    except KeyboardInterrupt:
+        sys.stderr.write("stopped watching\n")
 
 
 def _count(n: int, word: str) -> str:
@@ -315,6 +353,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", default="build", help="output directory (default: build/)")
     b.add_argument("--force", action="store_true", help="rebuild even unchanged specs")
     b.add_argument("--json", action="store_true", help="print diagnostics as JSON on stdout")
+    b.add_argument("--watch", action="store_true",
+                   help="after building, rebuild a spec whenever a file it reads changes (incrementally), until Ctrl-C")
     b.set_defaults(fn=cmd_build)
 
     t = sub.add_parser("tools", help="list a spec's tools")

@@ -102,8 +102,20 @@ STATE_FILE = ".awm-sources.json"
 
 def source_digests(sources: Sources) -> dict[str, str]:
     """Absolute path -> sha256 of every file a build read (the incremental-build state)."""
-    return {str(Path(path).resolve()): hashlib.sha256(text.encode()).hexdigest()
-            for path, text in sorted(sources.texts.items())}
+    return {str(Path(path).resolve()): text_digest(text) for path, text in sorted(sources.texts.items())}
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_digest(path: str | Path) -> str | None:
+    """The digest of a file's text as the compiler reads it (UTF-8, newlines normalised), or
+    None if it cannot be read."""
+    try:
+        return text_digest(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
 
 
 def is_up_to_date(target: Path) -> bool:
@@ -116,13 +128,7 @@ def is_up_to_date(target: Path) -> bool:
         return False
     if not all((target / name).exists() for name in OUTPUT_FILES):
         return False
-    for path, digest in state["sources"].items():
-        try:
-            if hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest:
-                return False
-        except OSError:
-            return False
-    return True
+    return all(file_digest(path) == digest for path, digest in state["sources"].items())
 
 
 def state_json(result: "BuildResult") -> str:

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +81,55 @@ def test_cli_build_writes_outputs_and_skips_unchanged(tmp_path, capsys):
     spec.write_text(spec.read_text().replace("Desk lamp", "Desk light"))
     assert main(["build", str(spec), "-o", str(out)]) == 0
     assert "built" in capsys.readouterr().err
+
+
+def test_a_spec_with_windows_line_endings_is_up_to_date_after_its_build(tmp_path, capsys):
+    spec = tmp_path / "shop.awm"
+    spec.write_bytes((CASES / "mini_shop" / "spec.awm").read_text().replace("\n", "\r\n").encode())
+    out = tmp_path / "out"
+    assert main(["build", str(spec), "-o", str(out)]) == 0
+    assert main(["build", str(spec), "-o", str(out)]) == 0
+    assert "unchanged" in capsys.readouterr().err
+
+
+def test_watch_rebuilds_what_changes_until_interrupted(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    shop = specs / "shop.awm"
+    shop.write_text((CASES / "mini_shop" / "spec.awm").read_text())
+    process = subprocess.Popen([sys.executable, "-m", "awmlang.cli", "build", str(specs), "-o", str(tmp_path / "out"),
+                                "--watch"], stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    incoming: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [incoming.put(line) for line in process.stderr], daemon=True).start()
+
+    def wait_for(fragment: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                line = incoming.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            lines.append(line)
+            if fragment in line:
+                return line
+        raise AssertionError(f"no {fragment!r} in:\n{''.join(lines)}")
+
+    try:
+        wait_for("watching for changes")
+        shop.write_text(shop.read_text().replace("price: decimal", "price: decimel", 1))
+        assert "shop.awm: failed" in wait_for("shop.awm: ")
+        shop.write_text(shop.read_text().replace("price: decimel", "price: decimal", 1))
+        assert "shop.awm: built" in wait_for("shop.awm: ")
+        (specs / "copy.awm").write_text(shop.read_text())
+        assert "copy.awm: built" in wait_for("copy.awm: ")
+        process.send_signal(signal.SIGINT)
+        wait_for("stopped watching")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    assert "error[AWM1002]: unknown type `decimel`" in "".join(lines)
+    assert (tmp_path / "out" / "copy" / "handlers.py").exists()
 
 
 def test_cli_exit_codes(tmp_path, capsys):
