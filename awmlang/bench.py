@@ -180,7 +180,8 @@ def bench_builds(spec: Path, quick: bool) -> list[dict]:
         edited = text[:end] + "\n# edited" + text[end:]
         began = time.perf_counter()
         result = build_spec(spec, edited, cache=cache)
-        by_kind.setdefault(piece.split(None, 1)[0], []).append((time.perf_counter() - began) * 1000)
+        kind = "comment" if piece.startswith(("#", "//")) else piece.split(None, 1)[0]
+        by_kind.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
         if not result.ok:
             raise RuntimeError(f"{spec}: a comment added after line {text.count(chr(10), 0, end) + 1} broke the build")
         build_spec(spec, text, cache=cache)            # back to the original (all cached)

@@ -192,3 +192,18 @@ def test_a_spec_without_entities_builds_and_runs(tmp_path):
     result = build_spec(spec)
     assert result.ok and len(result.outputs["initial.db"]) > 0
     assert awmlang.load(spec).session().call("anything", {})["error"]["code"] == "unknown_tool"
+
+
+def test_bench_reports_every_figure_with_raw_sqlite3_beside_calls(tmp_path, capsys):
+    spec = tmp_path / "shop.awm"
+    spec.write_text((CASES / "mini_shop" / "spec.awm").read_text())
+    report_path = tmp_path / "bench.json"
+    assert main(["bench", str(spec), "--quick", "--sessions", "20", "--json", str(report_path)]) == 0
+    rows = {r["metric"]: r for r in json.loads(report_path.read_text())["rows"]}
+    assert {"session_create_us", "session_reset_us", "build_cold_ms", "build_warm_ms", "rebuild_nochange_ms",
+            "rss_20_sessions_mb"} <= rows.keys()
+    for metric in ("session_create_us", "session_reset_us"):
+        assert rows[metric]["ours"] > 0 and rows[metric]["raw_sqlite3"] > 0
+    kinds = set(rows["build_warm_ms"]["by_kind"])
+    assert kinds and kinds <= {"env", "enum", "entity", "record", "union", "tool", "seed", "invariant", "task", "comment"}
+    assert "build_warm_ms" in capsys.readouterr().out
