@@ -16,7 +16,7 @@ from pathlib import Path
 from . import nodes as n
 from .cache import BuildCache
 from .check import check
-from .depends import DeclarationKeys
+from .depends import Dependencies
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
 from .lower_python import lower_python
 from .lower_schema import render_tools_json
@@ -79,7 +79,7 @@ def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     modules, diags = load_modules(path, sources, text, cache)
     model = None
     if not any(d.is_error for d in diags):
-        model, check_diags = check(modules, memo_for(cache, modules, sources))
+        model, check_diags = check(modules, memo_for(cache, modules))
         diags = diags + check_diags
         _add_seed_files(modules, sources)
     return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
@@ -135,13 +135,12 @@ def state_json(result: "BuildResult") -> str:
     return json.dumps({"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
 
 
-def memo_for(cache: BuildCache | None, modules: list[n.Module], sources: Sources):
-    """`memo(key, make, whole=False)` for one build. A key names the declarations a result
-    comes from; the cache key adds the type declarations they can read (see depends.py)."""
+def memo_for(cache: BuildCache | None, modules: list[n.Module]):
+    """`memo(key, make, whole=False)` for one build: `key` names the declarations a result is
+    made from; the cache also tracks the types it reads (depends.py)."""
     if cache is None:
         return lambda key, make, whole=False: make()
-    keys = DeclarationKeys(modules, sources, cache)
-    return lambda key, make, whole=False: cache.get(keys.key(key, whole), make)
+    return Dependencies(modules, cache).memo
 
 
 def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
@@ -166,7 +165,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     if not result.ok or result.model is None:
         return result
     model = result.model
-    memo = memo_for(cache, result.modules, result.sources)
+    memo = memo_for(cache, result.modules)
     seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
         schema = memo(("schema",), lambda: schema_statements(model), whole=True)

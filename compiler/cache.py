@@ -12,6 +12,7 @@ from typing import Callable, Hashable, TypeVar
 
 V = TypeVar("V")
 _MISSING = object()
+VERSIONS_KEPT = 4
 
 
 class BuildCache:
@@ -30,12 +31,33 @@ class BuildCache:
                 self.hits += 1
                 return value                     # type: ignore[return-value]
         value = make()
+        self._keep(key, value)
+        return value
+
+    def get_versioned(self, key: Hashable, make: Callable[[], tuple[V, tuple]],
+                      versions_of: Callable[[tuple], tuple]) -> V:
+        """For a value that depends on more than its key: `make()` returns the value and what it
+        read; `versions_of(reads)` gives the present versions of those. A kept value is used
+        while they are unchanged. The last few versions are kept, so undoing an edit is a hit."""
+        with self._lock:
+            kept = self._entries.pop(key, ())
+            if kept:
+                self._entries[key] = kept
+        for value, reads, versions in kept:
+            if versions_of(reads) == versions:
+                with self._lock:
+                    self.hits += 1
+                return value
+        value, reads = make()
+        self._keep(key, ((value, reads, versions_of(reads)),) + kept[:VERSIONS_KEPT - 1])
+        return value
+
+    def _keep(self, key: Hashable, value) -> None:
         with self._lock:
             self.misses += 1
             self._entries[key] = value
             while len(self._entries) > self.size:
                 del self._entries[next(iter(self._entries))]
-        return value
 
     def clear(self) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import nodes as n
+from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
                     SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
@@ -80,10 +81,9 @@ class Ctx:
         return Ctx(scope, self.rows, self.tool, self.row_vars)
 
 
-# What a declaration's check reads from the checker: the environment and its types, fixed once
-# they are resolved.
-SHARED_STATE = ("env", "enums", "enum_decls", "type_spans", "records", "unions", "entities", "user_entity",
-                "clock", "file_of")
+# What a declaration's check reads from the checker: the environment's user and clock, and the
+# type tables, fixed once the types are resolved.
+SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "clock", "file_of")
 
 
 @dataclass(frozen=True)
@@ -110,12 +110,13 @@ class Checker:
         self.bindings: dict[Any, Binding] = {}
         self.row_dependent: set[int] = set()
         self.env: n.EnvDecl | None = None
-        self.enums: dict[str, list[str]] = {}
+        # the type tables note every lookup, so a cached check or code knows what it read (depends.py)
+        self.enums: dict[str, list[str]] = TypeTable("enum")
         self.enum_decls: dict[str, n.EnumDecl] = {}
         self.type_spans: dict[str, n.Span] = {}
-        self.records: dict[str, RecordInfo] = {}
-        self.unions: dict[str, UnionInfo] = {}
-        self.entities: dict[str, EntityInfo] = {}
+        self.records: dict[str, RecordInfo] = TypeTable("record")
+        self.unions: dict[str, UnionInfo] = TypeTable("union")
+        self.entities: dict[str, EntityInfo] = TypeTable("entity")
         self.tools: dict[str, ToolInfo] = {}
         self.seeds: list[SeedInfo] = []
         self.used: set[str] = set()
@@ -142,7 +143,7 @@ class Checker:
         """Check the declarations of `modules`. The types (env, enums, entities, records, unions)
         are checked here; each tool, seed, invariant and task is checked on its own and its
         Effects merged, in declaration order. `memo(key, make)` may return the Effects of an
-        earlier check of the same declaration text: keys hold everything else a check reads."""
+        earlier check of the same declaration text (and of the types it read: depends.py)."""
         memo = memo or (lambda key, make: make())
         decls = [d for m in modules for d in m.decls]
         self.file_of = {d: m.path for m in modules for d in m.decls}

@@ -1,94 +1,144 @@
-"""Cache keys for incremental builds: what checking or lowering one declaration can read.
+"""What a cached result depends on, so an edit re-does only what it can change.
 
-Besides its own text, a tool, seed, invariant or task can read:
-- the environment's name, user entity and clock, and the set of declared type names (what a
-  name means depends on which types exist);
-- the entities, records and unions it names, and, transitively, those that they name (a
-  field's type, a back-reference's child); `me` names the user entity;
-- the enums named by any of those texts, and every enum with a member named there (a bare
-  name such as `paid` is looked up in all enums).
-Names are found as words of the text: a word in a string or a comment can only make a key
-larger, never miss a dependency. A key that names no declaration (the DDL, the per-entity
-output functions, the seeded database) depends on every type.
+Each cached result (a declaration's check, its code, its INSERTs, ...) is made from its own
+declaration's text (the key names it) and from the declared types it looks up. The checker's
+type tables are TypeTables: while a result is made, every lookup of a type by name is
+recorded (a lookup of a missing name too, and a walk over a whole table as `*`). The cache
+keeps the result with the versions of what it read, and reuses it only while they are
+unchanged. A type's version is the text of its declaration; an entity's also holds, for each
+of its back-references (`Child[]`), the fields of Child that point back at it (what resolving
+the back-reference reads).
+
+Results that read every type (the DDL, the per-entity output functions, the seeded database)
+are keyed by all type declarations at once.
 """
 from __future__ import annotations
 
-import re
+import threading
+from typing import Callable, Hashable, TypeVar
 
 from . import nodes as n
 from .cache import BuildCache
-from .diagnostics import Sources
 
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+V = TypeVar("V")
+_recording = threading.local()
+EVERY = "*"
 
 
-class DeclarationKeys:
-    def __init__(self, modules: list[n.Module], sources: Sources, cache: BuildCache):
+class TypeTable(dict):
+    """A dict of declared types by name that notes each lookup for the active recorders."""
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
+    def __getitem__(self, name):
+        _note(self.kind, name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name, default=None):
+        _note(self.kind, name)
+        return dict.get(self, name, default)
+
+    def __contains__(self, name) -> bool:
+        _note(self.kind, name)
+        return dict.__contains__(self, name)
+
+    def __iter__(self):
+        _note(self.kind, EVERY)
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        _note(self.kind, EVERY)
+        return dict.__len__(self)
+
+    def keys(self):
+        _note(self.kind, EVERY)
+        return dict.keys(self)
+
+    def values(self):
+        _note(self.kind, EVERY)
+        return dict.values(self)
+
+    def items(self):
+        _note(self.kind, EVERY)
+        return dict.items(self)
+
+
+def _note(kind: str, name) -> None:
+    for reads in getattr(_recording, "stack", ()):
+        reads.add((kind, name))
+
+
+def recorded(make: Callable[[], V]) -> tuple[V, set[tuple[str, str]]]:
+    """Run `make` and return its value with the type lookups it made."""
+    stack = _recording.__dict__.setdefault("stack", [])
+    reads: set[tuple[str, str]] = set()
+    stack.append(reads)
+    try:
+        return make(), reads
+    finally:
+        stack.pop()
+
+
+KINDS = {n.EntityDecl: "entity", n.EnumDecl: "enum", n.RecordDecl: "record", n.UnionDecl: "union"}
+
+
+class Dependencies:
+    """One build's view of the types: their versions, and `memo` for its cached results."""
+
+    def __init__(self, modules: list[n.Module], cache: BuildCache):
         decls = [d for m in modules for d in m.decls]
         env = next((d for d in decls if isinstance(d, n.EnvDecl)), None)
         props = {p.key.name: p.value for p in env.props} if env is not None else {}
-        self.user = props.get("user")
-        self.declared: dict[str, tuple[str, ...]] = {}     # type name -> the pieces declaring it
+        self.declared: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in KINDS.values()}
+        self.children: dict[str, set[str]] = {}       # entity -> entities its back-references name
+        self.fields_to: dict[tuple[str, str], tuple[str, ...]] = {}   # (child, parent) -> child's fields of type parent
         for d in decls:
-            if isinstance(d, (n.EntityDecl, n.RecordDecl, n.UnionDecl)):
-                self.declared[d.name.name] = self.declared.get(d.name.name, ()) + (d.span.path,)
-        # enum piece -> the words that make a text depend on it: its name and its members
-        self.enums = {d.span.path: frozenset([d.name.name] + [m.name for m in d.members])
-                      for d in decls if isinstance(d, n.EnumDecl)}
-        type_names = tuple(sorted({d.name.name for d in decls
-                                   if isinstance(d, (n.EntityDecl, n.RecordDecl, n.UnionDecl, n.EnumDecl))}))
-        self.base = ("env", env.name.name if env else None, self.user, props.get("clock"), "names", type_names)
-        self.everything = self.base + tuple(sorted(self.declared.items())) + tuple(self.enums)
-        self.sources, self.cache = sources, cache
-        self._reach: dict[str, frozenset[str]] = {}
-        self._prefixes: dict[tuple, tuple] = {}
+            kind = KINDS.get(type(d))
+            if kind is None:
+                continue
+            table = self.declared[kind]
+            table[d.name.name] = table.get(d.name.name, ()) + (d.span.path,)
+            if kind == "entity":
+                self.children.setdefault(d.name.name, set()).update(f.type.name for f in d.fields if f.type.many)
+                for f in d.fields:
+                    if not f.type.many and not f.type.args:
+                        key = (d.name.name, f.type.name)
+                        self.fields_to[key] = self.fields_to.get(key, ()) + (f.name.name,)
+        names = tuple(sorted({name for table in self.declared.values() for name in table}))
+        self.base = ("env", env.name.name if env else None, props.get("user"), props.get("clock"), "names", names)
+        self.everything = self.base + tuple((kind, tuple(sorted(table.items()))) for kind, table in self.declared.items())
+        self.cache = cache
+        self._versions: dict[tuple[str, str], tuple] = {}
 
-    def key(self, key: tuple, whole: bool = False) -> tuple:
-        """`key` prefixed by the type declarations its declarations can read (all of them
-        when `whole`, or when the key names no declaration)."""
-        pieces = () if whole else tuple(x for x in _flat(key) if isinstance(x, str) and x in self.sources.pieces)
-        prefix = self._prefixes.get(pieces)
-        if prefix is None:
-            prefix = self._prefixes[pieces] = self._prefix(pieces)
-        return prefix + key
+    def memo(self, key: tuple, make: Callable[[], V], whole: bool = False) -> V:
+        """The result for `key` (which names the declarations it is made from), made again
+        only if one of the types it read has changed. `whole`: it reads every type."""
+        if whole:
+            return self.cache.get(self.everything + key, make)
 
-    def _prefix(self, pieces: tuple[str, ...]) -> tuple:
-        if not pieces:
-            return self.everything
-        words: set[str] = set()
-        for piece in pieces:
-            words |= self._words(piece)
-        if "me" in words and self.user in self.declared:
-            words.add(self.user)
-        reached: set[str] = set()
-        for name in words & self.declared.keys():
-            reached |= self._reached_from(name)
-        for name in reached:
-            for piece in self.declared[name]:
-                words |= self._words(piece)
-        enums = tuple(piece for piece, names in self.enums.items() if names & words)
-        return self.base + tuple((name, self.declared[name]) for name in sorted(reached)) + enums
+        def make_and_record():
+            value, reads = recorded(make)
+            return value, tuple(sorted(reads, key=repr))
 
-    def _reached_from(self, name: str) -> frozenset[str]:
-        if name not in self._reach:
-            seen, todo = {name}, [name]
-            while todo:
-                for piece in self.declared[todo.pop()]:
-                    for word in self._words(piece) & self.declared.keys():
-                        if word not in seen:
-                            seen.add(word)
-                            todo.append(word)
-            self._reach[name] = frozenset(seen)
-        return self._reach[name]
+        return self.cache.get_versioned(self.base + key, make_and_record, self.versions)
 
-    def _words(self, piece: str) -> frozenset[str]:
-        text = self.sources.piece_text(piece)
-        return self.cache.get(("words", piece, text), lambda: frozenset(WORD.findall(text)))
+    def versions(self, reads: tuple) -> tuple:
+        return tuple(self.version(read) for read in reads)
 
-
-def _flat(key: tuple):
-    for part in key:
-        if isinstance(part, tuple):
-            yield from _flat(part)
-        else:
-            yield part
+    def version(self, read: tuple[str, Hashable]) -> tuple:
+        found = self._versions.get(read)
+        if found is None:
+            kind, name = read
+            table = self.declared[kind]
+            if name == EVERY:
+                found = tuple(sorted(table.items()))
+            else:
+                found = table.get(name, ())
+                if kind == "entity":
+                    for child in sorted(self.children.get(name, ())):
+                        found += ((child, child in self.declared["entity"], self.fields_to.get((child, name), ())),)
+            self._versions[read] = found
+        return found
