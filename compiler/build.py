@@ -168,7 +168,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     memo = memo_for(cache, result.modules)
     seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
-        schema = memo(("schema",), lambda: schema_statements(model), whole=True)
+        schema = schema_statements(model, memo)
         invariants = {inv.name: memo(("invariant", inv.decl.span.path, inv.name), lambda inv=inv: invariant_statement(model, inv))
                       for inv in model.invariants}
         handlers = lower_python(model, _display(path), result.sources.location, invariants, memo)

@@ -566,7 +566,7 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
                  for name in sorted(model.tools)]
     tasks = [memo(("task", task.decl.span.path, task.name) + called_tools(model, task), lambda task=task: lower_task(model, task))
              for task in sorted(model.tasks, key=lambda t: t.name)]
-    outputs = memo(("outputs",), lambda: lower_outputs(model))
+    outputs = [memo(("output", name), lambda name=name: lower_output(model, name)) for name in sorted(model.entities)]
     template = ENV.get_template("handlers.py.j2")
     text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
                            user_entity=model.user_entity, clock=model.clock,
@@ -598,23 +598,21 @@ def called_tools(model: Model, task) -> tuple:
     return tuple(sorted({(s.tool.name, model.tools[s.tool.name].decl.span.path) for s in steps}))
 
 
-def lower_outputs(model: Model) -> list[dict]:
-    """Per entity: the SELECT of one row and the conversions that make it a JSON-ready dict
-    (`out_Entity` functions; `entities` and the `constants` they use)."""
-    emitter = Emitter(model, "out")
-    outputs = []
-    for entity in sorted(model.entities.values(), key=lambda x: x.name):
-        select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity), copy=False).where(
-            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
-        const = emitter.sql_const(sql(select))
-        conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
-                       for i, f in enumerate(entity.columns)]
-        conversions = [(name, "money_cents(" + code[4:] if code.startswith("dec(") else code) for name, code in conversions]
-        owner = entity.fields[entity.owner[0]].column if entity.owner else None
-        user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
-        outputs.append({"name": entity.name, "sql": const, "fields": conversions, "table": entity.table,
-                        "key": entity.key.column, "owner": owner, "user_column": user_column})
-    return {"entities": outputs, "constants": emitter.constants()}
+def lower_output(model: Model, name: str) -> dict:
+    """The `out_<Entity>` function of one entity: the SELECT of one row and the conversions
+    that make it a JSON-ready dict."""
+    entity = model.entities[name]
+    emitter = Emitter(model, f"out_{name}")
+    select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity), copy=False).where(
+        exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+    const = emitter.sql_const(sql(select))
+    conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
+                   for i, f in enumerate(entity.columns)]
+    conversions = [(field, "money_cents(" + code[4:] if code.startswith("dec(") else code) for field, code in conversions]
+    owner = entity.fields[entity.owner[0]].column if entity.owner else None
+    user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
+    return {"name": name, "sql": const, "fields": conversions, "table": entity.table, "key": entity.key.column,
+            "owner": owner, "user_column": user_column, "constants": emitter.constants()}
 
 
 def lower_task(model: Model, task) -> dict:

@@ -70,17 +70,23 @@ def column_sql_type(model: Model, f: FieldInfo) -> str:
 
 # ---- DDL -------------------------------------------------------------------------------------
 
-def schema_statements(model: Model) -> list[str]:
-    out = []
-    for entity in sorted(model.entities.values(), key=lambda e: e.table):
-        out.append(sql(create_table(model, entity)))
-        for names in [(f.name,) for f in entity.columns if f.index and not f.unique] + entity.indexes:
-            cols = [entity.fields[x].column for x in names]
-            index = exp.Create(kind="INDEX", this=exp.Index(
-                this=ident(f"ix_{entity.table}_{'_'.join(cols)}"),
-                table=exp.Table(this=ident(entity.table)),
-                params=exp.IndexParameters(columns=[col(c) for c in cols])))
-            out.append(sql(index))
+def schema_statements(model: Model, memo=lambda key, make: make()) -> list[str]:
+    """The DDL, table by table (in table-name order); `memo(key, make)` may reuse a table's."""
+    names = [e.name for e in sorted(model.entities.values(), key=lambda e: e.table)]
+    return [s for name in names for s in memo(("table", name), lambda name=name: table_statements(model, name))]
+
+
+def table_statements(model: Model, name: str) -> list[str]:
+    """CREATE TABLE and CREATE INDEX statements of one entity."""
+    entity = model.entities[name]
+    out = [sql(create_table(model, entity))]
+    for names in [(f.name,) for f in entity.columns if f.index and not f.unique] + entity.indexes:
+        cols = [entity.fields[x].column for x in names]
+        index = exp.Create(kind="INDEX", this=exp.Index(
+            this=ident(f"ix_{entity.table}_{'_'.join(cols)}"),
+            table=exp.Table(this=ident(entity.table)),
+            params=exp.IndexParameters(columns=[col(c) for c in cols])))
+        out.append(sql(index))
     return out
 
 

@@ -8,15 +8,15 @@ ENV = "features"
 USER_ENTITY = "Member"
 CLOCK = "2025-03-10 12:00:00"
 
-SQL_out_1 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
-SQL_out_2 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
-SQL_out_3 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
-SQL_out_4 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
-SQL_out_5 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
+SQL_out_Item_1 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
+SQL_out_Member_1 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
+SQL_out_Note_1 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
+SQL_out_OrderLine_1 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
+SQL_out_Purchase_1 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
 
 
 def out_Item(db, key):
-    r = one(db, SQL_out_1, (key,))
+    r = one(db, SQL_out_Item_1, (key,))
     if r is None:
         return None
     return {
@@ -32,7 +32,7 @@ def out_Item(db, key):
 
 
 def out_Member(db, key):
-    r = one(db, SQL_out_2, (key,))
+    r = one(db, SQL_out_Member_1, (key,))
     if r is None:
         return None
     return {
@@ -43,7 +43,7 @@ def out_Member(db, key):
 
 
 def out_Note(db, key):
-    r = one(db, SQL_out_3, (key,))
+    r = one(db, SQL_out_Note_1, (key,))
     if r is None:
         return None
     return {
@@ -54,7 +54,7 @@ def out_Note(db, key):
 
 
 def out_OrderLine(db, key):
-    r = one(db, SQL_out_4, (key,))
+    r = one(db, SQL_out_OrderLine_1, (key,))
     if r is None:
         return None
     return {
@@ -67,7 +67,7 @@ def out_OrderLine(db, key):
 
 
 def out_Purchase(db, key):
-    r = one(db, SQL_out_5, (key,))
+    r = one(db, SQL_out_Purchase_1, (key,))
     if r is None:
         return None
     return {

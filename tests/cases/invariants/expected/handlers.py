@@ -8,15 +8,15 @@ ENV = "inv"
 USER_ENTITY = "User"
 CLOCK = "2025-01-01 09:00:00"
 
-SQL_out_1 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
-SQL_out_2 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
-SQL_out_3 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_out_4 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
-SQL_out_5 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
+SQL_out_Cart_1 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
+SQL_out_Order_1 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
+SQL_out_OrderItem_1 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+SQL_out_Product_1 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
+SQL_out_User_1 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
 
 
 def out_Cart(db, key):
-    r = one(db, SQL_out_1, (key,))
+    r = one(db, SQL_out_Cart_1, (key,))
     if r is None:
         return None
     return {
@@ -26,7 +26,7 @@ def out_Cart(db, key):
 
 
 def out_Order(db, key):
-    r = one(db, SQL_out_2, (key,))
+    r = one(db, SQL_out_Order_1, (key,))
     if r is None:
         return None
     return {
@@ -38,7 +38,7 @@ def out_Order(db, key):
 
 
 def out_OrderItem(db, key):
-    r = one(db, SQL_out_3, (key,))
+    r = one(db, SQL_out_OrderItem_1, (key,))
     if r is None:
         return None
     return {
@@ -51,7 +51,7 @@ def out_OrderItem(db, key):
 
 
 def out_Product(db, key):
-    r = one(db, SQL_out_4, (key,))
+    r = one(db, SQL_out_Product_1, (key,))
     if r is None:
         return None
     return {
@@ -62,7 +62,7 @@ def out_Product(db, key):
 
 
 def out_User(db, key):
-    r = one(db, SQL_out_5, (key,))
+    r = one(db, SQL_out_User_1, (key,))
     if r is None:
         return None
     return {

@@ -8,15 +8,15 @@ ENV = "shop"
 USER_ENTITY = "User"
 CLOCK = "2025-01-01 09:00:00"
 
-SQL_out_1 = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_out_2 = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
-SQL_out_3 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_out_4 = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
-SQL_out_5 = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
+SQL_out_CartItem_1 = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
+SQL_out_Order_1 = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
+SQL_out_OrderItem_1 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+SQL_out_Product_1 = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
+SQL_out_User_1 = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
 
 
 def out_CartItem(db, key):
-    r = one(db, SQL_out_1, (key,))
+    r = one(db, SQL_out_CartItem_1, (key,))
     if r is None:
         return None
     return {
@@ -28,7 +28,7 @@ def out_CartItem(db, key):
 
 
 def out_Order(db, key):
-    r = one(db, SQL_out_2, (key,))
+    r = one(db, SQL_out_Order_1, (key,))
     if r is None:
         return None
     return {
@@ -41,7 +41,7 @@ def out_Order(db, key):
 
 
 def out_OrderItem(db, key):
-    r = one(db, SQL_out_3, (key,))
+    r = one(db, SQL_out_OrderItem_1, (key,))
     if r is None:
         return None
     return {
@@ -54,7 +54,7 @@ def out_OrderItem(db, key):
 
 
 def out_Product(db, key):
-    r = one(db, SQL_out_4, (key,))
+    r = one(db, SQL_out_Product_1, (key,))
     if r is None:
         return None
     return {
@@ -67,7 +67,7 @@ def out_Product(db, key):
 
 
 def out_User(db, key):
-    r = one(db, SQL_out_5, (key,))
+    r = one(db, SQL_out_User_1, (key,))
     if r is None:
         return None
     return {
