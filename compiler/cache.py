@@ -16,7 +16,7 @@ VERSIONS_KEPT = 4
 
 
 class BuildCache:
-    def __init__(self, size: int = 20000):
+    def __init__(self, size: int = 8000):     # about 20 large specs, some 60 MB
         self.size = size
         self._entries: dict[Hashable, object] = {}
         self._lock = threading.Lock()

@@ -155,3 +155,34 @@ def test_tools_json_rendered_per_tool_equals_the_whole_document(spec, tmp_path):
         spec.write_text(NO_TOOLS)
     model = build_spec(spec, cache=None).model
     assert render_tools_json(model) == json.dumps(tool_schemas(model), indent=2) + "\n"
+
+
+def test_the_cache_is_bounded_and_keeps_what_was_used_last():
+    cache = BuildCache(size=3)
+    for key in "abc":
+        cache.get(key, lambda key=key: key.upper())
+    assert cache.get("a", lambda: "made again") == "A"       # a hit makes "a" the most recent
+    cache.get("d", lambda: "D")
+    assert len(cache) == 3
+    assert cache.get("b", lambda: "made again") == "made again"   # "b" was the least recent: gone
+    assert cache.get("a", lambda: "made again") == "A"
+
+
+def test_a_versioned_entry_is_reused_only_while_what_it_read_is_unchanged():
+    cache = BuildCache()
+    versions = {"Product": 1}
+    made = []
+
+    def make():
+        made.append(1)
+        return f"code for Product v{versions['Product']}", ("Product",)
+
+    def versions_of(reads):
+        return tuple(versions[r] for r in reads)
+
+    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1"
+    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 1
+    versions["Product"] = 2
+    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v2" and len(made) == 2
+    versions["Product"] = 1                                   # an undo: the older version is still kept
+    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 2
