@@ -152,27 +152,26 @@ class Checker:
         for entity in self.entities.values():
             self.check_entity_exprs(entity)
             self.check_owner(entity)
-        tool_pieces = {}
         for decl in decls:
             if isinstance(decl, n.ToolDecl):
-                tool_pieces.setdefault(decl.name.name, decl.span.path)
-                self.absorb(memo(("check", decl.span.path, decl.name.name), lambda decl=decl: self.effects("check_tool", decl)))
+                self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_tool", decl)))
         for decl in decls:
             if isinstance(decl, n.SeedDecl):
                 if decl.file is not None:      # reads a file: never reused
                     self.absorb(self.effects("check_seed", decl))
                 else:
-                    self.absorb(memo(("check", decl.span.path), lambda decl=decl: self.effects("check_seed", decl)))
+                    self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_seed", decl)))
         for decl in decls:
             if isinstance(decl, n.Invariant) and self.first_of_its_name(decl, self.invariants):
-                self.absorb(memo(("check", decl.span.path, decl.name.name), lambda decl=decl: self.effects("check_invariant", decl)))
-        tool_names = tuple(sorted(tool_pieces))
+                self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_invariant", decl)))
+        # a task reads the tools it calls (the declarations that won their names), and names
+        # every tool that checked in a "did you mean"
+        tool_names = tuple(sorted(self.tools))
         for decl in decls:
             if isinstance(decl, n.Task) and self.first_of_its_name(decl, self.tasks):
-                # a task reads the signatures of the tools it calls, and names all tools in a "did you mean"
-                called = tuple(sorted({(s.tool.name, tool_pieces.get(s.tool.name))
+                called = tuple(sorted({(s.tool.name, n.decl_key(self.tools[s.tool.name].decl) if s.tool.name in self.tools else None)
                                        for s in decl.solution or () if isinstance(s, n.SolutionCall)}))
-                self.absorb(memo(("check", decl.span.path, decl.name.name, tool_names, called),
+                self.absorb(memo(("check",) + n.decl_key(decl) + (tool_names, called),
                                  lambda decl=decl: self.effects("check_task", decl, tools=self.tools)))
         self.report_unused()
         if any(d.is_error for d in self.diags):
@@ -667,6 +666,12 @@ class Checker:
                     self.error("AWM2011", "`@range` applies to numeric parameters", a.span)
                 elif a.name.name == "length" and elem.kind != "text" and t.kind != "list":
                     self.error("AWM2011", "`@length` applies to text or list parameters", a.span)
+                elif bounds and (a.name.name == "length" or elem.kind == "int") and not all(
+                        b is None or (isinstance(b, int) and (b >= 0 or a.name.name == "range")) for b in bounds):
+                    what = "lengths" if a.name.name == "length" else "bounds of an int parameter"
+                    self.error("AWM2011", f"`@{a.name.name}` {what} must be whole numbers"
+                               + (" of at least 0" if a.name.name == "length" else ""), a.span)
+                    bounds = None
                 setattr(info, a.name.name, bounds)
             else:
                 self.error("AWM1008", f"unknown parameter attribute `@{a.name.name}`", a.name.span,

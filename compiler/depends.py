@@ -5,9 +5,10 @@ declaration's text (the key names it) and from the declared types it looks up. T
 type tables are TypeTables: while a result is made, every lookup of a type by name is
 recorded (a lookup of a missing name too, and a walk over a whole table as `*`). The cache
 keeps the result with the versions of what it read, and reuses it only while they are
-unchanged. A type's version is the text of its declaration; an entity's also holds, for each
-of its back-references (`Child[]`), the fields of Child that point back at it (what resolving
-the back-reference reads).
+unchanged. A type's version is the text of its declarations and which one owns the name (the
+first; an enum and an entity may share one); an entity's also holds, for each of its
+back-references (`Child[]`), the fields of Child that point back at it (what resolving the
+back-reference reads).
 
 Results that read every type (the DDL, the per-entity output functions, the seeded database)
 are keyed by all type declarations at once.
@@ -91,8 +92,10 @@ class Dependencies:
     def __init__(self, modules: list[n.Module], cache: BuildCache):
         decls = [d for m in modules for d in m.decls]
         env = next((d for d in decls if isinstance(d, n.EnvDecl)), None)
-        props = {p.key.name: p.value for p in env.props} if env is not None else {}
+        # every `user` and `clock` in order: the checker takes the last valid one
+        env_props = tuple((p.key.name, p.value) for p in env.props if p.key.name in ("user", "clock")) if env else ()
         self.declared: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in KINDS.values()}
+        self.first: dict[str, tuple] = {}       # type name -> the declaration that owns it (the first)
         self.children: dict[str, set[str]] = {}       # entity -> entities its back-references name
         self.fields_to: dict[tuple[str, str], tuple[str, ...]] = {}   # (child, parent) -> child's fields of type parent
         for d in decls:
@@ -100,7 +103,8 @@ class Dependencies:
             if kind is None:
                 continue
             table = self.declared[kind]
-            table[d.name.name] = table.get(d.name.name, ()) + (d.span.path,)
+            table[d.name.name] = table.get(d.name.name, ()) + (n.decl_key(d),)
+            self.first.setdefault(d.name.name, n.decl_key(d))
             if kind == "entity":
                 self.children.setdefault(d.name.name, set()).update(f.type.name for f in d.fields if f.type.many)
                 for f in d.fields:
@@ -108,8 +112,9 @@ class Dependencies:
                         key = (d.name.name, f.type.name)
                         self.fields_to[key] = self.fields_to.get(key, ()) + (f.name.name,)
         names = tuple(sorted({name for table in self.declared.values() for name in table}))
-        self.base = ("env", env.name.name if env else None, props.get("user"), props.get("clock"), "names", names)
-        self.everything = self.base + tuple((kind, tuple(sorted(table.items()))) for kind, table in self.declared.items())
+        self.base = ("env", env.name.name if env else None, env_props, "names", names)
+        self.everything = (self.base + tuple((kind, tuple(sorted(table.items()))) for kind, table in self.declared.items())
+                           + tuple(sorted(self.first.items())))
         self.cache = cache
         self._versions: dict[tuple[str, str], tuple] = {}
 
@@ -134,9 +139,9 @@ class Dependencies:
             kind, name = read
             table = self.declared[kind]
             if name == EVERY:
-                found = tuple(sorted(table.items()))
+                found = tuple(sorted(table.items())) + tuple(sorted(self.first.items()))
             else:
-                found = table.get(name, ())
+                found = (self.first.get(name),) + table.get(name, ())
                 if kind == "entity":
                     for child in sorted(self.children.get(name, ())):
                         found += ((child, child in self.declared["entity"], self.fields_to.get((child, name), ())),)

@@ -499,3 +499,9 @@ class Module:
     """One parsed file."""
     path: str
     decls: tuple[Decl, ...]
+
+
+def decl_key(decl) -> tuple[str, int, str]:
+    """Names a top-level declaration across builds: its piece (file and text), where it starts
+    in the piece (a piece may hold several declarations) and its kind."""
+    return decl.span.path, decl.span.start, type(decl).__name__

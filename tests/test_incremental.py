@@ -186,3 +186,58 @@ def test_a_versioned_entry_is_reused_only_while_what_it_read_is_unchanged():
     assert cache.get_versioned("tool f", make, versions_of) == "code for Product v2" and len(made) == 2
     versions["Product"] = 1                                   # an undo: the older version is still kept
     assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 2
+
+
+# ---- regressions found by an adversarial review (each once made warm differ from cold) -------
+
+MINI = (ROOT / "tests" / "cases" / "mini_shop" / "spec.awm").read_text()
+TOOL_LINE = 'tool get_product = get Product "Get a product by its id."\n'
+
+
+def same_warm_and_cold(path, *texts):
+    cache = BuildCache()
+    for text in texts:
+        warm, cold = build_spec(path, text, cache=cache), build_spec(path, text, cache=None)
+        assert (warm.ok, *snapshot(warm)) == (cold.ok, *snapshot(cold))
+    return warm
+
+
+def two_seeds_on_one_line(text):
+    first = 'seed User(id, username, email) { (1, "alice", "alice@example.com") (2, "bob", "bob@example.com") }\n'
+    assert first in text
+    return text.replace(first, first.rstrip("\n") + " ")
+
+
+def test_declarations_sharing_a_piece_are_cached_apart(tmp_path):
+    path = tmp_path / "shop.awm"
+    assert same_warm_and_cold(path, two_seeds_on_one_line(MINI)).ok
+    indented = "\n".join("  " + line if line else line for line in MINI.split("\n"))
+    assert same_warm_and_cold(path, indented).ok
+    both = MINI + ('tool stock_ok() "Is all stock non-negative?" { return count(Product where stock < 0) == 0 }\n'
+                   '  invariant stock_ok "Stock is never negative": all Product p: p.stock >= 0\n')
+    assert "'stock_ok': ('Stock is never negative'" in same_warm_and_cold(path, both).outputs["handlers.py"]
+    duplicate = MINI.replace(TOOL_LINE, TOOL_LINE.rstrip("\n") + ' tool get_product = get Nonexistent "Second."\n')
+    assert "AWM1006" in render_human(same_warm_and_cold(path, duplicate).diagnostics, build_spec(path, duplicate).sources)
+
+
+def test_which_declaration_owns_a_name_is_part_of_what_is_read(tmp_path):
+    enum = "enum OrderItem { a b }\n"
+    enum_first = MINI.replace("entity OrderItem {", enum + "entity OrderItem {", 1)
+    same_warm_and_cold(tmp_path / "shop.awm", enum_first, MINI + enum)
+
+
+def test_every_user_property_of_the_env_counts(tmp_path):
+    env = 'env shop "Online shop" { description "A simplified e-commerce platform" user User }'
+    assert env in MINI
+    first = MINI.replace(env, env[:-1] + "user Nobody }") + 'tool my_mail() "My e-mail." { return me.email }\n'
+    same_warm_and_cold(tmp_path / "shop.awm", first, first.replace("email: text @unique  joined", "mail: text @unique  joined", 1))
+
+
+def test_a_task_sees_which_tools_checked_and_which_declaration_won(tmp_path):
+    path = tmp_path / "shop.awm"
+    misspelt = MINI + 'task t1 "List home products." { solution { list_product(category: "home") } expect true }\n'
+    same_warm_and_cold(path, misspelt, misspelt.replace("name: text @index  category: text  price", "name: text @index  price", 1))
+    twice = MINI + ('tool find_products = list Product(nosuch) "First, broken."\n'
+                    'tool find_products = list Product(category) "Second: by category."\n'
+                    'task home "List home products." { solution { find_products(category: "home") } expect true }\n')
+    same_warm_and_cold(path, twice, twice.replace('list Product(category) "Second', 'list Product(name) "Second'))
