@@ -148,7 +148,7 @@ def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
     would need the file's text)."""
     if seed.decl is None or seed.decl.file is not None:
         return seed_rows_statements(model, seed)
-    return memo(("seed",) + n.decl_key(seed.decl), lambda: seed_rows_statements(model, seed))
+    return memo(("seed", seed.checked), lambda: seed_rows_statements(model, seed))
 
 
 def seed_key(modules: list[n.Module], sources: Sources) -> tuple[str, ...]:
@@ -169,7 +169,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
         schema = schema_statements(model, memo)
-        invariants = {inv.name: memo(("invariant",) + n.decl_key(inv.decl), lambda inv=inv: invariant_statement(model, inv))
+        invariants = {inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
                       for inv in model.invariants}
         handlers = lower_python(model, _display(path), result.sources.location, invariants, memo)
         tools_json = render_tools_json(model, memo)

@@ -5,6 +5,7 @@ All errors of the phase are collected; lowering never sees a spec with errors.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class Ctx:
     def with_scope(self, scope: Scope) -> "Ctx":
         return Ctx(scope, self.rows, self.tool, self.row_vars)
 
+
+_CHECKS = itertools.count(1)       # serial numbers of declaration checks
 
 # What a declaration's check reads from the checker: the environment's user and clock, and the
 # type tables, fixed once the types are resolved.
@@ -169,7 +172,7 @@ class Checker:
         tool_names = tuple(sorted(self.tools))
         for decl in decls:
             if isinstance(decl, n.Task) and self.first_of_its_name(decl, self.tasks):
-                called = tuple(sorted({(s.tool.name, n.decl_key(self.tools[s.tool.name].decl) if s.tool.name in self.tools else None)
+                called = tuple(sorted({(s.tool.name, self.tools[s.tool.name].checked if s.tool.name in self.tools else None)
                                        for s in decl.solution or () if isinstance(s, n.SolutionCall)}))
                 self.absorb(memo(("check",) + n.decl_key(decl) + (tool_names, called),
                                  lambda decl=decl: self.effects("check_task", decl, tools=self.tools)))
@@ -201,6 +204,9 @@ class Checker:
             setattr(sub, attr, getattr(self, attr))
         sub.tools = {} if tools is None else tools
         getattr(sub, method)(decl)
+        serial = next(_CHECKS)
+        for info in [*(sub.tools.values() if tools is None else ()), *sub.seeds, *sub.invariants, *sub.tasks]:
+            info.checked = serial       # code made from this info is keyed by it (a new check, new code)
         enum_writes = {k: v if v is ALL_MEMBERS else frozenset(v) for k, v in sub.enum_writes.items()}
         return Effects(tuple(sub.diags), sub.types, sub.bindings, frozenset(sub.row_dependent), frozenset(sub.local_reads),
                        frozenset(sub.used), enum_writes, sub.tools if tools is None else {}, tuple(sub.seeds),

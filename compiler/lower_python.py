@@ -560,11 +560,11 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
                  memo=_no_memo) -> str:
     """The handlers module; `locate(span)` names a span as "file:line" for the line map;
     `invariants` maps each invariant to its SELECT of violating keys. `memo(key, make)` may
-    return an earlier result for the same key: each function is keyed by the text of the
-    declaration it comes from, plus the tools a task calls."""
-    functions = [memo(("tool",) + n.decl_key(model.tools[name].decl), lambda tool=model.tools[name]: lower_tool(model, tool))
+    return an earlier result for the same key: each function is keyed by the check it is made
+    from (`checked`), plus those of the tools a task calls."""
+    functions = [memo(("tool", model.tools[name].checked), lambda tool=model.tools[name]: lower_tool(model, tool))
                  for name in sorted(model.tools)]
-    tasks = [memo(("task",) + n.decl_key(task.decl) + called_tools(model, task), lambda task=task: lower_task(model, task))
+    tasks = [memo(("task", task.checked) + called_tools(model, task), lambda task=task: lower_task(model, task))
              for task in sorted(model.tasks, key=lambda t: t.name)]
     outputs = [memo(("output", name), lambda name=name: lower_output(model, name)) for name in sorted(model.entities)]
     template = ENV.get_template("handlers.py.j2")
@@ -595,7 +595,7 @@ def called_tools(model: Model, task) -> tuple:
     """The tools a task's gold solution calls, by name and declaration (their parameter types
     shape how the task's arguments are written)."""
     steps = [s for s in task.decl.solution or () if isinstance(s, n.SolutionCall)]
-    return tuple(sorted({(s.tool.name, n.decl_key(model.tools[s.tool.name].decl)) for s in steps}))
+    return tuple(sorted({(s.tool.name, model.tools[s.tool.name].checked) for s in steps}))
 
 
 def lower_output(model: Model, name: str) -> dict:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import ConfigDict, Field, create_model
 
 from .lower_python import tool_params
-from .nodes import decl_key
 from .types import Model
 
 _TYPES: dict[str, Any] = {"int": int, "float": float, "decimal": float, "bool": bool, "text": str, "json": Any}
@@ -131,9 +130,9 @@ def _no_memo(key, make):
 
 def render_tools_json(model: Model, memo=_no_memo) -> str:
     """tools.json: `tool_schemas` as JSON with two-space indents. Each tool's entries are
-    rendered on their own (and memoised by `memo(key, make)`, keyed by the tool's declaration),
+    rendered on their own (and memoised by `memo(key, make)`, keyed by the tool's check),
     then joined exactly as `json.dumps(tool_schemas(model), indent=2)` would join them."""
-    rendered = [memo(("tool_json",) + decl_key(model.tools[name].decl),
+    rendered = [memo(("tool_json", model.tools[name].checked),
                      lambda name=name: tuple(_indented(e) for e in tool_entries(model, name)))
                 for name in sorted(model.tools)]
     lists = [",\n".join(r[i] for r in rendered) for i in (0, 1)]

@@ -5,6 +5,7 @@ warm cache, and compares every output and diagnostic with a build that starts fr
 """
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -241,3 +242,48 @@ def test_a_task_sees_which_tools_checked_and_which_declaration_won(tmp_path):
                     'tool find_products = list Product(category) "Second: by category."\n'
                     'task home "List home products." { solution { find_products(category: "home") } expect true }\n')
     same_warm_and_cold(path, twice, twice.replace('list Product(category) "Second', 'list Product(name) "Second'))
+
+
+SCALAR_TYPES = ["int", "text", "decimal", "bool", "date"]
+
+
+def random_edit(text: str, rng: random.Random) -> str:
+    """One edit of the kinds people and repair loops make: change a field's type or make it
+    optional, drop, copy or swap declarations, rename a word, add a comment."""
+    pieces = [piece for _, _, piece in piece_ids(text, "x")]
+    kind = rng.choice(["retype", "optional", "drop", "copy", "swap", "rename", "comment"])
+    if kind in ("retype", "optional"):
+        fields = [m for m in re.finditer(r"\b(\w+): (int|text|decimal|bool|date)\b(\?)?", text)]
+        if fields:
+            m = rng.choice(fields)
+            new = f"{m.group(1)}: {rng.choice(SCALAR_TYPES) if kind == 'retype' else m.group(2)}{'' if m.group(3) else '?'}"
+            return text[:m.start()] + new + text[m.end():]
+    if kind == "drop" and len(pieces) > 2:
+        pieces.pop(rng.randrange(1, len(pieces)))
+    elif kind == "copy":
+        pieces.insert(rng.randrange(1, len(pieces) + 1), rng.choice(pieces[1:]))
+    elif kind == "swap" and len(pieces) > 2:
+        i, j = rng.sample(range(1, len(pieces)), 2)
+        pieces[i], pieces[j] = pieces[j], pieces[i]
+    elif kind == "rename":
+        words = sorted(set(re.findall(r"\b[a-z_]+\b", text)))
+        old = rng.choice(words)
+        return re.sub(rf"\b{old}\b", old + "x", text, count=rng.choice([1, 0]))
+    else:
+        i = rng.randrange(len(pieces))
+        pieces[i] = pieces[i].rstrip("\n") + "\n# a comment\n"
+    return "".join(p if p.endswith("\n") else p + "\n" for p in pieces)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_edit_sequences_build_the_same_warm_and_cold(seed, tmp_path):
+    rng = random.Random(seed)
+    path = tmp_path / "shop.awm"
+    cache = BuildCache()
+    text = MINI
+    for step in range(40):
+        edited = random_edit(text, rng) if rng.random() < 0.9 else MINI
+        warm, cold = build_spec(path, edited, cache=cache), build_spec(path, edited, cache=None)
+        assert (warm.ok, *snapshot(warm)) == (cold.ok, *snapshot(cold)), f"seed {seed}, step {step}"
+        if warm.ok or rng.random() < 0.3:       # mostly stay among specs that build: more code is cached
+            text = edited
