@@ -5,13 +5,14 @@ declaration's text (the key names it) and from the declared types it looks up. T
 type tables are TypeTables: while a result is made, every lookup of a type by name is
 recorded (a lookup of a missing name too, and a walk over a whole table as `*`). The cache
 keeps the result with the versions of what it read, and reuses it only while they are
-unchanged. A type's version is the text of its declarations and which one owns the name (the
-first; an enum and an entity may share one); an entity's also holds, for each of its
-back-references (`Child[]`), the fields of Child that point back at it (what resolving the
-back-reference reads).
+unchanged. A type's version is the text of its declarations, which one owns the name (the
+first; an enum and an entity may share one), and which declarations own the type names its
+fields use (they decide what the fields' types resolve to). An entity's also holds, for each
+of its back-references (`Child[]`), the fields of Child that point back at it (what
+resolving the back-reference reads).
 
-Results that read every type (the DDL, the per-entity output functions, the seeded database)
-are keyed by all type declarations at once.
+The environment's name, user and clock are part of every key. The seeded database, which
+reads every type, is keyed by all type declarations at once.
 """
 from __future__ import annotations
 
@@ -94,8 +95,9 @@ class Dependencies:
         env = next((d for d in decls if isinstance(d, n.EnvDecl)), None)
         # every `user` and `clock` in order: the checker takes the last valid one
         env_props = tuple((p.key.name, p.value) for p in env.props if p.key.name in ("user", "clock")) if env else ()
-        self.declared: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in KINDS.values()}
+        self.declared: dict[str, dict[str, tuple[tuple, ...]]] = {kind: {} for kind in KINDS.values()}
         self.first: dict[str, tuple] = {}       # type name -> the declaration that owns it (the first)
+        self.refers_to: dict[str, set[str]] = {}      # type -> type names its fields' types name
         self.children: dict[str, set[str]] = {}       # entity -> entities its back-references name
         self.fields_to: dict[tuple[str, str], tuple[str, ...]] = {}   # (child, parent) -> child's fields of type parent
         for d in decls:
@@ -105,14 +107,17 @@ class Dependencies:
             table = self.declared[kind]
             table[d.name.name] = table.get(d.name.name, ()) + (n.decl_key(d),)
             self.first.setdefault(d.name.name, n.decl_key(d))
+            fields = [f for v in d.variants for f in v.fields] if kind == "union" else getattr(d, "fields", ())
+            self.refers_to.setdefault(d.name.name, set()).update(name for f in fields for name in _type_names(f.type))
             if kind == "entity":
                 self.children.setdefault(d.name.name, set()).update(f.type.name for f in d.fields if f.type.many)
                 for f in d.fields:
                     if not f.type.many and not f.type.args:
                         key = (d.name.name, f.type.name)
                         self.fields_to[key] = self.fields_to.get(key, ()) + (f.name.name,)
-        names = tuple(sorted({name for table in self.declared.values() for name in table}))
-        self.base = ("env", env.name.name if env else None, env_props, "names", names)
+        # ... and whether each names a declared entity (`me` is valid only then)
+        users = tuple((value, self.first.get(value)) for key, value in env_props if key == "user")
+        self.base = ("env", env.name.name if env else None, env_props, users)
         self.everything = (self.base + tuple((kind, tuple(sorted(table.items()))) for kind, table in self.declared.items())
                            + tuple(sorted(self.first.items())))
         self.cache = cache
@@ -141,9 +146,17 @@ class Dependencies:
             if name == EVERY:
                 found = tuple(sorted(table.items())) + tuple(sorted(self.first.items()))
             else:
+                # its declarations, and which declarations own the type names its fields use
                 found = (self.first.get(name),) + table.get(name, ())
+                found += tuple((ref, self.first.get(ref)) for ref in sorted(self.refers_to.get(name, ())))
                 if kind == "entity":
                     for child in sorted(self.children.get(name, ())):
                         found += ((child, child in self.declared["entity"], self.fields_to.get((child, name), ())),)
             self._versions[read] = found
         return found
+
+
+def _type_names(ref: n.TypeRef):
+    yield ref.name
+    for arg in ref.args:
+        yield from _type_names(arg)
