@@ -83,6 +83,7 @@ class _ToNodes(Transformer):
         self.path = ""
         self.base = 0
         self.at: tuple[int, int] | None = None
+        self.passes_through: frozenset = frozenset()    # set by _NodeParser
 
     def _span(self) -> n.Span:
         if self.at is None:
@@ -449,7 +450,13 @@ class _PositionedState(ParserState):
                 ranges.append((token.start_pos, token.end_pos))
                 return None
             rule, size = arg, len(arg.expansion)
-            if size == 1:                   # most reductions: one child, its range as it is
+            if rule in self.nodes.passes_through:   # most reductions: a `?rule` with its one child
+                state_stack.pop()
+                state_stack.append(states[state_stack[-1]][rule.origin.name][1])
+                if is_end and state_stack[-1] == self.parse_conf.end_state:
+                    return value_stack[-1]
+                continue                            # the child's value and range stand for the rule
+            if size == 1:
                 state_stack.pop()
                 children, at = [value_stack.pop()], ranges.pop()
             elif size == 0:
@@ -488,6 +495,11 @@ class _NodeParser:
         self.lark = _grammar_parser(cache=True, transformer=self.nodes)
         lalr = self.lark.parser.parser.parser       # Lark's LALR driver: its table and reduce callbacks
         self.table, self.callbacks = lalr.parse_table, lalr.callbacks
+        # rules whose callback would return their only child unchanged: a `?rule` over one
+        # (not inlined) rule. Lark's callback for them is skipped.
+        self.nodes.passes_through = frozenset(
+            rule for rule in self.callbacks if not isinstance(rule, str) and rule.options.expand1 and not rule.alias
+            and len(rule.expansion) == 1 and not rule.expansion[0].is_term and not rule.expansion[0].name.startswith("_"))
 
     def parse(self, text: str, start: str, path: str, base: int):
         self.nodes.path, self.nodes.base, self.nodes.at = path, base, None
