@@ -6,8 +6,8 @@ type tables are TypeTables: while a result is made, every lookup of a type by na
 recorded (a lookup of a missing name too, and a walk over a whole table as `*`). The cache
 keeps the result with the versions of what it read, and reuses it only while they are
 unchanged. A type's version is the text of its declarations, which one owns the name (the
-first; an enum and an entity may share one), and which declarations own the type names its
-fields use (they decide what the fields' types resolve to). An entity's also holds, for each
+first; an enum and an entity may share one), and the kind of each type name its fields use
+(an entity, an enum, ... or nothing: that is what a field's type resolves to). An entity's also holds, for each
 of its back-references (`Child[]`), the fields of Child that point back at it (what
 resolving the back-reference reads).
 
@@ -97,6 +97,7 @@ class Dependencies:
         env_props = tuple((p.key.name, p.value) for p in env.props if p.key.name in ("user", "clock")) if env else ()
         self.declared: dict[str, dict[str, tuple[tuple, ...]]] = {kind: {} for kind in KINDS.values()}
         self.first: dict[str, tuple] = {}       # type name -> the declaration that owns it (the first)
+        self.first_kind: dict[str, str] = {}    # type name -> the kind of that declaration
         self.refers_to: dict[str, set[str]] = {}      # type -> type names its fields' types name
         self.children: dict[str, set[str]] = {}       # entity -> entities its back-references name
         self.fields_to: dict[tuple[str, str], tuple[str, ...]] = {}   # (child, parent) -> child's fields of type parent
@@ -107,6 +108,7 @@ class Dependencies:
             table = self.declared[kind]
             table[d.name.name] = table.get(d.name.name, ()) + (n.decl_key(d),)
             self.first.setdefault(d.name.name, n.decl_key(d))
+            self.first_kind.setdefault(d.name.name, kind)
             fields = [f for v in d.variants for f in v.fields] if kind == "union" else getattr(d, "fields", ())
             self.refers_to.setdefault(d.name.name, set()).update(name for f in fields for name in _type_names(f.type))
             if kind == "entity":
@@ -116,7 +118,7 @@ class Dependencies:
                         key = (d.name.name, f.type.name)
                         self.fields_to[key] = self.fields_to.get(key, ()) + (f.name.name,)
         # ... and whether each names a declared entity (`me` is valid only then)
-        users = tuple((value, self.first.get(value)) for key, value in env_props if key == "user")
+        users = tuple((value, self.first_kind.get(value)) for key, value in env_props if key == "user")
         self.base = ("env", env.name.name if env else None, env_props, users)
         self.everything = (self.base + tuple((kind, tuple(sorted(table.items()))) for kind, table in self.declared.items())
                            + tuple(sorted(self.first.items())))
@@ -146,9 +148,9 @@ class Dependencies:
             if name == EVERY:
                 found = tuple(sorted(table.items())) + tuple(sorted(self.first.items()))
             else:
-                # its declarations, and which declarations own the type names its fields use
+                # its declarations, and the kinds of the type names its fields use
                 found = (self.first.get(name),) + table.get(name, ())
-                found += tuple((ref, self.first.get(ref)) for ref in sorted(self.refers_to.get(name, ())))
+                found += tuple((ref, self.first_kind.get(ref)) for ref in sorted(self.refers_to.get(name, ())))
                 if kind == "entity":
                     for child in sorted(self.children.get(name, ())):
                         found += ((child, child in self.declared["entity"], self.fields_to.get((child, name), ())),)
