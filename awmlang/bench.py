@@ -157,17 +157,20 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
 
 def bench_builds(spec: Path, quick: bool) -> list[dict]:
     """Builds in a warm process (compiler imported, grammar loaded):
-    - cold: the whole spec compiled with an empty cache (a spec this process has not seen);
+    - cold: the whole spec compiled with an empty cache and no memoised tool schemas (a spec
+      this process has not seen);
     - warm: the edit-rebuild loop of a person or an LLM repair loop. Each declaration in turn
       gets a comment line (a change to its text), and the spec is rebuilt with the cache the
       earlier builds left; the median is over every declaration of the spec."""
     from awmlang.compiler.build import build_spec
     from awmlang.compiler.cache import BuildCache
+    from awmlang.compiler.lower_schema import clear_schema_memo
     from awmlang.compiler.parse import piece_ids
 
     text = spec.read_text(encoding="utf-8")
     cold = []
     for _ in range(3 if quick else 5):
+        clear_schema_memo()
         start = time.perf_counter()
         build_spec(spec, text, cache=BuildCache())
         cold.append((time.perf_counter() - start) * 1000)

@@ -62,6 +62,11 @@ def _cached_schema(params_json: str, tool_name: str) -> str:
     return json.dumps(_build_schema(json.loads(params_json), tool_name))
 
 
+def clear_schema_memo() -> None:
+    """Forget the memoised schemas (for measuring a build from nothing)."""
+    _cached_schema.cache_clear()
+
+
 def _build_schema(params: list[dict], tool_name: str) -> dict:
     definitions: dict[str, Any] = {}
     for p in params:
