@@ -136,10 +136,10 @@ def state_json(result: "BuildResult") -> str:
 
 
 def memo_for(cache: BuildCache | None, modules: list[n.Module]):
-    """`memo(key, make, whole=False)` for one build: `key` names the declarations a result is
-    made from; the cache also tracks the types it reads (depends.py)."""
+    """`memo(key, make)` for one build: `key` names what a result is made from (a declaration's
+    check, ...); the cache also tracks the types it reads (depends.py)."""
     if cache is None:
-        return lambda key, make, whole=False: make()
+        return lambda key, make: make()
     return Dependencies(modules, cache).memo
 
 
@@ -151,13 +151,6 @@ def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
     return memo(("seed", seed.checked), lambda: seed_rows_statements(model, seed))
 
 
-def seed_key(modules: list[n.Module], sources: Sources) -> tuple[str, ...]:
-    """The seed pieces, and the name and text of every seed file."""
-    pieces = tuple(dict.fromkeys(d.span.path for m in modules for d in m.decls if isinstance(d, n.SeedDecl)))
-    spec_files = {m.path for m in modules}
-    return pieces + tuple(f"{p}\0{text}" for p, text in sorted(sources.texts.items()) if p not in spec_files)
-
-
 def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
     """Check a spec and, if it has no errors, lower it to every output. With a cache, what an
     earlier build lowered from the same declarations is reused: the outputs are the same bytes."""
@@ -166,7 +159,6 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
         return result
     model = result.model
     memo = memo_for(cache, result.modules)
-    seeds_key = ("seeds",) + seed_key(result.modules, result.sources)
     try:
         schema = schema_statements(model, memo)
         invariants = {inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
@@ -177,7 +169,9 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
         return result
-    db_bytes, seed_errors = memo(("database",) + seeds_key, lambda: load_database(schema, seeds), whole=True)
+    # the seeded database is a function of its statements (and their spans, for error reports)
+    db_bytes, seed_errors = (load_database(schema, seeds) if cache is None else
+                             cache.get(("database", tuple(schema), tuple(seeds)), lambda: load_database(schema, seeds)))
     if not seed_errors:
         seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:

@@ -11,8 +11,7 @@ first; an enum and an entity may share one), and the kind of each type name its 
 of its back-references (`Child[]`), the fields of Child that point back at it (what
 resolving the back-reference reads).
 
-The environment's name, user and clock are part of every key. The seeded database, which
-reads every type, is keyed by all type declarations at once.
+The environment's name, user and clock are part of every key.
 """
 from __future__ import annotations
 
@@ -120,17 +119,12 @@ class Dependencies:
         # ... and whether each names a declared entity (`me` is valid only then)
         users = tuple((value, self.first_kind.get(value)) for key, value in env_props if key == "user")
         self.base = ("env", env.name.name if env else None, env_props, users)
-        self.everything = (self.base + tuple((kind, tuple(sorted(table.items()))) for kind, table in self.declared.items())
-                           + tuple(sorted(self.first.items())))
         self.cache = cache
         self._versions: dict[tuple[str, str], tuple] = {}
 
-    def memo(self, key: tuple, make: Callable[[], V], whole: bool = False) -> V:
-        """The result for `key` (which names the declarations it is made from), made again
-        only if one of the types it read has changed. `whole`: it reads every type."""
-        if whole:
-            return self.cache.get(self.everything + key, make)
-
+    def memo(self, key: tuple, make: Callable[[], V]) -> V:
+        """The result for `key` (which names what it is made from), made again only if one of
+        the types it read has changed."""
         def make_and_record():
             value, reads = recorded(make)
             return value, tuple(sorted(reads, key=repr))
