@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import nodes as n
-from .cache import BuildCache
+from .cache import BuildCache, no_memo
 from .check import check
 from .depends import Dependencies
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
@@ -138,9 +138,7 @@ def state_json(result: "BuildResult") -> str:
 def memo_for(cache: BuildCache | None, modules: list[n.Module]):
     """`memo(key, make)` for one build: `key` names what a result is made from (a declaration's
     check, ...); the cache also tracks the types it reads (depends.py)."""
-    if cache is None:
-        return lambda key, make: make()
-    return Dependencies(modules, cache).memo
+    return no_memo if cache is None else Dependencies(modules, cache).memo
 
 
 def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:

@@ -66,3 +66,8 @@ class BuildCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def no_memo(key: Hashable, make: Callable[[], V]) -> V:
+    """The `memo(key, make)` of a build without a cache: always makes."""
+    return make()

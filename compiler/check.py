@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import nodes as n
+from .cache import no_memo
 from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
@@ -147,7 +148,7 @@ class Checker:
         are checked here; each tool, seed, invariant and task is checked on its own and its
         Effects merged, in declaration order. `memo(key, make)` may return the Effects of an
         earlier check of the same declaration text (and of the types it read: depends.py)."""
-        memo = memo or (lambda key, make: make())
+        memo = memo or no_memo
         decls = [d for m in modules for d in m.decls]
         self.file_of = {d: m.path for m in modules for d in m.decls}
         self.collect(decls)

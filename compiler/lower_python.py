@@ -12,6 +12,7 @@ from decimal import Decimal
 import jinja2
 
 from . import nodes as n
+from .cache import no_memo
 from .check import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .types import INT, Model, T, ToolInfo
@@ -552,12 +553,8 @@ def json_default(value):
     return value
 
 
-def _no_memo(key, make):
-    return make()
-
-
 def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None,
-                 memo=_no_memo) -> str:
+                 memo=no_memo) -> str:
     """The handlers module; `locate(span)` names a span as "file:line" for the line map;
     `invariants` maps each invariant to its SELECT of violating keys. `memo(key, make)` may
     return an earlier result for the same key: each function is keyed by the check it is made
@@ -592,8 +589,8 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
 
 
 def called_tools(model: Model, task) -> tuple:
-    """The tools a task's gold solution calls, by name and declaration (their parameter types
-    shape how the task's arguments are written)."""
+    """The tools a task's gold solution calls, by name and the check that made each (their
+    parameter types shape how the task's arguments are written)."""
     steps = [s for s in task.decl.solution or () if isinstance(s, n.SolutionCall)]
     return tuple(sorted({(s.tool.name, model.tools[s.tool.name].checked) for s in steps}))
 

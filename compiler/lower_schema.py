@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, create_model
 
+from .cache import no_memo
 from .lower_python import tool_params
 from .types import Model
 
@@ -129,11 +130,7 @@ def tool_schemas(model: Model) -> dict:
     return {"openai": [e[0] for e in entries], "mcp": [e[1] for e in entries]}
 
 
-def _no_memo(key, make):
-    return make()
-
-
-def render_tools_json(model: Model, memo=_no_memo) -> str:
+def render_tools_json(model: Model, memo=no_memo) -> str:
     """tools.json: `tool_schemas` as JSON with two-space indents. Each tool's entries are
     rendered on their own (and memoised by `memo(key, make)`, keyed by the tool's check),
     then joined exactly as `json.dumps(tool_schemas(model), indent=2)` would join them."""

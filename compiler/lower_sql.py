@@ -19,6 +19,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from . import nodes as n
+from .cache import no_memo
 from .check import _NOT_CONST, SeedRef, children, const_eval
 from .types import Binding, EntityInfo, FieldInfo, Model, T
 
@@ -70,7 +71,7 @@ def column_sql_type(model: Model, f: FieldInfo) -> str:
 
 # ---- DDL -------------------------------------------------------------------------------------
 
-def schema_statements(model: Model, memo=lambda key, make: make()) -> list[str]:
+def schema_statements(model: Model, memo=no_memo) -> list[str]:
     """The DDL, table by table (in table-name order); `memo(key, make)` may reuse a table's."""
     names = [e.name for e in sorted(model.entities.values(), key=lambda e: e.table)]
     return [s for name in names for s in memo(("table", name), lambda name=name: table_statements(model, name))]
