@@ -186,7 +186,8 @@ def bench_builds(spec: Path, quick: bool) -> list[dict]:
         kind = "comment" if piece.startswith(("#", "//")) else piece.split(None, 1)[0]
         by_kind.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
         if not result.ok:
-            raise RuntimeError(f"{spec}: a comment added after line {text.count(chr(10), 0, end) + 1} broke the build")
+            line = text.count("\n", 0, end) + 1
+            raise RuntimeError(f"{spec}: a comment added after line {line} broke the build")
         build_spec(spec, text, cache=cache)            # back to the original (all cached)
     warm = [ms for samples in by_kind.values() for ms in samples]
     kinds = ", ".join(f"{kind} {statistics.median(v):.0f}" for kind, v in sorted(by_kind.items()))
