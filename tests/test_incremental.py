@@ -275,3 +275,21 @@ def test_random_edit_sequences_build_the_same_warm_and_cold(seed, tmp_path):
         assert (warm.ok, *snapshot(warm)) == (cold.ok, *snapshot(cold)), f"seed {seed}, step {step}"
         if warm.ok or rng.random() < 0.3:       # mostly stay among specs that build: more code is cached
             text = edited
+
+
+def test_threads_sharing_one_cache_build_what_cold_builds_do(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    path = tmp_path / "shop.awm"
+    texts = [MINI, two_seeds_on_one_line(MINI), MINI.replace("name: text @index", "name: text? @index", 1),
+             MINI.replace(TOOL_LINE, ""), MINI + "enum Spare { a b }\n"]
+    expected = [snapshot(build_spec(path, t, cache=None)) for t in texts]
+    cache = BuildCache()
+
+    def build_all(offset: int) -> list:
+        order = texts[offset:] + texts[:offset]
+        return [(texts.index(t), snapshot(build_spec(path, t, cache=cache))) for t in order * 3]
+
+    with ThreadPoolExecutor(4) as pool:
+        for results in pool.map(build_all, range(4)):
+            for index, got in results:
+                assert got == expected[index]
