@@ -124,26 +124,22 @@ class Sources:
     declaration can be reused wherever it moves); `resolve` turns them into file offsets.
     """
     texts: dict[str, str] = field(default_factory=dict)
-    pieces: dict[str, tuple[str, int, int]] = field(default_factory=dict)   # piece id -> (file, start, end)
+    pieces: dict[str, tuple[str, int]] = field(default_factory=dict)   # piece id -> (file, offset)
     _line_starts: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, path: str, text: str) -> None:
         self.texts[path] = text
         self._line_starts.pop(path, None)
 
-    def add_piece(self, piece_id: str, path: str, start: int, end: int) -> None:
-        self.pieces[piece_id] = (path, start, end)
-
-    def piece_text(self, piece_id: str) -> str:
-        path, start, end = self.pieces[piece_id]
-        return self.texts[path][start:end]
+    def add_piece(self, piece_id: str, path: str, offset: int) -> None:
+        self.pieces[piece_id] = (path, offset)
 
     def resolve(self, span: Span) -> Span:
         """The span in file offsets (a span that already is one is returned as it is)."""
         placed = self.pieces.get(span.path)
         if placed is None:
             return span
-        path, offset, _ = placed
+        path, offset = placed
         return Span(path, offset + span.start, offset + span.end)
 
     def resolve_diagnostic(self, d: "Diagnostic") -> "Diagnostic":

@@ -819,7 +819,7 @@ def parse_source(text: str, path: str, sources: Sources | None = None,
     for piece_id, start, piece in piece_ids(text, path):
         if len(diags) >= MAX_SYNTAX_ERRORS:
             break
-        sources.add_piece(piece_id, path, start, start + len(piece))
+        sources.add_piece(piece_id, path, start)
         piece_decls, piece_diags = parse_piece(piece, piece_id, cache)
         decls.extend(piece_decls)
         diags.extend(piece_diags)
