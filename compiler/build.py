@@ -23,6 +23,7 @@ from .lower_schema import render_tools_json
 from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements
 from .parse import load_modules
 from .types import Model
+from ..runtime.support import open_database
 
 COMPILER_VERSION = "0.1.0"
 
@@ -190,8 +191,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
 
 def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[bytes, list[Diagnostic]]:
     """Run the DDL and the seed rows in a fresh SQLite database; constraint errors name the row."""
-    db = sqlite3.connect(":memory:", isolation_level=None)
-    db.execute("PRAGMA foreign_keys = ON")
+    db = open_database()
     for statement in schema:
         db.execute(statement)
     errors = []
@@ -215,8 +215,7 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
 
 def seed_invariant_errors(model: Model, image: bytes, invariants: dict[str, str]) -> list[Diagnostic]:
     """The seeded state must satisfy every invariant."""
-    db = sqlite3.connect(":memory:")
-    db.deserialize(image)
+    db = open_database(image)
     errors = []
     for inv in model.invariants:
         rows = [r[0] for r in db.execute(invariants[inv.name]).fetchall()]

@@ -4,6 +4,7 @@ All errors of the phase are collected; lowering never sees a spec with errors.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import json
@@ -16,6 +17,7 @@ from . import nodes as n
 from .cache import no_memo
 from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean
+from ..runtime.support import Fail, shift_time
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
                     SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
@@ -564,12 +566,18 @@ class Checker:
             base = self.const_value(expr.left, t, seed_clock)
             delta = self.const_duration(expr.right)
             if isinstance(base, str) and delta is not None:
-                return shift_time(base, delta if expr.op == "+" else -delta)
+                try:
+                    return shift_time(base, delta if expr.op == "+" else -delta)
+                except Fail as f:
+                    self.error("AWM2001", f.message, expr.span)
+                    return None
         if isinstance(expr, n.ListLit) and t.kind in ("list", "json"):
             elem = t.elem if t.kind == "list" else JSON
             return [self.const_value(x, elem, seed_clock) for x in expr.items]
         if isinstance(expr, n.RecordLit) and t.kind in ("json", "record", "union"):
-            return {f.name.name: self.const_value(f.value, JSON, seed_clock) for f in expr.fields}
+            declared = self.records[t.name].fields if t.kind == "record" and t.name in self.records else {}
+            return {f.name.name: self.const_value(f.value, declared[f.name.name].type if f.name.name in declared else JSON,
+                                                  seed_clock) for f in expr.fields}
         return _NOT_CONST
 
     def const_duration(self, expr) -> int | None:
@@ -731,6 +739,22 @@ class Checker:
             attrs = tuple(a for a in f.decl.attrs if a.name.name in ("range", "length"))
             return n.Param(ident(pname), typ, None, attrs, sp)
 
+        def check_values(given: list[tuple[FieldInfo, bool]]):
+            """A field's @check over itself alone, tested on its parameter before the write, so a
+            refused value fails the call by name, not as a constraint violation."""
+            for f, optional in given:
+                for check in f.checks:
+                    if f.column != f.name or any(isinstance(x, (n.Name, n.OuterName)) and x.name != f.name
+                                                 for x in walk(check)):
+                        continue               # reads other fields: the table's CHECK decides
+                    fail = n.Fail(ident("invalid_arguments"),
+                                  n.Template((f"`{f.name}` breaks the check on {ename}.{f.name}",), sp), sp)
+                    # a copy: the table's CHECK lowers the original, where the name is the field
+                    test: n.Stmt = n.Require(copy.deepcopy(check), fail, sp)
+                    if optional:
+                        test = n.If(n.IsNull(name(f.name), True, sp), n.Block((test,), sp), None, sp)
+                    stmts.append(test)
+
         if op == "get":
             params.append(n.Param(ident(key_param), key_ref, None, (), sp))
             fetch_row()
@@ -773,6 +797,7 @@ class Checker:
                 values.append(n.FieldValue(a.name, a.value, a.span))
             if crud.where is not None:
                 self.error("AWM2002", "`create` takes no `where`; use `with field = value` to set fields", crud.where.span)
+            check_values([(f, f.type.optional or isinstance(f.default, n.Call)) for _, f in fields])
             stmts.append(n.Return(n.Insert(crud.entity, tuple(values), sp), sp))
         elif op == "update":
             params.append(n.Param(ident(key_param), key_ref, None, (), sp))
@@ -785,6 +810,7 @@ class Checker:
             if not assigns:
                 self.error("AWM2002", "`update` needs fields to update: `update Entity(field, ...)`", crud.entity.span)
                 return None, None
+            check_values([(f, True) for _, f in fields])
             stmts.append(n.Update(name("row"), tuple(assigns), sp))
             stmts.append(n.Return(name("row"), sp))
         if crud.with_values and op not in ("create", "update"):
@@ -967,6 +993,11 @@ class Checker:
             t = self.expr(a.value, ctx, f.type)
             self.expect_assignable(t, f.type, a.value)
             self.note_enum_write(f.type, a.value)
+            local = ctx.scope.lookup(a.value.name) if isinstance(a.value, n.Name) and a.value.name == f.name else None
+            if local is not None and local.kind in ("local", "loop"):     # `set total = total`: a no-op
+                self.warn("AWM4004", f"`set {f.name} = {f.name}` keeps the field as it is: `{f.name}` here is the "
+                          f"field of `{e.name}`, not the local variable", a.value.span,
+                          help=f"write `${f.name}` to store the local variable")
 
     # ---- expressions -----------------------------------------------------------------
     def expect_bool(self, e, ctx):
@@ -1146,7 +1177,7 @@ class Checker:
         it = self.expr(e.index, ctx, INT)
         if t.kind == "any":
             return ANY
-        if t.kind == "list":
+        if t.kind in ("list", "query"):          # a query's rows, in its order, are a list
             if it.kind not in ("int", "any"):
                 self.error("AWM2001", f"a list index must be an int, found `{it}`", e.index.span)
             return t.elem
@@ -1344,7 +1375,10 @@ class Checker:
         if "any" in (lt.kind, rt.kind):
             return BOOL if op in ("==", "!=", "<", "<=", ">", ">=", "contains", "matches", "starts_with", "ends_with", "in", "not_in") else ANY
         if op in ("==", "!="):
-            if not comparable(lt, rt):
+            if {lt.kind, rt.kind} == {"date", "datetime"}:     # "2025-01-02" never equals "2025-01-02 10:00:00"
+                self.error("AWM2001", f"`{op}` between a `datetime` and a `date` is never true", e.span,
+                           help="compare the datetime's date part: `date(at) == day`")
+            elif not comparable(lt, rt):
                 self.error("AWM2001", f"cannot compare `{lt}` with `{rt}`", e.span)
             return BOOL
         if op in ("<", "<=", ">", ">="):
@@ -1378,6 +1412,8 @@ class Checker:
         if is_numeric(lt) and is_numeric(rt):
             if op == "%" and (lt.kind != "int" or rt.kind != "int"):
                 self.error("AWM2001", "`%` needs ints", e.span)
+            if op == "/" and lt.kind == rt.kind == "int":     # true division: 7 / 2 is 3.5
+                return FLOAT.opt(in_sql and nullable)
             return numeric_join(lt, rt).opt(in_sql and nullable)
         if op == "+" and lt.kind == "text" and rt.kind == "text":
             return TEXT
@@ -1521,12 +1557,18 @@ class Checker:
             first = self.expr(e.args[0], ctx)
             if first.kind != "query":
                 result = first
-                for a in e.args[1:]:
-                    t = self.expr(a, ctx)
-                    if is_numeric(result) and is_numeric(t):
-                        result = numeric_join(result, t)
+                for a, t in zip(e.args, [first] + [self.expr(a, ctx) for a in e.args[1:]]):
+                    if t.kind not in NUMERIC + ("text", "date", "datetime", "any", "null"):
+                        self.error("AWM2001", f"`{fname}` compares numbers, text or dates, got `{t}`", a.span)
+                        return ANY
+                    if result.kind == "null":
+                        result = t.opt(True)
+                    elif is_numeric(result) and is_numeric(t):
+                        result = numeric_join(result.required(), t.required()).opt(result.optional and t.optional)
                     elif not comparable(result, t):
                         self.error("AWM2001", f"`{fname}` of `{result}` and `{t}`", a.span)
+                    elif t.kind != "null":      # nulls are skipped: null only if every argument is
+                        result = result.opt(result.optional and t.optional)
                 return result
         elif len(e.args) == 2:
             first = self.expr(e.args[0], ctx)
@@ -1573,7 +1615,7 @@ class Checker:
         return (result or t.required()).opt(t.optional)
 
     def f_len(self, e, ctx, expected):
-        return self._unary_fn(e, ctx, ("text", "list", "json"), INT)
+        return self._unary_fn(e, ctx, ("text", "list", "json", "query"), INT)
 
     def f_abs(self, e, ctx, expected):
         return self._unary_fn(e, ctx, NUMERIC)
@@ -1590,7 +1632,7 @@ class Checker:
         t = self.expr(e.args[0], ctx)
         if len(e.args) == 2:
             nt = self.expr(e.args[1], ctx, INT)
-            if nt.kind not in ("int", "any"):
+            if nt.kind not in ("int", "any") or nt.optional:
                 self.error("AWM2001", "`round(x, places)` needs an int number of places", e.args[1].span)
         if not is_numeric(t) and t.kind != "any":
             self.error("AWM2001", f"`round` needs a number, got `{t}`", e.args[0].span)
@@ -1610,6 +1652,8 @@ class Checker:
                 result = t
             elif t.kind != "null" and not (assignable(t, result.required()) or assignable(result.required(), t)):
                 self.error("AWM2001", f"`coalesce` of `{result}` and `{t}`", a.span)
+            elif is_numeric(result) and is_numeric(t):
+                result = numeric_join(result.required(), t.required()).opt(result.optional)
             result = result.opt(t.optional) if result.kind != "null" else result
         return result
 
@@ -1633,15 +1677,22 @@ class Checker:
     f_days = f_hours = f_minutes = f_seconds = _duration
 
     def f_date(self, e, ctx, expected):
-        return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)
+        arg = e.args[0] if len(e.args) == 1 else None
+        if isinstance(arg, n.Literal) and arg.kind == "text":     # date("2025-03-01"): a date written out
+            self.types[arg] = TEXT
+            self.coerce_literal(arg, DATE if len(arg.value) <= 10 else DATETIME)
+            return DATE
+        return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)   # text is parsed (invalid_value)
 
     def f_days_between(self, e, ctx, expected):
+        optional = False
         if self.arity(e, 2):
             for a in e.args:
                 t = self.expr(a, ctx)
+                optional = optional or t.optional
                 if t.kind not in ("date", "datetime", "any"):
                     self.error("AWM2001", f"`days_between` takes dates, got `{t}`", a.span)
-        return INT
+        return INT.opt(optional)
 
     def f_range(self, e, ctx, expected):
         if self.arity(e, 1, 2):
@@ -1894,12 +1945,6 @@ def const_number(e):
         v = const_number(e.operand)
         return -v if isinstance(v, (int, Decimal)) else _NOT_CONST
     return _NOT_CONST
-
-
-def shift_time(value: str, seconds: int) -> str:
-    if len(value) == 10:
-        return (dt.date.fromisoformat(value) + dt.timedelta(seconds=seconds)).isoformat()
-    return (dt.datetime.strptime(value, CLOCK_FORMAT) + dt.timedelta(seconds=seconds)).strftime(CLOCK_FORMAT)
 
 
 def comparable(a: T, b: T) -> bool:

@@ -15,7 +15,7 @@ from . import nodes as n
 from .cache import no_memo
 from .check import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
-from .types import INT, Model, T, ToolInfo
+from .types import FLOAT, INT, Model, T, ToolInfo
 
 ENV = jinja2.Environment(loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -26,6 +26,7 @@ PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "str.strip
               "len": "len", "sort": "sorted", "reverse": "reversed_list", "text": "to_text",
               "int": "to_int", "float": "to_float", "decimal": "to_decimal", "date": "to_date",
               "days_between": "days_between", "range": "int_range", "contains_number": "contains_number"}
+NULL_PROPAGATING = ("abs", "len", "trim")     # null in, null out, as in SQL (the others take null)
 
 
 @dataclass
@@ -69,14 +70,16 @@ class Emitter:
         return name, "(" + "".join(p + ", " for p in params) + ")"
 
     def storage(self, e: n.Expr, t: T) -> str:
-        """Python code for the SQLite-stored form of e's value."""
-        return to_storage_code(self.expr(e), t)
+        """Python code for the SQLite-stored form of e's value as a `t` (an int stored in a
+        decimal field is converted to cents, a decimal in a float field to a float)."""
+        code = self.expr(e)
+        return to_storage_code(code if t.kind == "decimal" else coerce_code(code, self.t(e), t), t)   # cents() takes any number
 
     def query_call(self, e: n.Expr, what: str, agg=None) -> str:
         c = self.compiler()
         select = c.select(e, what, agg)
         const, params = self.run_sql(select, c.params)
-        helper = {"rows": "rows", "keys": "column", "count": "scalar", "exists": "exists", "agg": "scalar"}[what]
+        helper = {"rows": "rows", "keys": "column", "first": "scalar", "count": "scalar", "exists": "exists", "agg": "scalar"}[what]
         return f"{helper}(db, {const}, {params})"
 
     # ---- expressions ------------------------------------------------------------------
@@ -122,7 +125,8 @@ class Emitter:
             return repr(e.name.name)
         obj = self.expr(e.obj)
         if obj_t.kind in ("record", "union"):
-            return f"{obj}.get({e.name.name!r})"
+            value = f"{obj}.get({e.name.name!r})"
+            return f"to_decimal({value})" if self.t(e).kind == "decimal" else value   # JSON holds it as a number
         if obj_t.kind == "json":
             return f"json_get({obj}, {e.name.name!r})"
         entity = self.model.entities[obj_t.name]
@@ -140,7 +144,8 @@ class Emitter:
 
     def x_Index(self, e: n.Index) -> str:
         obj_t = self.t(e.obj)
-        if obj_t.kind == "query":
+        if obj_t.kind == "query" and self.model.bindings.get(e.obj) is not None and \
+                self.model.bindings[e.obj].kind == "entity":           # `Product[3]`: a key lookup
             entity = self.model.entities[obj_t.elem.name]
             return self.must_exist(entity, entity.key.column, self.expr(e.index))
         if obj_t.kind == "json":
@@ -183,7 +188,7 @@ class Emitter:
     def x_LookupBy(self, e: n.LookupBy) -> str:
         entity = self.model.entities[self.t(e.obj).elem.name]
         f = entity.fields[e.field.name]
-        return self.must_exist(entity, f.column, to_storage_code(self.expr(e.value), f.type))
+        return self.must_exist(entity, f.column, self.storage(e.value, f.type))
 
     def x_ListLit(self, e: n.ListLit) -> str:
         return "[" + ", ".join(self.expr(x) for x in e.items) + "]"
@@ -197,7 +202,7 @@ class Emitter:
         for f in entity.columns:
             if f.name in given:
                 columns.append(f.column)
-                params.append(to_storage_code(self.expr(given[f.name]), f.type))
+                params.append(self.storage(given[f.name], f.type))
             elif f.default is not None:
                 columns.append(f.column)
                 params.append(self.default_code(f))
@@ -228,7 +233,7 @@ class Emitter:
         for k in e.keys:
             f = entity.fields[k.name]
             find = find.where(exp.Is(this=col(f.column), expression=exp.Placeholder()), copy=False)
-            find_params.append(to_storage_code(self.expr(given[k.name]), f.type))
+            find_params.append(self.storage(given[k.name], f.type))
         find_const, find_args = self.run_sql(find, find_params)
         assigns = e.on_conflict or tuple(n.Assign(fv.name, fv.value, fv.span) for fv in e.values
                                          if fv.name.name not in {k.name for k in e.keys})
@@ -245,7 +250,7 @@ class Emitter:
         sets = []
         for a in assigns:
             f = entity.fields[a.name.name]
-            value = c.value(a.value, [alias], [entity.name])
+            value = c.assigned(a.value, f.type, [alias], [entity.name])
             sets.append(exp.EQ(this=col(f.column), expression=value))
         statement = exp.Update(this=table(entity, alias), expressions=sets,
                                where=exp.Where(this=exp.EQ(this=col(entity.key.column, alias), expression=exp.Placeholder())))
@@ -254,7 +259,9 @@ class Emitter:
 
     def x_Unary(self, e: n.Unary) -> str:
         inner = self.expr(e.operand)
-        return f"(not {inner})" if e.op == "not" else f"(-{inner})"
+        if e.op == "not":
+            return f"(not {inner})"
+        return f"maybe(neg, {inner})" if self.t(e.operand).optional else f"(-{inner})"
 
     def x_IsNull(self, e: n.IsNull) -> str:
         return f"({self.expr(e.operand)} is {'not ' if e.negated else ''}None)"
@@ -271,6 +278,8 @@ class Emitter:
             return {"contains": f"({right} in {left})", "matches": f"(ascii_lower({right}) in ascii_lower({left}))",
                     "starts_with": f"{left}.startswith({right})", "ends_with": f"{left}.endswith({right})",
                     "in": f"({left} in {right})", "not_in": f"({left} not in {right})"}[op]
+        if {lt.kind, rt.kind} == {"decimal", "float"}:      # compared and computed as floats
+            left, right = coerce_code(left, lt, FLOAT), coerce_code(right, rt, FLOAT)
         if op in ("==", "!="):
             return f"({left} {op} {right})"
         if op in ("<", "<=", ">", ">="):
@@ -280,11 +289,10 @@ class Emitter:
         if lt.kind in ("date", "datetime"):
             return f"shift_time({left}, {'-' if op == '-' else ''}{right})"
         result = self.t(e).kind
-        if result == "float":
-            left = f"float({left})" if lt.kind == "decimal" else left
-            right = f"float({right})" if rt.kind == "decimal" else right
         if op == "/" and result == "decimal":
             return f"decimal_div({left}, {right})"
+        if op == "*" and lt.kind == rt.kind == "decimal":
+            return f"decimal_mul({left}, {right})"
         if op == "/":
             return f"true_div({left}, {right})"
         if op == "%":
@@ -301,15 +309,16 @@ class Emitter:
             if name == "exists":
                 return self.query_call(args[0], "exists")
             if name == "first":
-                c = self.compiler()
-                select = c.select(args[0], "keys").limit(exp.Literal.number(1), copy=False)
-                const, params = self.run_sql(select, c.params)
-                return f"scalar(db, {const}, {params})"
+                return self.query_call(args[0], "first")
             code = self.query_call(args[0], "agg", (name, args[1]))
             return from_storage_code(code, self.t(e))
         if name == "before":        # the same expression, read from the state before the task
             return f"(lambda db: {self.expr(args[0])})(before_db)"
+        if name == "len" and arg_t[0].kind == "query":
+            return self.query_call(args[0], "count")
         values = [self.expr(a) for a in args]
+        if name in ("min", "max", "coalesce") and self.t(e).kind in ("int", "float", "decimal"):
+            values = [coerce_code(v, t, self.t(e)) for v, t in zip(values, arg_t)]
         if name == "count":
             return f"len({values[0]})"
         if name == "first":
@@ -321,7 +330,7 @@ class Emitter:
         if name == "round":
             places = values[1] if len(values) > 1 else "0"
             if self.t(e).kind == "int":
-                return f"round_half_up({values[0]}, 0, int)"
+                return f"round_half_up({values[0]}, {places}, int)"
             return f"round_half_up({values[0]}, {places}, {'D' if self.t(e).kind == 'decimal' else 'float'})"
         if name == "coalesce":
             return f"coalesce({', '.join(values)})"
@@ -332,6 +341,8 @@ class Emitter:
         if name in ("days", "hours", "minutes", "seconds"):
             seconds = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[name]
             return f"({values[0]} * {seconds})"
+        if name in NULL_PROPAGATING and arg_t[0].optional:
+            return f"maybe({PY_HELPERS[name]}, {values[0]})"
         return f"{PY_HELPERS[name]}({', '.join(values)})"
 
     def x_GroupBy(self, e: n.GroupBy) -> str:
@@ -466,8 +477,9 @@ class Emitter:
             self.emit(depth, f"execute(db, {const}, {params})", s.span)
             return
         c = self.compiler()
-        sets = [exp.EQ(this=col(entity.fields[a.name.name].column), expression=c.value(a.value, ["u"], [entity.name]))
-                for a in s.assigns]
+        fields = [entity.fields[a.name.name] for a in s.assigns]
+        sets = [exp.EQ(this=col(f.column), expression=c.assigned(a.value, f.type, ["u"], [entity.name]))
+                for f, a in zip(fields, s.assigns)]
         statement = exp.Update(this=table(entity, "u"), expressions=sets,
                                where=exp.Where(this=exp.In(this=col(entity.key.column, "u"), query=exp.Subquery(this=subquery))))
         const, params = self.run_sql(statement, c.params + sub_params)
@@ -499,10 +511,11 @@ def from_storage_code(code: str, t: T) -> str:
 
 
 def coerce_code(code: str, src: T, dst: T) -> str:
+    """A number as another numeric type (the to_* helpers let null through)."""
     if src.kind == "int" and dst.kind == "decimal":
-        return f"D({code})"
+        return f"to_decimal({code})" if src.optional else f"D({code})"
     if src.kind in ("int", "decimal") and dst.kind == "float":
-        return f"float({code})"
+        return f"to_float({code})" if src.optional else f"float({code})"
     if src.kind == "float" and dst.kind == "decimal":
         return f"to_decimal({code})"
     return code

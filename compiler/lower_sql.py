@@ -21,7 +21,8 @@ from sqlglot.dialects.dialect import Dialect
 from . import nodes as n
 from .cache import no_memo
 from .check import _NOT_CONST, SeedRef, children, const_eval
-from .types import Binding, EntityInfo, FieldInfo, Model, T
+from ..runtime.support import to_json_text
+from .types import FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
 
 SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
              "date": "TEXT", "datetime": "TEXT", "json": "TEXT", "enum": "TEXT", "list": "TEXT",
@@ -174,7 +175,7 @@ def to_storage(value, t: T):
     if t.kind == "bool":
         return int(bool(value))
     if t.kind in ("json", "list", "record", "union"):
-        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+        return to_json_text(value)        # as handlers write JSON: a decimal is a number
     if isinstance(value, Decimal):
         return float(value) if t.kind == "float" else value
     return value
@@ -374,7 +375,14 @@ class SqlCompiler:
 
     def select(self, e: n.Expr, what: str, agg: tuple[str, n.Expr | None] | None = None,
                outer_aliases: list | None = None, outer_entities: list | None = None) -> exp.Select:
-        """SELECT for a query: what = rows | keys | count | exists | agg."""
+        """SELECT for a query: what = rows | keys | first | count | exists | agg. Rows and keys
+        come in a deterministic order (the key breaks ties); `first` is ordered only if asked,
+        so a lookup by an indexed field stays an index lookup."""
+        if what == "first":
+            select = self.select(e, "keys", agg, outer_aliases, outer_entities)
+            if not self.flatten(e).order:
+                select.set("order", None)
+            return select.limit(exp.Literal.number(1), copy=False)
         q = self.flatten(e)
         entity = self.model.entities[q.entity]
         alias = self.new_alias()
@@ -449,6 +457,10 @@ class SqlCompiler:
             return self.call(e, aliases, entities)
         raise LoweringError(f"`{type(e).__name__}` cannot be used inside a query", e.span)
 
+    def assigned(self, e: n.Expr, field_type: T, aliases: list, entities: list) -> exp.Expression:
+        """The value of e stored in a field of field_type (`set total = 5` stores 500 cents)."""
+        return convert(self.value(e, aliases, entities), self.type_of(e), field_type)
+
     def member(self, e: n.Member, aliases, entities) -> exp.Expression:
         """`a.b.c` inside a query: follow relations with scalar subqueries."""
         obj_t = self.type_of(e.obj)
@@ -476,69 +488,107 @@ class SqlCompiler:
             exp.EQ(this=col(parent.key.column, alias), expression=key), copy=False)
         return exp.Subquery(this=sub)
 
-    def numeric_pair(self, e: n.Binary, aliases, entities):
-        lt, rt = self.type_of(e.left).kind, self.type_of(e.right).kind
+    def numeric_operands(self, e: n.Binary, aliases, entities):
+        """Both sides in one numeric form: the join of their types for `+`, `-` and comparisons;
+        for `*` and `/` a decimal meets a float as a float (decimals are integer cents)."""
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
         left = self.value(e.left, aliases, entities)
         right = self.value(e.right, aliases, entities)
-        if "decimal" in (lt, rt) and "float" in (lt, rt):
-            if lt == "decimal":
-                left = exp.Div(this=left, expression=exp.Literal.number("100.0"))
-            if rt == "decimal":
-                right = exp.Div(this=right, expression=exp.Literal.number("100.0"))
-        elif lt == "decimal" and rt == "int" and e.op not in ("*", "/", "%"):
-            right = exp.Mul(this=exp.Paren(this=right), expression=exp.Literal.number(100))
-        elif rt == "decimal" and lt == "int" and e.op not in ("*", "/", "%"):
-            left = exp.Mul(this=exp.Paren(this=left), expression=exp.Literal.number(100))
-        return left, right, lt, rt
+        if is_numeric(lt) and is_numeric(rt):
+            kinds = {lt.kind, rt.kind}
+            target = numeric_join(lt, rt) if e.op not in ("*", "/", "%") or kinds == {"decimal", "float"} else None
+            if target is not None:
+                left, right = convert(left, lt, target), convert(right, rt, target)
+        return left, right, lt.kind, rt.kind
 
     def binary(self, e: n.Binary, aliases, entities) -> exp.Expression:
         op = e.op
         if op in ("and", "or"):
             cls = exp.And if op == "and" else exp.Or
             return exp.Paren(this=cls(this=self.value(e.left, aliases, entities), expression=self.value(e.right, aliases, entities)))
-        if op in ("contains", "matches", "starts_with", "ends_with"):
-            return self.text_match(e, aliases, entities)
-        if op in ("in", "not_in"):
-            left = self.value(e.left, aliases, entities)
-            if isinstance(e.right, n.ListLit):
-                test = exp.In(this=left, expressions=[self.value(x, aliases, entities) for x in e.right.items])
-            elif self.row_free(e.right) and self.python is not None:
-                self.params.append(f"json_list({self.python(e.right, self.type_of(e.right))})")
-                sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]), copy=False)
-                test = exp.In(this=left, query=exp.Subquery(this=sub))
-            else:
-                raise LoweringError("the list after `in` must be a list literal or not depend on the row", e.right.span)
-            return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
-        left, right, lt, rt = self.numeric_pair(e, aliases, entities)
+        if op in ("contains", "matches", "starts_with", "ends_with", "in", "not_in"):
+            return self.null_is_false(e, self.test(e, aliases, entities))
+        left, right, lt, rt = self.numeric_operands(e, aliases, entities)
         if op == "==":
             return exp.Paren(this=exp.Is(this=left, expression=exp.Null() if _is_null_lit(e.right) else right))
         if op == "!=":
             return exp.Paren(this=exp.Not(this=exp.Paren(this=exp.Is(this=left, expression=right))))
         cmp = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
         if op in cmp:
-            return exp.Paren(this=cmp[op](this=left, expression=right))
-        if "decimal" in (lt, rt) and op in ("*", "/", "%") and lt == rt:
-            raise LoweringError(f"decimal `{op}` decimal cannot be computed inside a query", e.span)
-        if op == "/" and "decimal" in (lt, rt):
-            return exp.Round(this=exp.Div(this=exp.Mul(this=left, expression=exp.Literal.number("1.0")), expression=right))
+            return self.null_is_false(e, exp.Paren(this=cmp[op](this=left, expression=right)))
         if op == "+" and lt == "text":
             return exp.DPipe(this=left, expression=right)
-        if op in ("+", "-") and lt in ("date", "datetime"):
-            # SQLite's date()/datetime() take a '<n> seconds' modifier; durations are seconds
-            seconds = right if op == "+" else exp.Neg(this=exp.Paren(this=right))
-            modifier = exp.DPipe(this=exp.Cast(this=seconds, to=exp.DataType.build("TEXT")), expression=exp.Literal.string(" seconds"))
-            return exp.Anonymous(this=lt, expressions=[left, modifier])
-        arith = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div, "%": exp.Mod}
-        if op == "/" and lt == "int" and rt == "int":
-            return exp.Div(this=exp.Mul(this=left, expression=exp.Literal.number("1.0")), expression=right)
+        if op == "+" and lt == "list":
+            return _call("awm_list_concat", left, right)
+        if op in ("+", "-") and lt in ("date", "datetime"):      # durations are seconds
+            return _call("awm_shift_time", left, right if op == "+" else exp.Neg(this=exp.Paren(this=right)))
+        if "decimal" in (lt, rt) and "float" not in (lt, rt) and op in ("*", "/"):
+            return self.cents_product(op, left, right, lt, rt)
+        if op == "/":
+            return _call("awm_div", left, right)        # true division; zero fails the call
+        if op == "%":
+            return _call("awm_mod", left, right)        # Python's sign rule; zero fails the call
+        arith = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
         return exp.Paren(this=arith[op](this=left, expression=right))
 
+    @staticmethod
+    def cents_product(op: str, left, right, lt: str, rt: str) -> exp.Expression:
+        """`*` and `/` with a decimal side, in integer cents, rounded half away from zero."""
+        def times(x, k):
+            return exp.Mul(this=exp.Paren(this=x), expression=exp.Literal.number(k))
+        if op == "*":
+            if lt == rt:                                 # cents * cents / 100
+                return _call("awm_cents_div", exp.Mul(this=left, expression=right), exp.Literal.number(100))
+            return exp.Paren(this=exp.Mul(this=left, expression=right))
+        if lt == rt:
+            return _call("awm_cents_div", times(left, 100), right)
+        if lt == "decimal":
+            return _call("awm_cents_div", left, right)
+        return _call("awm_cents_div", times(left, 10000), right)
+
+    def null_is_false(self, e: n.Binary, test: exp.Expression) -> exp.Expression:
+        """In a tool, a test with a null side is false, not SQL's null, as in handlers: a stored
+        flag (`set overdue = due < today()`) must not become null. Checks and invariants keep
+        SQL's rule: a condition that is null breaks nothing."""
+        if self.python is not None and (self.type_of(e.left).optional or self.type_of(e.right).optional):
+            return exp.Coalesce(this=test, expressions=[exp.Literal.number(0)])
+        return test
+
+    def test(self, e: n.Binary, aliases, entities) -> exp.Expression:
+        """contains, matches, starts with, ends with, in, not in."""
+        op = e.op
+        if op in ("in", "not_in"):
+            left = self.value(e.left, aliases, entities)
+            if isinstance(e.right, n.ListLit):
+                lt = self.type_of(e.left)
+                target = numeric_join(lt, self.type_of(e.right).elem) if is_numeric(lt) else None
+                items = [self.value(x, aliases, entities) for x in e.right.items]
+                if target is not None and is_numeric(self.type_of(e.right).elem):
+                    left = convert(left, lt, target)
+                    items = [convert(v, self.type_of(x), target) for v, x in zip(items, e.right.items)]
+                test = exp.In(this=left, expressions=items)
+            elif self.type_of(e.right).kind == "text":
+                test = exp.GT(this=exp.Anonymous(this="instr", expressions=[self.value(e.right, aliases, entities), left]),
+                              expression=exp.Literal.number(0))
+            else:
+                test = self.list_has(e.right, e.left, aliases, entities)
+            return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
+        return self.text_match(e, aliases, entities)
+
+    def list_has(self, items: n.Expr, value: n.Expr, aliases, entities) -> exp.Expression:
+        """Is `value` an element of the list `items`? Lists are JSON text, which holds decimals
+        as numbers, not cents."""
+        value_t = self.type_of(value)
+        element = self.value(value, aliases, entities)
+        if "decimal" in (value_t.kind, self.type_of(items).elem.kind):
+            element = convert(element, value_t, FLOAT)
+        return _call("awm_list_has", self.value(items, aliases, entities), element)
+
     def text_match(self, e: n.Binary, aliases, entities) -> exp.Expression:
+        if e.op == "contains" and self.type_of(e.left).kind == "list":
+            return self.list_has(e.left, e.right, aliases, entities)
         left = self.value(e.left, aliases, entities)
         right = self.value(e.right, aliases, entities)
-        if e.op == "contains" and self.type_of(e.left).kind == "list":
-            sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[left]), copy=False)
-            return exp.In(this=right, query=exp.Subquery(this=sub))
         if e.op == "matches":
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[exp.Lower(this=left), exp.Lower(this=right)]),
                           expression=exp.Literal.number(0))
@@ -546,19 +596,20 @@ class SqlCompiler:
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(0))
         if e.op == "starts_with":
             return exp.EQ(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(1))
-        # `right` appears twice, so it is compiled twice: each copy binds its own parameters
-        right_again = self.value(e.right, aliases, entities)
-        length = exp.Length(this=right)
-        part = exp.Anonymous(this="substr", expressions=[left, exp.Neg(this=length)])
-        return exp.Paren(this=exp.Or(this=exp.EQ(this=exp.Length(this=right_again), expression=exp.Literal.number(0)),
+        # sides that appear twice are compiled twice: each copy binds its own parameters
+        empty_suffix = exp.And(this=exp.EQ(this=exp.Length(this=self.value(e.right, aliases, entities)), expression=exp.Literal.number(0)),
+                               expression=exp.Not(this=exp.Is(this=self.value(e.left, aliases, entities), expression=exp.Null())))
+        part = exp.Anonymous(this="substr", expressions=[left, exp.Neg(this=exp.Length(this=right))])
+        return exp.Paren(this=exp.Or(this=exp.Paren(this=empty_suffix),
                                      expression=exp.EQ(this=part, expression=self.value(e.right, aliases, entities))))
 
     def call(self, e: n.Call, aliases, entities) -> exp.Expression:
         name = e.func.name
         args = e.args
+        if name == "len" and self.type_of(args[0]).kind == "query":
+            name = "count"
         if name == "first" and self.type_of(args[0]).kind == "query":
-            keys = self.select(args[0], "keys", outer_aliases=aliases, outer_entities=entities)
-            return exp.Subquery(this=keys.limit(exp.Literal.number(1), copy=False))
+            return exp.Subquery(this=self.select(args[0], "first", outer_aliases=aliases, outer_entities=entities))
         if name in ("count", "exists", "sum", "avg", "min", "max") and args and self.type_of(args[0]).kind == "query":
             if name in ("count", "exists"):
                 sub = self.select(args[0], name, outer_aliases=aliases, outer_entities=entities)
@@ -566,32 +617,60 @@ class SqlCompiler:
             sub = self.select(args[0], "agg", (name, args[1]), outer_aliases=aliases, outer_entities=entities)
             return exp.Subquery(this=sub)
         values = [self.value(a, aliases, entities) for a in args]
+        result = self.type_of(e)
+        if name in ("min", "max", "coalesce") and is_numeric(result):
+            values = [convert(v, self.type_of(a), result) for v, a in zip(values, args)]
         if name == "lower":
             return exp.Lower(this=values[0])
         if name == "upper":
             return exp.Upper(this=values[0])
         if name == "trim":
             return exp.Trim(this=values[0])
+        if name == "len" and self.type_of(args[0]).kind == "list":
+            return _call("json_array_length", values[0])
         if name == "len":
             return exp.Length(this=values[0])
         if name == "abs":
             return exp.Abs(this=values[0])
         if name == "coalesce":
             return exp.Coalesce(this=values[0], expressions=values[1:])
-        if name in ("min", "max") and len(values) >= 2:
-            return exp.Anonymous(this=name, expressions=values)
+        if name in ("min", "max") and len(values) >= 2:       # nulls skipped, as in handlers
+            return _call(f"awm_{name}", *values)
+        if name == "date" and self.type_of(args[0]).kind == "text":
+            return _call("awm_date", values[0])          # parsed, invalid_value as in handlers
         if name == "date":
             return exp.Anonymous(this="date", expressions=values)
         if name in ("days", "hours", "minutes", "seconds"):
             unit = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[name]
             return exp.Paren(this=exp.Mul(this=values[0], expression=exp.Literal.number(unit)))
-        if name == "round" and self.type_of(args[0]).kind != "decimal":
-            return exp.Round(this=values[0], decimals=values[1] if len(values) > 1 else None)
+        if name == "round":                 # half away from zero, as handlers round
+            places = values[1] if len(values) > 1 else exp.Literal.number(0)
+            if self.type_of(args[0]).kind == "decimal":
+                return _call("awm_round_cents", values[0], places)
+            return _call("awm_round", values[0], places, exp.Literal.number(int(result.kind == "int")))
         if name == "days_between":
-            diff = exp.Sub(this=exp.Anonymous(this="julianday", expressions=[values[1]]),
-                           expression=exp.Anonymous(this="julianday", expressions=[values[0]]))
+            days = [_call("julianday", _call("date", v)) for v in values]      # calendar days, as handlers count
+            diff = exp.Sub(this=days[1], expression=days[0])
             return exp.Cast(this=diff, to=exp.DataType.build("INTEGER"))
         raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span)
+
+
+def convert(value: exp.Expression, src: T, dst: T) -> exp.Expression:
+    """A number in src's SQL form as dst's: decimals are integer cents, floats are REAL."""
+    if src.kind == dst.kind or not (is_numeric(src) and is_numeric(dst)):
+        return value
+    if dst.kind == "decimal":
+        if src.kind == "int":
+            return exp.Paren(this=exp.Mul(this=exp.Paren(this=value), expression=exp.Literal.number(100)))
+        return _call("awm_cents", value)            # float -> cents, rounded as handlers round
+    if dst.kind == "float":
+        divisor = "100.0" if src.kind == "decimal" else "1.0"
+        return exp.Paren(this=exp.Div(this=exp.Paren(this=value), expression=exp.Literal.number(divisor)))
+    return value
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
 
 
 def _is_null_lit(e) -> bool:

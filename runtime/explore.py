@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import weakref
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +21,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .session import Environment, Session
+from .support import open_database
 
 WORDS = ["alpha", "Bravo", "charlie", "x", "", "A long name with spaces", "ünïcödé", "O'Brien", "50%", "a_b"]
 MISSING_KEY_SHARE = 0.1
@@ -94,8 +94,7 @@ _COLUMNS: "weakref.WeakKeyDictionary[Environment, dict[str, set[str]]]" = weakre
 def _table_columns(env) -> dict[str, set[str]]:
     """table -> its column names, read once per environment (the schema never changes)."""
     if env not in _COLUMNS:
-        db = sqlite3.connect(":memory:")
-        db.deserialize(env.initial_image)
+        db = open_database(env.initial_image)
         tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
         _COLUMNS[env] = {t: {r[1] for r in db.execute(f'PRAGMA table_info("{t}")').fetchall()} for t in tables}
         db.close()

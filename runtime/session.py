@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 
 from .errors import error_result, ok_result, suggest_tool
-from .support import Fail
+from .support import Fail, failure_of, open_database
 from .validate import Validator
 
 log = logging.getLogger("awmlang.runtime")
@@ -91,10 +91,8 @@ class Session:
         self.env = env
         self.invariant_mode = invariants
         self.violations: list[dict] = []
-        self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.start_image = image if image is not None else env.initial_image
-        self.db.deserialize(self.start_image)
-        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db = open_database(self.start_image)
         self.me = user
         self.start_clock = clock or env.clock
         self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
@@ -157,6 +155,9 @@ class Session:
             return error_result("constraint_violation", _constraint_message(str(exc)), {"sqlite": str(exc)})
         except Exception as exc:  # noqa: BLE001 - any bug in a handler is reported, never raised
             self._rollback(writes)
+            fail = failure_of(exc)           # e.g. a division by zero inside a query
+            if fail is not None:
+                return error_result(fail.code, fail.message, fail.details)
             where = self.env.describe_line(exc.__traceback__)
             log.error("internal error in tool %s (%s): %r", tool, where, exc)
             return error_result("internal_error", f"internal error in `{tool}`" + (f" at {where}" if where else ""),
@@ -206,8 +207,7 @@ class Session:
         """Score the current state (and the final answer) against a task: {reward, passed, checks}.
         `before` is the starting state (default: the one this session started from)."""
         _, _, verifier = self._task(task_id)
-        before_db = sqlite3.connect(":memory:")
-        before_db.deserialize(before if before is not None else self.start_image)
+        before_db = open_database(before if before is not None else self.start_image)
         checks = []
         try:
             for source, weight, condition, observed in verifier(self, self.db, before_db, answer or ""):
@@ -247,7 +247,9 @@ def _run_check(source: str, weight: int, condition, observed) -> dict:
     except Fail as f:
         passed, seen = False, {"error": f.code, "message": f.message}
     except Exception as exc:  # noqa: BLE001 - a check that cannot be evaluated fails, it does not raise
-        passed, seen = False, {"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+        fail = failure_of(exc)
+        passed, seen = False, ({"error": fail.code, "message": fail.message} if fail else
+                               {"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
     return {"expect": source, "passed": passed, "observed": seen, "weight": weight}
 
 

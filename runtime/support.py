@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import operator
 import re
+import sqlite3
+import threading
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 D = Decimal
@@ -17,8 +20,8 @@ __all__ = [
     "dec", "cents", "money", "money_cents", "as_bool", "as_bool_int", "to_json_text", "from_json_text",
     "json_get", "json_list", "item", "ascii_lower", "ascii_upper", "to_text", "to_int", "to_float",
     "to_decimal", "to_date", "days_between", "int_range", "reversed_list", "ordered", "shift_time",
-    "decimal_div", "true_div", "int_mod", "round_half_up", "coalesce", "text_test", "contains_number", "to_plain", "list_sum", "list_avg",
-    "list_min", "list_max", "min_of", "max_of",
+    "decimal_div", "decimal_mul", "true_div", "int_mod", "round_half_up", "coalesce", "text_test", "contains_number", "to_plain", "list_sum", "list_avg",
+    "list_min", "list_max", "min_of", "max_of", "maybe", "neg",
 ]
 
 
@@ -185,10 +188,20 @@ def to_decimal(v):
 
 
 def to_date(v):
-    return None if v is None else str(v)[:10]
+    """The date of a date, a datetime or a text holding one; invalid_value otherwise."""
+    if v is None:
+        return None
+    text = str(v)
+    try:
+        (_dt.date.fromisoformat(text) if len(text) == 10 else _dt.datetime.strptime(text, _CLOCK))
+    except ValueError:
+        raise Fail("invalid_value", f"{text!r} is not a date (YYYY-MM-DD) or datetime (YYYY-MM-DD HH:MM:SS)") from None
+    return text[:10]
 
 
 def days_between(a, b):
+    if a is None or b is None:
+        return None
     return (_dt.date.fromisoformat(str(b)[:10]) - _dt.date.fromisoformat(str(a)[:10])).days
 
 
@@ -208,15 +221,26 @@ def ordered(a, op, b):
 
 
 def shift_time(value, seconds):
-    if len(value) == 10:
-        return (_dt.date.fromisoformat(value) + _dt.timedelta(seconds=seconds)).isoformat()
-    return (_dt.datetime.strptime(value, _CLOCK) + _dt.timedelta(seconds=seconds)).strftime(_CLOCK)
+    """A date or datetime moved by a duration; invalid_value past the years 1-9999."""
+    if value is None or seconds is None:
+        return None
+    try:
+        if len(value) == 10:
+            return (_dt.date.fromisoformat(value) + _dt.timedelta(seconds=seconds)).isoformat()
+        return (_dt.datetime.strptime(value, _CLOCK) + _dt.timedelta(seconds=seconds)).strftime(_CLOCK)
+    except OverflowError:
+        raise Fail("invalid_value", f"{value} moved by {seconds} seconds is outside the years 1-9999") from None
 
 
 def decimal_div(a, b):
+    """decimal is fixed-point: a quotient is rounded half away from zero to cents, as in SQL."""
     if b == 0:
         raise Fail("division_by_zero", "division by zero")
-    return Decimal(a) / Decimal(b)
+    return (Decimal(a) / Decimal(b)).quantize(_CENT, ROUND_HALF_UP)
+
+
+def decimal_mul(a, b):
+    return (Decimal(a) * Decimal(b)).quantize(_CENT, ROUND_HALF_UP)
 
 
 def true_div(a, b):
@@ -234,9 +258,11 @@ def int_mod(a, b):
 def round_half_up(v, places, kind):
     if v is None:
         return None
-    q = Decimal(1).scaleb(-places)
     d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-    r = d.quantize(q, ROUND_HALF_UP)
+    if places > 15 or d.adjusted() + places >= 27:      # finer than the value holds: unchanged
+        r = d
+    else:
+        r = d.quantize(Decimal(1).scaleb(-max(places, -30)), ROUND_HALF_UP)
     return int(r) if kind is int else (r if kind is Decimal else float(r))
 
 
@@ -306,8 +332,94 @@ def list_max(xs):
 
 
 def min_of(*xs):
-    return min(x for x in xs if x is not None)
+    """The smallest argument that is not null (null if all are)."""
+    return min((x for x in xs if x is not None), default=None)
 
 
 def max_of(*xs):
-    return max(x for x in xs if x is not None)
+    return max((x for x in xs if x is not None), default=None)
+
+
+neg = operator.neg
+
+
+def maybe(fn, v):
+    """fn(v), or null for null (what SQL does with a null argument)."""
+    return None if v is None else fn(v)
+
+
+# ---- functions called inside SQL ----------------------------------------------------------
+# Where SQLite's own operators would differ from the handlers' semantics (rounding, division by
+# zero, Python's `%`, JSON lists), queries call these, so both evaluators run the same code.
+# They also replace json_each: SQLite 3.40 (Python 3.11's) crashes when json_each runs after
+# sqlite3_deserialize, which is how sessions reset.
+
+_sql_failure = threading.local()
+
+
+def _raising(fn):
+    """A Fail raised inside SQL surfaces as sqlite3.OperationalError; keep it for failure_of()."""
+    def call(*args):
+        try:
+            return fn(*args)
+        except Fail as f:
+            _sql_failure.fail = f
+            raise
+    return call
+
+
+def failure_of(exc: BaseException) -> Fail | None:
+    """The Fail an SQL function raised, if that is what `exc` reports."""
+    fail = getattr(_sql_failure, "fail", None)
+    _sql_failure.fail = None
+    return fail if isinstance(exc, sqlite3.OperationalError) else None
+
+
+def _cents_div(x, y):
+    """x / y on integers, rounded half away from zero (decimal arithmetic in cents)."""
+    if x is None or y is None:
+        return None
+    if y == 0:
+        raise Fail("division_by_zero", "division by zero")
+    return int((Decimal(x) / Decimal(y)).to_integral_value(ROUND_HALF_UP))
+
+
+def _div(x, y):
+    return None if x is None or y is None else true_div(x, y)
+
+
+def _mod(x, y):
+    return None if x is None or y is None else int_mod(x, y)
+
+
+def _round_cents(c, places):
+    return None if c is None else cents(round_half_up(dec(c), places, Decimal))
+
+
+def _round(v, places, as_int):
+    return None if v is None else round_half_up(v, places, int if as_int else float)
+
+
+def _list_has(items, value):
+    return None if items is None or value is None else int(value in json.loads(items))
+
+
+def _list_concat(a, b):
+    return None if a is None or b is None else to_json_text(json.loads(a) + json.loads(b))
+
+
+SQL_FUNCTIONS = {"awm_date": (1, to_date), "awm_shift_time": (2, shift_time), "awm_min": (-1, min_of), "awm_max": (-1, max_of), "awm_cents": (1, cents), "awm_cents_div": (2, _cents_div), "awm_div": (2, _div), "awm_mod": (2, _mod),
+                 "awm_round_cents": (2, _round_cents), "awm_round": (3, _round),
+                 "awm_list_has": (2, _list_has), "awm_list_concat": (2, _list_concat)}
+
+
+def open_database(image: bytes | None = None, isolation_level=None) -> sqlite3.Connection:
+    """An in-memory connection that can run generated SQL: the functions above, foreign keys on,
+    and the database image loaded if one is given."""
+    db = sqlite3.connect(":memory:", isolation_level=isolation_level, check_same_thread=False)
+    for name, (arity, fn) in SQL_FUNCTIONS.items():
+        db.create_function(name, arity, _raising(fn), deterministic=True)
+    if image is not None:
+        db.deserialize(image)
+    db.execute("PRAGMA foreign_keys = ON")
+    return db

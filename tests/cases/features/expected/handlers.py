@@ -119,7 +119,7 @@ def tool_buy(rt, db, args):
     return out_Purchase(db, v_p)
 
 
-SQL_tool_by_sku_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_by_sku_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 
 
 def tool_by_sku(rt, db, args):
@@ -139,7 +139,7 @@ def tool_explode(rt, db, args):
     return None
 
 
-SQL_tool_find_items_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR INSTR(t0."sku", ?) = 1) AND (t0."price" >= ?)) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+SQL_tool_find_items_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR COALESCE(INSTR(t0."sku", ?) = 1, 0)) AND (t0."price" >= ?)) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 
 
 def tool_find_items(rt, db, args):
@@ -161,7 +161,7 @@ def tool_forget_member(rt, db, args):
     return scalar(db, SQL_tool_forget_member_3, ())
 
 
-SQL_tool_items_by_tag_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (? IN (SELECT value FROM JSON_EACH(t0."tags")) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
+SQL_tool_items_by_tag_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (AWM_LIST_HAS(t0."tags", ?) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
 
 
 def tool_items_by_tag(rt, db, args):
@@ -181,7 +181,7 @@ def tool_level_of(rt, db, args):
 def tool_money_math(rt, db, args):
     p_x = args['x']
     p_rate = args['rate']
-    return (lambda _r: {'rounded': money(_r['rounded']), 'half_up': money(_r['half_up']), 'as_float': _r['as_float'], 'absolute': money(_r['absolute']), 'smaller': money(_r['smaller']), 'larger': money(_r['larger'])})({'rounded': round_half_up(decimal_div((p_x * 3), 7), 2, D), 'half_up': round_half_up(to_decimal('2.675'), 2, D), 'as_float': round_half_up((float(p_x) * p_rate), 3, float), 'absolute': abs((p_x - 100)), 'smaller': min_of(p_x, 5), 'larger': max_of(p_x, 5, 7)})
+    return (lambda _r: {'rounded': money(_r['rounded']), 'half_up': money(_r['half_up']), 'as_float': _r['as_float'], 'absolute': money(_r['absolute']), 'smaller': money(_r['smaller']), 'larger': money(_r['larger'])})({'rounded': round_half_up(decimal_div((p_x * 3), 7), 2, D), 'half_up': round_half_up(to_decimal('2.675'), 2, D), 'as_float': round_half_up((float(p_x) * p_rate), 3, float), 'absolute': abs((p_x - 100)), 'smaller': min_of(p_x, D(5)), 'larger': max_of(p_x, D(5), D(7))})
 
 
 SQL_tool_my_purchases_1 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
@@ -224,7 +224,7 @@ def tool_purchase_summary(rt, db, args):
     return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_tool_purchase_summary_3, (p_purchase, )), 'units': scalar(db, SQL_tool_purchase_summary_4, (p_purchase, )), 'value': dec(scalar(db, SQL_tool_purchase_summary_5, (p_purchase, ))), 'first_item': scalar(db, SQL_tool_purchase_summary_8, (scalar(db, SQL_tool_purchase_summary_7, (scalar(db, SQL_tool_purchase_summary_6, (p_purchase, )),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_tool_purchase_summary_9, (p_purchase,)))})
 
 
-SQL_tool_rename_item_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_rename_item_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 SQL_tool_rename_item_2 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
 
 
@@ -238,7 +238,7 @@ def tool_rename_item(rt, db, args):
     return out_Item(db, v_row)
 
 
-SQL_tool_reprice_1 = 'UPDATE "item" AS u SET "price" = (u."price" + ROUND(CAST((u."price" * ?) * 1.0 AS REAL) / ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
+SQL_tool_reprice_1 = 'UPDATE "item" AS u SET "price" = (u."price" + AWM_CENTS_DIV((u."price" * ?), ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
 SQL_tool_reprice_2 = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
 
 

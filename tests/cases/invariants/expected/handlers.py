@@ -83,7 +83,7 @@ def tool_fix_total(rt, db, args):
     return None
 
 
-SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 
 
 def tool_get_product(rt, db, args):

@@ -132,10 +132,14 @@ def tool_create_product(rt, db, args):
     p_category = args['category']
     p_price = args['price']
     p_stock = args['stock']
+    if not ((p_price >= 0)):
+        raise Fail('invalid_arguments', ('`price` breaks the check on Product.price'))
+    if not ((p_stock >= 0)):
+        raise Fail('invalid_arguments', ('`stock` breaks the check on Product.stock'))
     return out_Product(db, scalar(db, SQL_tool_create_product_1, (p_name, p_category, cents(p_price), p_stock, )))
 
 
-SQL_tool_delete_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_delete_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 SQL_tool_delete_product_2 = 'DELETE FROM "product" WHERE "id" = ?'
 
 
@@ -148,7 +152,7 @@ def tool_delete_product(rt, db, args):
     return (lambda _r: {'deleted': _r['deleted']})({'deleted': p_product_id})
 
 
-SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 
 
 def tool_get_product(rt, db, args):
@@ -186,7 +190,7 @@ def tool_order_stats(rt, db, args):
     return [(lambda _r: {'status': _r['status'], 'n': _r['n'], 'revenue': money(_r['revenue'])})(x) for x in [{'status': r[0], 'n': r[1], 'revenue': dec(r[2])} for r in rows(db, SQL_tool_order_stats_1, ())]]
 
 
-SQL_tool_search_products_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? OR (t0."price" <= ?))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+SQL_tool_search_products_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? OR COALESCE((t0."price" <= ?), 0))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 
 
 def tool_search_products(rt, db, args):
@@ -197,7 +201,7 @@ def tool_search_products(rt, db, args):
     return [out_Product(db, k) for k in column(db, SQL_tool_search_products_1, (p_query, p_category, as_bool_int((p_category is None)), as_bool_int((p_max_price is None)), cents(p_max_price), p_limit, ))]
 
 
-SQL_tool_update_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) ORDER BY t0."id" NULLS LAST LIMIT 1'
+SQL_tool_update_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 SQL_tool_update_product_2 = 'UPDATE "product" AS u SET "price" = COALESCE(?, u."price"), "stock" = COALESCE(?, u."stock") WHERE u."id" = ?'
 
 
@@ -208,6 +212,12 @@ def tool_update_product(rt, db, args):
     v_row = scalar(db, SQL_tool_update_product_1, (p_product_id, ))
     if not ((v_row is not None)):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
+    if (p_price is not None):
+        if not ((p_price >= 0)):
+            raise Fail('invalid_arguments', ('`price` breaks the check on Product.price'))
+    if (p_stock is not None):
+        if not ((p_stock >= 0)):
+            raise Fail('invalid_arguments', ('`stock` breaks the check on Product.stock'))
     execute(db, SQL_tool_update_product_2, (cents(p_price), p_stock, v_row, ))
     return out_Product(db, v_row)
 
@@ -246,4 +256,4 @@ OWNERS = {
 INVARIANTS = {
 }
 
-LINE_MAP = {93: 'spec.awm:22', 94: 'spec.awm:23', 95: 'spec.awm:23', 96: 'spec.awm:24', 114: 'spec.awm:29', 115: 'spec.awm:29', 116: 'spec.awm:30', 117: 'spec.awm:30', 118: 'spec.awm:30', 119: 'spec.awm:31', 120: 'spec.awm:32', 121: 'spec.awm:33', 122: 'spec.awm:34', 123: 'spec.awm:36', 124: 'spec.awm:37', 135: 'spec.awm:42', 144: 'spec.awm:44', 145: 'spec.awm:44', 146: 'spec.awm:44', 147: 'spec.awm:44', 148: 'spec.awm:44', 156: 'spec.awm:40', 157: 'spec.awm:40', 158: 'spec.awm:40', 159: 'spec.awm:40', 169: 'spec.awm:41', 179: 'spec.awm:45', 186: 'spec.awm:46', 197: 'spec.awm:17', 208: 'spec.awm:43', 209: 'spec.awm:43', 210: 'spec.awm:43', 211: 'spec.awm:43', 212: 'spec.awm:43'}
+LINE_MAP = {93: 'spec.awm:22', 94: 'spec.awm:23', 95: 'spec.awm:23', 96: 'spec.awm:24', 114: 'spec.awm:29', 115: 'spec.awm:29', 116: 'spec.awm:30', 117: 'spec.awm:30', 118: 'spec.awm:30', 119: 'spec.awm:31', 120: 'spec.awm:32', 121: 'spec.awm:33', 122: 'spec.awm:34', 123: 'spec.awm:36', 124: 'spec.awm:37', 135: 'spec.awm:42', 136: 'spec.awm:42', 137: 'spec.awm:42', 138: 'spec.awm:42', 139: 'spec.awm:42', 148: 'spec.awm:44', 149: 'spec.awm:44', 150: 'spec.awm:44', 151: 'spec.awm:44', 152: 'spec.awm:44', 160: 'spec.awm:40', 161: 'spec.awm:40', 162: 'spec.awm:40', 163: 'spec.awm:40', 173: 'spec.awm:41', 183: 'spec.awm:45', 190: 'spec.awm:46', 201: 'spec.awm:17', 212: 'spec.awm:43', 213: 'spec.awm:43', 214: 'spec.awm:43', 215: 'spec.awm:43', 216: 'spec.awm:43', 217: 'spec.awm:43', 218: 'spec.awm:43', 219: 'spec.awm:43', 220: 'spec.awm:43', 221: 'spec.awm:43', 222: 'spec.awm:43'}
