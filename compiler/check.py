@@ -32,6 +32,9 @@ def valid_sql_name(name: str) -> bool:
     return bool(name) and len(name) <= 128 and name.isprintable() and '"' not in name
 
 
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
@@ -849,6 +852,9 @@ class Checker:
             return False
         if isinstance(s, n.Fail):
             t = self.expr(s.message, ctx, TEXT)
+            if not SNAKE_CASE.fullmatch(s.code.name):
+                self.warn("AWM4006", f"fail code `{s.code.name}` is not snake_case", s.code.span,
+                          help=f"write `{snake(s.code.name)}`: agents and tasks see fail codes in snake_case")
             if ctx.tool is not None and s.code.name not in ctx.tool.fail_codes:
                 ctx.tool.fail_codes.append(s.code.name)
             if t.kind not in ("text", "any"):

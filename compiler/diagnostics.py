@@ -64,6 +64,7 @@ CODES: dict[str, tuple[str, str]] = {
     "AWM4003": ("unreachable statement", "A statement follows a `return` or `fail` in the same block and can never run."),
     "AWM4005": ("unreachable enum value", "No tool, default or seed row ever stores this enum member, so no environment state can have it: a tool is missing, or the member is dead."),
     "AWM4004": ("shadowed parameter", "A name in a query resolves to a field of the row, not to the parameter of the same name; write `$name` to mean the parameter."),
+    "AWM4006": ("fail code not snake_case", "A `fail` code is written in another case than snake_case (`SlotTaken`). Tools report fail codes to agents and tasks, and every spec spells them in snake_case (`slot_taken`); the help line suggests the spelling."),
 }
 
 
