@@ -43,6 +43,7 @@ from sqlglot.tokens import TokenType
 from awmlang.cli import EXIT_OK, EXIT_SPEC, UsageError
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import to_json
+from awmlang.text import counted
 
 CLOCK = "2025-01-01 09:00:00"
 NEEDS_VERIFIER = 'expect "this task needs a verifier" == ""'
@@ -1973,11 +1974,11 @@ def render_seeds(model: Model) -> list[str]:
                 counts = coerced.setdefault(f.key_column, {})
                 values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
             lines.append(f"  ({', '.join(values)})")
-        out += [comment(f"table {entity.table.name}: {len(rows)} row{'s' if len(rows) != 1 else ''}"),
+        out += [comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
                 f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{"] + lines + ["}", ""]
         for column, counts in sorted(coerced.items()):
             for what, n in sorted(counts.items()):
-                model.problems.warn(f"table {entity.table.name}, column {column}: {n} value{'s' if n != 1 else ''}: "
+                model.problems.warn(f"table {entity.table.name}, column {column}: {counted(n, 'value')}: "
                                     f"{COERCION_TEXT[what]}", entity.table.where)
     return out
 
@@ -2093,7 +2094,7 @@ def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) 
             rows_a, rows_b = table_rows(original, name, common), table_rows(seeded, name, common)
             if rows_a != rows_b:
                 bad = sum(a != b for a, b in zip(rows_a, rows_b)) + abs(len(rows_a) - len(rows_b))
-                differences.append(f"{name}: {bad} of {len(rows_a)} rows differ")
+                differences.append(f"{name}: {bad} of {counted(len(rows_a), 'row')} different")
         imported = {e.table.name for e in model.entities}
         for name in user_tables(original):
             if name not in imported:
@@ -2103,9 +2104,8 @@ def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) 
     for d in differences:
         model.problems.warn(f"the seeded database differs from the pipeline's: {d}")
     if changed:
-        model.problems.warn(f"{len(changed)} column{'s' if len(changed) != 1 else ''} with NUMERIC affinity "
-                            "(DATETIME, DATE, BOOLEAN, DECIMAL, ...) are stored with the affinity of their awm type; "
-                            "the values are the same (see `database.affinity`)")
+        model.problems.warn(f"NUMERIC affinity (DATETIME, DATE, BOOLEAN, DECIMAL, ...) in {counted(len(changed), 'column')}: "
+                            "stored with the affinity of the awm type; the values are the same (see `database.affinity`)")
     return {"equal": not differences, "differences": differences, "affinity": changed}
 
 
@@ -2117,7 +2117,7 @@ def register(subparsers) -> None:
     formats = imp.add_subparsers(dest="format", required=True)
     a = formats.add_parser("awm", help="import the AWM pipeline's JSONL files (gen_db, gen_sample, gen_spec, gen_tasks)")
     a.add_argument("paths", nargs="+", help="JSONL files, or folders searched for *.jsonl")
-    a.add_argument("-o", "--output", default="specs/imported", help="output folder (default: specs/imported/)")
+    a.add_argument("-o", "--output", default="specs/imported", help="output folder")
     a.add_argument("--scenario", action="append", metavar="NAME", help="import only this scenario (repeatable)")
     a.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     a.set_defaults(fn=cmd_import_awm)
@@ -2179,7 +2179,7 @@ def cmd_import_awm(args) -> int:
     if args.json:
         print(json.dumps(report.as_json(), indent=2, sort_keys=True))     # ASCII escapes survive any input
     else:
-        sys.stderr.write(human_report(report, time.perf_counter() - start))
+        sys.stdout.write(human_report(report, time.perf_counter() - start))
     return EXIT_OK if report.ok else EXIT_SPEC
 
 
@@ -2191,7 +2191,7 @@ def human_report(report: ImportReport, seconds: float) -> str:
         c = r.counts
         if c:
             lines.append(f"  tables {c['tables']}, columns {c['columns']}, rows {c['rows']}"
-                         f" ({c['inserts']['total']} statements, {c['inserts']['failed']} failed and skipped)")
+                         f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)")
             lines.append(f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
                          f"{c['tools']['signature_only']} signature only (fail not_implemented)")
             lines.append(f"  tasks {c['tasks']['total']}: {c['tasks']['needs_verifier']} need a verifier")

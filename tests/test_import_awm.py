@@ -336,8 +336,8 @@ def test_scenarios_without_a_schema_are_skipped():
 def test_human_report_and_usage_errors(tmp_path, capsys):
     assert main(["import", "awm", str(LIBRARY), "-o", str(tmp_path)]) == 1      # five INSERTs fail
     out, err = capsys.readouterr()
-    assert out == "" and "library_9: imported" in err and "tools 8: 6 complete, 2 signature only" in err
-    assert "seeded database equal to the pipeline's: yes" in err
+    assert err == "" and "library_9: imported" in out and "tools 8: 6 complete, 2 signature only" in out
+    assert "seeded database equal to the pipeline's: yes" in out
     assert main(["import", "awm", str(ECOM), "-o", str(tmp_path), "--scenario", "nope"]) == 2
     assert "no scenario nope" in capsys.readouterr().err
     assert main(["import", "awm", str(tmp_path / "missing"), "-o", str(tmp_path)]) == 2
