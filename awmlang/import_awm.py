@@ -83,6 +83,10 @@ class Where:
     def short(self) -> str:
         return f"{Path(self.file).name}:{self.line}"
 
+    def human(self) -> str:
+        """`file:line`, or the file alone for a problem with the whole file (line 0)."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
 
 @dataclass
 class Problem:
@@ -95,8 +99,7 @@ class Problem:
                 "file": self.where.file if self.where else None, "line": self.where.line if self.where else None}
 
     def human(self) -> str:
-        prefix = f"{self.where.file}:{self.where.line}: " if self.where else ""
-        return f"{prefix}{self.level}: {self.message}"
+        return f"{self.where.human()}: {self.level}: {self.message}" if self.where else f"{self.level}: {self.message}"
 
 
 class Problems(list):
@@ -135,19 +138,37 @@ def record_kind(data: dict) -> str | None:
 IGNORED_KINDS = {"full_code": "gen_envs (generated server code)", "verification": "gen_verifier (verifier code)"}
 
 
-def find_input_files(paths: list[str]) -> list[Path]:
+TOOL_LIST_FILE = re.compile(r"tools\.(.+)\.json")     # MCP tool names per scenario, beside the JSONL files
+
+
+def find_input_files(paths: list[str]) -> tuple[list[Path], Problems]:
+    """The JSONL files named or found (sorted) in folders, and a warning for each JSON file
+    that is not read: a folder's `*.json`, or a `tools.<scenario>.json` named directly."""
     files: list[Path] = []
+    problems = Problems()
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             files.extend(sorted(x for x in p.rglob("*.jsonl") if x.is_file()))
+            for unread in sorted(x for x in p.rglob("*.json") if x.is_file()):
+                problems.warn(f"not imported: {unread_reason(unread)}; file skipped", Where(str(unread), 0))
+        elif p.is_file() and TOOL_LIST_FILE.fullmatch(p.name):
+            problems.warn(f"not imported: {unread_reason(p)}; file skipped", Where(str(p), 0))
         elif p.is_file():
             files.append(p)
         else:
             raise UsageError(f"no such file or directory: {raw}")
     if not files:
         raise UsageError(f"no .jsonl files found in {', '.join(paths)}")
-    return list(dict.fromkeys(files))
+    return list(dict.fromkeys(files)), problems
+
+
+def unread_reason(path: Path) -> str:
+    tools = TOOL_LIST_FILE.fullmatch(path.name)
+    if tools:
+        return (f"it lists the MCP tool names of scenario `{tools.group(1)}`; the importer takes each tool, "
+                "with its parameters, from the scenario's api_spec (gen_spec.jsonl)")
+    return "only JSONL files (*.jsonl, one record per line) are read"
 
 
 def read_inputs(files: list[Path]) -> tuple[dict[str, Scenario], Problems]:
@@ -2141,8 +2162,9 @@ class ImportReport:
 def import_awm(paths: list[str], output: str | Path | None, scenarios: list[str] | None = None) -> ImportReport:
     """Import the scenarios of the given files/folders into `output`, sorted by name. With
     `output` None the specs are only generated (`Result.text`), not written or compiled."""
-    files = find_input_files(paths)
-    found, problems = read_inputs(files)
+    files, problems = find_input_files(paths)
+    found, line_problems = read_inputs(files)
+    problems.extend(line_problems)
     names = sorted(found)
     if scenarios:
         missing = [s for s in scenarios if s not in found]
@@ -2183,9 +2205,29 @@ def cmd_import_awm(args) -> int:
     return EXIT_OK if report.ok else EXIT_SPEC
 
 
+def aggregated(problems: list[Problem]) -> list[str]:
+    """One line per distinct problem: a message repeated on many lines (every line of a
+    gen_verifier file, say) is said once, with how many and where the first is."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.level, p.message), []).append(p)
+    lines = []
+    for (level, message), group in groups.items():
+        first = group[0]
+        if len(group) == 1:
+            lines.append(first.human())
+            continue
+        at = f"first at {first.where.human()}" if first.where else None
+        if message.endswith("; line skipped") and first.where:
+            lines.append(f"{level}: {len(group)} lines skipped: {message.removesuffix('; line skipped')} ({at})")
+        else:
+            lines.append(f"{level}: {message} ({len(group)} times{'; ' + at if at else ''})")
+    return lines
+
+
 def human_report(report: ImportReport, seconds: float) -> str:
     results = report.results
-    lines = [p.human() for p in report.problems]
+    lines = aggregated(report.problems)
     for r in results:
         lines.append(f"{r.scenario}: {r.status}" + (f" -> {r.output}" if r.output else ""))
         c = r.counts
@@ -2194,7 +2236,8 @@ def human_report(report: ImportReport, seconds: float) -> str:
                          f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)")
             lines.append(f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
                          f"{c['tools']['signature_only']} signature only (fail not_implemented)")
-            lines.append(f"  tasks {c['tasks']['total']}: {c['tasks']['needs_verifier']} need a verifier")
+            needing = c['tasks']['needs_verifier']
+            lines.append(f"  tasks {c['tasks']['total']}: {needing} {'needs' if needing == 1 else 'need'} a verifier")
         if r.compiled is not None:
             db = r.database
             same = "" if not db else "; seeded database equal to the pipeline's: " + ("yes" if db["equal"] else "no")
@@ -2204,7 +2247,7 @@ def human_report(report: ImportReport, seconds: float) -> str:
         for title, group in (("errors", errors), ("warnings", warnings)):
             if group:
                 lines.append(f"  {title} ({len(group)}):")
-                lines += [f"    {p.human()}" for p in group]
+                lines += [f"    {line}" for line in aggregated(group)]
     counts = {s: sum(r.status == s for r in results) for s in ("imported", "failed", "skipped")}
     with_errors = sum(r.status == "imported" and not r.ok for r in results)
     lines.append(f"{counts['imported']} imported ({with_errors} with input errors), {counts['failed']} failed, "
