@@ -350,8 +350,10 @@ def cmd_explain(args) -> int:
     code = args.code.upper()
     if code not in CODES:
         raise UsageError(f"unknown diagnostic code {args.code} (docs/diagnostics.md lists them all)")
+    from awmlang.compiler.diagnostic_examples import render_example
     title, text = CODES[code]
-    print(f"{code}: {title}\n\n{text}")
+    example = render_example(code, lambda snippet: textwrap.indent(snippet.rstrip("\n"), "    "))
+    print(f"{code}: {title}\n\n{text}" + (f"\n\n{example}" if example else ""))
     return EXIT_OK
 
 

@@ -70,12 +70,22 @@ CODES: dict[str, tuple[str, str]] = {
 
 def codes_markdown() -> str:
     """docs/diagnostics.md: one section per code (the page `awmc explain CODE` prints)."""
+    from .diagnostic_examples import PRELUDE, render_example
+
+    def fenced(snippet: str) -> str:
+        return f"```awm-fragment\n{snippet.rstrip()}\n```"
+
     out = ["# Diagnostic codes", "",
-           "Every diagnostic `awmc` prints has a stable code. `awmc explain CODE` prints the same text.",
+           "Every diagnostic `awmc` prints has a stable code. `awmc explain CODE` prints the same text,",
+           "with the same example of the error and its fix (the test suite compiles every example).",
            "Codes AWM0xxx are syntax and files, AWM1xxx names, AWM2xxx types, AWM3xxx seed data,",
-           "AWM4xxx warnings (which do not stop a build).", ""]
+           "AWM4xxx warnings (which do not stop a build).", "",
+           "Unless said otherwise, each example's snippets follow these two lines:", "", fenced(PRELUDE), ""]
     for code, (title, text) in sorted(CODES.items()):
         out += [f"## {code}: {title}", "", text, ""]
+        example = render_example(code, fenced, prelude_shown_above=True)
+        if example:
+            out += [example, ""]
     return "\n".join(out)
 
 
