@@ -25,6 +25,8 @@ from pathlib import Path
 
 import openai
 
+from awmlang.text import counted
+
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_TURNS = 20
 DEFAULT_TIMEOUT = 120.0
@@ -226,12 +228,12 @@ def register(subparsers) -> None:
     a.add_argument("--base-url", help="the API's base URL (default: $OPENAI_BASE_URL, else OpenAI's)")
     a.add_argument("--api-key", help="the API key (default: $OPENAI_API_KEY)")
     a.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS,
-                   help=f"model calls per episode before it is stopped (default {DEFAULT_MAX_TURNS})")
+                   help="model calls per episode before it is stopped")
     a.add_argument("--temperature", type=float, help="sampling temperature (default: the server's)")
-    a.add_argument("--concurrency", type=int, default=4, help="episodes run at once with --all-tasks (default 4)")
+    a.add_argument("--concurrency", type=int, default=4, help="episodes run at once with --all-tasks")
     a.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"seconds to wait for one API response (default {DEFAULT_TIMEOUT:g})")
-    a.add_argument("--system", default=SYSTEM_PROMPT, help='the system prompt ("" for none)')
+                   help="seconds to wait for one API response")
+    a.add_argument("--system", default=SYSTEM_PROMPT, help='the system prompt; "" for none')
     a.add_argument("--out", help="where to save the trajectory JSON (default: runs/<spec>-<task>-<UTC time>.json)")
     a.add_argument("--json", action="store_true", help="also print the saved JSON on stdout")
     a.set_defaults(fn=cmd_agent)
@@ -322,30 +324,32 @@ def save_json(path: Path, data: dict) -> None:
 def agent_one(env, task: str, client, model: str, settings: dict, args, out: Path) -> int:
     trajectory = {"spec": str(args.spec), **run_episode(env, task, client, model, **settings)}
     save_json(out, trajectory)
+    from awmlang.cli import report_stream
     if args.json:
         print(json.dumps(trajectory, indent=2, ensure_ascii=False, default=str))
-    sys.stderr.write(describe_episode(trajectory) + "\n")
+    report = report_stream(args.json)
+    report.write(describe_episode(trajectory) + "\n")
     for check in trajectory["checks"]:
         if not check["passed"]:
-            sys.stderr.write(f"  failed: expect {check['expect']} (observed {json.dumps(check['observed'], default=str)})\n")
+            report.write(f"  failed: expect {check['expect']} (observed {json.dumps(check['observed'], default=str)})\n")
+    report.flush()
     sys.stderr.write(f"trajectory saved to {out}\n")
     return 0 if trajectory["passed"] else 1
 
 
 def describe_episode(trajectory: dict) -> str:
-    calls = len(trajectory["calls"])
     line = (f"{trajectory['task']}: reward {trajectory['reward']}"
-            f" ({'passed' if trajectory['passed'] else 'not passed'}), {len(trajectory['turns'])} turns,"
-            f" {calls} tool call{'' if calls == 1 else 's'}, {trajectory['seconds']:.2f} s; stopped: {trajectory['stopped']}")
+            f" ({'passed' if trajectory['passed'] else 'not passed'}), {counted(len(trajectory['turns']), 'turn')},"
+            f" {counted(len(trajectory['calls']), 'tool call')}, {trajectory['seconds']:.2f} s; stopped: {trajectory['stopped']}")
     if trajectory["retries"]:
-        line += f"; {len(trajectory['retries'])} retries"
+        line += f"; {counted(len(trajectory['retries']), 'retry')}"
     if trajectory["error"]:
         line += f"; {trajectory['error']}"
     return line
 
 
 def agent_all(env, tasks: list[str], client, model: str, settings: dict, args, out: Path) -> int:
-    from awmlang.cli import table
+    from awmlang.cli import report_stream, table
     finished = []
 
     def progress(trajectory: dict) -> None:
@@ -362,9 +366,11 @@ def agent_all(env, tasks: list[str], client, model: str, settings: dict, args, o
     save_json(out, report)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
-    sys.stderr.write(table(("task", "reward", "passed", "turns", "seconds"),
-                           [(r["task"], r["reward"], "yes" if r["passed"] else "no", r["turns"], f"{r['seconds']:.2f}")
-                            for r in rows]))
-    sys.stderr.write(f"mean reward {report['mean_reward']:.3f}; {report['passed']} of {len(rows)} tasks passed;"
-                     f" saved to {out}\n")
+    summary = report_stream(args.json)
+    summary.write(table(("task", "reward", "passed", "turns", "seconds"),
+                        [(r["task"], r["reward"], "yes" if r["passed"] else "no", r["turns"], f"{r['seconds']:.2f}")
+                         for r in rows]))
+    summary.write(f"mean reward {report['mean_reward']:.3f}; {report['passed']} of {counted(len(rows), 'task')} passed\n")
+    summary.flush()
+    sys.stderr.write(f"report saved to {out}\n")
     return 0 if report["passed"] == len(rows) else 1

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from awmlang.text import counted
+
 TARGETS_US = {"session_create": 100, "session_reset": 100, "read_call": 50, "write_call": 100}
 MAX_RATIO = 15
 MAX_RSS_MB = 500
@@ -196,7 +198,7 @@ def bench_builds(spec: Path, quick: bool) -> list[dict]:
          "ok": True, "detail": "whole spec, empty cache (reported, no target)"},
         {"spec": spec.stem, "metric": "build_warm_ms", "ours": round(statistics.median(warm), 1), "target": BUILD_WARM_MS,
          "ok": statistics.median(warm) <= BUILD_WARM_MS,
-         "detail": f"one declaration edited, {len(warm)} edits; p90 {percentile(warm, 90):.0f}, max {max(warm):.0f}; "
+         "detail": f"one declaration edited, {counted(len(warm), 'edit')}; p90 {percentile(warm, 90):.0f}, max {max(warm):.0f}; "
                    f"median by kind: {kinds}",
          "by_kind": {kind: round(statistics.median(v), 1) for kind, v in by_kind.items()}},
     ]
@@ -257,4 +259,4 @@ def print_table(rows: list[dict]) -> None:
             for r in rows]
     sys.stdout.write(table(("spec", "metric", "awmlang", "raw sqlite3", "ratio", "target", "", "detail"), body))
     misses = sum(not r.get("ok") for r in rows)
-    sys.stdout.write(f"{len(rows) - misses} of {len(rows)} figures within target (medians; ratios vs raw sqlite3 in this run)\n")
+    sys.stdout.write(f"{len(rows) - misses} of {counted(len(rows), 'figure')} within target (medians; ratios vs raw sqlite3 in this run)\n")

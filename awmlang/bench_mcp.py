@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from awmlang.text import counted
+
 TARGET_P50_MS = 3.0
 TARGET_IDLE_RSS_MB = 1024
 
@@ -198,9 +200,9 @@ def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000
         p50, p99 = percentiles(latencies)
         rows.append({"spec": spec.stem, "metric": "mcp_load_call_p50_ms", "ours": round(p50, 2), "target": "-",
                      "ok": mismatches == 0 and internal == 0,
-                     "detail": f"official client, {sessions} concurrent sessions x {calls} calls in {seconds:.1f} s; "
-                               f"p99 {p99:.1f} ms; {mismatches} sessions differ from in-process replay (results or final database); "
-                               f"{internal} internal errors"})
+                     "detail": f"official client, {counted(sessions, 'concurrent session')} x {counted(calls, 'call')} in {seconds:.1f} s; "
+                               f"p99 {p99:.1f} ms; {counted(mismatches, 'session')} differing from in-process replay (results or final database); "
+                               f"{counted(internal, 'internal error')}"})
         raw50, raw99 = percentiles(raw_call_latencies(port, spec.stem, plan_calls(env, 10_000, 500)))
         rows.append({"spec": spec.stem, "metric": "mcp_call_p50_ms", "ours": round(raw50, 2), "target": TARGET_P50_MS,
                      "ok": raw50 <= TARGET_P50_MS, "detail": f"one session, JSON-RPC over keep-alive HTTP; p99 {raw99:.1f} ms"})

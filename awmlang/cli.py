@@ -1,28 +1,35 @@
 """`awmc`: the command line, a thin layer over awmlang's phases.
 
-Exit codes: 0 ok, 1 spec errors (or failed checks), 2 usage, configuration or I/O errors.
-Machine output (`--json`) goes to stdout; human diagnostics and progress go to stderr.
+Exit codes: 0 ok, 1 spec errors (or failed checks), 2 usage, configuration or I/O errors, 141
+when the reader of stdout went away (`awmc ... | head`), as for a process killed by SIGPIPE.
+Results (tables, reports, `--json`) go to stdout; diagnostics, progress and logs go to stderr.
+Colour is used on a terminal unless NO_COLOR is set (https://no-color.org).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 from awmlang.compiler.build import build_spec, is_up_to_date
 from awmlang.compiler.diagnostics import CODES, render_human, to_json
+from awmlang.text import counted, wants_color
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
+EXIT_CLOSED_PIPE = 128 + 13          # what a shell reports for a process killed by SIGPIPE
 
 
 class UsageError(Exception):
     pass
 
 
-def _color(stream) -> bool:
-    return hasattr(stream, "isatty") and stream.isatty()
+def report_stream(as_json: bool):
+    """Where a command's human report goes: stdout, unless stdout holds its `--json` output."""
+    return sys.stderr if as_json else sys.stdout
 
 
 def find_specs(paths: list[str]) -> list[Path]:
@@ -80,7 +87,7 @@ def build_specs(specs: list[Path], out_root: Path, args, force: bool = False) ->
                 status, counts = "failed", {}
                 worst = EXIT_SPEC
             if diagnostics and not args.json:
-                sys.stderr.write(render_human(diagnostics, result.sources, color=_color(sys.stderr)))
+                sys.stderr.write(render_human(diagnostics, result.sources, color=wants_color(sys.stderr)))
             reports.append({"spec": str(spec), "status": status,
                             "diagnostics": [to_json(d, result.sources) for d in diagnostics]})
         ms = (time.perf_counter() - start) * 1000
@@ -88,14 +95,15 @@ def build_specs(specs: list[Path], out_root: Path, args, force: bool = False) ->
         warnings = len(diagnostics) - errors
         if not args.json:
             sys.stderr.write(f"[{i}/{len(specs)}] {spec}: {status} in {ms:.1f} ms"
-                             + (f" ({_count(errors, 'error')}, {_count(warnings, 'warning')})" if diagnostics else "") + "\n")
+                             + (f" ({counted(errors, 'error')}, {counted(warnings, 'warning')})" if diagnostics else "") + "\n")
         rows.append((spec.stem, status, counts.get("entities", "-"), counts.get("tools", "-"),
                      counts.get("seed_rows", "-"), errors, warnings, f"{ms:.1f}"))
     if args.json:
         print(json.dumps(reports, indent=2, sort_keys=True))
     else:
-        sys.stderr.write(table(("spec", "status", "entities", "tools", "seed rows", "errors", "warnings", "ms"), rows))
-        sys.stderr.write(f"{sum(r[1] != 'failed' for r in rows)} of {len(rows)} specs ok; outputs in {out_root}/\n")
+        sys.stdout.write(table(("spec", "status", "entities", "tools", "seed rows", "errors", "warnings", "ms"), rows))
+        sys.stdout.write(f"{sum(r[1] != 'failed' for r in rows)} of {counted(len(rows), 'spec')} ok; outputs in {out_root}/\n")
+        sys.stdout.flush()            # under --watch the summary must show before the next wait
     return worst, watched
 
 
@@ -124,10 +132,6 @@ def watch(args, out_root: Path, watched: dict[Path, dict[str, str | None]]) -> N
         sys.stderr.write("stopped watching\n")
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def table(header, rows) -> str:
     cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in r) for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
@@ -142,7 +146,7 @@ def load_env(spec: str):
     try:
         return awmlang.load(spec)
     except SpecError as exc:
-        sys.stderr.write(render_human(exc.diagnostics, exc.sources, color=_color(sys.stderr)))
+        sys.stderr.write(render_human(exc.diagnostics, exc.sources, color=wants_color(sys.stderr)))
         raise SystemExit(EXIT_SPEC)
     except OSError as exc:
         raise UsageError(f"cannot load {spec}: {exc}")
@@ -225,18 +229,19 @@ def cmd_check(args) -> int:
     """Compile, explore each spec's tools with hypothesis, and run every task's checks."""
     import time as _time
 
-    from awmlang.runtime.explore import check_task, explore
+    from awmlang.runtime.explore import explore
     specs = find_specs(args.paths)
     reports, worst = [], EXIT_OK
+    out = (lambda text: None) if args.json else print
     for i, spec in enumerate(specs, 1):
-        out = (lambda text: None) if args.json else (lambda text: sys.stderr.write(text + "\n"))
         out(f"[{i}/{len(specs)}] {spec}")
         report = {"spec": str(spec), "problems": []}
         reports.append(report)
         result = build_spec(spec)
         if not result.ok:
             if not args.json:
-                sys.stderr.write(render_human(result.diagnostics, result.sources, color=_color(sys.stderr)))
+                sys.stdout.flush()           # the diagnostics follow the spec's header line
+                sys.stderr.write(render_human(result.diagnostics, result.sources, color=wants_color(sys.stderr)))
             report["problems"].append({"kind": "spec_errors", "diagnostics": [to_json(d, result.sources) for d in result.errors]})
             worst = EXIT_SPEC
             continue
@@ -247,16 +252,16 @@ def cmd_check(args) -> int:
                 out(f"  FOUND unreachable_enum_value: {d.message} ({to_json(d, result.sources)['file']}:{to_json(d, result.sources)['line']})")
         env = load_env(str(spec))
         counts = json.loads(result.outputs["manifest.json"])["counts"]
-        out(f"  compiled: {counts['entities']} entities, {counts['tools']} tools, {counts['seed_rows']} seed rows; "
-            f"the seed satisfies {len(env.invariants)} invariants")
+        out(f"  compiled: {counted(counts['entities'], 'entity')}, {counted(counts['tools'], 'tool')}, "
+            f"{counted(counts['seed_rows'], 'seed row')}; the seed satisfies {counted(len(env.invariants), 'invariant')}")
         start = _time.perf_counter()
         finding = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
         seconds = _time.perf_counter() - start
         report["exploration"] = {"sequences": args.max_examples, "max_steps": args.steps, "seed": args.seed,
                                  "seconds": round(seconds, 2)}
         if finding is None:
-            out(f"  explored: {args.max_examples} call sequences of up to {args.steps} calls (seed {args.seed}) "
-                f"in {seconds:.1f} s: no problems")
+            out(f"  explored: {counted(args.max_examples, 'call sequence')} of up to {counted(args.steps, 'call')} "
+                f"(seed {args.seed}) in {seconds:.1f} s: no problems")
         else:
             worst = EXIT_SPEC
             saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
@@ -265,27 +270,43 @@ def cmd_check(args) -> int:
             saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
             report["problems"].append({**data, "saved": str(saved)})
             out(f"  FOUND {finding.kind}: {finding.message}")
-            out(f"    shortest call sequence ({_count(len(finding.calls), 'call')}), saved to {saved}:")
+            out(f"    shortest call sequence ({counted(len(finding.calls), 'call')}), saved to {saved}:")
             for n, c in enumerate(finding.calls, 1):
                 status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
                 out(f"      {n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
             out(f"    reproduce: awmc replay {spec} {saved}")
-        ok_tasks = 0
-        for task in sorted(env.tasks):
-            problems = check_task(env, task)
-            for problem in problems:
-                worst = EXIT_SPEC
-                report["problems"].append({"kind": "task", "task": task, "message": problem})
-                out(f"  task {task}: {problem}")
-            ok_tasks += not problems
-        report["tasks"] = {"total": len(env.tasks), "ok": ok_tasks}
-        out(f"  tasks: {ok_tasks} of {len(env.tasks)} ok")
+        if not check_tasks(env, report, out):
+            worst = EXIT_SPEC
     if args.json:
         print(json.dumps(reports, indent=2, sort_keys=True, ensure_ascii=False))
     else:
         bad = sum(bool(r["problems"]) for r in reports)
-        sys.stderr.write(f"{len(reports) - bad} of {len(reports)} specs passed every check\n")
+        print(f"{len(reports) - bad} of {counted(len(reports), 'spec')} passed every check")
     return worst
+
+
+def check_tasks(env, report: dict, out) -> bool:
+    """Run every task's checks into `report`; print each problem once, with the tasks that have
+    it (an imported spec's tasks often share one). True when every task is fine."""
+    from awmlang.runtime.explore import check_task
+    tasks_with: dict[str, list[str]] = {}
+    for task in sorted(env.tasks):
+        for problem in check_task(env, task):
+            report["problems"].append({"kind": "task", "task": task, "message": problem})
+            tasks_with.setdefault(problem, []).append(task)
+    for problem, tasks in tasks_with.items():
+        out(f"  task {tasks[0]}: {problem}" if len(tasks) == 1 else f"  {counted(len(tasks), 'task')} ({name_list(tasks)}): {problem}")
+    bad = {task for tasks in tasks_with.values() for task in tasks}
+    report["tasks"] = {"total": len(env.tasks), "ok": len(env.tasks) - len(bad)}
+    out(f"  tasks: {len(env.tasks) - len(bad)} of {len(env.tasks)} ok")
+    return not bad
+
+
+def name_list(names: list[str], shown: int = 3) -> str:
+    """`a, b, c and 7 more`: a long list of names cut to its first few."""
+    if len(names) <= shown + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
 def cmd_replay(args) -> int:
@@ -329,8 +350,10 @@ def cmd_explain(args) -> int:
     code = args.code.upper()
     if code not in CODES:
         raise UsageError(f"unknown diagnostic code {args.code} (docs/diagnostics.md lists them all)")
+    from awmlang.compiler.diagnostic_examples import render_example
     title, text = CODES[code]
-    print(f"{code}: {title}\n\n{text}")
+    example = render_example(code, lambda snippet: textwrap.indent(snippet.rstrip("\n"), "    "))
+    print(f"{code}: {title}\n\n{text}" + (f"\n\n{example}" if example else ""))
     return EXIT_OK
 
 
@@ -343,47 +366,73 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help with each option's default shown, as ArgumentDefaultsHelpFormatter does,
+    except where there is nothing to show: flags, options without a default, and help texts
+    that already say what the default is."""
+
+    def _get_help_string(self, action):
+        text, default = action.help or "", action.default
+        if (default is None or default is argparse.SUPPRESS or isinstance(default, bool) or "default" in text
+                or (not action.option_strings and action.nargs not in ("?", "*"))):
+            return action.help
+        shown = " ".join(map(str, default)) if isinstance(default, list) else str(default)
+        return f"{text} (default: {shown.replace('%', '%%')})".lstrip()
+
+    def _split_lines(self, text, width):
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)   # not "check-\nfailures"
+
+
+class Parser(argparse.ArgumentParser):
+    """awmc's parser and every subcommand's (argparse makes subparsers of the parent's class)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="awmc", description="Compile and run awmlang tool-use environments.")
+    p = Parser(prog="awmc", description="Compile and run awmlang tool-use environments.")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="compile specs into build directories")
     b.add_argument("paths", nargs="+", help="spec files or directories of specs")
-    b.add_argument("-o", "--output", default="build", help="output directory (default: build/)")
+    b.add_argument("-o", "--output", default="build", help="output directory")
     b.add_argument("--force", action="store_true", help="rebuild even unchanged specs")
-    b.add_argument("--json", action="store_true", help="print diagnostics as JSON on stdout")
+    b.add_argument("--json", action="store_true", help="print the report (status and diagnostics per spec) as JSON on stdout")
     b.add_argument("--watch", action="store_true",
                    help="after building, rebuild a spec whenever a file it reads changes (incrementally), until Ctrl-C")
     b.set_defaults(fn=cmd_build)
 
     t = sub.add_parser("tools", help="list a spec's tools")
-    t.add_argument("spec")
-    t.add_argument("--format", choices=["text", "openai", "mcp"], default="text")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("spec", help="a .awm spec or a build directory")
+    t.add_argument("--format", choices=["text", "openai", "mcp"], default="text",
+                   help="a one-line signature per tool, or the JSON schemas in OpenAI or MCP form")
+    t.add_argument("--json", action="store_true", help="print the JSON schemas (OpenAI form unless --format mcp)")
     t.set_defaults(fn=cmd_tools)
 
     c = sub.add_parser("call", help="call one tool and print the result")
-    c.add_argument("spec")
-    c.add_argument("tool")
+    c.add_argument("spec", help="a .awm spec or a build directory")
+    c.add_argument("tool", help="the tool's name")
     c.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
     c.add_argument("--db", help="a database file to start from (the seed if it does not exist); saved back after a successful call")
-    c.add_argument("--user", help="the acting user's key (default 1)")
+    c.add_argument("--user", help="the acting user's key (default: 1)")
     c.add_argument("--clock", help='the start time, "YYYY-MM-DD HH:MM:SS"')
     c.set_defaults(fn=cmd_call)
 
     v = sub.add_parser("verify", help="score a final database (and answer) against a task")
-    v.add_argument("spec")
+    v.add_argument("spec", help="a .awm spec or a build directory")
     v.add_argument("--task", required=True, help="the task's name")
     v.add_argument("--db", required=True, help="the final database file")
     v.add_argument("--answer", help="the agent's final answer text")
     v.add_argument("--before", help="the starting database (default: the spec's seeded state)")
-    v.add_argument("--user", help="the acting user's key (default 1)")
+    v.add_argument("--user", help="the acting user's key (default: 1)")
     v.set_defaults(fn=cmd_verify)
 
     k = sub.add_parser("check", help="explore specs' tools for invariant breaks and crashes; check every task")
     k.add_argument("paths", nargs="+", help="spec files or directories of specs")
-    k.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same run)")
+    k.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
     k.add_argument("--max-examples", type=int, default=100, help="call sequences to try per spec")
     k.add_argument("--steps", type=int, default=20, help="longest call sequence")
     k.add_argument("--save-dir", default="check-failures", help="where failing sequences are saved")
@@ -391,29 +440,29 @@ def parser() -> argparse.ArgumentParser:
     k.set_defaults(fn=cmd_check)
 
     r = sub.add_parser("replay", help="re-run a call sequence saved by `awmc check`")
-    r.add_argument("spec")
-    r.add_argument("file")
+    r.add_argument("spec", help="a .awm spec or a build directory")
+    r.add_argument("file", help="a call sequence saved by `awmc check`")
     r.set_defaults(fn=cmd_replay)
 
     from awmlang.import_awm import register as register_import
     register_import(sub)
     m = sub.add_parser("serve", help="serve environments to agents over MCP")
     m.add_argument("paths", nargs="+", help="spec files or directories of specs")
-    m.add_argument("--host", default="127.0.0.1")
-    m.add_argument("--port", type=int, default=8001)
+    m.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    m.add_argument("--port", type=int, default=8001, help="the port to listen on")
     m.add_argument("--stdio", action="store_true", help="serve one environment over stdio instead")
-    m.add_argument("--user", help="the acting user's key in every session (default 1; a client may add ?user=N)")
+    m.add_argument("--user", help="the acting user's key in every session (default: 1; a client may add ?user=N)")
     m.add_argument("--record", help="keep each ended session's initial.db, final.db and calls.json in this folder")
     m.set_defaults(fn=cmd_serve)
 
     from awmlang.agent import register as register_agent
     register_agent(sub)
     e = sub.add_parser("explain", help="explain a diagnostic code")
-    e.add_argument("code")
+    e.add_argument("code", help="a diagnostic code, such as AWM2001")
     e.set_defaults(fn=cmd_explain)
 
     bench = sub.add_parser("bench", help="measure sessions, calls and builds against raw sqlite3")
-    bench.add_argument("paths", nargs="*", default=["specs"])
+    bench.add_argument("paths", nargs="*", default=["specs"], help="spec files or directories of specs")
     bench.add_argument("--json", help="also write the report as JSON to this file")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for smoke tests)")
     bench.add_argument("--sessions", type=int, default=1000, help="live sessions for the memory measurement")
@@ -423,6 +472,24 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = run(argv)
+        sys.stdout.flush()             # buffered output meets a closed pipe here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`awmc explain X | head -2`): stop quietly. Point the standard
+        # streams at /dev/null so that flushing them at exit does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):      # a stream without a file descriptor (tests)
+                pass
+        os.close(devnull)
+        return EXIT_CLOSED_PIPE
+
+
+def run(argv: list[str] | None) -> int:
     p = parser()
     try:
         args = p.parse_args(argv)
@@ -435,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:
         return int(exc.code or 0)
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a crash is reported, with a traceback only on --debug
         if args.debug:
             raise

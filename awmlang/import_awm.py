@@ -43,6 +43,7 @@ from sqlglot.tokens import TokenType
 from awmlang.cli import EXIT_OK, EXIT_SPEC, UsageError
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import to_json
+from awmlang.text import counted
 
 CLOCK = "2025-01-01 09:00:00"
 NEEDS_VERIFIER = 'expect "this task needs a verifier" == ""'
@@ -82,6 +83,10 @@ class Where:
     def short(self) -> str:
         return f"{Path(self.file).name}:{self.line}"
 
+    def human(self) -> str:
+        """`file:line`, or the file alone for a problem with the whole file (line 0)."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
 
 @dataclass
 class Problem:
@@ -94,8 +99,7 @@ class Problem:
                 "file": self.where.file if self.where else None, "line": self.where.line if self.where else None}
 
     def human(self) -> str:
-        prefix = f"{self.where.file}:{self.where.line}: " if self.where else ""
-        return f"{prefix}{self.level}: {self.message}"
+        return f"{self.where.human()}: {self.level}: {self.message}" if self.where else f"{self.level}: {self.message}"
 
 
 class Problems(list):
@@ -134,19 +138,37 @@ def record_kind(data: dict) -> str | None:
 IGNORED_KINDS = {"full_code": "gen_envs (generated server code)", "verification": "gen_verifier (verifier code)"}
 
 
-def find_input_files(paths: list[str]) -> list[Path]:
+TOOL_LIST_FILE = re.compile(r"tools\.(.+)\.json")     # MCP tool names per scenario, beside the JSONL files
+
+
+def find_input_files(paths: list[str]) -> tuple[list[Path], Problems]:
+    """The JSONL files named or found (sorted) in folders, and a warning for each JSON file
+    that is not read: a folder's `*.json`, or a `tools.<scenario>.json` named directly."""
     files: list[Path] = []
+    problems = Problems()
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             files.extend(sorted(x for x in p.rglob("*.jsonl") if x.is_file()))
+            for unread in sorted(x for x in p.rglob("*.json") if x.is_file()):
+                problems.warn(f"not imported: {unread_reason(unread)}; file skipped", Where(str(unread), 0))
+        elif p.is_file() and TOOL_LIST_FILE.fullmatch(p.name):
+            problems.warn(f"not imported: {unread_reason(p)}; file skipped", Where(str(p), 0))
         elif p.is_file():
             files.append(p)
         else:
             raise UsageError(f"no such file or directory: {raw}")
     if not files:
         raise UsageError(f"no .jsonl files found in {', '.join(paths)}")
-    return list(dict.fromkeys(files))
+    return list(dict.fromkeys(files)), problems
+
+
+def unread_reason(path: Path) -> str:
+    tools = TOOL_LIST_FILE.fullmatch(path.name)
+    if tools:
+        return (f"it lists the MCP tool names of scenario `{tools.group(1)}`; the importer takes each tool, "
+                "with its parameters, from the scenario's api_spec (gen_spec.jsonl)")
+    return "only JSONL files (*.jsonl, one record per line) are read"
 
 
 def read_inputs(files: list[Path]) -> tuple[dict[str, Scenario], Problems]:
@@ -1973,11 +1995,11 @@ def render_seeds(model: Model) -> list[str]:
                 counts = coerced.setdefault(f.key_column, {})
                 values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
             lines.append(f"  ({', '.join(values)})")
-        out += [comment(f"table {entity.table.name}: {len(rows)} row{'s' if len(rows) != 1 else ''}"),
+        out += [comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
                 f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{"] + lines + ["}", ""]
         for column, counts in sorted(coerced.items()):
             for what, n in sorted(counts.items()):
-                model.problems.warn(f"table {entity.table.name}, column {column}: {n} value{'s' if n != 1 else ''}: "
+                model.problems.warn(f"table {entity.table.name}, column {column}: {counted(n, 'value')}: "
                                     f"{COERCION_TEXT[what]}", entity.table.where)
     return out
 
@@ -2093,7 +2115,7 @@ def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) 
             rows_a, rows_b = table_rows(original, name, common), table_rows(seeded, name, common)
             if rows_a != rows_b:
                 bad = sum(a != b for a, b in zip(rows_a, rows_b)) + abs(len(rows_a) - len(rows_b))
-                differences.append(f"{name}: {bad} of {len(rows_a)} rows differ")
+                differences.append(f"{name}: {bad} of {counted(len(rows_a), 'row')} different")
         imported = {e.table.name for e in model.entities}
         for name in user_tables(original):
             if name not in imported:
@@ -2103,9 +2125,8 @@ def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) 
     for d in differences:
         model.problems.warn(f"the seeded database differs from the pipeline's: {d}")
     if changed:
-        model.problems.warn(f"{len(changed)} column{'s' if len(changed) != 1 else ''} with NUMERIC affinity "
-                            "(DATETIME, DATE, BOOLEAN, DECIMAL, ...) are stored with the affinity of their awm type; "
-                            "the values are the same (see `database.affinity`)")
+        model.problems.warn(f"NUMERIC affinity (DATETIME, DATE, BOOLEAN, DECIMAL, ...) in {counted(len(changed), 'column')}: "
+                            "stored with the affinity of the awm type; the values are the same (see `database.affinity`)")
     return {"equal": not differences, "differences": differences, "affinity": changed}
 
 
@@ -2117,7 +2138,7 @@ def register(subparsers) -> None:
     formats = imp.add_subparsers(dest="format", required=True)
     a = formats.add_parser("awm", help="import the AWM pipeline's JSONL files (gen_db, gen_sample, gen_spec, gen_tasks)")
     a.add_argument("paths", nargs="+", help="JSONL files, or folders searched for *.jsonl")
-    a.add_argument("-o", "--output", default="specs/imported", help="output folder (default: specs/imported/)")
+    a.add_argument("-o", "--output", default="specs/imported", help="output folder")
     a.add_argument("--scenario", action="append", metavar="NAME", help="import only this scenario (repeatable)")
     a.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     a.set_defaults(fn=cmd_import_awm)
@@ -2141,8 +2162,9 @@ class ImportReport:
 def import_awm(paths: list[str], output: str | Path | None, scenarios: list[str] | None = None) -> ImportReport:
     """Import the scenarios of the given files/folders into `output`, sorted by name. With
     `output` None the specs are only generated (`Result.text`), not written or compiled."""
-    files = find_input_files(paths)
-    found, problems = read_inputs(files)
+    files, problems = find_input_files(paths)
+    found, line_problems = read_inputs(files)
+    problems.extend(line_problems)
     names = sorted(found)
     if scenarios:
         missing = [s for s in scenarios if s not in found]
@@ -2179,22 +2201,43 @@ def cmd_import_awm(args) -> int:
     if args.json:
         print(json.dumps(report.as_json(), indent=2, sort_keys=True))     # ASCII escapes survive any input
     else:
-        sys.stderr.write(human_report(report, time.perf_counter() - start))
+        sys.stdout.write(human_report(report, time.perf_counter() - start))
     return EXIT_OK if report.ok else EXIT_SPEC
+
+
+def aggregated(problems: list[Problem]) -> list[str]:
+    """One line per distinct problem: a message repeated on many lines (every line of a
+    gen_verifier file, say) is said once, with how many and where the first is."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.level, p.message), []).append(p)
+    lines = []
+    for (level, message), group in groups.items():
+        first = group[0]
+        if len(group) == 1:
+            lines.append(first.human())
+            continue
+        at = f"first at {first.where.human()}" if first.where else None
+        if message.endswith("; line skipped") and first.where:
+            lines.append(f"{level}: {len(group)} lines skipped: {message.removesuffix('; line skipped')} ({at})")
+        else:
+            lines.append(f"{level}: {message} ({len(group)} times{'; ' + at if at else ''})")
+    return lines
 
 
 def human_report(report: ImportReport, seconds: float) -> str:
     results = report.results
-    lines = [p.human() for p in report.problems]
+    lines = aggregated(report.problems)
     for r in results:
         lines.append(f"{r.scenario}: {r.status}" + (f" -> {r.output}" if r.output else ""))
         c = r.counts
         if c:
             lines.append(f"  tables {c['tables']}, columns {c['columns']}, rows {c['rows']}"
-                         f" ({c['inserts']['total']} statements, {c['inserts']['failed']} failed and skipped)")
+                         f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)")
             lines.append(f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
                          f"{c['tools']['signature_only']} signature only (fail not_implemented)")
-            lines.append(f"  tasks {c['tasks']['total']}: {c['tasks']['needs_verifier']} need a verifier")
+            needing = c['tasks']['needs_verifier']
+            lines.append(f"  tasks {c['tasks']['total']}: {needing} {'needs' if needing == 1 else 'need'} a verifier")
         if r.compiled is not None:
             db = r.database
             same = "" if not db else "; seeded database equal to the pipeline's: " + ("yes" if db["equal"] else "no")
@@ -2204,7 +2247,7 @@ def human_report(report: ImportReport, seconds: float) -> str:
         for title, group in (("errors", errors), ("warnings", warnings)):
             if group:
                 lines.append(f"  {title} ({len(group)}):")
-                lines += [f"    {p.human()}" for p in group]
+                lines += [f"    {line}" for line in aggregated(group)]
     counts = {s: sum(r.status == s for r in results) for s in ("imported", "failed", "skipped")}
     with_errors = sum(r.status == "imported" and not r.ok for r in results)
     lines.append(f"{counts['imported']} imported ({with_errors} with input errors), {counts['failed']} failed, "

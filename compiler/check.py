@@ -18,6 +18,7 @@ from .cache import no_memo
 from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean
 from ..runtime.support import Fail, shift_time
+from ..text import counted
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
                     SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
@@ -32,6 +33,9 @@ CRUD_LIMIT_MAX = 200
 def valid_sql_name(name: str) -> bool:
     """A table or column name we can always quote: printable, no quotes or NUL."""
     return bool(name) and len(name) <= 128 and name.isprintable() and '"' not in name
+
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
 def snake(name: str) -> str:
@@ -360,7 +364,7 @@ class Checker:
             e.fields[name] = info
         keys = [f for f in e.fields.values() if f.is_id]
         if len(keys) != 1:
-            self.error("AWM1012", f"entity `{e.name}` has {'no' if not keys else len(keys)} `@id` field{'s' if len(keys) > 1 else ''}",
+            self.error("AWM1012", f"entity `{e.name}` has {counted(len(keys), '`@id` field') if keys else 'no `@id` field'}",
                        e.decl.name.span, help="add `id: int @id` as its first field")
         else:
             e.key = keys[0]
@@ -470,7 +474,7 @@ class Checker:
             elif len(pointing) == 1:
                 info.backref = (child.name, pointing[0].name)
             else:
-                self.error("AWM1013", f"`{child.name}` has {len(pointing) or 'no'} fields pointing at `{e.name}`",
+                self.error("AWM1013", f"`{child.name}` has {counted(len(pointing), 'field') if pointing else 'no fields'} pointing at `{e.name}`",
                            info.decl.type.span,
                            help=f"name one with `{child.name}[] via field`" if pointing else f"add a field `{snake(e.name)}: {e.name}` to `{child.name}`")
 
@@ -875,6 +879,9 @@ class Checker:
             return False
         if isinstance(s, n.Fail):
             t = self.expr(s.message, ctx, TEXT)
+            if not SNAKE_CASE.fullmatch(s.code.name):
+                self.warn("AWM4006", f"fail code `{s.code.name}` is not snake_case", s.code.span,
+                          help=f"write `{snake(s.code.name)}`: agents and tasks see fail codes in snake_case")
             if ctx.tool is not None and s.code.name not in ctx.tool.fail_codes:
                 ctx.tool.fail_codes.append(s.code.name)
             if t.kind not in ("text", "any"):
@@ -1514,8 +1521,8 @@ class Checker:
     def arity(self, e: n.Call, lo: int, hi: int | None = None) -> bool:
         hi = lo if hi is None else hi
         if not (lo <= len(e.args) <= hi):
-            want = str(lo) if lo == hi else f"{lo} to {hi}"
-            self.error("AWM2002", f"`{e.func.name}` takes {want} argument{'s' if hi != 1 else ''}, got {len(e.args)}", e.span)
+            want = counted(hi, "argument") if lo == hi else f"{lo} to {counted(hi, 'argument')}"
+            self.error("AWM2002", f"`{e.func.name}` takes {want}, got {len(e.args)}", e.span)
             return False
         return True
 
@@ -1826,8 +1833,8 @@ class Checker:
         seed = SeedInfo(entity.name, [f.name for f in fields], [], decl)
         for row in decl.rows:
             if len(row.values) != len(fields):
-                self.error("AWM3001", f"this row has {len(row.values)} value{'s' if len(row.values) != 1 else ''}, "
-                           f"but the seed lists {len(fields)} column{'s' if len(fields) != 1 else ''}", row.span,
+                self.error("AWM3001", f"this row has {counted(len(row.values), 'value')}, "
+                           f"but the seed lists {counted(len(fields), 'column')}", row.span,
                            help=f"columns: ({', '.join(f.name for f in fields)})")
                 continue
             values = [self.seed_value(v, f) for v, f in zip(row.values, fields)]

@@ -64,17 +64,28 @@ CODES: dict[str, tuple[str, str]] = {
     "AWM4003": ("unreachable statement", "A statement follows a `return` or `fail` in the same block and can never run."),
     "AWM4005": ("unreachable enum value", "No tool, default or seed row ever stores this enum member, so no environment state can have it: a tool is missing, or the member is dead."),
     "AWM4004": ("shadowed parameter", "A name in a query resolves to a field of the row, not to the parameter of the same name; write `$name` to mean the parameter."),
+    "AWM4006": ("fail code not snake_case", "A `fail` code is written in another case than snake_case (`SlotTaken`). Tools report fail codes to agents and tasks, and every spec spells them in snake_case (`slot_taken`); the help line suggests the spelling."),
 }
 
 
 def codes_markdown() -> str:
     """docs/diagnostics.md: one section per code (the page `awmc explain CODE` prints)."""
+    from .diagnostic_examples import PRELUDE, render_example
+
+    def fenced(snippet: str) -> str:
+        return f"```awm-fragment\n{snippet.rstrip()}\n```"
+
     out = ["# Diagnostic codes", "",
-           "Every diagnostic `awmc` prints has a stable code. `awmc explain CODE` prints the same text.",
+           "Every diagnostic `awmc` prints has a stable code. `awmc explain CODE` prints the same text,",
+           "with the same example of the error and its fix (the test suite compiles every example).",
            "Codes AWM0xxx are syntax and files, AWM1xxx names, AWM2xxx types, AWM3xxx seed data,",
-           "AWM4xxx warnings (which do not stop a build).", ""]
+           "AWM4xxx warnings (which do not stop a build).", "",
+           "Unless said otherwise, each example's snippets follow these two lines:", "", fenced(PRELUDE), ""]
     for code, (title, text) in sorted(CODES.items()):
         out += [f"## {code}: {title}", "", text, ""]
+        example = render_example(code, fenced, prelude_shown_above=True)
+        if example:
+            out += [example, ""]
     return "\n".join(out)
 
 

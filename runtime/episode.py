@@ -14,6 +14,8 @@ import json
 import time
 from typing import Any
 
+from awmlang.text import counted
+
 from .errors import error_result
 from .session import Environment
 
@@ -57,7 +59,7 @@ class Episode:
         if problem is not None:
             result = error_result("invalid_arguments", problem, {})
         elif self.max_steps is not None and len(self.history) >= self.max_steps:
-            result = error_result("max_steps", f"this episode allows at most {self.max_steps} tool calls", {})
+            result = error_result("max_steps", f"this episode allows at most {counted(self.max_steps, 'tool call')}", {})
         else:
             result = self.session.call(name, arguments)
         self.history.append({"id": call_id, "name": name, "arguments": arguments, "result": result,

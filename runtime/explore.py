@@ -257,6 +257,10 @@ def check_task(env: Environment, task: str) -> list[str]:
     untouched = env.session()
     if untouched.verify(task, answer="")["passed"]:
         problems.append("the verifier passes on the untouched initial state (vacuous)")
+    _, solution, _ = env.tasks[task]
+    if solution is None:
+        problems.append("no gold solution: nothing shows that the task can be done")
+        return problems
     session = env.session()
     run = session.run_solution(task)
     if not run["ok"]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
+
+from awmlang.text import wants_color
 
 from .session import Environment
 
@@ -221,4 +224,4 @@ def serve_http(envs: dict[str, Environment], host: str, port: int, user=1, recor
     app, _ = build_app(envs, user=user, record_dir=record_dir)
     for name in envs:
         log.warning("serving %s at http://%s:%d/mcp/%s", name, host, port, name)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", use_colors=wants_color(sys.stderr))

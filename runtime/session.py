@@ -10,6 +10,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from awmlang.text import counted
+
 from .errors import error_result, ok_result, suggest_tool
 from .support import Fail, failure_of, open_database
 from .validate import Validator
@@ -139,7 +141,7 @@ class Session:
         handler, writes, validator = entry
         args, problems = validator.validate(arguments)
         if problems:
-            return error_result("invalid_arguments", f"{len(problems)} invalid argument{'s' if len(problems) > 1 else ''} for `{tool}`",
+            return error_result("invalid_arguments", f"{counted(len(problems), 'invalid argument')} for `{tool}`",
                                 {"problems": problems})
         self.ticks += 1
         db = self.db

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from awmlang.text import counted
+
 MAX_TEXT = 100_000
 
 
@@ -75,9 +77,9 @@ def _bounds(value, p, bounds: tuple | None) -> str | None:
         lo, hi = p["length"]
         size = len(value)
         if lo is not None and size < lo:
-            return f"must have at least {lo} {'characters' if isinstance(value, str) else 'items'}"
+            return f"must have at least {counted(lo, 'character' if isinstance(value, str) else 'item')}"
         if hi is not None and size > hi:
-            return f"must have at most {hi} {'characters' if isinstance(value, str) else 'items'}"
+            return f"must have at most {counted(hi, 'character' if isinstance(value, str) else 'item')}"
     return None
 
 

@@ -183,8 +183,9 @@ def test_the_command_runs_a_task_and_saves_its_trajectory(api_env, tmp_path, cap
     assert saved["spec"] == str(STORE) and saved["calls"][0]["result"]["ok"]
     assert server.headers[0]["authorization"] == "Bearer test-key"
     assert server.requests[0]["model"] == "m-1" and server.requests[0]["temperature"] == 0
-    err = capsys.readouterr().err
-    assert "buy_two_mugs: reward 1.0 (passed)" in err and str(out) in err
+    printed, err = capsys.readouterr()
+    assert printed.startswith("buy_two_mugs: reward 1.0 (passed), 2 turns, 1 tool call,")   # results on stdout
+    assert err == f"trajectory saved to {out}\n"                                             # logs on stderr
 
 
 def test_the_command_reads_the_standard_variables_and_saves_under_runs(api_env, monkeypatch, tmp_path, capsys):
@@ -238,7 +239,9 @@ def test_all_tasks_run_concurrently_with_a_table(api_env, tmp_path, capsys):
     assert [t["task"] for t in report["trajectories"]] == ["buy_two_mugs", "cancel_first_order", "mug_price"]
     for request in server.requests:
         assert request["tools"] and all(m["tool_call_id"] for m in tool_messages(request))
-    lines = capsys.readouterr().err.splitlines()
+    printed, err = capsys.readouterr()
+    assert err.splitlines()[-1] == f"report saved to {out}" and all(line.startswith("[") for line in err.splitlines()[:-1])
+    lines = printed.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split() == ["task", "reward", "passed", "turns", "seconds"])
     rows = [line.split() for line in lines[header + 2:header + 5]]
     assert [r[:4] for r in rows] == [["buy_two_mugs", "1.0", "yes", "2"], ["cancel_first_order", "0.0", "no", "1"],

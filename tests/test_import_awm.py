@@ -336,8 +336,8 @@ def test_scenarios_without_a_schema_are_skipped():
 def test_human_report_and_usage_errors(tmp_path, capsys):
     assert main(["import", "awm", str(LIBRARY), "-o", str(tmp_path)]) == 1      # five INSERTs fail
     out, err = capsys.readouterr()
-    assert out == "" and "library_9: imported" in err and "tools 8: 6 complete, 2 signature only" in err
-    assert "seeded database equal to the pipeline's: yes" in err
+    assert err == "" and "library_9: imported" in out and "tools 8: 6 complete, 2 signature only" in out
+    assert "seeded database equal to the pipeline's: yes" in out
     assert main(["import", "awm", str(ECOM), "-o", str(tmp_path), "--scenario", "nope"]) == 2
     assert "no scenario nope" in capsys.readouterr().err
     assert main(["import", "awm", str(tmp_path / "missing"), "-o", str(tmp_path)]) == 2
@@ -415,3 +415,40 @@ def test_temp_tables_are_reported_and_skipped(tmp_path):
     assert awmc(["import", "awm", str(source), "-o", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out" / "tt.awm").read_text()
     assert "entity Real1" in text and "entity Tmp1" not in text
+
+
+# ---- files the importer does not read, and repeated warnings ---------------------------------------
+
+def test_a_tools_json_beside_the_jsonl_files_is_reported_not_silently_ignored(tmp_path):
+    report = import_awm([str(ECOM)], None).as_json()       # the folder holds tools.e_commerce_33.json
+    [skipped] = [p for p in report["problems"] if p["file"].endswith("tools.e_commerce_33.json")]
+    assert skipped["level"] == "warning" and skipped["line"] == 0
+    assert skipped["message"].startswith("not imported: it lists the MCP tool names of scenario `e_commerce_33`")
+    named = import_awm([str(ECOM / "tools.e_commerce_33.json"), str(ECOM / "gen_db.e_commerce_33.jsonl")], None).as_json()
+    assert [p["file"] for p in named["problems"]] == [str(ECOM / "tools.e_commerce_33.json")]
+    assert named["files"] == [str(ECOM / "gen_db.e_commerce_33.jsonl")]        # not read as JSONL
+
+
+def test_a_warning_repeated_on_every_line_is_printed_once(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for f in LIBRARY.iterdir():
+        (inputs / f.name).write_bytes(f.read_bytes())
+    verifier = inputs / "gen_verifier.jsonl"
+    verifier.write_text("".join(json.dumps({"scenario": "library_9", "task_idx": i, "verification": {"code": "x"}}) + "\n"
+                                for i in range(250)))
+    main(["import", "awm", str(inputs), "-o", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    skipped = [line for line in out.splitlines() if "gen_verifier" in line]
+    assert skipped == [f"warning: 250 lines skipped: gen_verifier (verifier code) is not imported (first at {verifier}:1)"]
+    main(["import", "awm", str(inputs), "-o", str(tmp_path / "out"), "--json"])
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [p["line"] for p in problems if p["file"] == str(verifier)] == list(range(1, 251))   # JSON keeps each line
+
+
+def test_repeated_problems_are_counted_with_the_first_place():
+    from awmlang.import_awm import Problem, Where, aggregated
+    problems = [Problem("warning", "odd value", Where("a.jsonl", n)) for n in (3, 7)] + [
+        Problem("error", "odd value", Where("a.jsonl", 9)), Problem("warning", "no gen_db"), Problem("warning", "no gen_db")]
+    assert aggregated(problems) == ["warning: odd value (2 times; first at a.jsonl:3)", "a.jsonl:9: error: odd value",
+                                    "warning: no gen_db (2 times)"]

@@ -1,0 +1,29 @@
+"""Helpers for text shown to people (counts, colour), shared by the compiler, the runtime and the CLI."""
+from __future__ import annotations
+
+import os
+
+
+def plural(noun: str) -> str:
+    """The regular English plural of `noun`: tool -> tools, entity -> entities, match -> matches."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def counted(n: int, noun: str, *, zero: str | None = None) -> str:
+    """`n noun`, with the noun in the plural unless n is 1: "1 retry", "3 retries". The last
+    word is the one inflected ("2 seed rows"); `zero` replaces the number 0 ("no fields")."""
+    head, _, last = noun.rpartition(" ")
+    word = last if n == 1 else plural(last)
+    number = zero if n == 0 and zero is not None else str(n)
+    return f"{number} {head + ' ' if head else ''}{word}"
+
+
+def wants_color(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to anything (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
