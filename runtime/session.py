@@ -5,12 +5,13 @@ import datetime as dt
 import importlib.util
 import json
 import logging
+import re
 import sqlite3
 import sys
 import traceback
 from pathlib import Path
 
-from .errors import error_result, ok_result, suggest_tool
+from .errors import SessionError, error_result, ok_result, shown, suggest_tool
 from .support import Fail
 from .validate import Validator
 
@@ -18,6 +19,8 @@ log = logging.getLogger("awmlang.runtime")
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 INVARIANT_MODES = ("off", "enforce", "check")
 MAX_REPORTED_ROWS = 20
+TABLES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Environment:
@@ -40,6 +43,51 @@ class Environment:
         self.tasks: dict[str, tuple] = self.module.TASKS
         self.entity_keys: dict[str, tuple[str, str, str | None]] = self.module.ENTITY_KEYS
         self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
+        self._tables: dict[str, str] | None = None
+
+    @property
+    def tables(self) -> dict[str, str]:
+        """{table: its CREATE statement} of the seeded image: the schema a database must have."""
+        if self._tables is None:
+            db = sqlite3.connect(":memory:")
+            db.deserialize(self.initial_image)
+            self._tables = dict(db.execute(TABLES_SQL).fetchall())
+            db.close()
+        return self._tables
+
+    def load_image(self, db: sqlite3.Connection, image: bytes, what: str = "the database") -> None:
+        """Deserialize `image` into `db`; SessionError unless it is a SQLite database with
+        exactly this environment's tables (the CREATE statement of each)."""
+        if not image:                     # sqlite3 refuses an empty image with a bare MemoryError
+            raise SessionError(f"{what} is empty (0 bytes), not a SQLite database")
+        db.deserialize(image)
+        if image is self.initial_image:
+            return
+        try:
+            tables = dict(db.execute(TABLES_SQL).fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise SessionError(f"{what} is not a SQLite database ({exc})") from None
+        if tables == self.tables:
+            return
+        missing = sorted(set(self.tables) - set(tables))
+        extra = sorted(set(tables) - set(self.tables))
+        changed = sorted(t for t in set(tables) & set(self.tables) if tables[t] != self.tables[t])
+        found = "; ".join(f"{label}: {', '.join(names[:8])}" + (" ..." if len(names) > 8 else "")
+                          for label, names in (("missing tables", missing), ("unknown tables", extra),
+                                               ("tables with other columns", changed)) if names)
+        raise SessionError(f"{what} is not a database of `{self.name}` ({found})")
+
+    def unknown_task(self, task) -> SessionError:
+        """The error for a task name this environment does not have, with a suggestion."""
+        close = suggest_tool(task, self.tasks).get("did_you_mean")
+        names = sorted(self.tasks)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif names:
+            hint = "its tasks: " + ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        else:
+            hint = "it has no tasks"
+        return SessionError(f"`{self.name}` has no task {task!r}; {hint}")
 
     @property
     def tool_names(self) -> list[str]:
@@ -49,12 +97,14 @@ class Environment:
                 invariants: str = "off") -> "Session":
         """A new isolated session. invariants: "off", "enforce" (a call that would break one is
         rolled back and fails with invariant_violation) or "check" (violations are recorded in
-        `session.violations` and the call stands)."""
+        `session.violations` and the call stands). Raises SessionError for a user missing from
+        the starting database or an image that is not a database of this environment."""
         return Session(self, user=user, clock=clock, image=image, invariants=invariants)
 
     def episode(self, task: str | None = None, instruction: str | None = None, user=1,
                 invariants: str = "off", max_steps: int | None = None):
-        """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward."""
+        """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward.
+        Raises SessionError for an unknown task or user."""
         from .episode import Episode
         return Episode(self, task=task, instruction=instruction, user=user, invariants=invariants, max_steps=max_steps)
 
@@ -93,12 +143,41 @@ class Session:
         self.violations: list[dict] = []
         self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.start_image = image if image is not None else env.initial_image
-        self.db.deserialize(self.start_image)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.me = user
-        self.start_clock = clock or env.clock
-        self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
+        try:
+            env.load_image(self.db, self.start_image)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.me = self._known_user(user)
+            self.start_clock = clock or env.clock
+            self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
+        except Exception:
+            self.db.close()
+            raise
         self.ticks = 0
+
+    def _known_user(self, user):
+        """The key of the acting user as stored (so "3" becomes 3 for integer keys); a user
+        missing from the starting database is a SessionError naming the keys that exist."""
+        entity = self.env.user_entity
+        if entity is None:
+            return user
+        if isinstance(user, bool) or not isinstance(user, (int, str)):
+            raise SessionError(f"the user must be the key of a {entity} (an integer or text), not {type(user).__name__}")
+        table, key, _ = self.env.entity_keys[entity]
+        # a lone surrogate or an integer beyond 64 bits cannot be bound, and matches no key
+        bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -2**63 <= user < 2**63
+        row = self.db.execute(f'SELECT "{key}" FROM "{table}" WHERE "{key}" = ?', (user,)).fetchone() if bindable else None
+        if row is None:
+            raise SessionError(f"no {entity} with key {user!r} to act as: {self._existing_keys(entity, table, key)}")
+        return row[0]
+
+    def _existing_keys(self, entity: str, table: str, key: str) -> str:
+        low, high, count = self.db.execute(f'SELECT min("{key}"), max("{key}"), count(*) FROM "{table}"').fetchone()
+        if count == 0:
+            return f"the starting database has no {entity} rows"
+        if isinstance(low, int) and isinstance(high, int):
+            return f"{entity} keys run from {low} to {high}" + ("" if high - low + 1 == count else f" ({count} of them)")
+        sample = [k for (k,) in self.db.execute(f'SELECT "{key}" FROM "{table}" ORDER BY 1 LIMIT 5')]
+        return f"{entity} keys include {', '.join(map(repr, sample))}" + (" ..." if count > 5 else "")
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -134,9 +213,9 @@ class Session:
     # ---- calls --------------------------------------------------------------------------
     def call(self, tool: str, arguments: dict | None = None) -> dict:
         """Run one tool call atomically. Never raises: failures come back as error results."""
-        entry = self.env.handlers.get(tool)
+        entry = self.env.handlers.get(tool) if isinstance(tool, str) else None
         if entry is None:
-            return error_result("unknown_tool", f"no tool named `{tool}`",
+            return error_result("unknown_tool", f"no tool named `{shown(tool)}`",
                                 suggest_tool(tool, self.env.handlers))
         handler, writes, validator = entry
         args, problems = validator.validate(arguments)
@@ -175,9 +254,8 @@ class Session:
 
     # ---- tasks --------------------------------------------------------------------------
     def _task(self, task_id: str) -> tuple:
-        if task_id not in self.env.tasks:
-            close = suggest_tool(task_id, self.env.tasks).get("did_you_mean")
-            raise KeyError(f"no task named {task_id!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        if not isinstance(task_id, str) or task_id not in self.env.tasks:
+            raise self.env.unknown_task(task_id)
         return self.env.tasks[task_id]
 
     def run_solution(self, task_id: str) -> dict:
@@ -204,13 +282,17 @@ class Session:
 
     def verify(self, task_id: str, answer: str | None = None, before: bytes | None = None) -> dict:
         """Score the current state (and the final answer) against a task: {reward, passed, checks}.
-        `before` is the starting state (default: the one this session started from)."""
+        `before` is the starting state (default: the one this session started from). A lone
+        surrogate in the answer (half of a truncated emoji) is read as U+FFFD."""
         _, _, verifier = self._task(task_id)
+        if answer is not None and not isinstance(answer, str):
+            raise SessionError(f"the answer must be text, not {type(answer).__name__}")
+        answer = LONE_SURROGATE.sub("\ufffd", answer or "")
         before_db = sqlite3.connect(":memory:")
-        before_db.deserialize(before if before is not None else self.start_image)
         checks = []
         try:
-            for source, weight, condition, observed in verifier(self, self.db, before_db, answer or ""):
+            self.env.load_image(before_db, before if before is not None else self.start_image, "the starting database")
+            for source, weight, condition, observed in verifier(self, self.db, before_db, answer):
                 checks.append(_run_check(source, weight, condition, observed))
         finally:
             before_db.close()
