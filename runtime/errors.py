@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SessionError(ValueError):
@@ -29,6 +32,12 @@ def shown(value) -> str:
     e.g. half of a truncated emoji) is written as its `\\udXXX` escape."""
     text = value if isinstance(value, str) else str(value)
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def valid_text(text):
+    """The text with each lone surrogate (not Unicode text) replaced by U+FFFD, for text that
+    is read, not refused (a final answer, a model's message sent back to its API)."""
+    return text if not isinstance(text, str) or text.isascii() else LONE_SURROGATE.sub("\ufffd", text)
 
 
 def json_text(value, **options) -> str:

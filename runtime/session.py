@@ -5,13 +5,12 @@ import datetime as dt
 import importlib.util
 import json
 import logging
-import re
 import sqlite3
 import sys
 import traceback
 from pathlib import Path
 
-from .errors import SessionError, error_result, ok_result, shown, suggest_tool
+from .errors import LONE_SURROGATE, SessionError, error_result, ok_result, shown, suggest_tool, valid_text
 from .support import Fail
 from .validate import Validator
 
@@ -20,7 +19,6 @@ CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 INVARIANT_MODES = ("off", "enforce", "check")
 MAX_REPORTED_ROWS = 20
 TABLES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Environment:
@@ -287,7 +285,7 @@ class Session:
         _, _, verifier = self._task(task_id)
         if answer is not None and not isinstance(answer, str):
             raise SessionError(f"the answer must be text, not {type(answer).__name__}")
-        answer = LONE_SURROGATE.sub("\ufffd", answer or "")
+        answer = valid_text(answer or "")
         before_db = sqlite3.connect(":memory:")
         checks = []
         try:
