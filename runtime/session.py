@@ -18,6 +18,7 @@ log = logging.getLogger("awmlang.runtime")
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 INVARIANT_MODES = ("off", "enforce", "check")
 MAX_REPORTED_ROWS = 20
+MAX_CACHED_USERS = 4096
 TABLES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
@@ -42,6 +43,23 @@ class Environment:
         self.entity_keys: dict[str, tuple[str, str, str | None]] = self.module.ENTITY_KEYS
         self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
         self._tables: dict[str, str] | None = None
+        self._seeded_users: dict[tuple, object] = {}
+
+    def seeded_user(self, user):
+        """The stored key of a user of the seeded image: looked up once per user (in a copy
+        of its own), so opening a session reads none of its pages."""
+        cache_key = (type(user), user)
+        found = self._seeded_users.get(cache_key)
+        if found is None:
+            db = sqlite3.connect(":memory:")
+            try:
+                db.deserialize(self.initial_image)
+                found = stored_user_key(db, self, user)
+            finally:
+                db.close()
+            if len(self._seeded_users) < MAX_CACHED_USERS:     # "1", "01", "001" ... are one user
+                self._seeded_users[cache_key] = found
+        return found
 
     @property
     def tables(self) -> dict[str, str]:
@@ -160,22 +178,9 @@ class Session:
             return user
         if isinstance(user, bool) or not isinstance(user, (int, str)):
             raise SessionError(f"the user must be the key of a {entity} (an integer or text), not {type(user).__name__}")
-        table, key, _ = self.env.entity_keys[entity]
-        # a lone surrogate or an integer beyond 64 bits cannot be bound, and matches no key
-        bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -2**63 <= user < 2**63
-        row = self.db.execute(f'SELECT "{key}" FROM "{table}" WHERE "{key}" = ?', (user,)).fetchone() if bindable else None
-        if row is None:
-            raise SessionError(f"no {entity} with key {user!r} to act as: {self._existing_keys(entity, table, key)}")
-        return row[0]
-
-    def _existing_keys(self, entity: str, table: str, key: str) -> str:
-        low, high, count = self.db.execute(f'SELECT min("{key}"), max("{key}"), count(*) FROM "{table}"').fetchone()
-        if count == 0:
-            return f"the starting database has no {entity} rows"
-        if isinstance(low, int) and isinstance(high, int):
-            return f"{entity} keys run from {low} to {high}" + ("" if high - low + 1 == count else f" ({count} of them)")
-        sample = [k for (k,) in self.db.execute(f'SELECT "{key}" FROM "{table}" ORDER BY 1 LIMIT 5')]
-        return f"{entity} keys include {', '.join(map(repr, sample))}" + (" ..." if count > 5 else "")
+        if self.start_image is self.env.initial_image:
+            return self.env.seeded_user(user)
+        return stored_user_key(self.db, self.env, user)
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -313,6 +318,26 @@ class Session:
         if writes:
             self.db.execute("ROLLBACK TO call")
             self.db.execute("RELEASE call")
+
+
+def stored_user_key(db: sqlite3.Connection, env: Environment, user):
+    """The key of `user` as `db` stores it, or a SessionError naming the keys that exist."""
+    entity = env.user_entity
+    table, key, _ = env.entity_keys[entity]
+    # a lone surrogate or an integer beyond 64 bits cannot be bound, and matches no key
+    bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -2**63 <= user < 2**63
+    row = db.execute(f'SELECT "{key}" FROM "{table}" WHERE "{key}" = ?', (user,)).fetchone() if bindable else None
+    if row is not None:
+        return row[0]
+    low, high, count = db.execute(f'SELECT min("{key}"), max("{key}"), count(*) FROM "{table}"').fetchone()
+    if count == 0:
+        valid = f"the starting database has no {entity} rows"
+    elif isinstance(low, int) and isinstance(high, int):
+        valid = f"{entity} keys run from {low} to {high}" + ("" if high - low + 1 == count else f" ({count} of them)")
+    else:
+        sample = [k for (k,) in db.execute(f'SELECT "{key}" FROM "{table}" ORDER BY 1 LIMIT 5')]
+        valid = f"{entity} keys include {', '.join(map(repr, sample))}" + (" ..." if count > 5 else "")
+    raise SessionError(f"no {entity} with key {user!r} to act as: {valid}")
 
 
 class _SolutionFailed(Exception):

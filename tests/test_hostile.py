@@ -318,3 +318,20 @@ def test_awmc_call_in_a_pipe_end_to_end():
     assert raw.returncode == 1 and b"Traceback" not in raw.stderr
     assert json.loads(raw.stdout)["error"]["details"]["problems"] == [
         {"argument": "query", "problem": "is not valid Unicode text: a lone surrogate U+DCFF at character 0"}]
+
+
+def test_a_seeded_user_is_looked_up_once_not_in_each_session(shop, monkeypatch):
+    """Opening a session reads none of its pages (idle sessions stay small): the user check
+    runs once per user against a copy of the seed."""
+    from awmlang.runtime import session as session_module
+    lookups = []
+    real = session_module.stored_user_key
+    monkeypatch.setattr(session_module, "stored_user_key", lambda *a: lookups.append(a[2]) or real(*a))
+    shop._seeded_users.clear()
+    assert [shop.session(user=u).me for u in (4, 4, "4", 4)] == [4, 4, 4, 4]
+    assert lookups == [4, "4"]
+    with pytest.raises(SessionError):
+        shop.session(user=99999)
+    with pytest.raises(SessionError):
+        shop.session(user=99999)
+    assert lookups == [4, "4", 99999, 99999]          # refusals are not cached: they are rare
