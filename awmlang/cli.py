@@ -210,7 +210,7 @@ def open_session(env, user, **options):
 
 def _user(value):
     if value is None:
-        return 1
+        return None             # the runtime's default user
     return int(value) if value.isdigit() else value
 
 

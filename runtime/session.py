@@ -19,6 +19,7 @@ CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 INVARIANT_MODES = ("off", "enforce", "check")
 MAX_REPORTED_ROWS = 20
 MAX_CACHED_USERS = 4096
+DEFAULT_USER = 1
 TABLES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
@@ -46,8 +47,8 @@ class Environment:
         self._seeded_users: dict[tuple, object] = {}
 
     def seeded_user(self, user):
-        """The stored key of a user of the seeded image: looked up once per user (in a copy
-        of its own), so opening a session reads none of its pages."""
+        """The stored key of a user of the seeded image, or a SessionError: looked up once per
+        user (in a copy of the image), so opening a session reads none of its pages."""
         cache_key = (type(user), user)
         found = self._seeded_users.get(cache_key)
         if found is None:
@@ -55,10 +56,14 @@ class Environment:
             try:
                 db.deserialize(self.initial_image)
                 found = stored_user_key(db, self, user)
+            except SessionError as exc:
+                found = exc
             finally:
                 db.close()
             if len(self._seeded_users) < MAX_CACHED_USERS:     # "1", "01", "001" ... are one user
                 self._seeded_users[cache_key] = found
+        if isinstance(found, SessionError):
+            raise SessionError(*found.args)
         return found
 
     @property
@@ -109,15 +114,16 @@ class Environment:
     def tool_names(self) -> list[str]:
         return sorted(self.handlers)
 
-    def session(self, user: int | str | None = 1, clock: str | None = None, image: bytes | None = None,
+    def session(self, user: int | str | None = None, clock: str | None = None, image: bytes | None = None,
                 invariants: str = "off") -> "Session":
         """A new isolated session. invariants: "off", "enforce" (a call that would break one is
         rolled back and fails with invariant_violation) or "check" (violations are recorded in
-        `session.violations` and the call stands). Raises SessionError for a user missing from
-        the starting database or an image that is not a database of this environment."""
+        `session.violations` and the call stands). user: the acting user's key (default: 1,
+        acted as even if the starting database lacks it). Raises SessionError for a user given
+        but missing from the starting database, or an image that is not one of this environment's."""
         return Session(self, user=user, clock=clock, image=image, invariants=invariants)
 
-    def episode(self, task: str | None = None, instruction: str | None = None, user=1,
+    def episode(self, task: str | None = None, instruction: str | None = None, user=None,
                 invariants: str = "off", max_steps: int | None = None):
         """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward.
         Raises SessionError for an unknown task or user."""
@@ -150,7 +156,7 @@ class Session:
 
     __slots__ = ("env", "db", "me", "start_clock", "start_time", "start_image", "ticks", "invariant_mode", "violations")
 
-    def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None,
+    def __init__(self, env: Environment, user=None, clock: str | None = None, image: bytes | None = None,
                  invariants: str = "off"):
         if invariants not in INVARIANT_MODES:
             raise ValueError(f"invariants must be one of {', '.join(INVARIANT_MODES)}, not {invariants!r}")
@@ -175,7 +181,12 @@ class Session:
         missing from the starting database is a SessionError naming the keys that exist."""
         entity = self.env.user_entity
         if entity is None:
-            return user
+            return DEFAULT_USER if user is None else user
+        if user is None:        # not asked for: user 1, as before, even in a spec without one
+            try:
+                return self._known_user(DEFAULT_USER)
+            except SessionError:
+                return DEFAULT_USER
         if isinstance(user, bool) or not isinstance(user, (int, str)):
             raise SessionError(f"the user must be the key of a {entity} (an integer or text), not {type(user).__name__}")
         if self.start_image is self.env.initial_image:

@@ -160,7 +160,7 @@ def test_a_user_key_given_as_text_acts_as_the_stored_key(shop):
     assert s.call("get_my_profile", {})["result"]["id"] == 3
 
 
-@pytest.mark.parametrize("user", [None, True, 1.0, [1]])
+@pytest.mark.parametrize("user", [True, 1.0, [1]])
 def test_a_user_that_is_not_a_key_is_refused(shop, user):
     with pytest.raises(SessionError, match="the user must be the key of a Customer"):
         shop.session(user=user)
@@ -334,4 +334,15 @@ def test_a_seeded_user_is_looked_up_once_not_in_each_session(shop, monkeypatch):
         shop.session(user=99999)
     with pytest.raises(SessionError):
         shop.session(user=99999)
-    assert lookups == [4, "4", 99999, 99999]          # refusals are not cached: they are rare
+    assert lookups == [4, "4", 99999]
+
+
+def test_the_default_user_is_1_even_in_a_spec_without_users(tmp_path):
+    """Only a user asked for is checked: a session of a spec whose seed has no users still opens."""
+    spec = tmp_path / "empty.awm"
+    spec.write_text('env empty "No users yet" { description "d" user Person }\n'
+                    "entity Person { id: int @id  name: text }\n")
+    env = awmlang.load(spec)
+    assert env.session().me == 1
+    with pytest.raises(SessionError, match="^no Person with key 1 to act as: the starting database has no Person rows$"):
+        env.session(user=1)
