@@ -13,9 +13,10 @@ from pathlib import Path
 
 from awmlang.compiler.build import OUTPUT_FILES, BuildResult, build_spec, check_spec
 from awmlang.compiler.diagnostics import Diagnostic, SpecError
+from awmlang.runtime.errors import SessionError
 from awmlang.runtime.session import Environment, Session
 
-__all__ = ["load", "build_spec", "check_spec", "write_outputs", "Environment", "Session", "SpecError",
+__all__ = ["load", "build_spec", "check_spec", "write_outputs", "Environment", "Session", "SessionError", "SpecError",
            "Diagnostic", "BuildResult", "cache_dir"]
 __version__ = "0.1.0"
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import openai
 
+from awmlang.runtime.errors import json_text, valid_text
 from awmlang.text import counted
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -149,8 +150,9 @@ def record_turn(trajectory: dict, turn: int, response, seconds: float, attempts:
 
 
 def assistant_message(message) -> dict:
-    """The assistant message as sent back to the API on the next turn."""
-    out = {"role": "assistant", "content": message.content}
+    """The assistant message as sent back to the API on the next turn (a lone surrogate in it,
+    which the API could not take back, as U+FFFD)."""
+    out = {"role": "assistant", "content": valid_text(message.content)}
     if message.tool_calls:
         out["tool_calls"] = [tool_call_dict(call) for call in message.tool_calls]
     return out
@@ -160,7 +162,7 @@ def tool_call_dict(call) -> dict:
     if getattr(call, "function", None) is None:
         return call.model_dump(exclude_none=True)
     return {"id": call.id, "type": "function",
-            "function": {"name": call.function.name, "arguments": call.function.arguments}}
+            "function": {"name": valid_text(call.function.name), "arguments": valid_text(call.function.arguments)}}
 
 
 def run_tool_calls(episode, tool_calls, trajectory: dict, turn: int) -> None:
@@ -175,7 +177,7 @@ def run_tool_calls(episode, tool_calls, trajectory: dict, turn: int) -> None:
             "arguments": function.arguments if function is not None else None,
             "result": result, "seconds": step["seconds"]})
         trajectory["messages"].append({"role": "tool", "tool_call_id": call.id,
-                                       "content": json.dumps(result, ensure_ascii=False, default=str)})
+                                       "content": json_text(result, default=str)})
 
 
 def describe_error(exc: Exception) -> str:
@@ -316,7 +318,7 @@ def unused(path: Path) -> Path:
 def save_json(path: Path, data: dict) -> None:
     from awmlang.cli import UsageError
     try:
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        path.write_text(json_text(data, indent=2, default=str) + "\n", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}")
 
@@ -326,7 +328,7 @@ def agent_one(env, task: str, client, model: str, settings: dict, args, out: Pat
     save_json(out, trajectory)
     from awmlang.cli import report_stream
     if args.json:
-        print(json.dumps(trajectory, indent=2, ensure_ascii=False, default=str))
+        print(json_text(trajectory, indent=2, default=str))
     report = report_stream(args.json)
     report.write(describe_episode(trajectory) + "\n")
     for check in trajectory["checks"]:
@@ -365,7 +367,7 @@ def agent_all(env, tasks: list[str], client, model: str, settings: dict, args, o
               "tasks": rows, "trajectories": trajectories}
     save_json(out, report)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        print(json_text(report, indent=2, default=str))
     summary = report_stream(args.json)
     summary.write(table(("task", "reward", "passed", "turns", "seconds"),
                         [(r["task"], r["reward"], "yes" if r["passed"] else "no", r["turns"], f"{r['seconds']:.2f}")

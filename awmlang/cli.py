@@ -168,60 +168,89 @@ def cmd_tools(args) -> int:
 
 
 def cmd_call(args) -> int:
-    import sqlite3
+    from awmlang.runtime.errors import json_text
     env = load_env(args.spec)
+    arguments = call_arguments(args.arguments)
+    image = _read_image(args.db, env) if args.db and Path(args.db).exists() else None
     try:
-        arguments = json.loads(args.arguments) if args.arguments else {}
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"arguments are not valid JSON: {exc.msg} (column {exc.colno})")
-    image = None
-    if args.db:
-        db_path = Path(args.db)
-        if db_path.exists():
-            src = sqlite3.connect(str(db_path))
-            image = src.serialize()
-            src.close()
-    try:
-        session = env.session(user=_user(args.user), clock=args.clock, image=image)
+        session = open_session(env, _user(args.user), clock=args.clock, image=image)
     except ValueError:
         raise UsageError(f'--clock must look like "2025-01-01 09:00:00", not {args.clock!r}')
     result = session.call(args.tool, arguments)
     if args.db and result["ok"]:
         session.save(args.db)
-    print(json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False))
+    print(json_text(result, indent=2, sort_keys=True))
     return EXIT_OK if result["ok"] else EXIT_SPEC
+
+
+def call_arguments(text: str | None):
+    """The JSON arguments of `awmc call`: the command-line text, or standard input when it is
+    `-` or absent (absent on a terminal is a usage error: nothing is silently defaulted)."""
+    source = "the arguments"
+    if text is None or text == "-":
+        if text is None and sys.stdin.isatty():
+            raise UsageError("give the arguments as a JSON object ('{}' for none), "
+                             "or pipe them on standard input (or give - to read them from it)")
+        # surrogateescape: bytes that are not UTF-8 reach the tool as text it refuses, by name,
+        # as they would on the command line
+        text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        source = "the arguments on standard input"
+        if not text.strip():
+            raise UsageError(f"{source} are empty: send a JSON object ('{{}}' for none)")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{source} are not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+
+
+def open_session(env, user, **options):
+    """A session; an unknown user or a database of another spec is a usage error."""
+    from awmlang.runtime.errors import SessionError
+    try:
+        return env.session(user=user, **options)
+    except SessionError as exc:
+        raise UsageError(str(exc))
 
 
 def _user(value):
     if value is None:
-        return 1
+        return None             # the runtime's default user
     return int(value) if value.isdigit() else value
 
 
-def _read_image(path: str) -> bytes:
+def _read_image(path: str, env) -> bytes:
+    """The database in a file, if it is a database of `env`'s spec (else a usage error)."""
     import sqlite3
+
+    from awmlang.runtime.errors import SessionError
     if not Path(path).is_file():
         raise UsageError(f"no such database file: {path}")
+    if Path(path).stat().st_size == 0:
+        raise UsageError(f"{path} is empty, not a database of `{env.name}`")
     try:
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        src.execute("SELECT count(*) FROM sqlite_master")       # "file is not a database" if not
         image = src.serialize()
         src.close()
     except sqlite3.Error as exc:
-        raise UsageError(f"{path} is not a SQLite database: {exc}")
+        raise UsageError(f"{path} is not a SQLite database ({exc})")
+    try:
+        env.load_image(sqlite3.connect(":memory:"), image, path)
+    except SessionError as exc:
+        raise UsageError(str(exc))
     return image
 
 
 def cmd_verify(args) -> int:
     """Score a final database (and answer) against a task of the spec."""
+    from awmlang.runtime.errors import json_text
     env = load_env(args.spec)
     if args.task not in env.tasks:
-        from awmlang.compiler.diagnostics import did_you_mean
-        hint = did_you_mean(args.task, env.tasks)
-        raise UsageError(f"{args.spec} has no task `{args.task}`" + (f"; {hint}" if hint else ""))
-    before = _read_image(args.before) if args.before else env.initial_image
-    session = env.session(user=_user(args.user), image=_read_image(args.db))
+        raise UsageError(str(env.unknown_task(args.task)))
+    before = _read_image(args.before, env) if args.before else env.initial_image
+    session = open_session(env, _user(args.user), image=_read_image(args.db, env))
     report = session.verify(args.task, answer=args.answer, before=before)
-    print(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))
+    print(json_text(report, indent=2, sort_keys=True))
     return EXIT_OK if report["passed"] else EXIT_SPEC
 
 
@@ -415,7 +444,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("call", help="call one tool and print the result")
     c.add_argument("spec", help="a .awm spec or a build directory")
     c.add_argument("tool", help="the tool's name")
-    c.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
+    c.add_argument("arguments", nargs="?",
+                   help="JSON object of arguments; - or none: read them from standard input (none on a terminal is an error)")
     c.add_argument("--db", help="a database file to start from (the seed if it does not exist); saved back after a successful call")
     c.add_argument("--user", help="the acting user's key (default: 1)")
     c.add_argument("--clock", help='the start time, "YYYY-MM-DD HH:MM:SS"')

@@ -26,11 +26,11 @@ class EpisodeFinished(RuntimeError):
 
 class Episode:
     def __init__(self, env: Environment, task: str | None = None, instruction: str | None = None,
-                 user=1, invariants: str = "off", max_steps: int | None = None):
+                 user=None, invariants: str = "off", max_steps: int | None = None):
         if (task is None) == (instruction is None):
             raise ValueError("give exactly one of task= (a task of the spec) or instruction= (free text)")
-        if task is not None and task not in env.tasks:
-            raise KeyError(f"the environment has no task {task!r}; tasks: {', '.join(sorted(env.tasks)) or 'none'}")
+        if task is not None and (not isinstance(task, str) or task not in env.tasks):
+            raise env.unknown_task(task)
         self.env = env
         self.task = task
         self.prompt: str = env.tasks[task][0] if task is not None else instruction

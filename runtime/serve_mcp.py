@@ -24,16 +24,19 @@ from mcp.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
 from awmlang.text import wants_color
 
+from .errors import SessionError
 from .session import Environment
 
 log = logging.getLogger("awmlang.serve")
 PROTOCOL_HEADER = b"mcp-protocol-version"
 SESSION_HEADER = b"mcp-session-id"
+MAX_ACCEPTED = 1024
 
 
 def _key(value: str):
@@ -64,6 +67,7 @@ class EnvironmentServer:
         self.last_used: dict[str, float] = {}
         self.logs: dict[str, list[dict]] = {}     # Mcp-Session-Id -> its calls, when recording
         self.tasks: dict[str, str] = {}           # Mcp-Session-Id -> the task it was opened for (?task=ID)
+        self.accepted: set[tuple] = set()         # (?user, ?task) pairs known to open a session
         self.tools = [types.Tool(name=t["name"], description=t["description"], input_schema=t["inputSchema"])
                       for t in env.mcp_tools]
         self.server = Server(name, version="awmlang", instructions=env.manifest.get("description") or None,
@@ -85,6 +89,22 @@ class EnvironmentServer:
             if query.get("task") in self.env.tasks:     # every task starts from the seeded state
                 self.tasks[session_id] = query["task"]
         return session
+
+    def refusal(self, query) -> str | None:
+        """Why a session cannot be opened as `?user=`/`?task=` ask (an unknown user or task),
+        or None. Accepted pairs are remembered, so a client repeating them pays nothing."""
+        wanted = (query.get("user"), query.get("task"))
+        if wanted in self.accepted:
+            return None
+        try:
+            if wanted[1] is not None and wanted[1] not in self.env.tasks:
+                raise self.env.unknown_task(wanted[1])
+            self.env.session(user=_key(wanted[0]) if wanted[0] else self.user).close()
+        except SessionError as exc:
+            return str(exc)
+        if len(self.accepted) < MAX_ACCEPTED:       # bounded: "1", "01", "001" ... are all user 1
+            self.accepted.add(wanted)
+        return None
 
     def call(self, ctx, tool: str, arguments: dict) -> dict:
         session = self.session_for(ctx)
@@ -163,6 +183,10 @@ class HandshakeOnly:
                                                   "state per session: use the initialize handshake"}, status_code=400)
                 await response(scope, receive, send)
                 return
+            refusal = self.server.refusal(QueryParams(scope["query_string"])) if scope["method"] == "POST" else None
+            if refusal is not None:
+                await self.refuse(scope, receive, send, refusal)
+                return
             if scope["path"].rstrip("/").endswith(("/reset", "/verify")) and scope["method"] == "POST":
                 await self.control(scope, receive, send, headers)
                 return
@@ -172,6 +196,17 @@ class HandshakeOnly:
             await self.app(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def refuse(self, scope, receive, send, message: str) -> None:
+        """HTTP 400 with a JSON-RPC error naming the problem, so an MCP client can show it."""
+        from starlette.requests import Request
+        try:
+            body = await Request(scope, receive).json()
+        except ValueError:
+            body = None
+        request_id = body.get("id") if isinstance(body, dict) else None
+        error = {"code": types.INVALID_PARAMS, "message": message}
+        await JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": error}, status_code=400)(scope, receive, send)
 
     async def control(self, scope, receive, send, headers) -> None:
         """POST .../reset (back to the starting state) and .../verify ({"task", "answer"} -> the

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from awmlang.text import counted
 
-from .errors import error_result, ok_result, suggest_tool
+from .errors import LONE_SURROGATE, SessionError, error_result, ok_result, shown, suggest_tool, valid_text
 from .support import Fail, failure_of, open_database
 from .validate import Validator
 
@@ -20,6 +20,9 @@ log = logging.getLogger("awmlang.runtime")
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 INVARIANT_MODES = ("off", "enforce", "check")
 MAX_REPORTED_ROWS = 20
+MAX_CACHED_USERS = 4096
+DEFAULT_USER = 1
+TABLES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
 class Environment:
@@ -42,21 +45,88 @@ class Environment:
         self.tasks: dict[str, tuple] = self.module.TASKS
         self.entity_keys: dict[str, tuple[str, str, str | None]] = self.module.ENTITY_KEYS
         self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
+        self._tables: dict[str, str] | None = None
+        self._seeded_users: dict[tuple, object] = {}
+
+    def seeded_user(self, user):
+        """The stored key of a user of the seeded image, or a SessionError: looked up once per
+        user (in a copy of the image), so opening a session reads none of its pages."""
+        cache_key = (type(user), user)
+        found = self._seeded_users.get(cache_key)
+        if found is None:
+            db = open_database(self.initial_image)
+            try:
+                found = stored_user_key(db, self, user)
+            except SessionError as exc:
+                found = exc
+            finally:
+                db.close()
+            if len(self._seeded_users) < MAX_CACHED_USERS:     # "1", "01", "001" ... are one user
+                self._seeded_users[cache_key] = found
+        if isinstance(found, SessionError):
+            raise SessionError(*found.args)
+        return found
+
+    @property
+    def tables(self) -> dict[str, str]:
+        """{table: its CREATE statement} of the seeded image: the schema a database must have."""
+        if self._tables is None:
+            db = open_database(self.initial_image)
+            self._tables = dict(db.execute(TABLES_SQL).fetchall())
+            db.close()
+        return self._tables
+
+    def load_image(self, db: sqlite3.Connection, image: bytes, what: str = "the database") -> None:
+        """Deserialize `image` into `db`; SessionError unless it is a SQLite database with
+        exactly this environment's tables (the CREATE statement of each)."""
+        if not image:                     # sqlite3 refuses an empty image with a bare MemoryError
+            raise SessionError(f"{what} is empty (0 bytes), not a SQLite database")
+        db.deserialize(image)
+        if image is self.initial_image:
+            return
+        try:
+            tables = dict(db.execute(TABLES_SQL).fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise SessionError(f"{what} is not a SQLite database ({exc})") from None
+        if tables == self.tables:
+            return
+        missing = sorted(set(self.tables) - set(tables))
+        extra = sorted(set(tables) - set(self.tables))
+        changed = sorted(t for t in set(tables) & set(self.tables) if tables[t] != self.tables[t])
+        found = "; ".join(f"{label}: {', '.join(names[:8])}" + (" ..." if len(names) > 8 else "")
+                          for label, names in (("missing tables", missing), ("unknown tables", extra),
+                                               ("tables with other columns", changed)) if names)
+        raise SessionError(f"{what} is not a database of `{self.name}` ({found})")
+
+    def unknown_task(self, task) -> SessionError:
+        """The error for a task name this environment does not have, with a suggestion."""
+        close = suggest_tool(task, self.tasks).get("did_you_mean")
+        names = sorted(self.tasks)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif names:
+            hint = "its tasks: " + ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        else:
+            hint = "it has no tasks"
+        return SessionError(f"`{self.name}` has no task {task!r}; {hint}")
 
     @property
     def tool_names(self) -> list[str]:
         return sorted(self.handlers)
 
-    def session(self, user: int | str | None = 1, clock: str | None = None, image: bytes | None = None,
+    def session(self, user: int | str | None = None, clock: str | None = None, image: bytes | None = None,
                 invariants: str = "off") -> "Session":
         """A new isolated session. invariants: "off", "enforce" (a call that would break one is
         rolled back and fails with invariant_violation) or "check" (violations are recorded in
-        `session.violations` and the call stands)."""
+        `session.violations` and the call stands). user: the acting user's key (default: 1,
+        acted as even if the starting database lacks it). Raises SessionError for a user given
+        but missing from the starting database, or an image that is not one of this environment's."""
         return Session(self, user=user, clock=clock, image=image, invariants=invariants)
 
-    def episode(self, task: str | None = None, instruction: str | None = None, user=1,
+    def episode(self, task: str | None = None, instruction: str | None = None, user=None,
                 invariants: str = "off", max_steps: int | None = None):
-        """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward."""
+        """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward.
+        Raises SessionError for an unknown task or user."""
         from .episode import Episode
         return Episode(self, task=task, instruction=instruction, user=user, invariants=invariants, max_steps=max_steps)
 
@@ -86,7 +156,7 @@ class Session:
 
     __slots__ = ("env", "db", "me", "start_clock", "start_time", "start_image", "ticks", "invariant_mode", "violations")
 
-    def __init__(self, env: Environment, user=1, clock: str | None = None, image: bytes | None = None,
+    def __init__(self, env: Environment, user=None, clock: str | None = None, image: bytes | None = None,
                  invariants: str = "off"):
         if invariants not in INVARIANT_MODES:
             raise ValueError(f"invariants must be one of {', '.join(INVARIANT_MODES)}, not {invariants!r}")
@@ -94,11 +164,33 @@ class Session:
         self.invariant_mode = invariants
         self.violations: list[dict] = []
         self.start_image = image if image is not None else env.initial_image
-        self.db = open_database(self.start_image)
-        self.me = user
-        self.start_clock = clock or env.clock
-        self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
+        self.db = open_database()
+        try:
+            env.load_image(self.db, self.start_image)
+            self.me = self._known_user(user)
+            self.start_clock = clock or env.clock
+            self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
+        except Exception:
+            self.db.close()
+            raise
         self.ticks = 0
+
+    def _known_user(self, user):
+        """The key of the acting user as stored (so "3" becomes 3 for integer keys); a user
+        missing from the starting database is a SessionError naming the keys that exist."""
+        entity = self.env.user_entity
+        if entity is None:
+            return DEFAULT_USER if user is None else user
+        if user is None:        # not asked for: user 1, as before, even in a spec without one
+            try:
+                return self._known_user(DEFAULT_USER)
+            except SessionError:
+                return DEFAULT_USER
+        if isinstance(user, bool) or not isinstance(user, (int, str)):
+            raise SessionError(f"the user must be the key of a {entity} (an integer or text), not {type(user).__name__}")
+        if self.start_image is self.env.initial_image:
+            return self.env.seeded_user(user)
+        return stored_user_key(self.db, self.env, user)
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -134,9 +226,9 @@ class Session:
     # ---- calls --------------------------------------------------------------------------
     def call(self, tool: str, arguments: dict | None = None) -> dict:
         """Run one tool call atomically. Never raises: failures come back as error results."""
-        entry = self.env.handlers.get(tool)
+        entry = self.env.handlers.get(tool) if isinstance(tool, str) else None
         if entry is None:
-            return error_result("unknown_tool", f"no tool named `{tool}`",
+            return error_result("unknown_tool", f"no tool named `{shown(tool)}`",
                                 suggest_tool(tool, self.env.handlers))
         handler, writes, validator = entry
         args, problems = validator.validate(arguments)
@@ -178,9 +270,8 @@ class Session:
 
     # ---- tasks --------------------------------------------------------------------------
     def _task(self, task_id: str) -> tuple:
-        if task_id not in self.env.tasks:
-            close = suggest_tool(task_id, self.env.tasks).get("did_you_mean")
-            raise KeyError(f"no task named {task_id!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        if not isinstance(task_id, str) or task_id not in self.env.tasks:
+            raise self.env.unknown_task(task_id)
         return self.env.tasks[task_id]
 
     def run_solution(self, task_id: str) -> dict:
@@ -207,12 +298,17 @@ class Session:
 
     def verify(self, task_id: str, answer: str | None = None, before: bytes | None = None) -> dict:
         """Score the current state (and the final answer) against a task: {reward, passed, checks}.
-        `before` is the starting state (default: the one this session started from)."""
+        `before` is the starting state (default: the one this session started from). A lone
+        surrogate in the answer (half of a truncated emoji) is read as U+FFFD."""
         _, _, verifier = self._task(task_id)
-        before_db = open_database(before if before is not None else self.start_image)
+        if answer is not None and not isinstance(answer, str):
+            raise SessionError(f"the answer must be text, not {type(answer).__name__}")
+        answer = valid_text(answer or "")
+        before_db = open_database()
         checks = []
         try:
-            for source, weight, condition, observed in verifier(self, self.db, before_db, answer or ""):
+            self.env.load_image(before_db, before if before is not None else self.start_image, "the starting database")
+            for source, weight, condition, observed in verifier(self, self.db, before_db, answer):
                 checks.append(_run_check(source, weight, condition, observed))
         finally:
             before_db.close()
@@ -235,6 +331,26 @@ class Session:
         if writes:
             self.db.execute("ROLLBACK TO call")
             self.db.execute("RELEASE call")
+
+
+def stored_user_key(db: sqlite3.Connection, env: Environment, user):
+    """The key of `user` as `db` stores it, or a SessionError naming the keys that exist."""
+    entity = env.user_entity
+    table, key, _ = env.entity_keys[entity]
+    # a lone surrogate or an integer beyond 64 bits cannot be bound, and matches no key
+    bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -2**63 <= user < 2**63
+    row = db.execute(f'SELECT "{key}" FROM "{table}" WHERE "{key}" = ?', (user,)).fetchone() if bindable else None
+    if row is not None:
+        return row[0]
+    low, high, count = db.execute(f'SELECT min("{key}"), max("{key}"), count(*) FROM "{table}"').fetchone()
+    if count == 0:
+        valid = f"the starting database has no {entity} rows"
+    elif isinstance(low, int) and isinstance(high, int):
+        valid = f"{entity} keys run from {low} to {high}" + ("" if high - low + 1 == count else f" ({count} of them)")
+    else:
+        sample = [k for (k,) in db.execute(f'SELECT "{key}" FROM "{table}" ORDER BY 1 LIMIT 5')]
+        valid = f"{entity} keys include {', '.join(map(repr, sample))}" + (" ..." if count > 5 else "")
+    raise SessionError(f"no {entity} with key {user!r} to act as: {valid}")
 
 
 class _SolutionFailed(Exception):

@@ -10,7 +10,11 @@ from decimal import Decimal, InvalidOperation
 
 from awmlang.text import counted
 
+from .errors import shown
+
 MAX_TEXT = 100_000
+MAX_JSON_DEPTH = 64
+INT64_RANGE = range(-2**63, 2**63)
 
 
 class Validator:
@@ -33,7 +37,7 @@ class Validator:
         out = {}
         for name in arguments:
             if name not in self.names:
-                problems.append({"argument": name, "problem": "unknown argument"})
+                problems.append({"argument": shown(name), "problem": "unknown argument"})
         for p in self.params:
             name = p["name"]
             if name not in arguments or (arguments[name] is None and not p["type"]["optional"] and "default" in p):
@@ -89,11 +93,11 @@ def convert(value, spec: dict):
         return (None, None) if spec["optional"] or spec["kind"] == "json" else (None, "must not be null")
     kind = spec["kind"]
     if kind == "int" or (kind == "entity" and spec["key"] == "int"):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value), None
             return None, f"must be an integer, got {_json_type(value)}"
-        if not -2**63 <= value < 2**63:
+        if value not in INT64_RANGE:
             return None, "is out of the 64-bit integer range"
         return value, None
     if kind == "float":
@@ -121,8 +125,9 @@ def convert(value, spec: dict):
             return None, f"must be a string, got {_json_type(value)}"
         if len(value) > MAX_TEXT:
             return None, f"must be at most {MAX_TEXT} characters"
-        if "\x00" in value:
-            return None, "must not contain NUL characters"
+        problem = _text_problem(value)
+        if problem is not None:
+            return None, problem
         if kind == "date":
             try:
                 dt.date.fromisoformat(value)
@@ -153,7 +158,7 @@ def convert(value, spec: dict):
     if kind == "record":
         return _record(value, spec["fields"])
     if kind == "union":
-        if not isinstance(value, dict) or value.get("kind") not in spec["variants"]:
+        if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or value["kind"] not in spec["variants"]:
             return None, f"must be an object with \"kind\" one of {', '.join(spec['variants'])}"
         rest = {k: v for k, v in value.items() if k != "kind"}
         record, problem = _record(rest, spec["variants"][value["kind"]])
@@ -162,7 +167,8 @@ def convert(value, spec: dict):
         record["kind"] = value["kind"]
         return record, None
     if kind == "json":
-        return value, None
+        problem = _json_problem(value)
+        return (None, problem) if problem is not None else (value, None)
     return None, f"has an unsupported type {kind}"
 
 
@@ -172,7 +178,7 @@ def _record(value, fields: dict):
     out = {}
     for key in value:
         if key not in fields:
-            return None, f"has an unknown field `{key}`"
+            return None, f"has an unknown field `{shown(key)}`"
     for name, spec in fields.items():
         if name not in value:
             if spec["optional"]:
@@ -184,6 +190,49 @@ def _record(value, fields: dict):
             return None, f"field `{name}` {problem}"
         out[name] = converted
     return out, None
+
+
+def _text_problem(text: str) -> str | None:
+    """NUL is refused (SQLite's text functions stop at it); so is a lone surrogate (half of a
+    truncated emoji), which is not Unicode text and cannot be stored as UTF-8."""
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"is not valid Unicode text: a lone surrogate U+{ord(text[exc.start]):04X} at character {exc.start}"
+    return None
+
+
+def _json_problem(value) -> str | None:
+    """JSON data only (objects with text keys, lists, text, finite numbers, booleans, null), no
+    deeper than MAX_JSON_DEPTH, with text that is valid Unicode. NUL is stored safely here:
+    JSON text escapes it. Walked without recursion, so any depth is refused, never a crash."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"is nested deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    return f"must have text keys, got {_json_type(key)}"
+                problem = _text_problem(key.replace("\x00", ""))
+                if problem is not None:
+                    return f"has a key that {problem}"
+                pending.append((inner, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((inner, depth + 1) for inner in item)
+        elif isinstance(item, str):
+            problem = _text_problem(item.replace("\x00", ""))
+            if problem is not None:
+                return f"has text that {problem}"
+        elif isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
+            return "must hold only finite numbers"
+        elif item is not None and not isinstance(item, (bool, int, float)):
+            return f"must be JSON data, got {_json_type(item)}"
+    return None
 
 
 def _json_type(value) -> str:

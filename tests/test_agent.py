@@ -276,3 +276,20 @@ def test_an_output_path_that_is_a_directory_fails_before_the_run(tmp_path, monke
     code = main(["agent", str(Path(__file__).parent / "broken" / "store.awm"), "--task", "buy_two_mugs",
                  "--base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path)])
     assert code == 2 and "is a directory" in capsys.readouterr().err
+
+
+def test_lone_surrogates_from_the_model_are_observations_not_crashes(api_env, tmp_path, capsys):
+    """Half an emoji in a tool argument, in text next to a tool call and in the final answer."""
+    out = tmp_path / "t.json"
+    script = [tool_reply(("add_address", {"label": "Home \ud83d", "city": "Oslo"}), content="Saving \ud83d"),
+              text_reply("Done \ud83d")]
+    with FakeOpenAI(script) as server:
+        code = main(["agent", str(STORE), "--task", "buy_two_mugs", "--base-url", server.base_url,
+                     "--model", "m-1", "--out", str(out), "--json"])
+    assert code == 1                                  # no mugs bought: not passed, but no crash
+    assert "internal error" not in capsys.readouterr().err
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["answer"] == "Done \ud83d"           # kept exactly, as a JSON escape
+    assert saved["calls"][0]["result"]["error"]["details"]["problems"] == [
+        {"argument": "label", "problem": "is not valid Unicode text: a lone surrogate U+D83D at character 5"}]
+    assert server.requests[1]["messages"][2]["content"] == "Saving \ufffd"   # sent back as U+FFFD

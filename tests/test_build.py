@@ -201,7 +201,9 @@ def test_bench_reports_every_figure_with_raw_sqlite3_beside_calls(tmp_path, caps
     assert main(["bench", str(spec), "--quick", "--sessions", "20", "--json", str(report_path)]) == 0
     rows = {r["metric"]: r for r in json.loads(report_path.read_text())["rows"]}
     assert {"session_create_us", "session_reset_us", "build_cold_ms", "build_warm_ms", "rebuild_nochange_ms",
-            "rss_20_sessions_mb"} <= rows.keys()
+            "rss_20_sessions_mb", "rss_20_sessions_after_a_write_mb"} <= rows.keys()
+    written = rows["rss_20_sessions_after_a_write_mb"]
+    assert written["ours"] >= rows["rss_20_sessions_mb"]["ours"] and written["detail"].endswith(" call each")
     for metric in ("session_create_us", "session_reset_us"):
         assert rows[metric]["ours"] > 0 and rows[metric]["raw_sqlite3"] > 0
     kinds = set(rows["build_warm_ms"]["by_kind"])

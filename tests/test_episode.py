@@ -9,6 +9,7 @@ import pytest
 
 import awmlang
 from awmlang.runtime.episode import EpisodeFinished
+from awmlang.runtime.errors import SessionError
 
 SPEC = Path(__file__).parent / "broken" / "store.awm"
 
@@ -60,7 +61,7 @@ def test_free_text_episodes_have_no_verifier(env):
     assert ep.finish()["reward"] is None
     with pytest.raises(ValueError):
         env.episode()
-    with pytest.raises(KeyError, match="no task 'nope'"):
+    with pytest.raises(SessionError, match="^`store` has no task 'nope'; its tasks: buy_two_mugs, cancel_first_order, mug_price$"):
         env.episode(task="nope")
 
 

@@ -174,3 +174,53 @@ def test_stdio_serves_one_environment_with_state():
             return names, after
     names, after = run(go())
     assert "buy" in names and after["stock"] == 7
+
+
+@pytest.mark.parametrize("query,refusal", [
+    ("user=abc", "no Customer with key 'abc' to act as: Customer keys run from 1 to "),
+    ("user=99999", "no Customer with key 99999 to act as"),
+    ("user=-1", "no Customer with key -1 to act as"),
+    ("task=nope", "`store` has no task 'nope'; its tasks: buy_two_mugs, "),
+    ("user=2&task=buy_two_mug", "`store` has no task 'buy_two_mug'; did you mean 'buy_two_mugs'?"),
+])
+def test_unknown_users_and_tasks_are_refused_at_initialize(server, query, refusal):
+    base, servers = server
+    before = servers["store"].live_sessions
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                             "clientInfo": {"name": "t", "version": "0"}}}
+    request = urllib.request.Request(f"{base}/mcp/store/?{query}", data=json.dumps(initialize).encode(), method="POST",
+                                     headers={"content-type": "application/json", "accept": "application/json, text/event-stream"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    reply = json.loads(refused.value.read())
+    assert (reply["jsonrpc"], reply["id"], reply["error"]["code"]) == ("2.0", 1, -32602)
+    assert reply["error"]["message"].startswith(refusal)
+    assert servers["store"].live_sessions == before
+
+
+def test_the_official_client_shows_why_a_session_is_refused(server):
+    from mcp.shared.exceptions import MCPError
+    base, _ = server
+
+    async def go():
+        async with Client(f"{base}/mcp/store?user=3") as c:
+            await c.list_tools()
+    with pytest.raises(BaseException) as refused:
+        run(go())
+    error = refused.value
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    assert isinstance(error, MCPError)
+    assert str(error) == "no Customer with key 3 to act as: Customer keys run from 1 to 2"
+
+
+def test_a_known_user_and_task_still_open_a_session(server):
+    base, servers = server
+
+    async def go():
+        async with Client(f"{base}/mcp/store?user=2&task=mug_price") as c:
+            return (await c.call_tool("get_product", {"product_id": 2})).structured_content["result"]["id"]
+    assert run(go()) == 2
+    assert ("2", "mug_price") in servers["store"].accepted

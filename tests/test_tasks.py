@@ -8,6 +8,7 @@ import pytest
 
 import awmlang
 from awmlang.cli import main
+from awmlang.runtime.errors import SessionError
 
 SPEC = Path(__file__).parent / "cases" / "invariants" / "spec.awm"
 
@@ -57,7 +58,7 @@ def test_a_failing_gold_solution_is_reported(env):
 
 
 def test_unknown_task(env):
-    with pytest.raises(KeyError, match="did you mean 'sell_out'"):
+    with pytest.raises(SessionError, match="has no task 'sell_outt'; did you mean 'sell_out'"):
         env.session().verify("sell_outt")
 
 
