@@ -15,3 +15,9 @@ def error_result(code: str, message: str, details: dict | None = None) -> dict:
 def suggest_tool(name: str, tools) -> dict:
     close = difflib.get_close_matches(str(name), sorted(tools), n=3, cutoff=0.5)
     return {"did_you_mean": close} if close else {}
+
+
+def unknown_task_message(task_id, tasks) -> str:
+    """`no task named 'x'`, with the closest task names when there are some."""
+    close = suggest_tool(task_id, tasks).get("did_you_mean")
+    return f"no task named {task_id!r}" + (f"; did you mean {close[0]!r}?" if close else "")

@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import error_result, ok_result, suggest_tool
+from .errors import error_result, ok_result, suggest_tool, unknown_task_message
 from .support import Fail
 from .validate import Validator
 
@@ -176,8 +176,7 @@ class Session:
     # ---- tasks --------------------------------------------------------------------------
     def _task(self, task_id: str) -> tuple:
         if task_id not in self.env.tasks:
-            close = suggest_tool(task_id, self.env.tasks).get("did_you_mean")
-            raise KeyError(f"no task named {task_id!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+            raise KeyError(unknown_task_message(task_id, self.env.tasks))
         return self.env.tasks[task_id]
 
     def run_solution(self, task_id: str) -> dict:
