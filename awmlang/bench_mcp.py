@@ -26,8 +26,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(spec: Path, port: int, record_dir: Path | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port)]
+def start_server(spec: Path, port: int, record_dir: Path | None = None, max_sessions: int = 1000) -> subprocess.Popen:
+    command = [sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port), "--max-sessions", str(max_sessions)]
     if record_dir is not None:
         command += ["--record", str(record_dir)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -180,7 +180,7 @@ def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000
     import tempfile
     port = free_port()
     record_dir = Path(tempfile.mkdtemp(prefix="awm-bench-record-"))
-    server = start_server(spec, port, record_dir)
+    server = start_server(spec, port, record_dir, max_sessions=idle + sessions + 10)   # room for the raw-latency session too
     url = f"http://127.0.0.1:{port}/mcp/{spec.stem}"
     rows = []
     try:
