@@ -26,7 +26,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import anyio
 import mcp_types as types
@@ -303,8 +303,9 @@ class EnvironmentServer:
         if task is None:
             task = self.tasks.get(session_id)
             if task is None:
+                tasks = ", ".join(sorted(self.env.tasks)) or "none"
                 raise ControlError(400, "name the task: send {\"task\": ID, \"answer\": TEXT} (this session was "
-                                        f"not opened for a task with ?task=ID); tasks: {', '.join(sorted(self.env.tasks)) or 'none'}")
+                                        f"not opened for a task with ?task=ID); tasks: {tasks}")
         if not isinstance(task, str):
             raise ControlError(400, f"`task` must be a string (a task's name), not {json_kind(task)}")
         if task not in self.env.tasks:
@@ -342,7 +343,8 @@ async def check_tool_call_params(ctx, call_next):
         if not isinstance(params, dict) or "name" not in params:
             raise MCPError(INVALID_PARAMS, 'tools/call needs params {"name": TOOL, "arguments": {...}}')
         if not isinstance(params["name"], str):
-            raise MCPError(INVALID_PARAMS, f"tools/call: `name` must be a string (the tool's name), not {json_kind(params['name'])}")
+            raise MCPError(INVALID_PARAMS,
+                           f"tools/call: `name` must be a string (the tool's name), not {json_kind(params['name'])}")
         arguments = params.get("arguments")
         if arguments is not None and not isinstance(arguments, dict):
             raise MCPError(INVALID_PARAMS, f"tools/call: `arguments` must be a JSON object, not {json_kind(arguments)}")
@@ -355,8 +357,8 @@ def json_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def jsonrpc_error(status: int, code: int, message: str, request_id=None) -> JSONResponse:
-    return JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}, status_code=status)
+def jsonrpc_error_response(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}, status_code=status)
 
 
 class Endpoint:
@@ -421,7 +423,7 @@ class Endpoint:
         elif first and first in b'"-0123456789tfn':
             problem = "the body must be a JSON-RPC request object, like {\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ...}"
         if problem is not None:
-            await jsonrpc_error(400, INVALID_REQUEST, f"Invalid Request: {problem}")(scope, receive, send)
+            await jsonrpc_error_response(400, INVALID_REQUEST, f"Invalid Request: {problem}")(scope, receive, send)
             return None
 
         async def replay():
@@ -556,7 +558,7 @@ def malformed_line_reply(exc: Exception) -> types.JSONRPCError:
     errors = exc.errors() if hasattr(exc, "errors") else []
     if not errors or errors[0]["type"] == "json_invalid":
         detail = errors[0]["msg"] if errors else str(exc)
-        return types.JSONRPCError(jsonrpc="2.0", id=None, error=types.ErrorData(code=PARSE_ERROR, message=f"Parse error: {detail}"))
+        return jsonrpc_error_message(None, PARSE_ERROR, f"Parse error: {detail}")
     message = next((e["input"] for e in errors if isinstance(e["input"], dict)), None)
     if message is None:
         problem = f"a JSON-RPC message is an object, not {json_kind(errors[0]['input'])}"
@@ -566,7 +568,11 @@ def malformed_line_reply(exc: Exception) -> types.JSONRPCError:
     request_id = message.get("id") if isinstance(message, dict) else None
     if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
         request_id = None
-    return types.JSONRPCError(jsonrpc="2.0", id=request_id, error=types.ErrorData(code=INVALID_REQUEST, message=f"Invalid Request: {problem}"))
+    return jsonrpc_error_message(request_id, INVALID_REQUEST, f"Invalid Request: {problem}")
+
+
+def jsonrpc_error_message(request_id, code: int, message: str) -> types.JSONRPCError:
+    return types.JSONRPCError(jsonrpc="2.0", id=request_id, error=types.ErrorData(code=code, message=message))
 
 
 async def serve_stdio(name: str, env: Environment, user=1, record_dir: Path | None = None,
