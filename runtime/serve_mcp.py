@@ -225,8 +225,9 @@ class EnvironmentServer:
         try:
             yield
         finally:
-            self.in_flight[session_id] -= 1
-            self.last_used[session_id] = time.monotonic()
+            if session_id in self.in_flight:        # not when the session ended meanwhile (DELETE)
+                self.in_flight[session_id] -= 1
+                self.last_used[session_id] = time.monotonic()
 
     def forget(self, session_id: str) -> None:
         """Free (and record) the instance of an ended MCP session."""

@@ -80,6 +80,28 @@ def test_closing_a_session_frees_its_instance(server):
     assert servers["store"].live_sessions == before
 
 
+def test_ending_a_session_while_its_stream_is_open_is_clean(server, caplog):
+    """The official client holds a GET stream open; DELETE ends the session under it."""
+    import logging
+    import time
+    base, servers = server
+    uvicorn_errors = logging.getLogger("uvicorn.error")        # it does not propagate to caplog's root handler
+    uvicorn_errors.addHandler(caplog.handler)
+
+    async def go():
+        async with Client(f"{base}/mcp/store") as c:
+            await c.call_tool("get_product", {"product_id": 1})
+    try:
+        run(go())
+        deadline = time.monotonic() + 5
+        while servers["store"].in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        uvicorn_errors.removeHandler(caplog.handler)
+    assert servers["store"].in_flight == {} and set(servers["store"].last_used) == set(servers["store"].sessions)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+
+
 def test_tool_errors_are_mcp_tool_errors_with_code_message_details(server):
     base, _ = server
 
