@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,11 +29,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(spec: Path, port: int, record_dir: Path | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port)]
+def start_server(spec: Path, port: int, record_dir: Path | None = None, max_sessions: int = 1000) -> subprocess.Popen:
+    command = [sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port), "--max-sessions", str(max_sessions)]
     if record_dir is not None:
         command += ["--record", str(record_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr to a file, not a pipe: a pipe nobody reads fills up and blocks the server mid-benchmark
+    log_file = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_file)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -40,7 +43,8 @@ def start_server(spec: Path, port: int, record_dir: Path | None = None) -> subpr
                 return process
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"awmc serve exited: {process.stderr.read().decode()[-2000:]}")
+                log_file.seek(0)
+                raise RuntimeError(f"awmc serve exited: {log_file.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("awmc serve did not start within 60 s")
@@ -179,10 +183,9 @@ async def hold_idle(url: str, n: int) -> list:
 def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000) -> list[dict]:
     import awmlang
     env = awmlang.load(spec)
-    import tempfile
     port = free_port()
     record_dir = Path(tempfile.mkdtemp(prefix="awm-bench-record-"))
-    server = start_server(spec, port, record_dir)
+    server = start_server(spec, port, record_dir, max_sessions=idle + sessions + 10)   # room for the raw-latency session too
     url = f"http://127.0.0.1:{port}/mcp/{spec.stem}"
     rows = []
     try:

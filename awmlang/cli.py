@@ -365,14 +365,37 @@ def cmd_serve(args) -> int:
     from awmlang.runtime.serve_mcp import serve_http, serve_stdio
     specs = find_specs(args.paths)
     envs = {spec.stem: load_env(str(spec)) for spec in specs}
+    record_dir = Path(args.record) if args.record else None
     if args.stdio:
         if len(envs) != 1:
             raise UsageError("--stdio serves exactly one environment: name one spec")
         (name, env), = envs.items()
-        asyncio.run(serve_stdio(name, env, user=_user(args.user)))
+        asyncio.run(serve_stdio(name, env, user=_user(args.user), record_dir=record_dir, record_limit=args.record_limit))
         return EXIT_OK
-    serve_http(envs, args.host, args.port, user=_user(args.user), record_dir=Path(args.record) if args.record else None)
+    serve_http(envs, args.host, args.port, user=_user(args.user), record_dir=record_dir, max_sessions=args.max_sessions,
+               idle_timeout=args.idle_timeout, record_limit=args.record_limit)
     return EXIT_OK
+
+
+def _positive(kind: type, what: str):
+    """An argparse type: a positive int or float, else a usage error naming the flag's meaning."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {what}")
+        return value
+    return parse
+
+
+def _record_limit(text: str):
+    from awmlang.runtime.serve_mcp import parse_record_limit
+    try:
+        return parse_record_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
 
 
 def cmd_explain(args) -> int:
@@ -482,7 +505,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--port", type=int, default=8001, help="the port to listen on")
     m.add_argument("--stdio", action="store_true", help="serve one environment over stdio instead")
     m.add_argument("--user", help="the acting user's key in every session (default: 1; a client may add ?user=N)")
-    m.add_argument("--record", help="keep each ended session's initial.db, final.db and calls.json in this folder")
+    m.add_argument("--record", help="keep each ended session's initial.db, final.db and calls.json in this folder "
+                                    "(sessions still open at shutdown too)")
+    m.add_argument("--record-limit", type=_record_limit, default="1GB",
+                   help="stop recording after this many sessions (500) or this much disk space (200MB, 2GB); default 1GB")
+    m.add_argument("--max-sessions", type=_positive(int, "sessions"), default=1000,
+                   help="live sessions across all environments; a new session beyond it gets HTTP 503 (default 1000)")
+    m.add_argument("--idle-timeout", type=_positive(float, "seconds"), default=1800.0,
+                   help="end a session (and free its instance) after this many seconds without a request (default 1800)")
     m.set_defaults(fn=cmd_serve)
 
     from awmlang.agent import register as register_agent
