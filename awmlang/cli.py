@@ -508,11 +508,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--record", help="keep each ended session's initial.db, final.db and calls.json in this folder "
                                     "(sessions still open at shutdown too)")
     m.add_argument("--record-limit", type=_record_limit, default="1GB",
-                   help="stop recording after this many sessions (500) or this much disk space (200MB, 2GB); default 1GB")
+                   help="stop recording after this many sessions (500) or this much disk space (200MB, 2GB)")
     m.add_argument("--max-sessions", type=_positive(int, "sessions"), default=1000,
-                   help="live sessions across all environments; a new session beyond it gets HTTP 503 (default 1000)")
+                   help="live sessions across all environments; a new session beyond it gets HTTP 503")
     m.add_argument("--idle-timeout", type=_positive(float, "seconds"), default=1800.0,
-                   help="end a session (and free its instance) after this many seconds without a request (default 1800)")
+                   help="end a session (and free its instance) after this many seconds without a request")
     m.set_defaults(fn=cmd_serve)
 
     from awmlang.agent import register as register_agent

@@ -208,11 +208,12 @@ def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int
 
 
 def acting_users(env: Environment) -> list:
-    """The users a sequence may act as: the first few rows of the env's user entity."""
+    """The users a sequence may act as: the first few rows of the env's user entity (None, the
+    unchecked default, when no user is seeded)."""
     if env.user_entity is None:
-        return [1]
+        return [None]
     session = env.session()
-    keys = _keys(session, env.user_entity)[:4] or [1]
+    keys = _keys(session, env.user_entity)[:4] or [None]
     session.close()
     return keys
 
@@ -234,7 +235,7 @@ def minimize(env: Environment, finding: Finding) -> Finding:
     return Finding(problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2], finding.user)
 
 
-def replay(env: Environment, calls: list[dict], user=1) -> tuple[list[dict], tuple[str, str, dict] | None]:
+def replay(env: Environment, calls: list[dict], user=None) -> tuple[list[dict], tuple[str, str, dict] | None]:
     """Run a saved call sequence in a fresh session: the results, and the first problem."""
     session = env.session(user=user)
     results = []

@@ -303,7 +303,7 @@ def test_verify_and_reset_edge_cases_are_clear_4xx_errors(server):
             return reply.status_code, reply.json()["error"]
         assert verify({"task": "buy_two_mugs", "answer": 5}) == (
             400, "`answer` must be a string (the agent's final answer) or null, not a number")
-        assert verify({"task": "buy_two_mug"}) == (400, "no task named 'buy_two_mug'; did you mean 'buy_two_mugs'?")
+        assert verify({"task": "buy_two_mug"}) == (400, "`store` has no task 'buy_two_mug'; did you mean 'buy_two_mugs'?")
         assert verify({"task": ["buy_two_mugs"]}) == (400, "`task` must be a string (a task's name), not an array")
         status, message = verify({"answer": "done"})
         assert status == 400 and message.startswith("name the task") and "buy_two_mugs" in message
@@ -369,7 +369,7 @@ def test_reset_and_verify_are_mcp_methods_for_the_official_client(server):
     fresh, bought, reset, after_reset, errors, tools = run(go())
     assert (fresh["passed"], bought["passed"], bought["reward"]) == (False, True, 1.0)    # scored as user 2
     assert reset == {"reset": True} and after_reset["stock"] == 10
-    assert errors == [(-32602, "no task named 'buy_two_mug'; did you mean 'buy_two_mugs'?"),
+    assert errors == [(-32602, "`store` has no task 'buy_two_mug'; did you mean 'buy_two_mugs'?"),
                       (-32602, "`answer` must be a string (the agent's final answer) or null, not a number"),
                       (-32602, "unknown field `anwser` for verify (did you mean `answer`?); it takes `task`, `answer`")]
     assert not any(name.startswith("awmlang") for name in tools)       # not tools: the agent cannot call them
