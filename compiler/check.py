@@ -15,7 +15,7 @@ from typing import Any
 from . import nodes as n
 from .cache import no_memo
 from .depends import TypeTable
-from .diagnostics import Diagnostic, Label, did_you_mean
+from .diagnostics import Diagnostic, Label, did_you_mean, with_article
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
                     SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
@@ -87,7 +87,7 @@ _CHECKS = itertools.count(1)       # serial numbers of declaration checks
 
 # What a declaration's check reads from the checker: the environment's user and clock, and the
 # type tables, fixed once the types are resolved.
-SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "clock", "file_of")
+SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "user_unresolved", "clock", "file_of")
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,7 @@ class Checker:
         self.seeds: list[SeedInfo] = []
         self.used: set[str] = set()
         self.user_entity: str | None = None
+        self.user_unresolved = False      # `user` names no entity: already reported, so `me` stays silent
         self.clock = DEFAULT_CLOCK
         self.local_reads: set[int] = set()
         self.shadowed: list = []
@@ -458,6 +459,9 @@ class Checker:
             child = self.entities[info.backref[0]]
             pointing = [f for f in child.fields.values() if f.is_relation and f.type.name == e.name]
             via = info.decl.type.via
+            unresolved = {f.name for f in child.fields.values() if f.type.kind == "any"}
+            if unresolved and (via.name in unresolved if via is not None else len(pointing) < 2):
+                continue            # the field meant to point here has an unknown type, reported already
             if via is not None:
                 match = [f for f in pointing if f.name == via.name]
                 if not match:
@@ -477,6 +481,7 @@ class Checker:
             key = p.key.name
             if key == "user":
                 if p.value not in self.entities:
+                    self.user_unresolved = True
                     self.error("AWM1010", f"`user` names `{p.value}`, which is not an entity", p.value_span,
                                help=did_you_mean(p.value, self.entities))
                 else:
@@ -511,6 +516,9 @@ class Checker:
             return
         name, attr = e.owner
         f = e.fields[name]
+        if self.user_unresolved or f.type.kind == "any":
+            e.owner = None          # the env's `user` or the field's type is already reported
+            return
         if self.user_entity is None or not f.is_relation or f.type.name != self.user_entity:
             self.error("AWM2011", f"`@@owned_by({name})` needs `{name}` to be a relation to the user entity"
                        f"{' `' + self.user_entity + '`' if self.user_entity else ' (the env header names none)'}", attr.span)
@@ -551,7 +559,7 @@ class Checker:
         if isinstance(expr, n.Call) and expr.func.name in ("now", "today") and not expr.args:
             want = "datetime" if expr.func.name == "now" else "date"
             if t.kind not in (want, "any", "text") and not (want == "date" and t.kind == "datetime"):
-                self.error("AWM2001", f"`{expr.func.name}()` is a {want}, but `{t}` is expected", expr.span)
+                self.error("AWM2001", f"`{expr.func.name}()` is {with_article(want)}, but `{t}` is expected", expr.span)
             if seed_clock is None:
                 return ("now",) if expr.func.name == "now" else ("today",)
             return seed_clock if expr.func.name == "now" else seed_clock[:10]
@@ -606,7 +614,7 @@ class Checker:
                 dt.datetime.strptime(v, fmt)
                 return v
             except ValueError:
-                self.error("AWM2001", f"\"{v}\" is not a {want} (expected {'YYYY-MM-DD' if want == 'date' else 'YYYY-MM-DD HH:MM:SS'})", lit.span)
+                self.error("AWM2001", f"\"{v}\" is not {with_article(want)} (expected {'YYYY-MM-DD' if want == 'date' else 'YYYY-MM-DD HH:MM:SS'})", lit.span)
                 return None
         if k == "text" and want == "enum":
             if v in self.enums.get(t.name, []):
@@ -649,7 +657,7 @@ class Checker:
                 self.warn("AWM4004", f"`{name_node.name}` here is the field of `{entity}`, not the parameter `{name_node.name}`",
                           name_node.span, help=f"write `${name_node.name}` to mean the parameter")
         if declared is not None and declared.kind != "void" and not terminates:
-            self.error("AWM2012", f"tool `{name}` does not return a `{declared}` on every path", decl.name.span)
+            self.error("AWM2012", f"tool `{name}` does not return {with_article(f'`{declared}`')} on every path", decl.name.span)
         if declared is None and self._returns:
             tool.returns = self._returns[0]
         tool.writes = writes(body)
@@ -836,7 +844,7 @@ class Checker:
                 self.expr(s.value, ctx)
                 return False
             if not b.mutable:
-                self.error("AWM2005", f"`{s.name.name}` is a {b.kind if b.kind != 'query_let' else 'query'} and cannot be reassigned",
+                self.error("AWM2005", f"`{s.name.name}` is {with_article(b.kind if b.kind != 'query_let' else 'query')} and cannot be reassigned",
                            s.name.span, help="declare a new variable with `let`")
             t = self.expr(s.value, ctx, b.type)
             self.expect_assignable(t, b.type, s.value)
@@ -885,6 +893,8 @@ class Checker:
             entity = self.target_entity(s.target, ctx, "update")
             if entity is not None:
                 self.check_assigns(entity, s.assigns, ctx.with_row(entity.name))
+            else:
+                self.unchecked(ctx, *(a.value for a in s.assigns))
             return False
         if isinstance(s, n.Delete):
             self.target_entity(s.target, ctx, "delete")
@@ -984,7 +994,7 @@ class Checker:
             self.error("AWM2001", f"expected `{want}`, found `{t}` which may be null", e.span,
                        help="use `coalesce(value, fallback)`, or declare the target optional")
         elif t.kind == "null" and not want.optional and want.kind not in ("json", "any"):
-            self.error("AWM2001", f"`null` is not a `{want}`", e.span)
+            self.error("AWM2001", f"`null` is not {with_article(f'`{want}`')}", e.span)
 
     def expr(self, e, ctx: Ctx, expected: T | None = None) -> T:
         t = self._expr(e, ctx, expected)
@@ -1081,6 +1091,8 @@ class Checker:
 
     def e_Me(self, e: n.Me, ctx, expected):
         if self.user_entity is None:
+            if self.user_unresolved:
+                return ANY
             self.error("AWM1014", "`me` needs the env header to name the acting user's entity", e.span,
                        help="add `user User` inside `env ... { }`")
             return ANY
@@ -1209,7 +1221,7 @@ class Checker:
         union = self.unions[expected.name]
         kind = next((f.value for f in e.fields if f.name.name == "kind"), None)
         if not (isinstance(kind, n.Literal) and kind.kind == "text" and kind.value in union.variants):
-            self.error("AWM2001", f"a `{expected.name}` value needs `kind:` naming one of its variants "
+            self.error("AWM2001", f"{with_article(f'`{expected.name}`')} value needs `kind:` naming one of its variants "
                        f"({', '.join(union.variants)})", e.span)
             return ANY
         self.types[kind] = TEXT
@@ -1398,10 +1410,20 @@ class Checker:
             self.error("AWM2003", f"expected a query of rows (like `Product where ...`), got `{t}`", e.span)
         return ANY, None
 
+    def unchecked(self, ctx: Ctx, *exprs) -> T:
+        """Skip expressions over a source that already failed to check (its error is the one
+        reported), but count the locals they name as read: no "never used" on top of it."""
+        for x in walk(*exprs):
+            if isinstance(x, (n.Name, n.OuterName)):
+                b = ctx.scope.lookup(x.name)
+                if b is not None and b.kind in ("local", "query_let") and b.target is not None:
+                    self.local_reads.add(id(b.target))
+        return ANY
+
     def e_Where(self, e: n.Where, ctx, expected):
         t, entity = self.query_entity(e.source, ctx)
         if entity is None:
-            return ANY
+            return self.unchecked(ctx, e.cond)
         row_ctx = ctx.with_row(entity.name)
         ct = self.expr(e.cond, row_ctx, BOOL)
         if ct.kind not in ("bool", "any"):
@@ -1411,7 +1433,7 @@ class Checker:
     def e_OrderBy(self, e: n.OrderBy, ctx, expected):
         t, entity = self.query_entity(e.source, ctx)
         if entity is None:
-            return ANY
+            return self.unchecked(ctx, *(k.expr for k in e.keys))
         for key in e.keys:
             kt = self.expr(key.expr, ctx.with_row(entity.name))
             if kt.kind not in NUMERIC + ("text", "date", "datetime", "bool", "enum", "entity", "any"):
@@ -1430,7 +1452,7 @@ class Checker:
     def e_GroupBy(self, e: n.GroupBy, ctx, expected):
         t, entity = self.query_entity(e.source, ctx)
         if entity is None:
-            return ANY
+            return self.unchecked(ctx, *(a.value for a in e.aggregates))
         row_ctx = ctx.with_row(entity.name)
         fields = []
         for k in e.keys:
@@ -1851,6 +1873,10 @@ class Checker:
 
     # ---- warnings -----------------------------------------------------------------------------
     def report_unused(self):
+        """Warnings about the whole spec. A declaration with errors was checked only in part, so
+        on a spec with errors they would count as unused what its broken parts use or write."""
+        if any(d.is_error for d in self.diags):
+            return
         for name, d in self.enum_decls.items():
             if name not in self.used:
                 self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)

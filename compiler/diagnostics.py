@@ -10,6 +10,7 @@ import difflib
 from bisect import bisect_right
 from itertools import accumulate
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
@@ -97,6 +98,24 @@ class Diagnostic:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+# words whose first vowel letter sounds like "you" or "w" (a `User`, a union, a one-off)
+_CONSONANT_SOUND = re.compile(r"(?i)(uni|us[aeiou]|uti|ur[aeiou]|eu|one\b|once)")
+
+
+def article(word: str) -> str:
+    """"a" or "an" for the word (or `name`) that follows it: an `Invoice`, a `User`, an int."""
+    bare = word.lstrip("`\"'")
+    if not bare:
+        return "a"
+    starts_with_vowel = bare[0].lower() in "aeiou" and not _CONSONANT_SOUND.match(bare)
+    return "an" if starts_with_vowel or bare.lower().startswith("hour") else "a"
+
+
+def with_article(word: str) -> str:
+    """The word with its article: with_article("`Invoice`") == "an `Invoice`"."""
+    return f"{article(word)} {word}"
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

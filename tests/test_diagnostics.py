@@ -77,3 +77,9 @@ def test_all_errors_reported_at_once():
 def test_did_you_mean_for_misspelt_field():
     result = _build(Path(__file__).parent / "diagnostics" / "unknown_field_member.awm")
     assert result.diagnostics[0].help == "did you mean `stock`?"
+
+
+def test_article_follows_the_sound_of_the_name():
+    from awmlang.compiler.diagnostics import with_article
+    assert [with_article(w) for w in ("`Invoice`", "`User`", "int", "enum", "union", "`Order`", "decimal")] == [
+        "an `Invoice`", "a `User`", "an int", "an enum", "a union", "an `Order`", "a decimal"]
