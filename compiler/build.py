@@ -10,6 +10,7 @@ import importlib.util
 import json
 import sqlite3
 from functools import lru_cache
+from typing import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,9 @@ from .cache import BuildCache, no_memo
 from .check import check
 from .depends import Dependencies
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
-from .lower_python import lower_python
+from .lower_python import lower_python, lower_tool
 from .lower_schema import render_tools_json
-from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements
+from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements, table_statements
 from .parse import load_modules
 from .types import Model
 
@@ -74,15 +75,68 @@ BUILD_CACHE = BuildCache()
 
 
 def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
-    """Parse and check only (no outputs)."""
+    """Parse and check only (no outputs). The errors include those that lowering finds in
+    queries (AWM2007), so a spec's every error is reported in one pass."""
+    return _check(path, text, cache)[0]
+
+
+def _check(path, text, cache) -> tuple[BuildResult, Callable]:
+    """The check's result and the memo its lowering probe filled (build_spec reuses it)."""
     sources = Sources()
     modules, diags = load_modules(path, sources, text, cache)
-    model = None
+    model, memo = None, no_memo
     if not any(d.is_error for d in diags):
-        model, check_diags = check(modules, memo_for(cache, modules))
+        memo = within_build(memo_for(cache, modules))
+        model, check_diags = check(modules, memo, partial=True)
         diags = diags + check_diags
+        clean = not any(d.is_error for d in check_diags)
+        if model is not None:
+            diags += lowering_errors(model, memo if clean else no_memo, check_diags)
+        if not clean:
+            model = None
         _add_seed_files(modules, sources)
-    return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
+    result = BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
+    if not result.ok:
+        result.model = None
+    return result, memo
+
+
+def within_build(memo: Callable) -> Callable:
+    """`memo` that also remembers each result for the rest of this build, so the lowering
+    probe's work is done once even without a cache."""
+    made: dict = {}
+
+    def remembered(key, make):
+        if key not in made:
+            made[key] = memo(key, make)
+        return made[key]
+    return remembered
+
+
+def lowering_errors(model: Model, memo: Callable, check_diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Lower each tool, invariant and table whose declaration checked without errors, and
+    report what cannot be lowered (an expression a query cannot hold, AWM2007). On a spec with
+    errors `model` is partial: a declaration may then fail for a reason already reported (it
+    reads a broken one), and is skipped."""
+    broken = {d.span.path for d in check_diags if d.is_error and d.span is not None}
+    partial = bool(broken)
+    if partial:     # an expression typed `any` stands for an error reported elsewhere
+        broken |= {node.span.path for node, t in model.types.items() if t.kind == "any" and hasattr(node, "span")}
+    jobs = [(t.decl.span, ("tool", t.checked), lambda t=t: lower_tool(model, t)) for t in model.tools.values()]
+    jobs += [(i.decl.span, ("invariant", i.checked), lambda i=i: invariant_statement(model, i)) for i in model.invariants]
+    jobs += [(e.decl.span, ("table", e.name), lambda e=e: table_statements(model, e.name)) for e in model.entities.values()]
+    out = []
+    for span, key, make in jobs:
+        if span.path in broken:
+            continue
+        try:
+            memo(key, make)
+        except LoweringError as exc:
+            out.append(Diagnostic(exc.code, str(exc), exc.span, help=exc.help))
+        except Exception:
+            if not partial:
+                raise
+    return out
 
 
 def _add_seed_files(modules, sources: Sources) -> None:
@@ -152,11 +206,10 @@ def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
 def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
     """Check a spec and, if it has no errors, lower it to every output. With a cache, what an
     earlier build lowered from the same declarations is reused: the outputs are the same bytes."""
-    result = check_spec(path, text, cache)
+    result, memo = _check(path, text, cache)
     if not result.ok or result.model is None:
         return result
     model = result.model
-    memo = memo_for(cache, result.modules)
     try:
         schema = schema_statements(model, memo)
         invariants = {inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
@@ -165,7 +218,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
         tools_json = render_tools_json(model, memo)
         seeds = [statement for seed in model.seeds for statement in seed_statements_of(seed, model, memo)]
     except LoweringError as exc:
-        result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
+        result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span, help=exc.help)], result.sources)
         return result
     # the seeded database is a function of its statements (and their spans, for error reports)
     db_bytes, seed_errors = (load_database(schema, seeds) if cache is None else

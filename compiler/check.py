@@ -181,7 +181,15 @@ class Checker:
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
+        return self.model(modules)
+
+    def model(self, modules: list[n.Module]) -> Model | None:
+        """The checked declarations as a Model. After `run` found errors this is a partial model
+        (None without an env header): only for finding the lowering errors of the declarations
+        that checked cleanly, in the same pass."""
         env = self.env
+        if env is None:
+            return None
         props = {p.key.name: p.value for p in env.props}
         return Model(
             name=env.name.name, title=env.title or env.name.name, description=props.get("description", ""),
@@ -655,7 +663,8 @@ class Checker:
         for name_node, entity in self.shadowed:
             if name_node.name not in self.outer_names:   # the author never wrote `$name`: likely a slip
                 self.warn("AWM4004", f"`{name_node.name}` here is the field of `{entity}`, not the parameter `{name_node.name}`",
-                          name_node.span, help=f"write `${name_node.name}` to mean the parameter")
+                          name_node.span, help=f"write `${name_node.name}` to mean the parameter, "
+                                               f"or `{entity}.{name_node.name}` to mean the field")
         if declared is not None and declared.kind != "void" and not terminates:
             self.error("AWM2012", f"tool `{name}` does not return {with_article(f'`{declared}`')} on every path", decl.name.span)
         if declared is None and self._returns:
@@ -1107,7 +1116,7 @@ class Checker:
             self.used.add(e.obj.name)
             self.types[e.obj] = T("enum", e.obj.name)
             return T("enum", e.obj.name)
-        t = self.expr(e.obj, ctx)
+        t = self.qualified_row(e.obj, ctx) or self.expr(e.obj, ctx)
         if t.kind == "any":
             return ANY
         if t.kind == "json":            # a JSON value (a json column, a solution's call result)
@@ -1130,6 +1139,19 @@ class Checker:
         if t.optional and ft.kind != "query":
             ft = ft.opt(True)
         return ft
+
+    def qualified_row(self, obj, ctx: Ctx) -> T | None:
+        """`Ticket.owner` inside a query over `Ticket`: the current row's field, written with the
+        entity's name (as SQL's `table.column`), never a parameter or local of that name."""
+        if not (isinstance(obj, n.Name) and obj.name in self.entities and obj.name in ctx.rows
+                and ctx.scope.lookup(obj.name) is None):
+            return None
+        depth = ctx.rows[::-1].index(obj.name)
+        self.bindings[obj] = Binding("row", entity_t(obj.name), obj.name, depth=depth)
+        self.types[obj] = entity_t(obj.name)
+        self.mark_row(obj)
+        self.used.add(obj.name)
+        return entity_t(obj.name)
 
     def fields_of(self, t: T) -> dict[str, FieldInfo] | None:
         if t.kind == "entity" and t.name in self.entities:
@@ -2044,7 +2066,11 @@ def const_eval(model: Model, expr: n.Expr, t: T, clock: str | None = None):
     return checker.const_value(expr, t, seed_clock=clock)
 
 
-def check(modules: list[n.Module], memo=None) -> tuple[Model | None, list[Diagnostic]]:
+def check(modules: list[n.Module], memo=None, partial: bool = False) -> tuple[Model | None, list[Diagnostic]]:
+    """The Model and the diagnostics; with errors the model is None, or with `partial` the
+    partial model (see `Checker.model`)."""
     checker = Checker()
     model = checker.run(modules, memo)
+    if model is None and partial:
+        model = checker.model(modules)
     return model, checker.diags

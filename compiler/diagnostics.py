@@ -47,7 +47,7 @@ CODES: dict[str, tuple[str, str]] = {
     "AWM2004": ("missing required field", "An insert or create does not give a value for a field that has no default and is not optional."),
     "AWM2005": ("not assignable", "Only local variables declared with `let` can be reassigned; parameters, `me` and loop variables cannot."),
     "AWM2006": ("bad update target", "`update` and `delete` take a row (an entity value) or a query of rows."),
-    "AWM2007": ("not supported in a query", "This expression cannot be translated to SQL inside `where`, `order by` or an aggregate; compute it before the query with `let`."),
+    "AWM2007": ("not supported in a query", "This expression reads the row but cannot be translated to SQL inside `where`, `order by`, `update ... set` or an aggregate (an expression that does not read the row is computed before the query). The help line says what to write instead: usually another operator (`contains`, `starts with`), or a `for` loop over the rows with an `if`."),
     "AWM2008": ("bad match", "`match` takes a value of a union type and one arm per variant, each variant at most once."),
     "AWM2009": ("bad default", "A default value must be a constant of the field's type, `now()` or `today()`."),
     "AWM2010": ("bad check", "`@check(...)` must be a boolean expression over the entity's own fields."),

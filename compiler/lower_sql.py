@@ -29,11 +29,26 @@ SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "I
 DIALECT = "sqlite"
 
 
+# Expressions a query cannot hold: what the message calls them, and what to write instead.
+# (Only an expression that reads the row gets here: any other is computed before the query.)
+COMPUTE_FIRST = "loop over the rows with `for` and test it with `if`"
+NOT_IN_QUERY = {
+    "Index": ("indexing a list (`xs[i]`)", "test a list field with `list_field contains value`, or " + COMPUTE_FIRST),
+    "Template": ("a string with `{...}` holes",
+                 "compare the parts with `starts with`, `ends with` or `contains`, or " + COMPUTE_FIRST),
+    "ListLit": ("a list", None),
+    "RecordLit": ("a record", None),
+    "LookupBy": ("a lookup by field (`E[field: value]`)", "follow the relation instead (`owner.name`), or " + COMPUTE_FIRST),
+    "GroupBy": ("`group by`", "use `count(...)`, `sum(...)` or the other aggregates over a query, or " + COMPUTE_FIRST),
+}
+
+
 class LoweringError(Exception):
-    def __init__(self, message: str, span: n.Span, code: str = "AWM2007"):
+    def __init__(self, message: str, span: n.Span, code: str = "AWM2007", help: str | None = None):
         super().__init__(message)
         self.span = span
         self.code = code
+        self.help = help
 
 
 def ident(name: str) -> exp.Identifier:
@@ -326,7 +341,9 @@ class SqlCompiler:
             child_name, child_field = f.backref
             child = self.model.entities[child_name]
             return Query(child_name, conds=[BackRef(child.fields[child_field].column, e.obj)])
-        raise LoweringError("this query cannot be compiled", e.span)
+        raise LoweringError("this query cannot be compiled", e.span,
+                            help="a query starts from an entity (`Product`), a row's relation list (`order.items`) "
+                                 "or a `let` bound to one")
 
     def where(self, select: exp.Select, q: Query, aliases: list, entities: list) -> exp.Select:
         """Add the query's conditions; parameters are bound in the order they appear in the SQL."""
@@ -447,7 +464,8 @@ class SqlCompiler:
             return self.binary(e, aliases, entities)
         if isinstance(e, n.Call):
             return self.call(e, aliases, entities)
-        raise LoweringError(f"`{type(e).__name__}` cannot be used inside a query", e.span)
+        what, help = NOT_IN_QUERY.get(type(e).__name__, (f"`{type(e).__name__}`", None))
+        raise LoweringError(f"{what} cannot be computed inside a query", e.span, help=help or COMPUTE_FIRST)
 
     def member(self, e: n.Member, aliases, entities) -> exp.Expression:
         """`a.b.c` inside a query: follow relations with scalar subqueries."""
@@ -455,7 +473,8 @@ class SqlCompiler:
         if obj_t.kind == "enum":
             return exp.Literal.string(e.name.name)
         if obj_t.kind != "entity":
-            raise LoweringError("only fields of rows can be read inside a query", e.span)
+            raise LoweringError("only fields of rows can be read inside a query", e.span,
+                                help="read a field of the row or of a related row (`owner.name`), or " + COMPUTE_FIRST)
         parent = self.model.entities[obj_t.name]
         name = e.name.name
         f = parent.fields.get(name)
@@ -507,7 +526,8 @@ class SqlCompiler:
                 sub = exp.select(exp.column("value")).from_(exp.Anonymous(this="json_each", expressions=[exp.Placeholder()]), copy=False)
                 test = exp.In(this=left, query=exp.Subquery(this=sub))
             else:
-                raise LoweringError("the list after `in` must be a list literal or not depend on the row", e.right.span)
+                raise LoweringError("the list after `in` must be a list literal or not depend on the row", e.right.span,
+                                    help="to test a list field of the row write `list_field contains value`")
             return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
         left, right, lt, rt = self.numeric_pair(e, aliases, entities)
         if op == "==":
@@ -518,7 +538,9 @@ class SqlCompiler:
         if op in cmp:
             return exp.Paren(this=cmp[op](this=left, expression=right))
         if "decimal" in (lt, rt) and op in ("*", "/", "%") and lt == rt:
-            raise LoweringError(f"decimal `{op}` decimal cannot be computed inside a query", e.span)
+            raise LoweringError(f"decimal `{op}` decimal cannot be computed inside a query", e.span,
+                                help=f"make one side a float (`price * 1.0 {op} qty`: the result is a float), "
+                                     "or loop over the rows with `for` and compute it there")
         if op == "/" and "decimal" in (lt, rt):
             return exp.Round(this=exp.Div(this=exp.Mul(this=left, expression=exp.Literal.number("1.0")), expression=right))
         if op == "+" and lt == "text":
@@ -591,7 +613,8 @@ class SqlCompiler:
             diff = exp.Sub(this=exp.Anonymous(this="julianday", expressions=[values[1]]),
                            expression=exp.Anonymous(this="julianday", expressions=[values[0]]))
             return exp.Cast(this=diff, to=exp.DataType.build("INTEGER"))
-        raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span)
+        raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span,
+                            help=f"`{name}(...)` runs in handlers, not in SQL: loop over the rows with `for` and test it with `if`")
 
 
 def _is_null_lit(e) -> bool:

@@ -83,3 +83,15 @@ def test_article_follows_the_sound_of_the_name():
     from awmlang.compiler.diagnostics import with_article
     assert [with_article(w) for w in ("`Invoice`", "`User`", "int", "enum", "union", "`Order`", "decimal")] == [
         "an `Invoice`", "a `User`", "an int", "an enum", "a union", "an `Order`", "a decimal"]
+
+
+def test_query_errors_come_with_the_checkers_errors():
+    """A type error does not hide a query that cannot be lowered (AWM2007): one build, both."""
+    result = _build(Path(__file__).parent / "diagnostics" / "query_error_with_type_error.awm")
+    assert [d.code for d in result.diagnostics] == ["AWM2001", "AWM2007"]
+
+
+def test_every_query_error_of_a_clean_spec_at_once():
+    result = _build(Path(__file__).parent / "diagnostics" / "query_not_sql.awm")
+    assert [d.code for d in result.diagnostics] == ["AWM2007"] * 5
+    assert all(d.help for d in result.diagnostics)
