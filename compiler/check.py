@@ -853,8 +853,8 @@ class Checker:
                 self.expr(s.value, ctx)
                 return False
             if not b.mutable:
-                self.error("AWM2005", f"`{s.name.name}` is {with_article(b.kind if b.kind != 'query_let' else 'query')} and cannot be reassigned",
-                           s.name.span, help="declare a new variable with `let`")
+                self.error("AWM2005", f"`{s.name.name}` is {with_article(BINDING_KINDS.get(b.kind, b.kind))} and cannot be reassigned",
+                           s.name.span, help=self.reassign_help(s.name.name, b))
             t = self.expr(s.value, ctx, b.type)
             self.expect_assignable(t, b.type, s.value)
             self.bindings[s] = b
@@ -921,6 +921,15 @@ class Checker:
         if isinstance(s, n.Match):
             return self.match(s, ctx)
         raise AssertionError(f"unknown statement {type(s).__name__}")
+
+    @staticmethod
+    def reassign_help(name: str, b: Binding) -> str:
+        if b.kind == "query_let" and b.type.kind == "query":
+            entity = b.type.elem.name
+            return (f"`let {name} = <query>` names the query itself; to choose a query in `if` branches, give the "
+                    f"variable a list type (it holds the rows): `let {name}: list<{entity}> = {entity} where ...`, "
+                    f"then `{name} = {entity} where ...` in a branch")
+        return f"copy it into a variable first: `let {name}2 = {name}`, then change `{name}2`"
 
     def narrow(self, cond, scope: Scope):
         """Record in `scope` that the variables `cond` tests with `is not null` are not null."""
@@ -1917,6 +1926,7 @@ class Checker:
                     self.warn("AWM4001", f"{kind} `{name}` is never used", self.type_spans[name])
 
 
+BINDING_KINDS = {"param": "parameter", "loop": "loop variable", "query_let": "query", "row": "row"}   # in messages
 GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")
 DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 FUNCTIONS = sorted(name[2:] for name in dir(Checker) if name.startswith("f_"))
