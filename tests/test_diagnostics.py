@@ -95,3 +95,10 @@ def test_every_query_error_of_a_clean_spec_at_once():
     result = _build(Path(__file__).parent / "diagnostics" / "query_not_sql.awm")
     assert [d.code for d in result.diagnostics] == ["AWM2007"] * 5
     assert all(d.help for d in result.diagnostics)
+
+
+def test_unclosed_brace_is_located_in_json_too():
+    result = _build(Path(__file__).parent / "diagnostics" / "syntax_unclosed_block.awm")
+    (entry,) = json.loads(render_json(result.diagnostics, result.sources))
+    assert entry["labels"] == [{"message": "this `{` is never closed", "file": "syntax_unclosed_block.awm",
+                                "line": 5, "column": 12}]
