@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import sqlite3
 from functools import lru_cache
 from typing import Callable
@@ -242,28 +243,60 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
 
 
 def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[bytes, list[Diagnostic]]:
-    """Run the DDL and the seed rows in a fresh SQLite database; constraint errors name the row."""
+    """Run the DDL and the seed rows in a fresh SQLite database; constraint errors name the row.
+    Foreign keys are checked once all rows are in (seed order does not matter), and a row that
+    points at a row SQLite rejected is not reported again: the rejected row is the error."""
     db = sqlite3.connect(":memory:", isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     for statement in schema:
         db.execute(statement)
     errors = []
+    rows: dict[tuple[str, int], n.Span] = {}        # (table, rowid) -> the seed row's span
+    rejected_tables = set()
     db.execute("BEGIN")
+    db.execute("PRAGMA defer_foreign_keys = ON")
     for span, statement in seeds:
+        table = _inserted_table(statement)
         try:
-            db.execute(statement)
+            rows[(table, db.execute(statement).lastrowid)] = span
         except sqlite3.Error as exc:
+            rejected_tables.add(table)
             code = "AWM3003" if str(exc).startswith("UNIQUE") else "AWM3004"
             errors.append(Diagnostic(code, f"seed row rejected by SQLite: {exc}", span,
                                      help=_seed_hint(str(exc))))
+    violations = db.execute("PRAGMA foreign_key_check").fetchall()
+    errors += [_dangling_reference(db, table, rowid, parent, fk, rows.get((table, rowid)))
+               for table, rowid, parent, fk in violations if parent not in rejected_tables][:10]
+    db.execute("PRAGMA defer_foreign_keys = OFF")
+    if violations:
+        db.execute("PRAGMA foreign_keys = OFF")     # the build fails anyway; let the transaction end
     db.execute("COMMIT")
     db.execute("PRAGMA user_version = 0")   # writes the header page: a database with no tables can be serialised
-    violations = db.execute("PRAGMA foreign_key_check").fetchall()
-    for table, rowid, parent, _ in violations[:10]:
-        errors.append(Diagnostic("AWM3004", f"seed row {rowid} of `{table}` refers to a missing `{parent}` row", None))
     data = db.serialize()
     db.close()
     return bytes(data), errors
+
+
+_INSERT_INTO = re.compile(r'INSERT INTO "((?:[^"]|"")*)"')
+
+
+def _inserted_table(statement: str) -> str:
+    """The table of a seed INSERT (lower_sql.seed_rows_statements quotes every table name)."""
+    m = _INSERT_INTO.match(statement)
+    return m.group(1).replace('""', '"') if m else ""
+
+
+def _dangling_reference(db, table: str, rowid: int, parent: str, fk: int, span: n.Span | None) -> Diagnostic:
+    """A seed row whose relation names a missing row: the column and the value it holds."""
+    column, target = next((r[3], r[4]) for r in db.execute(f'PRAGMA foreign_key_list("{_quote(table)}")') if r[0] == fk)
+    value = db.execute(f'SELECT "{_quote(column)}" FROM "{_quote(table)}" WHERE rowid = ?', (rowid,)).fetchone()[0]
+    key, shown = target or "rowid", json.dumps(value)
+    return Diagnostic("AWM3004", f"`{column}` is {shown}, but no `{parent}` row has `{key}` {shown}", span,
+                      help=f"seed a `{parent}` row with `{key}` {shown}, or correct the value")
+
+
+def _quote(name: str) -> str:
+    return name.replace('"', '""')
 
 
 def seed_invariant_errors(model: Model, image: bytes, invariants: dict[str, str]) -> list[Diagnostic]:
@@ -286,8 +319,6 @@ def _seed_hint(message: str) -> str | None:
         return "two seed rows share a value in a unique field"
     if "CHECK" in message:
         return "the row breaks a @check, @range, @length or enum constraint"
-    if "FOREIGN KEY" in message:
-        return "the row refers to a row that is not seeded (seed parents before children)"
     if "NOT NULL" in message:
         return "give a value for every field that has no default and is not optional"
     return None
