@@ -539,6 +539,8 @@ class Checker:
             self.error("AWM2010", f"`@check` needs a boolean, got `{t}`", expr.span)
 
     def check_default(self, expr: n.Expr, t: T, name: str):
+        if t.kind == "any":
+            return          # the field's type is unknown, and reported
         value = self.const_value(expr, t)
         if value is _NOT_CONST:
             self.error("AWM2009", f"the default of `{name}` must be a constant, `now()` or `today()`", expr.span)
@@ -1837,6 +1839,8 @@ class Checker:
         self.seeds.append(seed)
 
     def seed_value(self, expr: n.Expr, f: FieldInfo):
+        if f.type.kind == "any":
+            return None     # the field's type is unknown, and reported
         if f.is_relation and isinstance(expr, n.LookupBy) and isinstance(expr.obj, n.Name):
             target = self.entities.get(expr.obj.name)
             if target is None or expr.obj.name != f.type.name:
