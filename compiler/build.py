@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import sqlite3
 from functools import lru_cache
+from typing import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +20,9 @@ from .cache import BuildCache, no_memo
 from .check import check
 from .depends import Dependencies
 from .diagnostics import Diagnostic, Sources, sort_and_dedupe
-from .lower_python import lower_python
+from .lower_python import lower_python, lower_tool
 from .lower_schema import render_tools_json
-from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements
+from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements, table_statements
 from .parse import load_modules
 from .types import Model
 from ..runtime.support import open_database
@@ -75,15 +77,68 @@ BUILD_CACHE = BuildCache()
 
 
 def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
-    """Parse and check only (no outputs)."""
+    """Parse and check only (no outputs). The errors include those that lowering finds in
+    queries (AWM2007), so a spec's every error is reported in one pass."""
+    return _check(path, text, cache)[0]
+
+
+def _check(path, text, cache) -> tuple[BuildResult, Callable]:
+    """The check's result and the memo its lowering probe filled (build_spec reuses it)."""
     sources = Sources()
     modules, diags = load_modules(path, sources, text, cache)
-    model = None
+    model, memo = None, no_memo
     if not any(d.is_error for d in diags):
-        model, check_diags = check(modules, memo_for(cache, modules))
+        memo = within_build(memo_for(cache, modules))
+        model, check_diags = check(modules, memo, partial=True)
         diags = diags + check_diags
+        clean = not any(d.is_error for d in check_diags)
+        if model is not None:
+            diags += lowering_errors(model, memo if clean else no_memo, check_diags)
+        if not clean:
+            model = None
         _add_seed_files(modules, sources)
-    return BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
+    result = BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
+    if not result.ok:
+        result.model = None
+    return result, memo
+
+
+def within_build(memo: Callable) -> Callable:
+    """`memo` that also remembers each result for the rest of this build, so the lowering
+    probe's work is done once even without a cache."""
+    made: dict = {}
+
+    def remembered(key, make):
+        if key not in made:
+            made[key] = memo(key, make)
+        return made[key]
+    return remembered
+
+
+def lowering_errors(model: Model, memo: Callable, check_diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Lower each tool, invariant and table whose declaration checked without errors, and
+    report what cannot be lowered (an expression a query cannot hold, AWM2007). On a spec with
+    errors `model` is partial: a declaration may then fail for a reason already reported (it
+    reads a broken one), and is skipped."""
+    broken = {d.span.path for d in check_diags if d.is_error and d.span is not None}
+    partial = bool(broken)
+    if partial:     # an expression typed `any` stands for an error reported elsewhere
+        broken |= {node.span.path for node, t in model.types.items() if t.kind == "any" and hasattr(node, "span")}
+    jobs = [(t.decl.span, ("tool", t.checked), lambda t=t: lower_tool(model, t)) for t in model.tools.values()]
+    jobs += [(i.decl.span, ("invariant", i.checked), lambda i=i: invariant_statement(model, i)) for i in model.invariants]
+    jobs += [(e.decl.span, ("table", e.name), lambda e=e: table_statements(model, e.name)) for e in model.entities.values()]
+    out = []
+    for span, key, make in jobs:
+        if span.path in broken:
+            continue
+        try:
+            memo(key, make)
+        except LoweringError as exc:
+            out.append(Diagnostic(exc.code, str(exc), exc.span, help=exc.help))
+        except Exception:
+            if not partial:
+                raise
+    return out
 
 
 def _add_seed_files(modules, sources: Sources) -> None:
@@ -153,11 +208,10 @@ def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
 def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
     """Check a spec and, if it has no errors, lower it to every output. With a cache, what an
     earlier build lowered from the same declarations is reused: the outputs are the same bytes."""
-    result = check_spec(path, text, cache)
+    result, memo = _check(path, text, cache)
     if not result.ok or result.model is None:
         return result
     model = result.model
-    memo = memo_for(cache, result.modules)
     try:
         schema = schema_statements(model, memo)
         invariants = {inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
@@ -166,7 +220,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
         tools_json = render_tools_json(model, memo)
         seeds = [statement for seed in model.seeds for statement in seed_statements_of(seed, model, memo)]
     except LoweringError as exc:
-        result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span)], result.sources)
+        result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span, help=exc.help)], result.sources)
         return result
     # the seeded database is a function of its statements (and their spans, for error reports)
     db_bytes, seed_errors = (load_database(schema, seeds) if cache is None else
@@ -190,27 +244,59 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
 
 
 def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[bytes, list[Diagnostic]]:
-    """Run the DDL and the seed rows in a fresh SQLite database; constraint errors name the row."""
+    """Run the DDL and the seed rows in a fresh SQLite database; constraint errors name the row.
+    Foreign keys are checked once all rows are in (seed order does not matter), and a row that
+    points at a row SQLite rejected is not reported again: the rejected row is the error."""
     db = open_database()
     for statement in schema:
         db.execute(statement)
     errors = []
+    rows: dict[tuple[str, int], n.Span] = {}        # (table, rowid) -> the seed row's span
+    rejected_tables = set()
     db.execute("BEGIN")
+    db.execute("PRAGMA defer_foreign_keys = ON")
     for span, statement in seeds:
+        table = _inserted_table(statement)
         try:
-            db.execute(statement)
+            rows[(table, db.execute(statement).lastrowid)] = span
         except sqlite3.Error as exc:
+            rejected_tables.add(table)
             code = "AWM3003" if str(exc).startswith("UNIQUE") else "AWM3004"
             errors.append(Diagnostic(code, f"seed row rejected by SQLite: {exc}", span,
                                      help=_seed_hint(str(exc))))
+    violations = db.execute("PRAGMA foreign_key_check").fetchall()
+    errors += [_dangling_reference(db, table, rowid, parent, fk, rows.get((table, rowid)))
+               for table, rowid, parent, fk in violations if parent not in rejected_tables][:10]
+    db.execute("PRAGMA defer_foreign_keys = OFF")
+    if violations:
+        db.execute("PRAGMA foreign_keys = OFF")     # the build fails anyway; let the transaction end
     db.execute("COMMIT")
     db.execute("PRAGMA user_version = 0")   # writes the header page: a database with no tables can be serialised
-    violations = db.execute("PRAGMA foreign_key_check").fetchall()
-    for table, rowid, parent, _ in violations[:10]:
-        errors.append(Diagnostic("AWM3004", f"seed row {rowid} of `{table}` refers to a missing `{parent}` row", None))
     data = db.serialize()
     db.close()
     return bytes(data), errors
+
+
+_INSERT_INTO = re.compile(r'INSERT INTO "((?:[^"]|"")*)"')
+
+
+def _inserted_table(statement: str) -> str:
+    """The table of a seed INSERT (lower_sql.seed_rows_statements quotes every table name)."""
+    m = _INSERT_INTO.match(statement)
+    return m.group(1).replace('""', '"') if m else ""
+
+
+def _dangling_reference(db, table: str, rowid: int, parent: str, fk: int, span: n.Span | None) -> Diagnostic:
+    """A seed row whose relation names a missing row: the column and the value it holds."""
+    column, target = next((r[3], r[4]) for r in db.execute(f'PRAGMA foreign_key_list("{_quote(table)}")') if r[0] == fk)
+    value = db.execute(f'SELECT "{_quote(column)}" FROM "{_quote(table)}" WHERE rowid = ?', (rowid,)).fetchone()[0]
+    key, shown = target or "rowid", json.dumps(value)
+    return Diagnostic("AWM3004", f"`{column}` is {shown}, but no `{parent}` row has `{key}` {shown}", span,
+                      help=f"seed a `{parent}` row with `{key}` {shown}, or correct the value")
+
+
+def _quote(name: str) -> str:
+    return name.replace('"', '""')
 
 
 def seed_invariant_errors(model: Model, image: bytes, invariants: dict[str, str]) -> list[Diagnostic]:
@@ -232,8 +318,6 @@ def _seed_hint(message: str) -> str | None:
         return "two seed rows share a value in a unique field"
     if "CHECK" in message:
         return "the row breaks a @check, @range, @length or enum constraint"
-    if "FOREIGN KEY" in message:
-        return "the row refers to a row that is not seeded (seed parents before children)"
     if "NOT NULL" in message:
         return "give a value for every field that has no default and is not optional"
     return None

@@ -16,7 +16,7 @@ from typing import Any
 from . import nodes as n
 from .cache import no_memo
 from .depends import TypeTable
-from .diagnostics import Diagnostic, Label, did_you_mean
+from .diagnostics import Diagnostic, Label, did_you_mean, with_article
 from ..runtime.support import Fail, shift_time
 from ..text import counted
 from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
@@ -93,7 +93,7 @@ _CHECKS = itertools.count(1)       # serial numbers of declaration checks
 
 # What a declaration's check reads from the checker: the environment's user and clock, and the
 # type tables, fixed once the types are resolved.
-SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "clock", "file_of")
+SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "user_unresolved", "clock", "file_of")
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ class Checker:
         self.seeds: list[SeedInfo] = []
         self.used: set[str] = set()
         self.user_entity: str | None = None
+        self.user_unresolved = False      # `user` names no entity: already reported, so `me` stays silent
         self.clock = DEFAULT_CLOCK
         self.local_reads: set[int] = set()
         self.shadowed: list = []
@@ -186,7 +187,15 @@ class Checker:
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
+        return self.model(modules)
+
+    def model(self, modules: list[n.Module]) -> Model | None:
+        """The checked declarations as a Model. After `run` found errors this is a partial model
+        (None without an env header): only for finding the lowering errors of the declarations
+        that checked cleanly, in the same pass."""
         env = self.env
+        if env is None:
+            return None
         props = {p.key.name: p.value for p in env.props}
         return Model(
             name=env.name.name, title=env.title or env.name.name, description=props.get("description", ""),
@@ -464,6 +473,9 @@ class Checker:
             child = self.entities[info.backref[0]]
             pointing = [f for f in child.fields.values() if f.is_relation and f.type.name == e.name]
             via = info.decl.type.via
+            unresolved = {f.name for f in child.fields.values() if f.type.kind == "any"}
+            if unresolved and (via.name in unresolved if via is not None else len(pointing) < 2):
+                continue            # the field meant to point here has an unknown type, reported already
             if via is not None:
                 match = [f for f in pointing if f.name == via.name]
                 if not match:
@@ -483,6 +495,7 @@ class Checker:
             key = p.key.name
             if key == "user":
                 if p.value not in self.entities:
+                    self.user_unresolved = True
                     self.error("AWM1010", f"`user` names `{p.value}`, which is not an entity", p.value_span,
                                help=did_you_mean(p.value, self.entities))
                 else:
@@ -517,6 +530,9 @@ class Checker:
             return
         name, attr = e.owner
         f = e.fields[name]
+        if self.user_unresolved or f.type.kind == "any":
+            e.owner = None          # the env's `user` or the field's type is already reported
+            return
         if self.user_entity is None or not f.is_relation or f.type.name != self.user_entity:
             self.error("AWM2011", f"`@@owned_by({name})` needs `{name}` to be a relation to the user entity"
                        f"{' `' + self.user_entity + '`' if self.user_entity else ' (the env header names none)'}", attr.span)
@@ -529,6 +545,8 @@ class Checker:
             self.error("AWM2010", f"`@check` needs a boolean, got `{t}`", expr.span)
 
     def check_default(self, expr: n.Expr, t: T, name: str):
+        if t.kind == "any":
+            return          # the field's type is unknown, and reported
         value = self.const_value(expr, t)
         if value is _NOT_CONST:
             self.error("AWM2009", f"the default of `{name}` must be a constant, `now()` or `today()`", expr.span)
@@ -557,7 +575,7 @@ class Checker:
         if isinstance(expr, n.Call) and expr.func.name in ("now", "today") and not expr.args:
             want = "datetime" if expr.func.name == "now" else "date"
             if t.kind not in (want, "any", "text") and not (want == "date" and t.kind == "datetime"):
-                self.error("AWM2001", f"`{expr.func.name}()` is a {want}, but `{t}` is expected", expr.span)
+                self.error("AWM2001", f"`{expr.func.name}()` is {with_article(want)}, but `{t}` is expected", expr.span)
             if seed_clock is None:
                 return ("now",) if expr.func.name == "now" else ("today",)
             return seed_clock if expr.func.name == "now" else seed_clock[:10]
@@ -618,7 +636,7 @@ class Checker:
                 dt.datetime.strptime(v, fmt)
                 return v
             except ValueError:
-                self.error("AWM2001", f"\"{v}\" is not a {want} (expected {'YYYY-MM-DD' if want == 'date' else 'YYYY-MM-DD HH:MM:SS'})", lit.span)
+                self.error("AWM2001", f"\"{v}\" is not {with_article(want)} (expected {'YYYY-MM-DD' if want == 'date' else 'YYYY-MM-DD HH:MM:SS'})", lit.span)
                 return None
         if k == "text" and want == "enum":
             if v in self.enums.get(t.name, []):
@@ -659,9 +677,10 @@ class Checker:
         for name_node, entity in self.shadowed:
             if name_node.name not in self.outer_names:   # the author never wrote `$name`: likely a slip
                 self.warn("AWM4004", f"`{name_node.name}` here is the field of `{entity}`, not the parameter `{name_node.name}`",
-                          name_node.span, help=f"write `${name_node.name}` to mean the parameter")
+                          name_node.span, help=f"write `${name_node.name}` to mean the parameter, "
+                                               f"or `{entity}.{name_node.name}` to mean the field")
         if declared is not None and declared.kind != "void" and not terminates:
-            self.error("AWM2012", f"tool `{name}` does not return a `{declared}` on every path", decl.name.span)
+            self.error("AWM2012", f"tool `{name}` does not return {with_article(f'`{declared}`')} on every path", decl.name.span)
         if declared is None and self._returns:
             tool.returns = self._returns[0]
         tool.writes = writes(body)
@@ -866,8 +885,8 @@ class Checker:
                 self.expr(s.value, ctx)
                 return False
             if not b.mutable:
-                self.error("AWM2005", f"`{s.name.name}` is a {b.kind if b.kind != 'query_let' else 'query'} and cannot be reassigned",
-                           s.name.span, help="declare a new variable with `let`")
+                self.error("AWM2005", f"`{s.name.name}` is {with_article(BINDING_KINDS.get(b.kind, b.kind))} and cannot be reassigned",
+                           s.name.span, help=self.reassign_help(s.name.name, b))
             t = self.expr(s.value, ctx, b.type)
             self.expect_assignable(t, b.type, s.value)
             self.bindings[s] = b
@@ -918,6 +937,8 @@ class Checker:
             entity = self.target_entity(s.target, ctx, "update")
             if entity is not None:
                 self.check_assigns(entity, s.assigns, ctx.with_row(entity.name))
+            else:
+                self.unchecked(ctx, *(a.value for a in s.assigns))
             return False
         if isinstance(s, n.Delete):
             self.target_entity(s.target, ctx, "delete")
@@ -935,6 +956,15 @@ class Checker:
         if isinstance(s, n.Match):
             return self.match(s, ctx)
         raise AssertionError(f"unknown statement {type(s).__name__}")
+
+    @staticmethod
+    def reassign_help(name: str, b: Binding) -> str:
+        if b.kind == "query_let" and b.type.kind == "query":
+            entity = b.type.elem.name
+            return (f"`let {name} = <query>` names the query itself; to choose a query in `if` branches, give the "
+                    f"variable a list type (it holds the rows): `let {name}: list<{entity}> = {entity} where ...`, "
+                    f"then `{name} = {entity} where ...` in a branch")
+        return f"copy it into a variable first: `let {name}2 = {name}`, then change `{name}2`"
 
     def narrow(self, cond, scope: Scope):
         """Record in `scope` that the variables `cond` tests with `is not null` are not null."""
@@ -1022,7 +1052,7 @@ class Checker:
             self.error("AWM2001", f"expected `{want}`, found `{t}` which may be null", e.span,
                        help="use `coalesce(value, fallback)`, or declare the target optional")
         elif t.kind == "null" and not want.optional and want.kind not in ("json", "any"):
-            self.error("AWM2001", f"`null` is not a `{want}`", e.span)
+            self.error("AWM2001", f"`null` is not {with_article(f'`{want}`')}", e.span)
 
     def expr(self, e, ctx: Ctx, expected: T | None = None) -> T:
         t = self._expr(e, ctx, expected)
@@ -1119,6 +1149,8 @@ class Checker:
 
     def e_Me(self, e: n.Me, ctx, expected):
         if self.user_entity is None:
+            if self.user_unresolved:
+                return ANY
             self.error("AWM1014", "`me` needs the env header to name the acting user's entity", e.span,
                        help="add `user User` inside `env ... { }`")
             return ANY
@@ -1133,7 +1165,7 @@ class Checker:
             self.used.add(e.obj.name)
             self.types[e.obj] = T("enum", e.obj.name)
             return T("enum", e.obj.name)
-        t = self.expr(e.obj, ctx)
+        t = self.qualified_row(e.obj, ctx) or self.expr(e.obj, ctx)
         if t.kind == "any":
             return ANY
         if t.kind == "json":            # a JSON value (a json column, a solution's call result)
@@ -1156,6 +1188,19 @@ class Checker:
         if t.optional and ft.kind != "query":
             ft = ft.opt(True)
         return ft
+
+    def qualified_row(self, obj, ctx: Ctx) -> T | None:
+        """`Ticket.owner` inside a query over `Ticket`: the current row's field, written with the
+        entity's name (as SQL's `table.column`), never a parameter or local of that name."""
+        if not (isinstance(obj, n.Name) and obj.name in self.entities and obj.name in ctx.rows
+                and ctx.scope.lookup(obj.name) is None):
+            return None
+        depth = ctx.rows[::-1].index(obj.name)
+        self.bindings[obj] = Binding("row", entity_t(obj.name), obj.name, depth=depth)
+        self.types[obj] = entity_t(obj.name)
+        self.mark_row(obj)
+        self.used.add(obj.name)
+        return entity_t(obj.name)
 
     def fields_of(self, t: T) -> dict[str, FieldInfo] | None:
         if t.kind == "entity" and t.name in self.entities:
@@ -1247,7 +1292,7 @@ class Checker:
         union = self.unions[expected.name]
         kind = next((f.value for f in e.fields if f.name.name == "kind"), None)
         if not (isinstance(kind, n.Literal) and kind.kind == "text" and kind.value in union.variants):
-            self.error("AWM2001", f"a `{expected.name}` value needs `kind:` naming one of its variants "
+            self.error("AWM2001", f"{with_article(f'`{expected.name}`')} value needs `kind:` naming one of its variants "
                        f"({', '.join(union.variants)})", e.span)
             return ANY
         self.types[kind] = TEXT
@@ -1441,10 +1486,20 @@ class Checker:
             self.error("AWM2003", f"expected a query of rows (like `Product where ...`), got `{t}`", e.span)
         return ANY, None
 
+    def unchecked(self, ctx: Ctx, *exprs) -> T:
+        """Skip expressions over a source that already failed to check (its error is the one
+        reported), but count the locals they name as read: no "never used" on top of it."""
+        for x in walk(*exprs):
+            if isinstance(x, (n.Name, n.OuterName)):
+                b = ctx.scope.lookup(x.name)
+                if b is not None and b.kind in ("local", "query_let") and b.target is not None:
+                    self.local_reads.add(id(b.target))
+        return ANY
+
     def e_Where(self, e: n.Where, ctx, expected):
         t, entity = self.query_entity(e.source, ctx)
         if entity is None:
-            return ANY
+            return self.unchecked(ctx, e.cond)
         row_ctx = ctx.with_row(entity.name)
         ct = self.expr(e.cond, row_ctx, BOOL)
         if ct.kind not in ("bool", "any"):
@@ -1454,7 +1509,7 @@ class Checker:
     def e_OrderBy(self, e: n.OrderBy, ctx, expected):
         t, entity = self.query_entity(e.source, ctx)
         if entity is None:
-            return ANY
+            return self.unchecked(ctx, *(k.expr for k in e.keys))
         for key in e.keys:
             kt = self.expr(key.expr, ctx.with_row(entity.name))
             if kt.kind not in NUMERIC + ("text", "date", "datetime", "bool", "enum", "entity", "any"):
@@ -1473,7 +1528,7 @@ class Checker:
     def e_GroupBy(self, e: n.GroupBy, ctx, expected):
         t, entity = self.query_entity(e.source, ctx)
         if entity is None:
-            return ANY
+            return self.unchecked(ctx, *(a.value for a in e.aggregates))
         row_ctx = ctx.with_row(entity.name)
         fields = []
         for k in e.keys:
@@ -1842,6 +1897,8 @@ class Checker:
         self.seeds.append(seed)
 
     def seed_value(self, expr: n.Expr, f: FieldInfo):
+        if f.type.kind == "any":
+            return None     # the field's type is unknown, and reported
         if f.is_relation and isinstance(expr, n.LookupBy) and isinstance(expr.obj, n.Name):
             target = self.entities.get(expr.obj.name)
             if target is None or expr.obj.name != f.type.name:
@@ -1909,6 +1966,10 @@ class Checker:
 
     # ---- warnings -----------------------------------------------------------------------------
     def report_unused(self):
+        """Warnings about the whole spec. A declaration with errors was checked only in part, so
+        on a spec with errors they would count as unused what its broken parts use or write."""
+        if any(d.is_error for d in self.diags):
+            return
         for name, d in self.enum_decls.items():
             if name not in self.used:
                 self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)
@@ -1927,6 +1988,7 @@ class Checker:
                     self.warn("AWM4001", f"{kind} `{name}` is never used", self.type_spans[name])
 
 
+BINDING_KINDS = {"param": "parameter", "loop": "loop variable", "query_let": "query", "row": "row"}   # in messages
 GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")
 DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 FUNCTIONS = sorted(name[2:] for name in dir(Checker) if name.startswith("f_"))
@@ -2070,7 +2132,11 @@ def const_eval(model: Model, expr: n.Expr, t: T, clock: str | None = None):
     return checker.const_value(expr, t, seed_clock=clock)
 
 
-def check(modules: list[n.Module], memo=None) -> tuple[Model | None, list[Diagnostic]]:
+def check(modules: list[n.Module], memo=None, partial: bool = False) -> tuple[Model | None, list[Diagnostic]]:
+    """The Model and the diagnostics; with errors the model is None, or with `partial` the
+    partial model (see `Checker.model`)."""
     checker = Checker()
     model = checker.run(modules, memo)
+    if model is None and partial:
+        model = checker.model(modules)
     return model, checker.diags

@@ -10,6 +10,7 @@ import difflib
 from bisect import bisect_right
 from itertools import accumulate
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
@@ -19,7 +20,7 @@ from .nodes import Span
 CODES: dict[str, tuple[str, str]] = {
     "AWM0001": ("syntax error", "The parser met a token it did not expect. The message names what it expected; the caret marks where it stopped."),
     "AWM0002": ("unterminated input", "The file ended inside a declaration, usually a missing `}` or `)`."),
-    "AWM0003": ("invalid character", "A character that starts no token of the language, such as a stray `;` or a single quote."),
+    "AWM0003": ("invalid character", "A character that starts no token of the language, such as a stray `;`, a single quote, `&&` (write `and`), `||` (`or`) or `!` (`not`); or a string without its closing `\"` on the same line."),
     "AWM0004": ("bad string interpolation", "A `{...}` hole in a string does not hold a valid expression. Write `{{` and `}}` for literal braces."),
     "AWM0010": ("cannot read file", "An imported file, seed file or spec could not be read."),
     "AWM0011": ("import cycle", "Files import each other in a cycle; each file may be imported once."),
@@ -44,9 +45,9 @@ CODES: dict[str, tuple[str, str]] = {
     "AWM2002": ("wrong number of arguments", "A function, constructor or attribute got more or fewer arguments than it takes."),
     "AWM2003": ("not a query", "The expression needs a query over an entity (e.g. `Product where ...`), but got something else."),
     "AWM2004": ("missing required field", "An insert or create does not give a value for a field that has no default and is not optional."),
-    "AWM2005": ("not assignable", "Only local variables declared with `let` can be reassigned; parameters, `me` and loop variables cannot."),
+    "AWM2005": ("not assignable", "Only local variables declared with `let` can be reassigned; parameters, `me` and loop variables cannot. A `let` bound to a query names the query itself: to choose a query in `if` branches, declare a list (`let q: list<Ticket> = Ticket where ...`) and assign it in the branches."),
     "AWM2006": ("bad update target", "`update` and `delete` take a row (an entity value) or a query of rows."),
-    "AWM2007": ("not supported in a query", "This expression cannot be translated to SQL inside `where`, `order by` or an aggregate; compute it before the query with `let`."),
+    "AWM2007": ("not supported in a query", "This expression reads the row but cannot be translated to SQL inside `where`, `order by`, `update ... set` or an aggregate (an expression that does not read the row is computed before the query). The help line says what to write instead: usually another operator (`contains`, `starts with`), or a `for` loop over the rows with an `if`."),
     "AWM2008": ("bad match", "`match` takes a value of a union type and one arm per variant, each variant at most once."),
     "AWM2009": ("bad default", "A default value must be a constant of the field's type, `now()` or `today()`."),
     "AWM2010": ("bad check", "`@check(...)` must be a boolean expression over the entity's own fields."),
@@ -108,6 +109,24 @@ class Diagnostic:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+# words whose first vowel letter sounds like "you" or "w" (a `User`, a union, a one-off)
+_CONSONANT_SOUND = re.compile(r"(?i)(uni|us[aeiou]|uti|ur[aeiou]|eu|one\b|once)")
+
+
+def article(word: str) -> str:
+    """"a" or "an" for the word (or `name`) that follows it: an `Invoice`, a `User`, an int."""
+    bare = word.lstrip("`\"'")
+    if not bare:
+        return "a"
+    starts_with_vowel = bare[0].lower() in "aeiou" and not _CONSONANT_SOUND.match(bare)
+    return "an" if starts_with_vowel or bare.lower().startswith("hour") else "a"
+
+
+def with_article(word: str) -> str:
+    """The word with its article: with_article("`Invoice`") == "an `Invoice`"."""
+    return f"{article(word)} {word}"
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
@@ -232,6 +251,9 @@ def to_json(d: Diagnostic, sources: Sources) -> dict:
         out.update(file=d.span.path, line=line, column=col, end_line=end_line, end_column=end_col)
     if d.help:
         out["help"] = d.help
+    if d.labels:
+        out["labels"] = [{"message": label.message, "file": label.span.path,
+                          **dict(zip(("line", "column"), sources.line_col(label.span)))} for label in d.labels]
     if d.notes:
         out["notes"] = list(d.notes)
     return out

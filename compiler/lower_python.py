@@ -112,7 +112,9 @@ class Emitter:
             return "answer"
         if b.kind == "enum_member":
             return repr(b.name)
-        raise LoweringError(f"`{e.name}` cannot be used as a value here", e.span)
+        raise LoweringError(f"`{e.name}` cannot be used as a value here", e.span,
+                            help="a field is read from its row (`row.field`); an entity name is the query of all "
+                                 "its rows (`count(Product)`, `for p in Product`)")
 
     x_OuterName = x_Name
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import ConfigDict, Field, create_model
 
 from .cache import no_memo
+from .diagnostics import with_article
 from .lower_python import tool_params
 from .types import Model
 
@@ -26,7 +27,7 @@ def _python_type(spec: dict, owner: str, name: str):
         base = Literal[tuple(spec["members"])]
     elif kind == "entity":
         key = int if spec["key"] == "int" else str
-        base = Annotated[key, Field(description=f"the key of a {spec['entity']}")]
+        base = Annotated[key, Field(description=f"the key of {with_article(spec['entity'])}")]
     elif kind == "list":
         base = list[_python_type(spec["items"], owner, name)]
     elif kind == "record":

@@ -30,11 +30,26 @@ SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "I
 DIALECT = "sqlite"
 
 
+# Expressions a query cannot hold: what the message calls them, and what to write instead.
+# (Only an expression that reads the row gets here: any other is computed before the query.)
+COMPUTE_FIRST = "loop over the rows with `for` and test it with `if`"
+NOT_IN_QUERY = {
+    "Index": ("indexing a list (`xs[i]`)", "test a list field with `list_field contains value`, or " + COMPUTE_FIRST),
+    "Template": ("a string with `{...}` holes",
+                 "compare the parts with `starts with`, `ends with` or `contains`, or " + COMPUTE_FIRST),
+    "ListLit": ("a list", None),
+    "RecordLit": ("a record", None),
+    "LookupBy": ("a lookup by field (`E[field: value]`)", "follow the relation instead (`owner.name`), or " + COMPUTE_FIRST),
+    "GroupBy": ("`group by`", "use `count(...)`, `sum(...)` or the other aggregates over a query, or " + COMPUTE_FIRST),
+}
+
+
 class LoweringError(Exception):
-    def __init__(self, message: str, span: n.Span, code: str = "AWM2007"):
+    def __init__(self, message: str, span: n.Span, code: str = "AWM2007", help: str | None = None):
         super().__init__(message)
         self.span = span
         self.code = code
+        self.help = help
 
 
 def ident(name: str) -> exp.Identifier:
@@ -327,7 +342,9 @@ class SqlCompiler:
             child_name, child_field = f.backref
             child = self.model.entities[child_name]
             return Query(child_name, conds=[BackRef(child.fields[child_field].column, e.obj)])
-        raise LoweringError("this query cannot be compiled", e.span)
+        raise LoweringError("this query cannot be compiled", e.span,
+                            help="a query starts from an entity (`Product`), a row's relation list (`order.items`) "
+                                 "or a `let` bound to one")
 
     def where(self, select: exp.Select, q: Query, aliases: list, entities: list) -> exp.Select:
         """Add the query's conditions; parameters are bound in the order they appear in the SQL."""
@@ -455,7 +472,8 @@ class SqlCompiler:
             return self.binary(e, aliases, entities)
         if isinstance(e, n.Call):
             return self.call(e, aliases, entities)
-        raise LoweringError(f"`{type(e).__name__}` cannot be used inside a query", e.span)
+        what, help = NOT_IN_QUERY.get(type(e).__name__, (f"`{type(e).__name__}`", None))
+        raise LoweringError(f"{what} cannot be computed inside a query", e.span, help=help or COMPUTE_FIRST)
 
     def assigned(self, e: n.Expr, field_type: T, aliases: list, entities: list) -> exp.Expression:
         """The value of e stored in a field of field_type (`set total = 5` stores 500 cents)."""
@@ -467,7 +485,8 @@ class SqlCompiler:
         if obj_t.kind == "enum":
             return exp.Literal.string(e.name.name)
         if obj_t.kind != "entity":
-            raise LoweringError("only fields of rows can be read inside a query", e.span)
+            raise LoweringError("only fields of rows can be read inside a query", e.span,
+                                help="read a field of the row or of a related row (`owner.name`), or " + COMPUTE_FIRST)
         parent = self.model.entities[obj_t.name]
         name = e.name.name
         f = parent.fields.get(name)
@@ -652,7 +671,8 @@ class SqlCompiler:
             days = [_call("julianday", _call("date", v)) for v in values]      # calendar days, as handlers count
             diff = exp.Sub(this=days[1], expression=days[0])
             return exp.Cast(this=diff, to=exp.DataType.build("INTEGER"))
-        raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span)
+        raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span,
+                            help=f"`{name}(...)` runs in handlers, not in SQL: loop over the rows with `for` and test it with `if`")
 
 
 def convert(value: exp.Expression, src: T, dst: T) -> exp.Expression:

@@ -77,3 +77,28 @@ def test_all_errors_reported_at_once():
 def test_did_you_mean_for_misspelt_field():
     result = _build(Path(__file__).parent / "diagnostics" / "unknown_field_member.awm")
     assert result.diagnostics[0].help == "did you mean `stock`?"
+
+
+def test_article_follows_the_sound_of_the_name():
+    from awmlang.compiler.diagnostics import with_article
+    assert [with_article(w) for w in ("`Invoice`", "`User`", "int", "enum", "union", "`Order`", "decimal")] == [
+        "an `Invoice`", "a `User`", "an int", "an enum", "a union", "an `Order`", "a decimal"]
+
+
+def test_query_errors_come_with_the_checkers_errors():
+    """A type error does not hide a query that cannot be lowered (AWM2007): one build, both."""
+    result = _build(Path(__file__).parent / "diagnostics" / "query_error_with_type_error.awm")
+    assert [d.code for d in result.diagnostics] == ["AWM2001", "AWM2007"]
+
+
+def test_every_query_error_of_a_clean_spec_at_once():
+    result = _build(Path(__file__).parent / "diagnostics" / "query_not_sql.awm")
+    assert [d.code for d in result.diagnostics] == ["AWM2007"] * 5
+    assert all(d.help for d in result.diagnostics)
+
+
+def test_unclosed_brace_is_located_in_json_too():
+    result = _build(Path(__file__).parent / "diagnostics" / "syntax_unclosed_block.awm")
+    (entry,) = json.loads(render_json(result.diagnostics, result.sources))
+    assert entry["labels"] == [{"message": "this `{` is never closed", "file": "syntax_unclosed_block.awm",
+                                "line": 5, "column": 12}]
