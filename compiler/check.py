@@ -304,8 +304,16 @@ class Checker:
             self.used.add(ref.name)
             return query_of(ref.name)
         if ref.args:
+            if ref.name == "map":
+                self.error("AWM1002", "there is no `map<K, V>` type", ref.span,
+                           help="use `json` for a free-form object, or a list of records: "
+                                "`list<Entry>` with `record Entry { key: text  value: decimal }`")
+                return ANY
             if ref.name != "list":
                 self.error("AWM1002", f"unknown generic type `{ref.name}<...>`", ref.span, help="the only generic type is `list<T>`")
+                return ANY
+            if len(ref.args) != 1:
+                self.error("AWM1002", "`list` takes one element type", ref.span, help="write `list<int>` or `list<RecordName>`")
                 return ANY
             return T("list", args=(self.resolve_type(ref.args[0]),), optional=ref.optional)
         if ref.name in SCALARS:

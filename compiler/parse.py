@@ -181,7 +181,7 @@ class _ToNodes(Transformer):
         return n.TypeRef(c[0].value, self._span(), optional=c[1] is not None)
 
     def generic_type(self, c):
-        return n.TypeRef(c[0].value, self._span(), args=(c[1],), optional=c[2] is not None)
+        return n.TypeRef(c[0].value, self._span(), args=tuple(c[1:-1]), optional=c[-1] is not None)
 
     def many_type(self, c):
         via = self._ident(c[1]) if c[1] is not None else None
