@@ -9,7 +9,6 @@ enum -> text; json, list, record, union -> JSON text; relation -> the parent's k
 """
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal

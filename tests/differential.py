@@ -15,14 +15,10 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import awmlang
-from awmlang.compiler import nodes as n
 from awmlang.compiler.build import check_spec
-from awmlang.compiler.lower_python import lower_tool
-from awmlang.compiler.lower_sql import LoweringError
 
 # The row's fields: name -> awm type. Two of each scalar type so that pairs of fields meet.
 FIELDS = {
@@ -110,32 +106,21 @@ class DifferentialSpec:
     env: awmlang.Environment
 
 
-def _tool_lines(text: str) -> dict[int, str]:
-    return {i + 1: m.group(1) for i, line in enumerate(text.splitlines()) if (m := re.match(r"tool (\w+)", line))}
-
-
 def _failing_tools(head: str, tools: list[str], path: Path) -> tuple[set[str], object]:
-    """Tools with a checker error, or a lowering error (each tool is lowered on its own).
-    Returns them and the model of the spec without them."""
+    """Tools with an error (the checker's, or a query SQL cannot express: both come in one
+    check); returns them and the model of the spec without them."""
     bad: set[str] = set()
     while True:
-        kept = [t for t in tools if _name(t) not in bad]
-        text = head + "".join(kept)
+        text = head + "".join(t for t in tools if _name(t) not in bad)
         result = check_spec(_write(path, text), cache=None)
         if result.ok:
-            break
-        lines = _tool_lines(text)
+            return bad, result.model
+        lines = {i + 1: _name(line) for i, line in enumerate(text.splitlines()) if line.startswith("tool ")}
         for d in result.errors:
             line = result.sources.line_col(d.span)[0] if d.span else None
             if line not in lines:
                 raise AssertionError(f"a diagnostic outside any tool: {d.code} {d.message} at line {line}")
             bad.add(lines[line])
-    for name, tool in result.model.tools.items():
-        try:
-            lower_tool(result.model, tool)
-        except LoweringError:
-            bad.add(name)
-    return bad, result.model
 
 
 def _name(tool_line: str) -> str:

@@ -2,7 +2,6 @@
 and each is pinned here by what a tool call returns or stores."""
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
@@ -133,13 +132,11 @@ def test_first_is_ordered_only_when_asked(env):
     assert any("ORDER BY" in line for line in second_sql)
 
 
-def test_json_lists_survive_a_reset():
+def test_json_lists_survive_a_reset(tmp_path):
     """SQLite 3.40 crashes when json_each runs after sqlite3_deserialize; list tests in queries
     must not use it (a session resets by deserialising)."""
     env_spec = SPEC.replace('tool tag(', 'tool tagged(t: text) -> int "Items with a tag." { return count(Item where tags contains t) }\ntool tag(')
-    import tempfile
-    from pathlib import Path
-    path = Path(tempfile.mkdtemp()) / "t.awm"
+    path = tmp_path / "t.awm"
     path.write_text(env_spec)
     env = awmlang.load(path)
     s = env.session()
