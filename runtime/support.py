@@ -413,13 +413,19 @@ SQL_FUNCTIONS = {"awm_date": (1, to_date), "awm_shift_time": (2, shift_time), "a
                  "awm_list_has": (2, _list_has), "awm_list_concat": (2, _list_concat)}
 
 
-def open_database(image: bytes | None = None, isolation_level=None) -> sqlite3.Connection:
-    """An in-memory connection that can run generated SQL: the functions above, foreign keys on,
-    and the database image loaded if one is given."""
-    db = sqlite3.connect(":memory:", isolation_level=isolation_level, check_same_thread=False)
-    for name, (arity, fn) in SQL_FUNCTIONS.items():
+def open_database(image: bytes | None = None, functions=SQL_FUNCTIONS) -> sqlite3.Connection:
+    """An in-memory connection that can run generated SQL: the named functions above (all by
+    default), foreign keys on, and the database image loaded if one is given."""
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    for name in functions:
+        arity, fn = SQL_FUNCTIONS[name]
         db.create_function(name, arity, _raising(fn), deterministic=True)
     if image is not None:
         db.deserialize(image)
     db.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+def sql_functions_used(code: str) -> tuple[str, ...]:
+    """The functions above that generated code calls (sqlglot writes their names upper case)."""
+    return tuple(name for name in SQL_FUNCTIONS if name.upper() + "(" in code)
