@@ -576,8 +576,8 @@ class SqlCompiler:
         """contains, matches, starts with, ends with, in, not in."""
         op = e.op
         if op in ("in", "not_in"):
-            left = self.value(e.left, aliases, entities)
             if isinstance(e.right, n.ListLit):
+                left = self.value(e.left, aliases, entities)
                 lt = self.type_of(e.left)
                 target = numeric_join(lt, self.type_of(e.right).elem) if is_numeric(lt) else None
                 items = [self.value(x, aliases, entities) for x in e.right.items]
@@ -585,26 +585,34 @@ class SqlCompiler:
                     left = convert(left, lt, target)
                     items = [convert(v, self.type_of(x), target) for v, x in zip(items, e.right.items)]
                 test = exp.In(this=left, expressions=items)
-            elif self.type_of(e.right).kind == "text":
-                test = exp.GT(this=exp.Anonymous(this="instr", expressions=[self.value(e.right, aliases, entities), left]),
+            elif self.type_of(e.right).kind == "text":         # a substring: instr(right, left)
+                haystack = self.value(e.right, aliases, entities)  # compiled in SQL order
+                test = exp.GT(this=_call("instr", haystack, self.value(e.left, aliases, entities)),
                               expression=exp.Literal.number(0))
             else:
                 test = self.list_has(e.right, e.left, aliases, entities)
-            return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
+            return self.negated(op, test)
         return self.text_match(e, aliases, entities)
+
+    @staticmethod
+    def negated(op: str, test: exp.Expression) -> exp.Expression:
+        return exp.Not(this=exp.Paren(this=test)) if op == "not_in" else test
 
     def list_has(self, items: n.Expr, value: n.Expr, aliases, entities) -> exp.Expression:
         """Is `value` an element of the list `items`? Lists are JSON text, which holds decimals
         as numbers, not cents."""
         value_t = self.type_of(value)
+        listed = self.value(items, aliases, entities)          # compiled in SQL order: its parameters first
         element = self.value(value, aliases, entities)
         if "decimal" in (value_t.kind, self.type_of(items).elem.kind):
             element = convert(element, value_t, FLOAT)
-        return _call("awm_list_has", self.value(items, aliases, entities), element)
+        return _call("awm_list_has", listed, element)
 
     def text_match(self, e: n.Binary, aliases, entities) -> exp.Expression:
         if e.op == "contains" and self.type_of(e.left).kind == "list":
             return self.list_has(e.left, e.right, aliases, entities)
+        if e.op == "ends_with":
+            return self.ends_with(e, aliases, entities)
         left = self.value(e.left, aliases, entities)
         right = self.value(e.right, aliases, entities)
         if e.op == "matches":
@@ -614,12 +622,19 @@ class SqlCompiler:
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(0))
         if e.op == "starts_with":
             return exp.EQ(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(1))
-        # sides that appear twice are compiled twice: each copy binds its own parameters
-        empty_suffix = exp.And(this=exp.EQ(this=exp.Length(this=self.value(e.right, aliases, entities)), expression=exp.Literal.number(0)),
-                               expression=exp.Not(this=exp.Is(this=self.value(e.left, aliases, entities), expression=exp.Null())))
-        part = exp.Anonymous(this="substr", expressions=[left, exp.Neg(this=exp.Length(this=right))])
-        return exp.Paren(this=exp.Or(this=exp.Paren(this=empty_suffix),
-                                     expression=exp.EQ(this=part, expression=self.value(e.right, aliases, entities))))
+        raise AssertionError(e.op)
+
+    def ends_with(self, e: n.Binary, aliases, entities) -> exp.Expression:
+        """`(length(r) = 0 AND l IS NOT NULL) OR substr(l, -length(r)) = r`. A side that appears
+        several times is compiled each time, in the order it appears in the SQL, so that each
+        copy's parameters are bound in place."""
+        def side(x):
+            return self.value(x, aliases, entities)
+        empty = exp.EQ(this=exp.Length(this=side(e.right)), expression=exp.Literal.number(0))
+        present = exp.Not(this=exp.Is(this=side(e.left), expression=exp.Null()))
+        part = exp.Anonymous(this="substr", expressions=[side(e.left), exp.Neg(this=exp.Length(this=side(e.right)))])
+        return exp.Paren(this=exp.Or(this=exp.Paren(this=exp.And(this=empty, expression=present)),
+                                     expression=exp.EQ(this=part, expression=side(e.right))))
 
     def call(self, e: n.Call, aliases, entities) -> exp.Expression:
         name = e.func.name

@@ -167,3 +167,26 @@ def test_a_local_shadowed_by_a_field_is_warned(tmp_path):
     result = build_spec(path, cache=None)
     shadowed = [d for d in result.diagnostics if d.code == "AWM4004"]
     assert len(shadowed) == 1 and "keeps the field as it is" in shadowed[0].message
+
+
+PARAMETER_ORDER = '''
+env t "Parameter order" {}
+entity W { id: int @id  k: text }
+tool in_text(sfx: text, hay: text) -> int "k + sfx inside hay." { return count(W where (k + $sfx) in $hay) }
+tool in_list(sfx: text, words: list<text>) -> int "k + sfx among words." { return count(W where $words contains (k + $sfx)) }
+tool suffix(sfx: text, end: text) -> int "k + sfx ends with end." { return count(W where (k + $sfx) ends with $end) }
+seed W(id, k) { (1, "ab") (2, "zz") }
+'''
+
+
+@pytest.mark.parametrize("tool,args,want", [
+    ("in_text", {"sfx": "c", "hay": "xxabcxx"}, 1),
+    ("in_list", {"sfx": "c", "words": ["abc", "q"]}, 1),
+    ("suffix", {"sfx": "c", "end": "bc"}, 1),
+    ("suffix", {"sfx": "c", "end": ""}, 2),
+])
+def test_parameters_on_both_sides_of_a_test_bind_in_place(tmp_path, tool, args, want):
+    """A test whose two sides both hold parameters binds each where it appears in the SQL."""
+    path = tmp_path / "t.awm"
+    path.write_text(PARAMETER_ORDER)
+    assert call(awmlang.load(path), tool, args) == want
