@@ -395,8 +395,11 @@ class SqlCompiler:
         come in a deterministic order (the key breaks ties); `first` is ordered only if asked,
         so a lookup by an indexed field stays an index lookup."""
         if what == "first":
+            q = self.flatten(e)
             select = self.select(e, "keys", agg, outer_aliases, outer_entities)
-            if not self.flatten(e).order:
+            if q.limit is not None or q.offset is not None:     # keep its LIMIT ? and OFFSET ? in place
+                select = exp.select(exp.Star()).from_(exp.Subquery(this=select), copy=False)
+            elif not q.order:
                 select.set("order", None)
             return select.limit(exp.Literal.number(1), copy=False)
         q = self.flatten(e)

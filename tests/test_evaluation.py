@@ -175,6 +175,8 @@ entity W { id: int @id  k: text }
 tool in_text(sfx: text, hay: text) -> int "k + sfx inside hay." { return count(W where (k + $sfx) in $hay) }
 tool in_list(sfx: text, words: list<text>) -> int "k + sfx among words." { return count(W where $words contains (k + $sfx)) }
 tool suffix(sfx: text, end: text) -> int "k + sfx ends with end." { return count(W where (k + $sfx) ends with $end) }
+tool first_limited(n: int) -> W? "First of the first n." { return first(W order by k desc limit n) }
+tool first_skipped(n: int) -> W? "First after skipping n." { return first(W order by k offset n) }
 seed W(id, k) { (1, "ab") (2, "zz") }
 '''
 
@@ -184,6 +186,9 @@ seed W(id, k) { (1, "ab") (2, "zz") }
     ("in_list", {"sfx": "c", "words": ["abc", "q"]}, 1),
     ("suffix", {"sfx": "c", "end": "bc"}, 1),
     ("suffix", {"sfx": "c", "end": ""}, 2),
+    ("first_limited", {"n": 0}, None),
+    ("first_limited", {"n": 5}, {"id": 2, "k": "zz"}),
+    ("first_skipped", {"n": 1}, {"id": 2, "k": "zz"}),
 ])
 def test_parameters_on_both_sides_of_a_test_bind_in_place(tmp_path, tool, args, want):
     """A test whose two sides both hold parameters binds each where it appears in the SQL."""
