@@ -1270,6 +1270,9 @@ class Checker:
         elem = None
         for item in e.items:
             t = self.expr(item, ctx, elem_expected)
+            if elem_expected is not None and t.kind not in ("json", "any") and not assignable(t, elem_expected):
+                self.error("AWM2001", f"an item of a `{list_of(elem_expected)}` cannot be `{t}`", item.span)
+                continue
             if elem is None or elem.kind == "any":
                 elem = t
             elif is_numeric(elem) and is_numeric(t):
@@ -1422,6 +1425,8 @@ class Checker:
                 want = list_of(lt.required())
             if e.op == "contains" and lt.kind == "list":
                 want = lt.elem
+            if e.op == "+" and lt.kind == "list" and isinstance(e.right, n.ListLit):    # `prices + [0.5]`
+                want = lt.required()
             rt = self.expr(e.right, ctx, want)
         return lt, rt
 
@@ -1432,6 +1437,10 @@ class Checker:
             self.expect_bool(e.right, ctx)
             return BOOL
         lt, rt = self.operands(e, ctx)
+        if op in ("<", "<=", ">", ">=", "+", "-", "*", "/", "%") and "json" in (lt.kind, rt.kind) and ctx.tool is not None:
+            self.error("AWM2001", f"`{op}` on a `json` value, which may hold anything (a list, text, a number)", e.span,
+                       help="convert it first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`")
+            return BOOL if op in ("<", "<=", ">", ">=") else ANY
         if "any" in (lt.kind, rt.kind):
             return BOOL if op in ("==", "!=", "<", "<=", ">", ">=", "contains", "matches", "starts_with", "ends_with", "in", "not_in") else ANY
         if op in ("==", "!="):
@@ -1478,7 +1487,12 @@ class Checker:
         if op == "+" and lt.kind == "text" and rt.kind == "text":
             return TEXT
         if op == "+" and lt.kind == "list" and rt.kind == "list":
-            return lt
+            joined = joined_items(lt.elem, rt.elem)
+            if joined is None:
+                self.error("AWM2001", f"`+` joins lists of one item type, got `{lt}` and `{rt}`", e.span,
+                           help="convert the items first, e.g. `[decimal(x)]`")
+                return lt
+            return T("list", args=(joined,))
         if op in "+-" and lt.kind in ("date", "datetime") and rt.kind == "duration":
             return lt
         self.error("AWM2001", f"`{op}` does not apply to `{lt}` and `{rt}`", e.span,
@@ -1720,6 +1734,9 @@ class Checker:
             t = self.expr(a, ctx, first.required() if first.kind != "null" else expected)
             if result.kind == "null":
                 result = t
+            elif t.kind != "null" and (result.kind == "json") != (t.kind == "json"):
+                self.error("AWM2001", f"`coalesce` of `{result}` and `{t}`: a `json` value may hold anything", a.span,
+                           help="convert the json value first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`")
             elif t.kind != "null" and not (assignable(t, result.required()) or assignable(result.required(), t)):
                 self.error("AWM2001", f"`coalesce` of `{result}` and `{t}`", a.span)
             elif is_numeric(result) and is_numeric(t):
@@ -2040,6 +2057,18 @@ def comparable(a: T, b: T) -> bool:
     if "json" in (a.kind, b.kind):
         return True
     return False
+
+
+def joined_items(a: T, b: T) -> T | None:
+    """The item type of two lists joined with `+`: the same type, or ints with another number
+    (an int is exact as either); None if they do not join."""
+    if a.required() == b.required() or b.kind in ("any", "null"):
+        return a.opt(a.optional or b.optional)
+    if a.kind in ("any", "null"):
+        return b.opt(a.optional or b.optional)
+    if {a.kind, b.kind} in ({"int", "float"}, {"int", "decimal"}):
+        return (a if a.kind != "int" else b).opt(a.optional or b.optional)
+    return None
 
 
 def children(e) -> list:

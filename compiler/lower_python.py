@@ -22,7 +22,7 @@ ENV = jinja2.Environment(loader=jinja2.PackageLoader("awmlang.compiler", "templa
                          keep_trailing_newline=True, autoescape=False)
 ENV.filters["pyrepr"] = repr
 
-PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "str.strip", "abs": "abs",
+PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "trim", "abs": "abs",
               "len": "len", "sort": "sorted", "reverse": "reversed_list", "text": "to_text",
               "int": "to_int", "float": "to_float", "decimal": "to_decimal", "date": "to_date",
               "days_between": "days_between", "range": "int_range", "contains_number": "contains_number"}
@@ -127,8 +127,7 @@ class Emitter:
             return repr(e.name.name)
         obj = self.expr(e.obj)
         if obj_t.kind in ("record", "union"):
-            value = f"{obj}.get({e.name.name!r})"
-            return f"to_decimal({value})" if self.t(e).kind == "decimal" else value   # JSON holds it as a number
+            return from_json_code(f"{obj}.get({e.name.name!r})", self.t(e))
         if obj_t.kind == "json":
             return f"json_get({obj}, {e.name.name!r})"
         entity = self.model.entities[obj_t.name]
@@ -272,8 +271,11 @@ class Emitter:
         op = e.op
         lt, rt = self.t(e.left), self.t(e.right)
         left, right = self.expr(e.left), self.expr(e.right)
-        if op in ("and", "or"):
-            return f"({left} {op} {right})"
+        if op in ("and", "or"):      # null is false, as in SQL (the result is never null)
+            return f"({truth(left, lt)} {op} {truth(right, rt)})"
+        if op in ("contains", "in", "not_in") and mixes_decimal_and_float(lt, rt):
+            items, value = (left, right) if op == "contains" else (right, left)
+            return f"list_has({items}, {value}, {op == 'not_in'})"
         if op in ("contains", "matches", "starts_with", "ends_with", "in", "not_in"):
             if lt.optional or rt.optional:     # null on either side makes the test false, as in SQL
                 return f"text_test({op!r}, {left}, {right})"
@@ -321,6 +323,8 @@ class Emitter:
         values = [self.expr(a) for a in args]
         if name in ("min", "max", "coalesce") and self.t(e).kind in ("int", "float", "decimal"):
             values = [coerce_code(v, t, self.t(e)) for v, t in zip(values, arg_t)]
+        if name == "len" and arg_t[0].kind == "json":
+            return f"json_len({values[0]})"
         if name == "count":
             return f"len({values[0]})"
         if name == "first":
@@ -509,7 +513,32 @@ def to_storage_code(code: str, t: T) -> str:
 
 
 def from_storage_code(code: str, t: T) -> str:
+    if holds_decimals(t):
+        return f"decimals(from_json_text({code}))"
     return f"{STORAGE[t.kind][1]}({code})" if t.kind in STORAGE else code
+
+
+def holds_decimals(t: T) -> bool:
+    """A list of decimals (or of lists of them): JSON gives their items back as floats."""
+    return t.kind == "list" and (t.elem.kind == "decimal" or holds_decimals(t.elem))
+
+
+def from_json_code(code: str, t: T) -> str:
+    """A value read out of JSON (a record's field) as the handlers hold a value of type t."""
+    if t.kind == "decimal":
+        return f"to_decimal({code})"
+    return f"decimals({code})" if holds_decimals(t) else code
+
+
+def truth(code: str, t: T) -> str:
+    """A bool operand of and/or: null counts as false."""
+    return f"bool({code})" if t.optional else code
+
+
+def mixes_decimal_and_float(lt: T, rt: T) -> bool:
+    """A membership test between decimals and floats (compared as floats, not exactly)."""
+    kinds = {x.elem.kind if x.kind == "list" else x.kind for x in (lt, rt)}
+    return kinds == {"decimal", "float"}
 
 
 def coerce_code(code: str, src: T, dst: T) -> str:
@@ -620,7 +649,9 @@ def lower_output(model: Model, name: str) -> dict:
     const = emitter.sql_const(sql(select))
     conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
                    for i, f in enumerate(entity.columns)]
-    conversions = [(field, "money_cents(" + code[4:] if code.startswith("dec(") else code) for field, code in conversions]
+    conversions = [(field, "money_cents(" + code[4:] if code.startswith("dec(") else
+                    code[len("decimals("):-1] if code.startswith("decimals(") else code)      # JSON numbers as they are
+                   for field, code in conversions]
     owner = entity.fields[entity.owner[0]].column if entity.owner else None
     user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
     return {"name": name, "sql": const, "fields": conversions, "table": entity.table, "key": entity.key.column,

@@ -20,7 +20,7 @@ from sqlglot.dialects.dialect import Dialect
 from . import nodes as n
 from .cache import no_memo
 from .check import _NOT_CONST, SeedRef, children, const_eval
-from ..runtime.support import to_json_text
+from ..runtime.support import TRIM_CHARS, to_json_text
 from .types import FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
 
 SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
@@ -464,7 +464,9 @@ class SqlCompiler:
             return self.member(e, aliases, entities)
         if isinstance(e, n.Unary):
             inner = self.value(e.operand, aliases, entities)
-            return exp.Not(this=exp.Paren(this=inner)) if e.op == "not" else exp.Neg(this=exp.Paren(this=inner))
+            if e.op == "not":
+                return exp.Not(this=exp.Paren(this=self.truth(inner, e.operand)))
+            return exp.Neg(this=exp.Paren(this=inner))
         if isinstance(e, n.IsNull):
             inner = self.value(e.operand, aliases, entities)
             test = exp.Is(this=inner, expression=exp.Null())
@@ -479,7 +481,10 @@ class SqlCompiler:
 
     def assigned(self, e: n.Expr, field_type: T, aliases: list, entities: list) -> exp.Expression:
         """The value of e stored in a field of field_type (`set total = 5` stores 500 cents)."""
-        return convert(self.value(e, aliases, entities), self.type_of(e), field_type)
+        value = convert(self.value(e, aliases, entities), self.type_of(e), field_type)
+        if field_type.kind == "int" and isinstance(e, (n.Binary, n.Unary)):
+            return _call("awm_int", value)       # SQLite turns an overflowing int into a REAL: refuse it
+        return value
 
     def member(self, e: n.Member, aliases, entities) -> exp.Expression:
         """`a.b.c` inside a query: follow relations with scalar subqueries."""
@@ -526,7 +531,12 @@ class SqlCompiler:
         op = e.op
         if op in ("and", "or"):
             cls = exp.And if op == "and" else exp.Or
-            return exp.Paren(this=cls(this=self.value(e.left, aliases, entities), expression=self.value(e.right, aliases, entities)))
+            left, right = (self.truth(self.value(x, aliases, entities), x) for x in (e.left, e.right))
+            return exp.Paren(this=cls(this=left, expression=right))
+        kinds = {self.type_of(e.left).kind, self.type_of(e.right).kind}
+        if "json" in kinds and len(kinds - {"null"}) > 1:     # SQL holds json as its text: '3' is not 3
+            raise LoweringError(f"a `json` value compared with `{' '.join(sorted(kinds - {'json'}))}` inside a query", e.span,
+                                help="convert the json value first (`int(x) == 3`, `text(x) == \"a\"`), or " + COMPUTE_FIRST)
         if op in ("contains", "matches", "starts_with", "ends_with", "in", "not_in"):
             return self.null_is_false(e, self.test(e, aliases, entities))
         left, right, lt, rt = self.numeric_operands(e, aliases, entities)
@@ -574,6 +584,12 @@ class SqlCompiler:
         if self.python is not None and (self.type_of(e.left).optional or self.type_of(e.right).optional):
             return exp.Coalesce(this=test, expressions=[exp.Literal.number(0)])
         return test
+
+    def truth(self, value: exp.Expression, e: n.Expr) -> exp.Expression:
+        """An operand of not/and/or in a tool: a null bool counts as false, as in handlers."""
+        if self.python is not None and self.type_of(e).optional:
+            return exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+        return value
 
     def test(self, e: n.Binary, aliases, entities) -> exp.Expression:
         """contains, matches, starts with, ends with, in, not in."""
@@ -660,10 +676,12 @@ class SqlCompiler:
             return exp.Lower(this=values[0])
         if name == "upper":
             return exp.Upper(this=values[0])
-        if name == "trim":
-            return exp.Trim(this=values[0])
+        if name == "trim":                  # ASCII white space, as handlers trim
+            return _call("trim", values[0], _call("char", *(exp.Literal.number(ord(c)) for c in TRIM_CHARS)))
         if name == "len" and self.type_of(args[0]).kind == "list":
             return _call("json_array_length", values[0])
+        if name == "len" and self.type_of(args[0]).kind == "json":
+            return _call("awm_json_len", values[0])      # items, keys or characters, as handlers count
         if name == "len":
             return exp.Length(this=values[0])
         if name == "abs":

@@ -61,7 +61,9 @@ PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -
 
 
 def _key(value: str):
-    return int(value) if value.lstrip("-").isdigit() else value
+    """A user key from a URL: digits are an integer key (ASCII only: "²".isdigit() is true)."""
+    digits = value[1:] if value.startswith("-") else value
+    return int(value) if digits.isascii() and digits.isdigit() else value
 
 
 def json_kind(value) -> str:
@@ -171,7 +173,7 @@ class Recorder:
 class EnvironmentServer:
     """An MCP low-level server for one environment, with one awmlang Session per MCP session."""
 
-    def __init__(self, name: str, env: Environment, user=1, idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+    def __init__(self, name: str, env: Environment, user=None, idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
                  recorder: Recorder | None = None):
         self.name = name
         self.env = env
@@ -540,7 +542,7 @@ class Capacity:
         return room
 
 
-def build_app(envs: dict[str, Environment], user=1, session_idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+def build_app(envs: dict[str, Environment], user=None, session_idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
               record_dir: Path | None = None, max_sessions: int | None = DEFAULT_MAX_SESSIONS,
               record_limit: RecordLimit = RecordLimit()) -> tuple[Starlette, dict]:
     """A Starlette app serving each environment at /mcp/<name>, and the EnvironmentServers."""
@@ -595,7 +597,7 @@ def jsonrpc_error_message(request_id, code: int, message: str) -> types.JSONRPCE
     return types.JSONRPCError(jsonrpc="2.0", id=request_id, error=types.ErrorData(code=code, message=message))
 
 
-async def serve_stdio(name: str, env: Environment, user=1, record_dir: Path | None = None,
+async def serve_stdio(name: str, env: Environment, user=None, record_dir: Path | None = None,
                       record_limit: RecordLimit = RecordLimit()) -> None:
     """Serve one environment over stdio (one client, one instance). A line that is not a JSON-RPC
     message gets a JSON-RPC error reply; the session is recorded when stdin closes."""
@@ -620,7 +622,7 @@ async def serve_stdio(name: str, env: Environment, user=1, record_dir: Path | No
         server.close_all()
 
 
-def serve_http(envs: dict[str, Environment], host: str, port: int, user=1, record_dir: Path | None = None,
+def serve_http(envs: dict[str, Environment], host: str, port: int, user=None, record_dir: Path | None = None,
                max_sessions: int | None = DEFAULT_MAX_SESSIONS, idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
                record_limit: RecordLimit = RecordLimit()) -> None:
     import uvicorn

@@ -39,8 +39,9 @@ class Environment:
         self.mcp_tools: list[dict] = schemas["mcp"]
         handlers_path = self.build_dir / "handlers.py"
         self.module = _import_handlers(handlers_path, self.manifest["hashes"]["handlers.py"])
-        # a session registers only the SQL functions its statements call (each costs about 0.6 µs)
-        self.sql_functions = sql_functions_used(handlers_path.read_text(encoding="utf-8"))
+        # a session registers only the SQL functions its statements and CHECKs call (each costs about 0.6 µs)
+        self.sql_functions = sql_functions_used(handlers_path.read_text(encoding="utf-8"),
+                                                (self.build_dir / "schema.sql").read_text(encoding="utf-8"))
         self.handlers = {name: (fn, writes, Validator(params)) for name, (fn, writes, params) in self.module.TOOLS.items()}
         self.clock: str = self.module.CLOCK
         self.user_entity: str | None = self.module.USER_ENTITY

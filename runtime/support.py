@@ -21,7 +21,7 @@ __all__ = [
     "json_get", "json_list", "item", "ascii_lower", "ascii_upper", "to_text", "to_int", "to_float",
     "to_decimal", "to_date", "days_between", "int_range", "reversed_list", "ordered", "shift_time",
     "decimal_div", "decimal_mul", "true_div", "int_mod", "round_half_up", "coalesce", "text_test", "contains_number", "to_plain", "list_sum", "list_avg",
-    "list_min", "list_max", "min_of", "max_of", "maybe", "neg",
+    "list_min", "list_max", "min_of", "max_of", "maybe", "neg", "decimals", "list_has", "trim", "json_len",
 ]
 
 
@@ -92,12 +92,25 @@ def dec(v):
 
 
 def cents(v):
-    """A decimal value -> integer cents for SQLite, rounded half-up."""
+    """A decimal value -> integer cents for SQLite, rounded half-up; invalid_value past 10^15."""
     if v is None:
         return None
     if not isinstance(v, Decimal):
         v = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-    return int((v * 100).to_integral_value(ROUND_HALF_UP))
+    try:
+        c = int((v * 100).to_integral_value(ROUND_HALF_UP))
+    except (InvalidOperation, ValueError, OverflowError):       # inf, nan or too many digits
+        c = None
+    return checked_cents(c, v)
+
+
+_MAX_CENTS = 10**17            # decimals are below 10^15 in size, as arguments are
+
+
+def checked_cents(c, value):
+    if c is None or not -_MAX_CENTS < c < _MAX_CENTS:
+        raise Fail("invalid_value", f"{value:.6g} is outside the decimal range (below 10^15 in size)")
+    return c
 
 
 def money(v):
@@ -133,6 +146,24 @@ def from_json_text(v):
     return None if v is None else json.loads(v)
 
 
+def decimals(v):
+    """A JSON list of decimals (lists of lists too) read back as Decimals: JSON holds numbers."""
+    if v is None:
+        return None
+    return [decimals(x) if isinstance(x, list) else to_decimal(x) for x in v]
+
+
+def json_len(v):
+    """len() of a json value: a list's items, an object's keys, a string's characters."""
+    if v is None or isinstance(v, (list, dict, str)):
+        return None if v is None else len(v)
+    raise Fail("invalid_value", f"len() of a json {_json_kind(v)}: only lists, objects and strings have a length")
+
+
+def _json_kind(v) -> str:
+    return "true/false" if isinstance(v, bool) else "number"
+
+
 def json_get(obj, key):
     try:
         return obj[key]
@@ -156,6 +187,13 @@ def ascii_lower(s):
 
 def ascii_upper(s):
     return None if s is None else s.translate(_ASCII_UPPER)
+
+
+TRIM_CHARS = " \t\n\r\x0b\x0c"      # ASCII white space: what SQL's TRIM is given too
+
+
+def trim(s):
+    return s.strip(TRIM_CHARS)
 
 
 def to_text(v):
@@ -184,7 +222,18 @@ def to_float(v):
 
 
 def to_decimal(v):
-    return None if v is None else _convert("decimal", lambda x: Decimal(repr(x)) if isinstance(x, float) else Decimal(x), v)
+    """A number or text as a decimal: fixed-point, so rounded half away from zero to cents."""
+    if v is None:
+        return None
+    d = _convert("decimal", lambda x: Decimal(repr(x)) if isinstance(x, float) else Decimal(x), v)
+    return dec(checked_cents(_integral_or_none(d * 100), v))
+
+
+def _integral_or_none(d):
+    try:
+        return int(d.to_integral_value(ROUND_HALF_UP))
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
 
 
 def to_date(v):
@@ -236,11 +285,11 @@ def decimal_div(a, b):
     """decimal is fixed-point: a quotient is rounded half away from zero to cents, as in SQL."""
     if b == 0:
         raise Fail("division_by_zero", "division by zero")
-    return (Decimal(a) / Decimal(b)).quantize(_CENT, ROUND_HALF_UP)
+    return to_decimal(Decimal(a) / Decimal(b))
 
 
 def decimal_mul(a, b):
-    return (Decimal(a) * Decimal(b)).quantize(_CENT, ROUND_HALF_UP)
+    return to_decimal(Decimal(a) * Decimal(b))
 
 
 def true_div(a, b):
@@ -315,6 +364,15 @@ def coalesce(*values):
     return None
 
 
+def list_has(items, value, negated=False):
+    """`value in items` (`not in` if negated) comparing a decimal with a float as floats (as SQL
+    does), not exactly; false when a side is null."""
+    if items is None or value is None:
+        return False
+    value = float(value) if isinstance(value, Decimal) else value
+    return any((float(x) if isinstance(x, Decimal) else x) == value for x in items) != negated
+
+
 def list_sum(xs):
     return sum(xs, Decimal(0) if any(isinstance(x, Decimal) for x in xs) else 0)
 
@@ -365,13 +423,19 @@ def _raising(fn):
         except Fail as f:
             _sql_failure.fail = f
             raise
+        except OverflowError:
+            _sql_failure.fail = Fail("invalid_value", "a number is outside the 64-bit integer range")
+            raise
     return call
 
 
 def failure_of(exc: BaseException) -> Fail | None:
-    """The Fail an SQL function raised, if that is what `exc` reports."""
+    """The Fail an SQL function raised, if that is what `exc` reports; or invalid_value for a
+    number too large to store (SQLite integers are 64-bit, Python's are not)."""
     fail = getattr(_sql_failure, "fail", None)
     _sql_failure.fail = None
+    if isinstance(exc, OverflowError):
+        return Fail("invalid_value", "a number is outside the 64-bit integer range")
     return fail if isinstance(exc, sqlite3.OperationalError) else None
 
 
@@ -381,7 +445,8 @@ def _cents_div(x, y):
         return None
     if y == 0:
         raise Fail("division_by_zero", "division by zero")
-    return int((Decimal(x) / Decimal(y)).to_integral_value(ROUND_HALF_UP))
+    quotient = Decimal(x) / Decimal(y)
+    return checked_cents(_integral_or_none(quotient), quotient.scaleb(-2))
 
 
 def _div(x, y):
@@ -404,13 +469,24 @@ def _list_has(items, value):
     return None if items is None or value is None else int(value in json.loads(items))
 
 
+def _json_len(text):
+    return json_len(from_json_text(text))
+
+
+def _int(v):
+    """An int computed in SQL: SQLite makes an overflowing one a REAL, which no int field holds."""
+    if isinstance(v, float):
+        raise Fail("invalid_value", "a number is outside the 64-bit integer range")
+    return v
+
+
 def _list_concat(a, b):
     return None if a is None or b is None else to_json_text(json.loads(a) + json.loads(b))
 
 
 SQL_FUNCTIONS = {"awm_date": (1, to_date), "awm_shift_time": (2, shift_time), "awm_min": (-1, min_of), "awm_max": (-1, max_of), "awm_cents": (1, cents), "awm_cents_div": (2, _cents_div), "awm_div": (2, _div), "awm_mod": (2, _mod),
                  "awm_round_cents": (2, _round_cents), "awm_round": (3, _round),
-                 "awm_list_has": (2, _list_has), "awm_list_concat": (2, _list_concat)}
+                 "awm_list_has": (2, _list_has), "awm_json_len": (1, _json_len), "awm_int": (1, _int), "awm_list_concat": (2, _list_concat)}
 
 
 def open_database(image: bytes | None = None, functions=SQL_FUNCTIONS) -> sqlite3.Connection:
@@ -426,6 +502,7 @@ def open_database(image: bytes | None = None, functions=SQL_FUNCTIONS) -> sqlite
     return db
 
 
-def sql_functions_used(code: str) -> tuple[str, ...]:
-    """The functions above that generated code calls (sqlglot writes their names upper case)."""
-    return tuple(name for name in SQL_FUNCTIONS if name.upper() + "(" in code)
+def sql_functions_used(*code: str) -> tuple[str, ...]:
+    """The functions above that generated code calls: handlers and the schema's CHECKs alike
+    (sqlglot writes their names upper case)."""
+    return tuple(name for name in SQL_FUNCTIONS if any(name.upper() + "(" in text for text in code))

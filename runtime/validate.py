@@ -6,7 +6,7 @@ the first, and converts JSON values to the handler's types (decimal -> Decimal).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from awmlang.text import counted
 
@@ -15,6 +15,7 @@ from .errors import shown
 MAX_TEXT = 100_000
 MAX_JSON_DEPTH = 64
 INT64_RANGE = range(-2**63, 2**63)
+_CENT = Decimal("0.01")
 
 
 class Validator:
@@ -115,7 +116,10 @@ def convert(value, spec: dict):
             return None, "must be a decimal number"
         if not d.is_finite() or abs(d) >= Decimal(10) ** 15:
             return None, "must be a finite number below 10^15"
-        return d, None
+        cents = d.quantize(_CENT, ROUND_HALF_UP)
+        if cents != d:          # fixed-point: refused, not silently rounded (the caller's mistake)
+            return None, f"must have at most 2 decimal places, got {value}"
+        return cents, None
     if kind == "bool":
         if not isinstance(value, bool):
             return None, f"must be true or false, got {_json_type(value)}"

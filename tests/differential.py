@@ -26,7 +26,11 @@ FIELDS = {
     "s": "text", "t": "text", "d": "date", "e": "date", "at": "datetime", "au": "datetime",
     "b": "bool", "c": "bool", "li": "list<int>", "ls": "list<text>", "col": "Color",
     "pt": "Pt", "ni": "int?", "nf": "float?", "nm": "decimal?", "ns": "text?", "nd": "date?",
+    "nb": "bool?", "ld": "list<decimal>", "lf": "list<float>", "js": "json?",
 }
+# Paired only with the scalars below (not with every field), to keep the corpus' size.
+EXTRAS = {"nb", "ld", "lf", "js"}
+EXTRA_PARTNERS = ["{b}", "{nb}", "{i}", "{f}", "{m}", "{nm}", "{ld}", "{lf}", "{li}", "1.1", "0.33", "true", "null"]
 SECONDS = {"j", "g", "k", "t", "e", "au", "c"}      # paired only with the first of their type
 FIRST = {"j": "i", "g": "f", "k": "m", "t": "s", "e": "d", "au": "at", "c": "b"}
 # Literals of each type, written as in a spec.
@@ -49,7 +53,10 @@ record Pt { x: int  y: decimal }
 def corpus() -> list[str]:
     """Expressions with `{name}` standing for a field of the row."""
     lefts = [f"{{{f}}}" for f in FIELDS if f not in SECONDS]
-    pairs = [(a, b) for a in lefts for b in lefts + LITERALS]
+    common = [x for x in lefts if x[1:-1] not in EXTRAS]
+    pairs = [(a, b) for a in common for b in common + LITERALS]
+    extras = [f"{{{f}}}" for f in EXTRAS]
+    pairs += [(a, b) for a in extras for b in EXTRA_PARTNERS] + [(b, a) for a in extras for b in EXTRA_PARTNERS if b not in extras]
     pairs += [(f"{{{FIRST[f]}}}", f"{{{f}}}") for f in SECONDS]
     pairs += [(lit, "{i}") for lit in LITERALS[:5]] + [(lit, "{m}") for lit in LITERALS[:5]]
     out = []
@@ -68,7 +75,9 @@ def corpus() -> list[str]:
             "date({at}) == {d}", "{at} - hours(2)", "{d} + days(3)", "days_between({d}, date({at}))",
             "coalesce({ni}, {i}) + 1", "coalesce({nm}, {f})", "coalesce({nf}, {m})", "max({f}, 1.0)",
             "min({m}, {f}, {i})", "{i} in [1, 2, 3]", "{col} in [red, blue]", "{s} in {ls}", "{li} contains {i}",
-            "upper({s}) == {t}", "lower({ns}) == {s}", "{pt} == {x: 1, y: 2.5}", "{li} == [1, 2]"]
+            "upper({s}) == {t}", "lower({ns}) == {s}", "{pt} == {x: 1, y: 2.5}", "{li} == [1, 2]",
+            "{pt} == {x: 1, y: 2.1}", "{pt}.y == 2.1", "{ld} == [1.1, 2.2]", "sum({ld})", "{ld}[0] + {m}",
+            "not ({nb} and {b})", "{nb} or {b} or {nb}", "not ({nm} > {m})", "{nb} == ({nm} > {m})"]
     return out
 
 
@@ -190,7 +199,7 @@ def storage(value, t: str):
         return int(value)                           # drawn as cents
     if base == "bool":
         return int(value)
-    if base.startswith("list") or base == "Pt":
+    if base.startswith("list") or base in ("Pt", "json"):
         return json.dumps(value, sort_keys=True)
     return value
 
@@ -242,13 +251,15 @@ def row_strategy():
     ints = st.sampled_from([0, 1, -1, 2, 3, -7, 100]) | st.integers(-10**6, 10**6)
     floats = st.sampled_from([0.0, 0.5, -2.5, 1.005, 16.63, 0.1]) | st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: round(x, 3))
     cents = st.sampled_from([0, 1, 5, 250, -250, 1663, 99]) | st.integers(-10**8, 10**8)
-    texts = st.sampled_from(["", "ab", "AbC", "a", "B", "É", " x ", "2025-01-02"]) | st.text("aAbB É,\"", max_size=5)
+    texts = st.sampled_from(["", "ab", "AbC", "a", "B", "É", " x ", "\tab\n", "2025-01-02"]) | st.text("aAbB É,\"\t", max_size=5)
     dates = st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)).map(str)
     datetimes = st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2026, 12, 31)).map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S"))
     by_type = {"int": ints, "float": floats, "decimal": cents, "text": texts, "date": dates, "datetime": datetimes,
                "bool": st.booleans(), "list<int>": st.lists(ints, max_size=3), "list<text>": st.lists(texts, max_size=3),
                "Color": st.sampled_from(["red", "green", "blue"]),
-               "Pt": st.fixed_dictionaries({"x": ints, "y": floats.map(lambda y: round(y, 2))})}
+               "Pt": st.fixed_dictionaries({"x": ints, "y": floats.map(lambda y: round(y, 2))}),
+               "list<decimal>": st.lists(floats.map(lambda y: round(y, 2)), max_size=3), "list<float>": st.lists(floats, max_size=3),
+               "json": st.sampled_from([[], [1, 2], {"a": 1}, "xyz", 3, 1.1, True]) | st.lists(ints, max_size=3)}
     fields = {}
     for name, t in FIELDS.items():
         base = by_type[t.rstrip("?")]

@@ -195,3 +195,116 @@ def test_parameters_on_both_sides_of_a_test_bind_in_place(tmp_path, tool, args, 
     path = tmp_path / "t.awm"
     path.write_text(PARAMETER_ORDER)
     assert call(awmlang.load(path), tool, args) == want
+
+
+# ---- found by review: the same classes of bug in places the first fixes missed -------------
+
+REVIEW_SPEC = '''
+env r "Review" {}
+entity C {
+  id: int @id  a: int = 1  b: int = 2 @check(b / 2 <= a)  price: decimal = 1 @check(round(price * 1.5) < 1000)
+  prices: list<decimal> = []  f: float = 0.333  flag: bool?  name: text = ""  n: int = 3  meta: json?
+}
+tool create_c = create C(a, b, price) "Create a C: its checks call SQL functions."
+tool bump(c: C) -> C "A write to a table whose checks call SQL functions." { update c set a = a + 1  return c }
+tool total(c: C) -> decimal "Sum a stored list of decimals." {
+  let s: decimal = 0
+  for p in c.prices { s = s + p }
+  return s + c.prices[0]
+}
+tool has_price(c: C, p: decimal) -> bool "A decimal in a stored list." { return p in c.prices }
+tool has_float(c: C) -> bool "A float in a list of decimals, in a handler." { return c.f in [0.33, 1.00] }
+tool count_float() -> int "The same inside a query." { return count(C where f in [0.33, 1.00]) }
+tool same_price(c: C, p: decimal) -> bool "A decimal argument against a stored one." { return c.price == p }
+tool count_price(p: decimal) -> int "The same inside a query." { return count(C where price == p) }
+tool echo(p: decimal) -> text "A decimal argument as text." { return "{p}" }
+tool from_float(c: C) -> bool "A float held as a decimal." { let t: decimal = c.f  return t == 0.33 }
+tool not_flag(c: C) -> bool "not of a null bool, in a handler." { return not c.flag }
+tool count_not_flag() -> int "The same inside a query." { return count(C where not flag) }
+tool or_flag(c: C) -> bool? "A null bool or false." { return c.flag or false }
+tool store_or(c: C) -> bool? "The same stored." { update c set flag = flag or false  return c.flag }
+tool trim_len(c: C) -> int "trim in a handler." { return len(trim(c.name)) }
+tool count_trim() -> int "trim inside a query." { return count(C where len(trim(name)) == 2) }
+tool meta_len(c: C) -> int? "len of a json value." { return len(c.meta) }
+tool count_meta_len() -> int "The same inside a query." { return count(C where len(meta) == 2) }
+tool square(c: C, k: int) -> C "An int too large to store." { update c set n = $k * $k  return c }
+tool power(c: C) -> C "An int overflowing inside SQL." { update c set n = n * n * n * n  return c }
+tool times(c: C, p: decimal) -> C "A decimal product too large." { update c set price = p * p  return c }
+tool set_float(c: C, x: float) -> C "A float too large for a decimal." { update c set price = x  return c }
+seed C(id, prices, flag, name, n, meta) { (1, [1.10, 2.20], null, "\\tab\\n", 3000000000, [1, 2]) }
+'''
+
+
+@pytest.fixture(scope="module")
+def review_env(tmp_path_factory):
+    path = tmp_path_factory.mktemp("review") / "r.awm"
+    path.write_text(REVIEW_SPEC)
+    return awmlang.load(path)
+
+
+def test_checks_that_call_sql_functions_work(review_env):
+    s = review_env.session()
+    assert s.call("create_c", {"a": 1, "b": 2})["ok"]
+    assert s.call("bump", {"c": 1})["result"]["a"] == 2
+    refused = s.call("create_c", {"a": 1, "b": 5})
+    assert refused["error"]["code"] == "constraint_violation"
+
+
+def test_stored_lists_of_decimals_read_back_as_decimals(review_env):
+    s = review_env.session()
+    assert s.call("total", {"c": 1})["result"] == 4.40
+    assert s.call("has_price", {"c": 1, "p": 1.1})["result"] is True
+    assert s.call("has_price", {"c": 1, "p": 1.2})["result"] is False
+
+
+def test_a_float_in_a_list_of_decimals_is_compared_as_a_float(review_env):
+    s = review_env.session()
+    assert s.call("has_float", {"c": 1})["result"] is False       # 0.333 is not 0.33
+    assert s.call("count_float", {})["result"] == 0
+    s.db.execute("UPDATE c SET f = 0.33")
+    assert s.call("has_float", {"c": 1})["result"] is True
+    assert s.call("count_float", {})["result"] == 1
+
+
+def test_decimals_are_fixed_point_wherever_they_come_from(review_env):
+    s = review_env.session()
+    # an argument with more places is refused (the handler saw 1.001, SQL the stored 1.00)
+    refused = s.call("same_price", {"c": 1, "p": 1.001})
+    assert refused["error"]["details"]["problems"] == [{"argument": "p", "problem": "must have at most 2 decimal places, got 1.001"}]
+    assert s.call("count_price", {"p": 1.001})["error"]["code"] == "invalid_arguments"
+    assert s.call("same_price", {"c": 1, "p": "1.00"})["result"] is True
+    assert s.call("echo", {"p": 2.5})["result"] == "2.50"
+    assert s.call("from_float", {"c": 1})["result"] is True       # 0.333 held as a decimal is 0.33
+
+
+def test_a_null_bool_counts_as_false_under_not_and_or(review_env):
+    s = review_env.session()
+    assert s.call("not_flag", {"c": 1})["result"] is True
+    assert s.call("count_not_flag", {})["result"] == 1
+    assert s.call("or_flag", {"c": 1})["result"] is False
+    assert s.call("store_or", {"c": 1})["result"] is False
+
+
+def test_trim_removes_the_same_white_space_in_both_places(review_env):
+    s = review_env.session()
+    assert s.call("trim_len", {"c": 1})["result"] == 2
+    assert s.call("count_trim", {})["result"] == 1
+
+
+def test_len_of_json_counts_items_in_both_places(review_env):
+    s = review_env.session()
+    assert s.call("meta_len", {"c": 1})["result"] == 2
+    assert s.call("count_meta_len", {})["result"] == 1
+    s.db.execute("UPDATE c SET meta = '5'")
+    assert s.call("meta_len", {"c": 1})["error"]["code"] == "invalid_value"
+
+
+@pytest.mark.parametrize("tool, args", [("square", {"c": 1, "k": 2**40}), ("power", {"c": 1}),
+                                        ("times", {"c": 1, "p": 10**14}), ("set_float", {"c": 1, "x": 1e300})])
+def test_numbers_too_large_to_store_are_invalid_values(review_env, tool, args):
+    s = review_env.session()
+    before = s.snapshot()[0]
+    result = s.call(tool, args)
+    assert result["error"]["code"] == "invalid_value", result
+    assert "range" in result["error"]["message"]
+    assert s.snapshot()[0] == before

@@ -204,6 +204,7 @@ def test_stdio_serves_one_environment_with_state():
     ("user=abc", "no Customer with key 'abc' to act as: Customer keys run from 1 to "),
     ("user=99999", "no Customer with key 99999 to act as"),
     ("user=-1", "no Customer with key -1 to act as"),
+    ("user=%C2%B2", "no Customer with key '²' to act as"),      # "²".isdigit() is true; it is no integer
     ("task=nope", "`store` has no task 'nope'; its tasks: buy_two_mugs, "),
     ("user=2&task=buy_two_mug", "`store` has no task 'buy_two_mug'; did you mean 'buy_two_mugs'?"),
 ])
@@ -627,3 +628,17 @@ def test_hostile_input_over_stdio(tmp_path):
         dumps.append(list(db.iterdump()))
         db.close()
     assert dumps[0] == dumps[1]                                           # the state unchanged
+
+
+def test_servers_made_in_python_default_to_the_sessions_default_user(tmp_path):
+    """EnvironmentServer without a user acts as env.session() does, so a spec whose users have
+    text keys serves sessions (the default was user 1, which such specs refuse)."""
+    from awmlang.runtime.serve_mcp import EnvironmentServer
+    spec = tmp_path / "members.awm"
+    spec.write_text('env m "Members" { user Member }\nentity Member { handle: text @id  name: text }\n'
+                    'tool whoami() -> Member "Who I am." { return me }\nseed Member(handle, name) { ("ann", "Ann") }\n')
+    env = awmlang.load(spec)
+    server = EnvironmentServer("m", env)
+    session, _ = server.new_instance({})
+    assert session.me == env.session().me
+    assert server.new_instance({"user": "ann"})[0].me == "ann"

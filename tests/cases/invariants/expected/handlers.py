@@ -95,7 +95,7 @@ def tool_get_product(rt, db, args):
 
 
 SQL_tool_restock_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_tool_restock_2 = 'UPDATE "product" AS u SET "stock" = (u."stock" + ?) WHERE u."id" = ?'
+SQL_tool_restock_2 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" + ?)) WHERE u."id" = ?'
 
 
 def tool_restock(rt, db, args):
@@ -107,7 +107,7 @@ def tool_restock(rt, db, args):
 
 
 SQL_tool_sell_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_tool_sell_2 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
+SQL_tool_sell_2 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
 
 
 def tool_sell(rt, db, args):

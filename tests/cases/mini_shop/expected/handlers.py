@@ -83,7 +83,7 @@ SQL_tool_add_to_cart_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
 SQL_tool_add_to_cart_3 = 'SELECT "name" FROM "product" WHERE "id" = ?'
 SQL_tool_add_to_cart_4 = 'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
 SQL_tool_add_to_cart_5 = 'INSERT INTO "cart_item" ("user_id", "product_id", "quantity") VALUES (?, ?, ?) RETURNING "id"'
-SQL_tool_add_to_cart_6 = 'UPDATE "cart_item" AS u SET "quantity" = (u."quantity" + ?) WHERE u."id" = ?'
+SQL_tool_add_to_cart_6 = 'UPDATE "cart_item" AS u SET "quantity" = AWM_INT((u."quantity" + ?)) WHERE u."id" = ?'
 
 
 def tool_add_to_cart(rt, db, args):
@@ -106,7 +106,7 @@ SQL_tool_checkout_7 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" F
 SQL_tool_checkout_8 = 'INSERT INTO "order" ("user_id", "status", "total", "placed") VALUES (?, ?, ?, ?) RETURNING "id"'
 SQL_tool_checkout_9 = 'SELECT "price" FROM "product" WHERE "id" = ?'
 SQL_tool_checkout_10 = 'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_price") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_tool_checkout_11 = 'UPDATE "product" AS u SET "stock" = (u."stock" - ?) WHERE u."id" = ?'
+SQL_tool_checkout_11 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
 SQL_tool_checkout_12 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST)'
 
 
