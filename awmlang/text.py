@@ -1,7 +1,9 @@
 """Helpers for text shown to people (counts, colour), shared by the compiler, the runtime and the CLI."""
 from __future__ import annotations
 
+import difflib
 import os
+from typing import Iterable
 
 
 def plural(noun: str) -> str:
@@ -27,3 +29,14 @@ def wants_color(stream) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Close names from `candidates`, best first (case ignored when nothing is close as written):
+    the one "did you mean" list, for names in specs and for tool names from clients."""
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)]
+    return close

@@ -19,7 +19,7 @@ from . import nodes as n
 from .cache import BuildCache, no_memo
 from .check import check
 from .depends import Dependencies
-from .diagnostics import Diagnostic, Sources, sort_and_dedupe
+from .diagnostics import Diagnostic, Sources, sort_and_dedupe, spec_relative
 from .lower_python import lower_python, lower_tool
 from .lower_schema import render_tools_json
 from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements, table_statements
@@ -64,10 +64,10 @@ class BuildResult:
         return [d for d in self.diagnostics if d.is_error]
 
 
-def source_hash(sources: Sources) -> str:
+def source_hash(sources: Sources, root: Path) -> str:
     digest = hashlib.sha256(compiler_fingerprint().encode())
-    for path in sorted(sources.texts):
-        digest.update(path.encode() + b"\0" + sources.texts[path].encode() + b"\0")
+    for path, text in sorted((spec_relative(p, root), t) for p, t in sources.texts.items()):
+        digest.update(path.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
 
 
@@ -216,7 +216,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
         schema = schema_statements(model, memo)
         invariants = {inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
                       for inv in model.invariants}
-        handlers = lower_python(model, _display(path), result.sources.location, invariants, memo)
+        handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, memo)
         tools_json = render_tools_json(model, memo)
         seeds = [statement for seed in model.seeds for statement in seed_statements_of(seed, model, memo)]
     except LoweringError as exc:
@@ -238,7 +238,7 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
         "tools.json": tools_json,
         "initial.db": db_bytes,
     }
-    outputs["manifest.json"] = manifest(model, result.sources, outputs)
+    outputs["manifest.json"] = manifest(model, result.sources, Path(path).resolve().parent, outputs)
     result.outputs = outputs
     return result
 
@@ -323,7 +323,8 @@ def _seed_hint(message: str) -> str | None:
     return None
 
 
-def manifest(model: Model, sources: Sources, outputs: dict[str, str | bytes]) -> str:
+def manifest(model: Model, sources: Sources, root: Path, outputs: dict[str, str | bytes]) -> str:
+    """manifest.json: what was built from what (sources named relative to the spec's folder)."""
     hashes = {name: hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
               for name, data in sorted(outputs.items())}
     data = {
@@ -331,8 +332,8 @@ def manifest(model: Model, sources: Sources, outputs: dict[str, str | bytes]) ->
         "title": model.title,
         "description": model.description,
         "compiler": COMPILER_VERSION,
-        "source_hash": source_hash(sources),
-        "sources": sorted(sources.texts),
+        "source_hash": source_hash(sources, root),
+        "sources": sorted(spec_relative(p, root) for p in sources.texts),
         "counts": {
             "entities": len(model.entities),
             "tools": len(model.tools),
@@ -344,9 +345,11 @@ def manifest(model: Model, sources: Sources, outputs: dict[str, str | bytes]) ->
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def _display(path) -> str:
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return p.name
+def spec_locator(sources: Sources, spec: str | Path) -> Callable[[n.Span], str]:
+    """`file:line` of a span for generated code, the file named relative to the spec's folder."""
+    root = Path(spec).resolve().parent
+
+    def locate(span: n.Span) -> str:
+        file, line = sources.location(span).rsplit(":", 1)
+        return f"{spec_relative(file, root)}:{line}"
+    return locate

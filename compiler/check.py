@@ -19,7 +19,7 @@ from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean, with_article
 from ..runtime.support import Fail, shift_time
 from ..text import counted
-from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, FLOAT, INT, JSON, NULL, NUMERIC,
+from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, DURATION_SECONDS, FLOAT, INT, JSON, NULL, NUMERIC,
                     SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
                     SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
                     numeric_join, query_of)
@@ -2015,7 +2015,6 @@ class Checker:
 
 BINDING_KINDS = {"param": "parameter", "loop": "loop variable", "query_let": "query", "row": "row"}   # in messages
 GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")
-DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 FUNCTIONS = sorted(name[2:] for name in dir(Checker) if name.startswith("f_"))
 
 

@@ -6,13 +6,16 @@ line:column only when printed.
 """
 from __future__ import annotations
 
-import difflib
 from bisect import bisect_right
 from itertools import accumulate
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Iterable
+
+from awmlang.text import suggest
 
 from .nodes import Span
 
@@ -129,16 +132,6 @@ def with_article(word: str) -> str:
     return f"{article(word)} {word}"
 
 
-def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Close names from `candidates`, best first: the "did you mean" list."""
-    pool = sorted(set(candidates))
-    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in pool}
-        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)]
-    return close
-
-
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     close = suggest(name, candidates)
     if not close:
@@ -196,6 +189,21 @@ class Sources:
     def line_text(self, path: str, line: int) -> str:
         lines = self.texts.get(path, "").split("\n")
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def display_path(path: str | Path) -> str:
+    """How diagnostics name a file: relative to the working directory when it is inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def spec_relative(path: str | Path, root: Path) -> str:
+    """How generated outputs name a source: relative to the root spec's folder, so a spec builds
+    to the same bytes from any working directory."""
+    return Path(os.path.relpath(Path(path).resolve(), root)).as_posix()
 
 
 def sort_and_dedupe(diags: Iterable[Diagnostic], sources: Sources) -> list[Diagnostic]:

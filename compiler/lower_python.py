@@ -15,7 +15,7 @@ from . import nodes as n
 from .cache import no_memo
 from .check import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
-from .types import FLOAT, INT, Model, T, ToolInfo
+from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
 
 ENV = jinja2.Environment(loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -345,7 +345,7 @@ class Emitter:
         if name == "today":
             return "rt.now[:10]"
         if name in ("days", "hours", "minutes", "seconds"):
-            seconds = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[name]
+            seconds = DURATION_SECONDS[name]
             return f"({values[0]} * {seconds})"
         if name in NULL_PROPAGATING and arg_t[0].optional:
             return f"maybe({PY_HELPERS[name]}, {values[0]})"

@@ -21,7 +21,7 @@ from . import nodes as n
 from .cache import no_memo
 from .check import _NOT_CONST, SeedRef, children, const_eval
 from ..runtime.support import TRIM_CHARS, to_json_text
-from .types import FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
+from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
 
 SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
              "date": "TEXT", "datetime": "TEXT", "json": "TEXT", "enum": "TEXT", "list": "TEXT",
@@ -695,7 +695,7 @@ class SqlCompiler:
         if name == "date":
             return exp.Anonymous(this="date", expressions=values)
         if name in ("days", "hours", "minutes", "seconds"):
-            unit = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[name]
+            unit = DURATION_SECONDS[name]
             return exp.Paren(this=exp.Mul(this=values[0], expression=exp.Literal.number(unit)))
         if name == "round":                 # half away from zero, as handlers round
             places = values[1] if len(values) > 1 else exp.Literal.number(0)

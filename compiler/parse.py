@@ -21,7 +21,7 @@ from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from . import nodes as n
 from .cache import BuildCache
-from .diagnostics import Diagnostic, Label, Sources
+from .diagnostics import Diagnostic, Label, Sources, display_path
 
 DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import|invariant|task)\b", re.MULTILINE)
 MAX_SYNTAX_ERRORS = 20
@@ -992,16 +992,10 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None,
         for decl in module.decls:
             if isinstance(decl, n.Import):
                 target = file.parent / decl.path
-                visit(target, _display_path(target), None, decl, stack + (key,))
+                visit(target, display_path(target), None, decl, stack + (key,))
         modules.append(module)
 
     root = Path(path)
-    visit(root, _display_path(root), text, None, ())
+    visit(root, display_path(root), text, None, ())
     return modules, diags
 
-
-def _display_path(p: Path) -> str:
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)

@@ -44,6 +44,7 @@ class T:
 
 
 INT, FLOAT, DECIMAL, BOOL, TEXT = T("int"), T("float"), T("decimal"), T("bool"), T("text")
+DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}   # duration builtins
 DATE, DATETIME, JSON, NULL, VOID = T("date"), T("datetime"), T("json"), T("null", optional=True), T("void")
 DURATION = T("duration")
 ANY = T("any")          # the type of an expression that already failed to check

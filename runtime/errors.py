@@ -2,9 +2,10 @@
 and the one exception the runtime raises for a bad request made before any call runs."""
 from __future__ import annotations
 
-import difflib
 import json
 import re
+
+from awmlang.text import suggest
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -23,7 +24,7 @@ def error_result(code: str, message: str, details: dict | None = None) -> dict:
 
 
 def suggest_tool(name: str, tools) -> dict:
-    close = difflib.get_close_matches(shown(name), sorted(tools), n=3, cutoff=0.5)
+    close = suggest(shown(name), tools)
     return {"did_you_mean": close} if close else {}
 
 

@@ -2,7 +2,6 @@
 erroneous spec produces that code, and the fixed spec compiles without any diagnostic."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,7 @@ def compile_example(code: str, fixed: bool, folder: Path):
     for name, text in example.files_for(fixed).items():
         (folder / name).write_text(text)
     (folder / SPEC_NAME).write_text(example.spec(fixed))
-    cwd = os.getcwd()
-    os.chdir(folder)               # imports and seed files are found beside the spec
-    try:
-        return build_spec(SPEC_NAME)
-    finally:
-        os.chdir(cwd)
+    return build_spec(folder / SPEC_NAME)          # imports and seed files are found beside the spec
 
 
 def test_every_code_has_an_example():
