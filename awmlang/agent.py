@@ -25,6 +25,7 @@ from pathlib import Path
 
 import openai
 
+from awmlang.console import UsageError, load_env, report_stream, table
 from awmlang.runtime.errors import json_text, valid_text
 from awmlang.text import counted
 
@@ -242,7 +243,6 @@ def register(subparsers) -> None:
 
 
 def cmd_agent(args) -> int:
-    from awmlang.cli import load_env
     check_numbers(args)
     client = make_client(args)
     env = load_env(args.spec)
@@ -256,7 +256,6 @@ def cmd_agent(args) -> int:
 
 
 def check_numbers(args) -> None:
-    from awmlang.cli import UsageError
     if args.max_turns < 1:
         raise UsageError("--max-turns must be at least 1")
     if args.concurrency < 1:
@@ -268,7 +267,6 @@ def check_numbers(args) -> None:
 def make_client(args) -> openai.OpenAI:
     """The API client from the flags or the standard OPENAI_* variables. Our own loop does the
     retries (so they are recorded), hence max_retries=0."""
-    from awmlang.cli import UsageError
     api_key = args.api_key or os.environ.get("OPENAI_API_KEY")
     if not api_key:
         raise UsageError("no API key: set OPENAI_API_KEY or pass --api-key")
@@ -277,7 +275,6 @@ def make_client(args) -> openai.OpenAI:
 
 
 def chosen_tasks(env, args) -> list[str]:
-    from awmlang.cli import UsageError
     from awmlang.compiler.diagnostics import did_you_mean
     if args.all_tasks:
         if not env.tasks:
@@ -291,7 +288,6 @@ def chosen_tasks(env, args) -> list[str]:
 
 def output_path(args, label: str) -> Path:
     """The file to save into (its folder is created now, so a bad path fails before the run)."""
-    from awmlang.cli import UsageError
     if args.out:
         path = Path(args.out)
     else:
@@ -316,7 +312,6 @@ def unused(path: Path) -> Path:
 
 
 def save_json(path: Path, data: dict) -> None:
-    from awmlang.cli import UsageError
     try:
         path.write_text(json_text(data, indent=2, default=str) + "\n", encoding="utf-8")
     except OSError as exc:
@@ -326,7 +321,6 @@ def save_json(path: Path, data: dict) -> None:
 def agent_one(env, task: str, client, model: str, settings: dict, args, out: Path) -> int:
     trajectory = {"spec": str(args.spec), **run_episode(env, task, client, model, **settings)}
     save_json(out, trajectory)
-    from awmlang.cli import report_stream
     if args.json:
         print(json_text(trajectory, indent=2, default=str))
     report = report_stream(args.json)
@@ -351,7 +345,6 @@ def describe_episode(trajectory: dict) -> str:
 
 
 def agent_all(env, tasks: list[str], client, model: str, settings: dict, args, out: Path) -> int:
-    from awmlang.cli import report_stream, table
     finished = []
 
     def progress(trajectory: dict) -> None:

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from awmlang.console import table
 from awmlang.text import counted
 
 TARGETS_US = {"session_create": 100, "session_reset": 100, "read_call": 50, "write_call": 100}
@@ -268,7 +269,6 @@ def run_bench(specs: list[Path], quick: bool = False, sessions: int = 1000, mcp:
 
 
 def print_table(rows: list[dict]) -> None:
-    from awmlang.cli import table
     body = [(r["spec"], r["metric"], r.get("ours", "-"), r.get("raw_sqlite3", "-"), r.get("ratio", "-"),
              "-" if r.get("target") is None else r["target"], "ok" if r.get("ok") else "MISS", r.get("detail", ""))
             for r in rows]

@@ -40,7 +40,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
-from awmlang.cli import EXIT_OK, EXIT_SPEC, UsageError
+from awmlang.console import EXIT_OK, EXIT_SPEC, UsageError
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import to_json
 from awmlang.text import counted

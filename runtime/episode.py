@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awmlang.text import counted
 
 from .errors import error_result
-from .session import Environment
+
+if TYPE_CHECKING:       # an Environment makes episodes (Environment.episode): no import cycle at run time
+    from .session import Environment
 
 
 class EpisodeFinished(RuntimeError):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from awmlang.text import counted
 
+from .episode import Episode
 from .errors import LONE_SURROGATE, SessionError, error_result, ok_result, shown, suggest_tool, valid_text
 from .support import Fail, failure_of, open_database, sql_functions_used
 from .validate import Validator
@@ -131,7 +132,6 @@ class Environment:
                 invariants: str = "off", max_steps: int | None = None):
         """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward.
         Raises SessionError for an unknown task or user."""
-        from .episode import Episode
         return Episode(self, task=task, instruction=instruction, user=user, invariants=invariants, max_steps=max_steps)
 
     def describe_line(self, tb) -> str | None:

@@ -1,0 +1,56 @@
+"""The package's modules import each other without cycles (functions' own imports included):
+a cycle makes the import order matter and hides which layer depends on which."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {"awmlang": ROOT / "awmlang", "awmlang.compiler": ROOT / "compiler", "awmlang.runtime": ROOT / "runtime"}
+
+
+def _modules() -> dict[str, Path]:
+    return {f"{package}.{path.stem}" if path.stem != "__init__" else package: path
+            for package, folder in PACKAGES.items() for path in folder.glob("*.py")}
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package modules `name` imports anywhere, except under `if TYPE_CHECKING:`."""
+    package = name if path.stem == "__init__" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text())
+    skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+               for n in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+    return {m for m in found if m in known and m != name and not PACKAGES.get(m)}
+
+
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    cycles = []
+
+    def visit(node, stack):
+        if node in stack:
+            cycles.append(stack[stack.index(node):] + [node])
+            return
+        for nxt in sorted(graph[node]):
+            if nxt not in done:
+                visit(nxt, stack + [node])
+        done.add(node)
+
+    done: set[str] = set()
+    for name in sorted(graph):
+        visit(name, [])
+    assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
