@@ -51,11 +51,15 @@ seed P(id, name, price) { (1, "p", 1.00) }
 '''
 
 
+def _load(tmp_path_factory, text: str):
+    path = tmp_path_factory.mktemp("eval") / "spec.awm"
+    path.write_text(text)
+    return awmlang.load(path)
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    path = tmp_path_factory.mktemp("eval") / "t.awm"
-    path.write_text(SPEC)
-    return awmlang.load(path)
+    return _load(tmp_path_factory, SPEC)
 
 
 def call(env, tool, args):
@@ -237,9 +241,7 @@ seed C(id, prices, flag, name, n, meta) { (1, [1.10, 2.20], null, "\\tab\\n", 30
 
 @pytest.fixture(scope="module")
 def review_env(tmp_path_factory):
-    path = tmp_path_factory.mktemp("review") / "r.awm"
-    path.write_text(REVIEW_SPEC)
-    return awmlang.load(path)
+    return _load(tmp_path_factory, REVIEW_SPEC)
 
 
 def test_checks_that_call_sql_functions_work(review_env):
