@@ -109,7 +109,8 @@ _MAX_CENTS = 10**17            # decimals are below 10^15 in size, as arguments 
 
 def checked_cents(c, value):
     if c is None or not -_MAX_CENTS < c < _MAX_CENTS:
-        raise Fail("invalid_value", f"{value:.6g} is outside the decimal range (below 10^15 in size)")
+        shown = f"{value:.6g}" if isinstance(value, (int, float, Decimal)) else repr(value)[:40]
+        raise Fail("invalid_value", f"{shown} is outside the decimal range (below 10^15 in size)")
     return c
 
 

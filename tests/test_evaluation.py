@@ -310,3 +310,11 @@ def test_numbers_too_large_to_store_are_invalid_values(review_env, tool, args):
     assert result["error"]["code"] == "invalid_value", result
     assert "range" in result["error"]["message"]
     assert s.snapshot()[0] == before
+
+
+@pytest.mark.parametrize("value", ["1e400", 1e300, float("inf"), "nan", "abc"])
+def test_a_decimal_conversion_out_of_range_fails_with_invalid_value(value):
+    from awmlang.runtime.support import Fail, to_decimal
+    with pytest.raises(Fail) as failed:
+        to_decimal(value)
+    assert failed.value.code == "invalid_value"
