@@ -16,8 +16,19 @@ from awmlang.compiler.diagnostics import Diagnostic, SpecError
 from awmlang.runtime.errors import SessionError
 from awmlang.runtime.session import Environment, Session
 
-__all__ = ["load", "build_spec", "check_spec", "write_outputs", "Environment", "Session", "SessionError", "SpecError",
-           "Diagnostic", "BuildResult", "cache_dir"]
+__all__ = [
+    "BuildResult",
+    "Diagnostic",
+    "Environment",
+    "Session",
+    "SessionError",
+    "SpecError",
+    "build_spec",
+    "cache_dir",
+    "check_spec",
+    "load",
+    "write_outputs",
+]
 __version__ = "0.1.0"
 
 _loaded: dict[str, Environment] = {}

@@ -188,7 +188,7 @@ def describe_error(exc: Exception) -> str:
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # ---- many episodes ----------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
         statements = captured_statements(s, tool, args)
         if metric == "write_call":
             statements = ["SAVEPOINT call"] + [x for x in statements if x not in ("SAVEPOINT call", "RELEASE call")] + ["RELEASE call"]
-        ours = median_us(lambda: s.call(tool, args), batches, per)
+        ours = median_us(lambda tool=tool, args=args: s.call(tool, args), batches, per)
         raw = median_us(raw_replay(image, statements), batches, per)
         rows.append(row(spec, metric, ours, raw, detail=f"{tool}, {len(statements)} SQL statements"))
     s.close()
@@ -230,7 +230,7 @@ def bench_memory(spec: Path, sessions: int) -> list[dict]:
     before = rss_mb()
     live = [env.session() for _ in range(sessions)]
     for s in live[:: max(1, sessions // 50)]:
-        s.call(sorted(env.handlers)[0], {})      # sessions in use, not just opened
+        s.call(min(env.handlers), {})      # sessions in use, not just opened
     rows = [memory_row(spec, f"rss_{sessions}_sessions_mb", before, sessions)]
     if write is not None:
         args = dict([first_key(live[0], model, write)])

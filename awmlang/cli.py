@@ -533,7 +533,7 @@ def run(argv: list[str] | None) -> int:
         return int(exc.code or 0)
     except BrokenPipeError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a crash is reported, with a traceback only on --debug
+    except Exception as exc:
         if args.debug:
             raise
         sys.stderr.write(f"awmc: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)\n")

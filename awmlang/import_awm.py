@@ -40,9 +40,9 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
-from awmlang.console import EXIT_OK, EXIT_SPEC, UsageError
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import to_json
+from awmlang.console import EXIT_OK, EXIT_SPEC, UsageError
 from awmlang.text import counted
 
 CLOCK = "2025-01-01 09:00:00"
@@ -286,11 +286,11 @@ def split_statements(sql: str) -> list[str]:
 
 
 def _only_comments(sql: str) -> bool:
-    return not re.sub(r"--[^\n]*|/\*.*?\*/", "", sql, flags=re.S).strip()
+    return not re.sub(r"--[^\n]*|/\*.*?\*/", "", sql, flags=re.DOTALL).strip()
 
 
 def first_keyword(sql: str) -> str:
-    m = re.match(r"\s*(?:(?:--[^\n]*\n)|(?:/\*.*?\*/)|\s)*([A-Za-z]+)", sql, re.S)
+    m = re.match(r"\s*(?:(?:--[^\n]*\n)|(?:/\*.*?\*/)|\s)*([A-Za-z]+)", sql, re.DOTALL)
     return m.group(1).upper() if m else ""
 
 
@@ -458,7 +458,7 @@ def table_name_of(tree: exp.Expression) -> str:
 def created_name(sql: str) -> str:
     """The name a CREATE statement gives its object (for statements sqlglot does not parse)."""
     m = re.match(r"""\s*CREATE\s+(?:(?:TEMP|TEMPORARY|UNIQUE|VIRTUAL)\s+)*(?:TABLE|TRIGGER|VIEW|INDEX)\s+
-                     (?:IF\s+NOT\s+EXISTS\s+)?(?:[\w"`\[\]]+\.)?("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|\w+)""", sql, re.I | re.X)
+                     (?:IF\s+NOT\s+EXISTS\s+)?(?:[\w"`\[\]]+\.)?("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|\w+)""", sql, re.IGNORECASE | re.VERBOSE)
     if m is None:
         return "?"
     name = m.group(1)
@@ -594,7 +594,7 @@ def read_table(rebuilt: Rebuilt, source: TableSource) -> Table:
     sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)).fetchone()[0] or ""
     table = Table(source.name, source.where, columns, list(fks.values()), indexes,
                   checks_of(tree) if tree is not None else [],
-                  autoincrement_of(tree, sql), bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.I)),
+                  autoincrement_of(tree, sql), bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.IGNORECASE)),
                   collations_of(tree) if tree is not None else {})
     table.rows = read_rows(rebuilt.data, table)
     return table
@@ -618,7 +618,7 @@ def checks_of(tree: exp.Create) -> list[tuple[str | None, exp.Expression]]:
 def autoincrement_of(tree: exp.Create | None, sql: str) -> bool:
     if tree is not None:
         return tree.find(exp.AutoIncrementColumnConstraint) is not None
-    return bool(re.search(r"\bAUTOINCREMENT\b", sql, re.I))
+    return bool(re.search(r"\bAUTOINCREMENT\b", sql, re.IGNORECASE))
 
 
 def collations_of(tree: exp.Create) -> dict[str, str]:
@@ -711,7 +711,7 @@ def awm_text(value: str, braces: str = "literal") -> str:
     return f'"{out}"'
 
 
-def awm_number(value: int | float) -> str | None:
+def awm_number(value: float) -> str | None:
     """An awm number literal (no exponents; `9.99`), or None for inf/nan."""
     if isinstance(value, bool):
         value = int(value)
@@ -816,7 +816,7 @@ class Field:
     type: str                           # int | float | text | datetime | date | an entity name
     optional: bool
     is_id: bool = False
-    relation: "Entity | None" = None
+    relation: Entity | None = None
     on_delete: str = "restrict"
     default: str | None = None
     unique: bool = False
@@ -1477,7 +1477,7 @@ def seed_value(value, f: Field, coerced: dict[str, int]) -> str:
             coerced["real"] = coerced.get("real", 0) + 1
             if value != value or value in (float("inf"), float("-inf")):
                 return "0"          # an infinite or NaN REAL in an INTEGER column has no integer value
-            value = int(round(value))
+            value = round(value)
         return str(value)
     if isinstance(value, int):
         coerced["integer"] = coerced.get("integer", 0) + 1

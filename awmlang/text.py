@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def plural(noun: str) -> str:

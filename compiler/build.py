@@ -10,11 +10,12 @@ import importlib.util
 import json
 import re
 import sqlite3
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from ..runtime.support import open_database
 from . import nodes as n
 from .cache import BuildCache, no_memo
 from .check import check
@@ -25,7 +26,6 @@ from .lower_schema import render_tools_json
 from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements, table_statements
 from .parse import load_modules
 from .types import Model
-from ..runtime.support import open_database
 
 COMPILER_VERSION = "0.1.0"
 
@@ -187,7 +187,7 @@ def is_up_to_date(target: Path) -> bool:
     return all(file_digest(path) == digest for path, digest in state["sources"].items())
 
 
-def state_json(result: "BuildResult") -> str:
+def state_json(result: BuildResult) -> str:
     return json.dumps({"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
 
 

@@ -8,7 +8,8 @@ bounded: the least recently used entry goes first.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 V = TypeVar("V")
 _MISSING = object()

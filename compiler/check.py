@@ -13,16 +13,47 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..runtime.support import Fail, shift_time
+from ..text import counted
 from . import nodes as n
 from .cache import no_memo
 from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean, with_article
-from ..runtime.support import Fail, shift_time
-from ..text import counted
-from .types import (ANY, BOOL, DATE, DATETIME, DECIMAL, DURATION, DURATION_SECONDS, FLOAT, INT, JSON, NULL, NUMERIC,
-                    SCALARS, TEXT, VOID, Binding, EntityInfo, FieldInfo, InvariantInfo, Model, ParamInfo, RecordInfo, TaskInfo,
-                    SeedInfo, T, ToolInfo, UnionInfo, assignable, entity_t, is_numeric, list_of,
-                    numeric_join, query_of)
+from .types import (
+    ANY,
+    BOOL,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DURATION,
+    DURATION_SECONDS,
+    FLOAT,
+    INT,
+    JSON,
+    NULL,
+    NUMERIC,
+    SCALARS,
+    TEXT,
+    VOID,
+    Binding,
+    EntityInfo,
+    FieldInfo,
+    InvariantInfo,
+    Model,
+    ParamInfo,
+    RecordInfo,
+    SeedInfo,
+    T,
+    TaskInfo,
+    ToolInfo,
+    UnionInfo,
+    assignable,
+    entity_t,
+    is_numeric,
+    list_of,
+    numeric_join,
+    query_of,
+)
 
 DEFAULT_CLOCK = "2025-01-01 09:00:00"
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -53,7 +84,7 @@ class SeedRef:
 @dataclass
 class Scope:
     vars: dict[str, Binding] = field(default_factory=dict)
-    parent: "Scope | None" = None
+    parent: Scope | None = None
 
     def lookup(self, name: str) -> Binding | None:
         scope = self
@@ -63,7 +94,7 @@ class Scope:
             scope = scope.parent
         return None
 
-    def child(self) -> "Scope":
+    def child(self) -> Scope:
         return Scope(parent=self)
 
     def names(self) -> set[str]:
@@ -82,10 +113,10 @@ class Ctx:
     tool: ToolInfo | None = None
     row_vars: tuple[str | None, ...] = ()   # the name bound to each row (`all Product p`), if any
 
-    def with_row(self, entity: str, var: str | None = None) -> "Ctx":
+    def with_row(self, entity: str, var: str | None = None) -> Ctx:
         return Ctx(self.scope, self.rows + (entity,), self.tool, self.row_vars + (var,))
 
-    def with_scope(self, scope: Scope) -> "Ctx":
+    def with_scope(self, scope: Scope) -> Ctx:
         return Ctx(scope, self.rows, self.tool, self.row_vars)
 
 
@@ -212,7 +243,7 @@ class Checker:
             return False
         return True
 
-    def effects(self, method: str, decl, tools: dict | None = None) -> "Effects":
+    def effects(self, method: str, decl, tools: dict | None = None) -> Effects:
         """Run one declaration's check on a checker that shares this one's types (read only)
         and record what it adds. `tools` are the tools it may read (tasks read them)."""
         sub = Checker()
@@ -228,7 +259,7 @@ class Checker:
                        frozenset(sub.used), enum_writes, sub.tools if tools is None else {}, tuple(sub.seeds),
                        tuple(sub.invariants), tuple(sub.tasks))
 
-    def absorb(self, e: "Effects") -> None:
+    def absorb(self, e: Effects) -> None:
         self.diags.extend(e.diags)
         self.types.update(e.types)
         self.bindings.update(e.bindings)
@@ -620,7 +651,6 @@ class Checker:
     def _bad_const(self, expr, t):
         self.error("AWM2001", f"`null` is not allowed here: `{t}` is not optional", expr.span,
                    help=f"declare it optional: `{t}?`")
-        return None
 
     def coerce_literal(self, lit: n.Literal, t: T):
         k, v = lit.kind, lit.value
@@ -749,9 +779,9 @@ class Checker:
             self.error("AWM2002", f"`{op}` takes no field list: it looks the row up by its key", crud.entity.span)
         key_param = f"{snake(ename)}_{e.key.name}"
         key_ref = n.TypeRef(e.key.type.kind, sp)
-        ident = lambda s: n.Ident(s, sp)  # noqa: E731
-        name = lambda s: n.Name(s, sp)  # noqa: E731
-        outer = lambda s: n.OuterName(s, sp)  # noqa: E731
+        ident = lambda s: n.Ident(s, sp)
+        name = lambda s: n.Name(s, sp)
+        outer = lambda s: n.OuterName(s, sp)
         row_query = n.Where(name(ename), n.Binary("==", name(e.key.name), outer(key_param), sp), sp)
         if crud.where is not None:
             row_query = n.Where(row_query, crud.where, sp)
@@ -1539,7 +1569,7 @@ class Checker:
         return t
 
     def e_Limit(self, e: n.Limit, ctx, expected):
-        t, entity = self.query_entity(e.source, ctx)
+        t, _entity = self.query_entity(e.source, ctx)
         ct = self.expr(e.count, ctx, INT)
         if ct.kind not in ("int", "any"):
             self.error("AWM2001", f"`limit` needs an int, got `{ct}`", e.count.span)
@@ -1548,7 +1578,7 @@ class Checker:
     e_Offset = e_Limit
 
     def e_GroupBy(self, e: n.GroupBy, ctx, expected):
-        t, entity = self.query_entity(e.source, ctx)
+        _t, entity = self.query_entity(e.source, ctx)
         if entity is None:
             return self.unchecked(ctx, *(a.value for a in e.aggregates))
         row_ctx = ctx.with_row(entity.name)
@@ -2053,9 +2083,7 @@ def comparable(a: T, b: T) -> bool:
         return True
     if a.kind == "entity" and b.kind in ("int", "text") or b.kind == "entity" and a.kind in ("int", "text"):
         return True
-    if "json" in (a.kind, b.kind):
-        return True
-    return False
+    return "json" in (a.kind, b.kind)
 
 
 def joined_items(a: T, b: T) -> T | None:

@@ -16,7 +16,8 @@ The environment's name, user and clock are part of every key.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from . import nodes as n
 from .cache import BuildCache

@@ -7,8 +7,8 @@ codes about the `env` header itself); `files` are written beside the spec (named
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 PRELUDE = 'env shop "Shop" { user User }\nentity User { id: int @id  name: text }\n'
 SPEC_NAME = "spec.awm"

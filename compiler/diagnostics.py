@@ -6,14 +6,14 @@ line:column only when printed.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
-from itertools import accumulate
 import json
 import os
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
-from typing import Iterable
 
 from awmlang.text import suggest
 
@@ -165,7 +165,7 @@ class Sources:
         path, offset = placed
         return Span(path, offset + span.start, offset + span.end)
 
-    def resolve_diagnostic(self, d: "Diagnostic") -> "Diagnostic":
+    def resolve_diagnostic(self, d: Diagnostic) -> Diagnostic:
         if d.span is None and not d.labels:
             return d
         return replace(d, span=self.resolve(d.span) if d.span is not None else None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import ConfigDict, Field, create_model
 
@@ -37,7 +37,7 @@ def _python_type(spec: dict, owner: str, name: str):
         for variant, fields in spec["variants"].items():
             fields = dict(fields)
             variants.append(_record_model(fields, f"{owner}_{name}_{variant}", kind_literal=variant))
-        base = Annotated[Union[tuple(variants)], Field(discriminator="kind")] if len(variants) > 1 else variants[0]
+        base = Annotated[tuple(variants), Field(discriminator="kind")] if len(variants) > 1 else variants[0]
     else:
         base = Any
     return Optional[base] if spec.get("optional") else base

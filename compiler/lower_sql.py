@@ -10,17 +10,17 @@ enum -> text; json, list, record, union -> JSON text; relation -> the parent's k
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from ..runtime.support import TRIM_CHARS, to_json_text
 from . import nodes as n
 from .cache import no_memo
 from .check import _NOT_CONST, SeedRef, children, const_eval
-from ..runtime.support import TRIM_CHARS, to_json_text
 from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
 
 SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",

@@ -33,7 +33,7 @@ class Ident:
 class TypeRef:
     name: str
     span: Span
-    args: tuple["TypeRef", ...] = ()
+    args: tuple[TypeRef, ...] = ()
     optional: bool = False
     many: bool = False          # `Child[]`: the rows of Child that point back here
     via: Ident | None = None    # `Child[] via field`
@@ -51,7 +51,7 @@ class Literal:
 @node
 class Template:
     """A string with `{expr}` holes: literal text parts alternate with expressions."""
-    parts: tuple[Union[str, "Expr"], ...]
+    parts: tuple[str | Expr, ...]
     span: Span
 
 
@@ -75,44 +75,44 @@ class Me:
 
 @node
 class Member:
-    obj: "Expr"
+    obj: Expr
     name: Ident
     span: Span
 
 
 @node
 class Index:
-    obj: "Expr"
-    index: "Expr"
+    obj: Expr
+    index: Expr
     span: Span
 
 
 @node
 class LookupBy:
     """`Entity[field: value]`: the row whose unique field has that value."""
-    obj: "Expr"
+    obj: Expr
     field: Ident
-    value: "Expr"
+    value: Expr
     span: Span
 
 
 @node
 class Call:
     func: Ident
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     span: Span
 
 
 @node
 class ListLit:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     span: Span
 
 
 @node
 class FieldValue:
     name: Ident
-    value: "Expr"
+    value: Expr
     span: Span
 
 
@@ -132,7 +132,7 @@ class Insert:
 @node
 class Assign:
     name: Ident
-    value: "Expr"
+    value: Expr
     span: Span
 
 
@@ -148,7 +148,7 @@ class Upsert:
 @node
 class Unary:
     op: str                     # "-" | "not"
-    operand: "Expr"
+    operand: Expr
     span: Span
 
 
@@ -157,56 +157,56 @@ class Binary:
     # arithmetic + - * / %, comparison == != < <= > >=, and/or,
     # contains, matches, starts_with, ends_with, in, not_in
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span
 
 
 @node
 class IsNull:
-    operand: "Expr"
+    operand: Expr
     negated: bool
     span: Span
 
 
 @node
 class Where:
-    source: "Expr"
-    cond: "Expr"
+    source: Expr
+    cond: Expr
     span: Span
 
 
 @node
 class OrderKey:
-    expr: "Expr"
+    expr: Expr
     descending: bool
     span: Span
 
 
 @node
 class OrderBy:
-    source: "Expr"
+    source: Expr
     keys: tuple[OrderKey, ...]
     span: Span
 
 
 @node
 class Limit:
-    source: "Expr"
-    count: "Expr"
+    source: Expr
+    count: Expr
     span: Span
 
 
 @node
 class Offset:
-    source: "Expr"
-    count: "Expr"
+    source: Expr
+    count: Expr
     span: Span
 
 
 @node
 class GroupBy:
-    source: "Expr"
+    source: Expr
     keys: tuple[Ident, ...]
     aggregates: tuple[FieldValue, ...]
     span: Span
@@ -223,7 +223,7 @@ QUERY_NODES = (Where, OrderBy, Limit, Offset)
 
 @node
 class Block:
-    stmts: tuple["Stmt", ...]
+    stmts: tuple[Stmt, ...]
     span: Span
 
 
@@ -260,7 +260,7 @@ class Require:
 class If:
     cond: Expr
     then: Block
-    orelse: Union[Block, "If", None]
+    orelse: Block | If | None
     span: Span
 
 

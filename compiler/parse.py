@@ -453,9 +453,9 @@ class _ToNodes(Transformer):
 # whole text it matched, parentheses included, in the range its parent sees).
 
 class _PositionedState(ParserState):
-    __slots__ = ("ranges", "nodes")
+    __slots__ = ("nodes", "ranges")
 
-    def __init__(self, parse_conf, lexer, nodes: "_ToNodes"):
+    def __init__(self, parse_conf, lexer, nodes: _ToNodes):
         super().__init__(parse_conf, lexer)
         self.ranges: list = []
         self.nodes = nodes

@@ -15,9 +15,9 @@ class T:
     """A type. `name` names the enum/entity/record/union; `args` holds list/query elements."""
     kind: str
     name: str | None = None
-    args: tuple["T", ...] = ()
+    args: tuple[T, ...] = ()
     optional: bool = False
-    fields: tuple[tuple[str, "T"], ...] = ()     # anonymous records (record literals, group by)
+    fields: tuple[tuple[str, T], ...] = ()     # anonymous records (record literals, group by)
 
     def __str__(self) -> str:
         if self.kind in ("enum", "entity", "record", "union") and self.name:
@@ -33,13 +33,13 @@ class T:
         return base + ("?" if self.optional and self.kind != "null" else "")
 
     @property
-    def elem(self) -> "T":
+    def elem(self) -> T:
         return self.args[0]
 
-    def opt(self, optional: bool = True) -> "T":
+    def opt(self, optional: bool = True) -> T:
         return replace(self, optional=optional) if self.optional != optional else self
 
-    def required(self) -> "T":
+    def required(self) -> T:
         return self.opt(False)
 
 

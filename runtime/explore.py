@@ -88,7 +88,7 @@ def _column_values(session: Session, name: str) -> list:
     return values
 
 
-_COLUMNS: "weakref.WeakKeyDictionary[Environment, dict[str, set[str]]]" = weakref.WeakKeyDictionary()
+_COLUMNS: weakref.WeakKeyDictionary[Environment, dict[str, set[str]]] = weakref.WeakKeyDictionary()
 
 
 def _table_columns(env) -> dict[str, set[str]]:

@@ -62,7 +62,7 @@ PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -
 
 def _key(value: str):
     """A user key from a URL: digits are an integer key (ASCII only: "²".isdigit() is true)."""
-    digits = value[1:] if value.startswith("-") else value
+    digits = value.removeprefix("-")
     return int(value) if digits.isascii() and digits.isdigit() else value
 
 
@@ -322,7 +322,7 @@ class EnvironmentServer:
             raise ControlError(400, f"`answer` must be a string (the agent's final answer) or null, not {json_kind(answer)}")
         try:
             return session.verify(task, answer=answer)
-        except Exception as exc:  # noqa: BLE001 - a broken verifier is reported, never raised
+        except Exception as exc:
             log.error("internal error in the verifier of task %s: %r", task, exc)
             raise ControlError(500, f"internal error in the verifier of task {task}: {type(exc).__name__}") from exc
 
@@ -385,7 +385,7 @@ class Endpoint:
     JSON-RPC object, serves /reset and /verify, opens an instance with each new session (within
     the session cap) and frees it when the client ends the session (DELETE)."""
 
-    def __init__(self, app, server: EnvironmentServer, capacity: "Capacity"):
+    def __init__(self, app, server: EnvironmentServer, capacity: Capacity):
         self.app = app
         self.server = server
         self.capacity = capacity

@@ -120,7 +120,7 @@ class Environment:
         return sorted(self.handlers)
 
     def session(self, user: int | str | None = None, clock: str | None = None, image: bytes | None = None,
-                invariants: str = "off") -> "Session":
+                invariants: str = "off") -> Session:
         """A new isolated session. invariants: "off", "enforce" (a call that would break one is
         rolled back and fails with invariant_violation) or "check" (violations are recorded in
         `session.violations` and the call stands). user: the acting user's key (default: 1,
@@ -158,7 +158,7 @@ def _import_handlers(path: Path, digest: str):
 class Session:
     """One isolated instance of an environment's state (an in-memory SQLite database)."""
 
-    __slots__ = ("env", "db", "me", "start_clock", "start_time", "start_image", "ticks", "invariant_mode", "violations")
+    __slots__ = ("db", "env", "invariant_mode", "me", "start_clock", "start_image", "start_time", "ticks", "violations")
 
     def __init__(self, env: Environment, user=None, clock: str | None = None, image: bytes | None = None,
                  invariants: str = "off"):

@@ -19,7 +19,7 @@ _CENT = Decimal("0.01")
 
 
 class Validator:
-    __slots__ = ("params", "names", "defaults", "ranges")
+    __slots__ = ("defaults", "names", "params", "ranges")
 
     def __init__(self, params: list[dict]):
         self.params = params

@@ -17,8 +17,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import awmlang
 from awmlang.compiler.build import check_spec
+
+import awmlang
 
 # The row's fields: name -> awm type. Two of each scalar type so that pairs of fields meet.
 FIELDS = {
@@ -90,7 +91,7 @@ def sql_form(expr: str) -> str:
 
 
 def entity_decl() -> str:
-    fields = "  ".join(f"{name}: {'Color?' if t == 'Color' else t if t.endswith('?') else t}" for name, t in FIELDS.items())
+    fields = "  ".join(f"{name}: {'Color?' if t == 'Color' else t}" for name, t in FIELDS.items())
     outs = "  ".join(f"o_{_slug(t)}: {t}?" for t in OUT_KINDS)
     return f"entity V {{ id: int @id  {fields}  {outs} }}\n"
 

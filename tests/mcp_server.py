@@ -7,7 +7,6 @@ import time
 from contextlib import contextmanager
 
 import uvicorn
-
 from awmlang.runtime.serve_mcp import build_app
 
 

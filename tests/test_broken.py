@@ -46,7 +46,7 @@ def test_planted_bug_is_found(name, tmp_path, capsys):
 
 
 def test_a_saved_failure_replays(tmp_path, capsys):
-    code, problems = check(BROKEN / "missing_stock_guard.awm", tmp_path, capsys)
+    _code, problems = check(BROKEN / "missing_stock_guard.awm", tmp_path, capsys)
     saved = json.loads(Path(problems[0]["saved"]).read_text())
     assert [c["tool"] for c in saved["calls"]] == ["buy"]          # shrunk to one call
     assert main(["replay", str(BROKEN / "missing_stock_guard.awm"), problems[0]["saved"]]) == 1
@@ -55,8 +55,9 @@ def test_a_saved_failure_replays(tmp_path, capsys):
 
 
 def test_exploration_is_deterministic_for_a_seed():
-    import awmlang
     from awmlang.runtime.explore import explore
+
+    import awmlang
     env = awmlang.load(BROKEN / "wrong_total.awm")
     runs = [explore(env, seed=7, max_examples=40, steps=8) for _ in range(2)]
     assert runs[0] is not None

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from awmlang.cli import main
 from awmlang.compiler.build import OUTPUT_FILES, build_spec
 from awmlang.compiler.parse import build_strict_parser
+
+from awmlang.cli import main
 
 CASES = Path(__file__).parent / "cases"
 GOLDEN_FILES = ("schema.sql", "seed.sql", "tools.json", "handlers.py")

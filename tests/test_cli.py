@@ -151,9 +151,9 @@ def test_diagnostics_are_coloured_on_a_terminal_unless_no_color(tmp_path, monkey
 @pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
 def test_the_server_log_honours_no_color(monkeypatch, no_color, coloured):
     import uvicorn
+    from awmlang.runtime.serve_mcp import serve_http
 
     import awmlang
-    from awmlang.runtime.serve_mcp import serve_http
     if no_color is None:
         monkeypatch.delenv("NO_COLOR", raising=False)
     else:
@@ -208,8 +208,9 @@ def test_describe_episode_says_one_turn_and_one_retry():
 
 
 def test_runtime_messages_count_in_the_singular(tmp_path):
-    import awmlang
     from awmlang.runtime.episode import Episode
+
+    import awmlang
     spec = write(tmp_path, "one.awm", """env t "Test" { description "d" user User }
 entity User { id: int @id  name: text }
 tool rename(user: User, name: text @length(1, 1)) "Rename a user." { update user set name = name }

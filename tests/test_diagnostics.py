@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import CODES, render_human, render_json
 

@@ -2,10 +2,9 @@
 or the compiler refuses the expression in one of the two places (see tests/differential.py)."""
 from __future__ import annotations
 
+import differential as D
 import pytest
 from hypothesis import HealthCheck, given, settings
-
-import differential as D
 
 
 @pytest.fixture(scope="module")

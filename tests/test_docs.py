@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostics import render_human
 

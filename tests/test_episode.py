@@ -6,10 +6,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-import awmlang
 from awmlang.runtime.episode import EpisodeFinished
 from awmlang.runtime.errors import SessionError
+
+import awmlang
 
 SPEC = Path(__file__).parent / "broken" / "store.awm"
 

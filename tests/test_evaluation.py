@@ -2,11 +2,10 @@
 and each is pinned here by what a tool call returns or stores."""
 from __future__ import annotations
 
-
 import pytest
+from awmlang.compiler.build import build_spec
 
 import awmlang
-from awmlang.compiler.build import build_spec
 
 SPEC = '''
 env t "Evaluation" {}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from awmlang.cli import main
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.diagnostic_examples import EXAMPLES, SPEC_NAME
 from awmlang.compiler.diagnostics import CODES, render_human
+
+from awmlang.cli import main
 
 
 def compile_example(code: str, fixed: bool, folder: Path):

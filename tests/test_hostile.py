@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from awmlang.runtime.errors import SessionError
+from awmlang.runtime.validate import MAX_JSON_DEPTH, convert
 from hostile_inputs import BAD_CALLS, BAD_TASKS, BAD_USERS, OTHER_SPEC, SPEC, assert_refused, bad_images
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import awmlang
 from awmlang.cli import main
-from awmlang.runtime.errors import SessionError
-from awmlang.runtime.validate import MAX_JSON_DEPTH, convert
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = st.one_of(

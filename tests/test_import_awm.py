@@ -47,7 +47,7 @@ def pipeline_database(folder: Path) -> sqlite3.Connection:
     each INSERT in order, skipping those that fail; with its clock fixed to the env's clock
     (`'now'`, CURRENT_TIMESTAMP, CURRENT_DATE), as docs/import.md says the importer does."""
     def pinned(sql: str) -> str:
-        sql = re.sub(r"'now'", f"'{CLOCK}'", sql, flags=re.I)
+        sql = re.sub(r"'now'", f"'{CLOCK}'", sql, flags=re.IGNORECASE)
         return sql.replace("CURRENT_TIMESTAMP", f"'{CLOCK}'").replace("CURRENT_DATE", f"'{CLOCK[:10]}'")
 
     db = sqlite3.connect(":memory:", isolation_level=None)
@@ -357,6 +357,7 @@ def test_pin_now_replaces_only_readings_of_the_clock():
 def test_names_with_line_breaks_cannot_inject_spec_code(tmp_path):
     """A newline in a path, group or table name must stay inside its comment."""
     import json as _json
+
     from awmlang.cli import main as awmc
     db = {"scenario": "inj", "db_schema": {"tables": [{"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY)"}]}}
     spec = {"scenario": "inj", "api_spec": {"api_groups": [{"group_name": "G\nentity Evil { id: int @id }", "endpoints": [
@@ -373,6 +374,7 @@ def test_names_with_line_breaks_cannot_inject_spec_code(tmp_path):
 
 def test_line_separators_inside_json_strings_do_not_split_lines(tmp_path):
     import json as _json
+
     from awmlang.cli import main as awmc
     db = {"scenario": "sep", "db_schema": {"tables": [
         {"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'a\u2028b')"}]}}
@@ -385,6 +387,7 @@ def test_line_separators_inside_json_strings_do_not_split_lines(tmp_path):
 
 def test_renamed_parameters_never_collide(tmp_path):
     import json as _json
+
     from awmlang.cli import main as awmc
     db = {"scenario": "dup", "db_schema": {"tables": [{"name": "x", "ddl": "CREATE TABLE x (id INTEGER PRIMARY KEY)"}]}}
     endpoints = [
@@ -405,6 +408,7 @@ def test_renamed_parameters_never_collide(tmp_path):
 
 def test_temp_tables_are_reported_and_skipped(tmp_path):
     import json as _json
+
     from awmlang.cli import main as awmc
     db = {"scenario": "tt", "db_schema": {"tables": [
         {"name": "tmp1", "ddl": "CREATE TEMP TABLE tmp1 (id INTEGER PRIMARY KEY)"},

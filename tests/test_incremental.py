@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from awmlang.compiler.build import build_spec
 from awmlang.compiler.cache import BuildCache
 from awmlang.compiler.diagnostics import render_human
@@ -138,6 +137,7 @@ NO_TOOLS = 'env empty "Empty" { description "no tools" }\nentity Thing { id: int
                          ids=lambda p: getattr(p, "stem", p))
 def test_tools_json_rendered_per_tool_equals_the_whole_document(spec, tmp_path):
     import json
+
     from awmlang.compiler.lower_schema import render_tools_json, tool_schemas
     if spec == "no_tools":
         spec = tmp_path / "empty.awm"

@@ -17,7 +17,7 @@ def env():
 
 def test_invariants_compile_to_queries_of_violating_rows(env):
     assert set(env.invariants) == {"stock_never_negative", "order_totals", "one_cart", "someone"}
-    description, entity, sql = env.invariants["stock_never_negative"]
+    description, entity, _sql = env.invariants["stock_never_negative"]
     assert (description, entity) == ("Stock never goes negative", "Product")
     s = env.session()
     assert s.check_invariants() == []

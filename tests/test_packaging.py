@@ -12,11 +12,11 @@ PROBE = (
     "from awmlang.compiler.parse import parser;"
     "grammar = importlib.resources.files('awmlang.grammar') / 'awm.lark';"
     "parser();"
-    "env = awmlang.load(%r);"
-    "r = env.session().call('get_product', {'product_id': 1});"
-    "print(json.dumps({'awmlang': awmlang.__file__, 'compiler': awmlang.compiler.__file__,"
-    " 'grammar': str(grammar), 'grammar_exists': grammar.is_file(), 'ok': r['ok']}))"
-) % str(ROOT / "tests" / "cases" / "mini_shop" / "spec.awm")
+    "env = awmlang.load({!r});"
+    "r = env.session().call('get_product', {{'product_id': 1}});"
+    "print(json.dumps({{'awmlang': awmlang.__file__, 'compiler': awmlang.compiler.__file__,"
+    " 'grammar': str(grammar), 'grammar_exists': grammar.is_file(), 'ok': r['ok']}}))"
+).format(str(ROOT / "tests" / "cases" / "mini_shop" / "spec.awm"))
 
 
 def _probe(env=None, cwd=None) -> dict:

@@ -6,15 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from awmlang.compiler import nodes as n
 from awmlang.compiler.cache import BuildCache
 from awmlang.compiler.diagnostics import Sources
-from lark import Lark, Transformer, Tree
-
 from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_nodes, parse_source
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark, Transformer, Tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILES = sorted(ROOT.glob("specs/*.awm")) + sorted(ROOT.glob("tests/cases/*/*.awm"))
@@ -70,7 +68,7 @@ def every_piece():
         for start, end in _pieces(text):
             if text[start:end].strip():
                 yield text[start:end]
-    for block in re.findall(r"```awm\n(.*?)```", (ROOT / "docs" / "language.md").read_text(), re.S):
+    for block in re.findall(r"```awm\n(.*?)```", (ROOT / "docs" / "language.md").read_text(), re.DOTALL):
         for start, end in _pieces(block):
             if block[start:end].strip():
                 yield block[start:end]
@@ -168,8 +166,9 @@ def test_unreadable_seed_files_are_diagnostics(tmp_path):
 
 
 def test_braces_in_seed_strings_defaults_and_checks_agree_on_both_parser_paths():
-    from awmlang.compiler.build import build_spec
     import sqlite3
+
+    from awmlang.compiler.build import build_spec
     text = ('env e {}\nentity U { id: int @id  name: text = "{{none}}" @check(name != "{{x}}")  at: date? }\n'
             'seed U(id, name) { (1, "a {{b}}") (2, "c \\{d\\}") }\n'
             'seed U(id, name, at) { (3, "e {{f}}", today()) (4, "g \\{h\\}", null) }\n')

@@ -4,13 +4,13 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
+from awmlang.compiler.build import check_spec
+from awmlang.compiler.parse import _grammar_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import awmlang
-from awmlang.compiler.build import check_spec
-from awmlang.compiler.parse import _grammar_parser
 
 SPEC = Path(__file__).parent / "cases" / "mini_shop" / "spec.awm"
 HOSTILE = st.one_of(

@@ -2,8 +2,9 @@
 mean the field where a parameter has the same name (and so to silence AWM4004)."""
 from __future__ import annotations
 
-import awmlang
 from awmlang.compiler.build import build_spec
+
+import awmlang
 
 SPEC = '''
 env t "T" { user User }

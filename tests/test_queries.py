@@ -1,6 +1,8 @@
 """Queries compiled to SQL, each case a small spec compiled in the test (regressions included)."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 import awmlang
@@ -263,5 +265,5 @@ def test_nullable_arithmetic_over_fields_runs_in_sql_and_constants_fold(tmp_path
     assert [p["id"] for p in call(s, "cheap")] == [1]
     ddl = s.query("SELECT sql FROM sqlite_master WHERE name = 'p'")[0][0]
     assert '"t" > -2' in ddl
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         s.db.execute("INSERT INTO p (id, price, discount, t) VALUES (9, 5, 5, 0)")

@@ -94,7 +94,7 @@ def test_constraint_violation_is_rolled_back(s):
 
 
 def test_internal_errors_are_contained_and_located(s, monkeypatch):
-    handler, writes, validator = s.env.handlers["explode"]
+    _handler, _writes, validator = s.env.handlers["explode"]
 
     def broken(rt, db, args):
         db.execute("INSERT INTO purchase (member_id, total, paid_with, created) VALUES (1, 1, 'x', 'now')")

@@ -4,16 +4,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from pathlib import Path
-
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from mcp.client.client import Client
+from mcp_server import running_server
 
 import awmlang
-from mcp_server import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Path(__file__).parent / "broken" / "store.awm"
@@ -187,6 +186,7 @@ def control(url: str, session_id: str, body: dict) -> bytes:
 
 def test_stdio_serves_one_environment_with_state():
     import sys
+
     from mcp.client.stdio import StdioServerParameters
     params = StdioServerParameters(command=sys.executable, args=["-m", "awmlang.cli", "serve", str(SPEC), "--stdio"])
 
@@ -242,7 +242,7 @@ def test_the_official_client_shows_why_a_session_is_refused(server):
 
 
 def test_a_known_user_and_task_still_open_a_session(server):
-    base, servers = server
+    base, _servers = server
 
     async def go():
         async with Client(f"{base}/mcp/store?user=2&task=mug_price") as c:
@@ -347,9 +347,8 @@ def test_the_endpoint_answers_without_a_trailing_slash(server):
 # ---- reset and verify as MCP methods, with the official client -----------------------------------
 
 def test_reset_and_verify_are_mcp_methods_for_the_official_client(server):
-    from mcp.shared.exceptions import MCPError
-
     from awmlang.runtime.serve_mcp import VERIFY_METHOD, _control_request, reset_session, verify_session
+    from mcp.shared.exceptions import MCPError
     base, _ = server
 
     async def go():
@@ -387,7 +386,7 @@ def test_the_serving_docs_examples_run_against_a_live_server(capsys):
     """Every Python example of docs/serving.md's MCP section, with the docs' URL pointed at a test server."""
     examples = _python_examples("## The MCP server")
     assert len(examples) == 3
-    with running_server({"shop": awmlang.load(ROOT / "specs" / "shop.awm")}) as (base, servers):
+    with running_server({"shop": awmlang.load(ROOT / "specs" / "shop.awm")}) as (base, _servers):
         for example in examples:
             exec(compile(example.replace("http://127.0.0.1:8001", base), "docs/serving.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
@@ -397,9 +396,9 @@ def test_the_serving_docs_examples_run_against_a_live_server(capsys):
 
 def test_stdio_offers_reset_and_verify_as_mcp_methods():
     import sys
-    from mcp.client.stdio import StdioServerParameters
 
     from awmlang.runtime.serve_mcp import reset_session, verify_session
+    from mcp.client.stdio import StdioServerParameters
     params = StdioServerParameters(command=sys.executable, args=["-m", "awmlang.cli", "serve", str(SPEC), "--stdio"])
 
     async def go():

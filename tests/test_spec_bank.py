@@ -7,7 +7,6 @@ user 6 (Kenji) the overdrawn CHK-100012 (-244.40, overdraft 1000).
 """
 from __future__ import annotations
 
-
 import pytest
 from spec_helpers import err, fails, ok
 

@@ -6,7 +6,6 @@ access to calendar 10 (Tom's On-call) and read access to calendars 4, 5, 7, 13, 
 """
 from __future__ import annotations
 
-
 import pytest
 from spec_helpers import fails
 

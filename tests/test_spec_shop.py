@@ -6,7 +6,6 @@ The session clock starts at 2025-03-10 10:00:00.
 """
 from __future__ import annotations
 
-
 import pytest
 from spec_helpers import fails, ok, one
 

@@ -7,7 +7,6 @@ Maya's friends: 2, 3, 5, 7. Blocks: 1 blocked 12, 6 blocked 12, 10 blocked 3.
 """
 from __future__ import annotations
 
-
 import pytest
 from spec_helpers import err, fails, ok, one
 

@@ -13,7 +13,6 @@ The spec also declares invariants (checked on the seed, on directly corrupted st
 """
 from __future__ import annotations
 
-
 import pytest
 from spec_helpers import fails, ok, one
 

@@ -716,7 +716,7 @@ def test_payment_options_can_be_passed_to_pay(spec_session):
 
 def test_quote_flight_cancellation_fee_rules(spec_session):
     s = spec_session("travel")
-    q = lambda b: ok(s.call("quote_flight_cancellation", {"booking": b}))  # noqa: E731
+    q = lambda b: ok(s.call("quote_flight_cancellation", {"booking": b}))
     assert q(5) == {"days_before": 43, "fee_percent": 0, "paid": 2890.0, "fee": 0.0, "refund": 2890.0}
     assert q(1) == {"days_before": 18, "fee_percent": 10, "paid": 258.0, "fee": 25.8, "refund": 232.2}
     assert q(3) == {"days_before": 3, "fee_percent": 25, "paid": 84.0, "fee": 21.0, "refund": 63.0}

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from awmlang.compiler.build import build_spec
 
 ROOT = Path(__file__).resolve().parent.parent

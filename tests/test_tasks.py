@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
+from awmlang.runtime.errors import SessionError
 
 import awmlang
 from awmlang.cli import main
-from awmlang.runtime.errors import SessionError
 
 SPEC = Path(__file__).parent / "cases" / "invariants" / "spec.awm"
 
@@ -80,7 +80,7 @@ def test_cli_verify(env, tmp_path, capsys):
 def test_the_documented_pantry_example_behaves_as_documented(tmp_path):
     import re
     doc = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text()
-    block = next(b for b in re.findall(r"```awm\n(.*?)```", doc, re.S) if b.startswith('env pantry'))
+    block = next(b for b in re.findall(r"```awm\n(.*?)```", doc, re.DOTALL) if b.startswith('env pantry'))
     spec = tmp_path / "pantry.awm"
     spec.write_text(block)
     env = awmlang.load(spec)
