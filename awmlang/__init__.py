@@ -1,10 +1,11 @@
 """awmlang: tool-use environments for LLM agents, from compact checked specs.
 
-    import awmlang
-    env = awmlang.load("specs/shop.awm")     # compiles (cached) or loads a build directory
-    s = env.session()
-    s.call("search_products", {"query": "cable"})
+import awmlang
+env = awmlang.load("specs/shop.awm")     # compiles (cached) or loads a build directory
+s = env.session()
+s.call("search_products", {"query": "cable"})
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,6 +46,7 @@ def write_outputs(result: BuildResult, target: Path) -> None:
     """Write a build's outputs into `target`, each file atomically (write then rename); the
     incremental-build state goes last, so an interrupted write is rebuilt next time."""
     from awmlang.compiler.build import STATE_FILE, state_json
+
     target.mkdir(parents=True, exist_ok=True)
     (target / STATE_FILE).unlink(missing_ok=True)
     files = {**{name: result.outputs[name] for name in OUTPUT_FILES}, STATE_FILE: state_json(result)}

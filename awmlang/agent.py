@@ -13,6 +13,7 @@ of the runner: the episode answers them with an `invalid_arguments` result, and 
 correct itself. Server errors (HTTP 5xx, 429) and connection errors are retried with
 exponential backoff, at most MAX_RETRIES times per turn, and every retry is recorded.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,10 @@ DEFAULT_TIMEOUT = 120.0
 MAX_RETRIES = 3
 BACKOFF_SECONDS = 1.0
 RETRYABLE = (openai.InternalServerError, openai.RateLimitError, openai.APIConnectionError)
-SYSTEM_PROMPT = ("You act for the user through the tools you are given. Use them to carry out the user's "
-                 "request. When you are done, reply with your final answer and no tool call.")
+SYSTEM_PROMPT = (
+    "You act for the user through the tools you are given. Use them to carry out the user's "
+    "request. When you are done, reply with your final answer and no tool call."
+)
 
 
 class EmptyResponse(openai.OpenAIError):
@@ -45,9 +48,18 @@ class EmptyResponse(openai.OpenAIError):
 
 # ---- one episode ----------------------------------------------------------------------------
 
-def run_episode(env, task: str, client: openai.OpenAI, model: str, max_turns: int = DEFAULT_MAX_TURNS,
-                temperature: float | None = None, *, system: str | None = SYSTEM_PROMPT,
-                backoff: float = BACKOFF_SECONDS) -> dict:
+
+def run_episode(
+    env,
+    task: str,
+    client: openai.OpenAI,
+    model: str,
+    max_turns: int = DEFAULT_MAX_TURNS,
+    temperature: float | None = None,
+    *,
+    system: str | None = SYSTEM_PROMPT,
+    backoff: float = BACKOFF_SECONDS,
+) -> dict:
     """Run `model` on one task of `env` in a fresh episode; the trajectory as a JSON-ready dict:
     messages, turns (timings, retries, usage), calls with their results, why it stopped, and
     the verifier's reward and checks."""
@@ -60,16 +72,29 @@ def run_episode(env, task: str, client: openai.OpenAI, model: str, max_turns: in
         result = episode.finish(answer=answer)
     finally:
         episode.close()
-    trajectory.update({key: result[key] for key in ("answer", "reward", "passed", "checks", "steps",
-                                                     "invariant_violations")})
+    trajectory.update(
+        {key: result[key] for key in ("answer", "reward", "passed", "checks", "steps", "invariant_violations")}
+    )
     trajectory["seconds"] = round(time.perf_counter() - start, 3)
     return trajectory
 
 
 def new_trajectory(env, task: str, model: str, max_turns: int, temperature: float | None, base_url: str) -> dict:
-    return {"env": env.name, "task": task, "model": model, "base_url": base_url, "max_turns": max_turns,
-            "temperature": temperature, "started_at": utc_now().isoformat(timespec="seconds"),
-            "stopped": None, "error": None, "messages": [], "turns": [], "calls": [], "retries": []}
+    return {
+        "env": env.name,
+        "task": task,
+        "model": model,
+        "base_url": base_url,
+        "max_turns": max_turns,
+        "temperature": temperature,
+        "started_at": utc_now().isoformat(timespec="seconds"),
+        "stopped": None,
+        "error": None,
+        "messages": [],
+        "turns": [],
+        "calls": [],
+        "retries": [],
+    }
 
 
 def opening_messages(system: str | None, prompt: str) -> list[dict]:
@@ -123,8 +148,11 @@ def check_response(response) -> None:
     a tool call without a function): the episode then ends with `api_error`, not a crash."""
     choices = getattr(response, "choices", None)
     if not choices:
-        raise EmptyResponse("the API returned no choices" if choices is not None else
-                            f"the API's answer is not a chat completion: {str(response)[:200]!r}")
+        raise EmptyResponse(
+            "the API returned no choices"
+            if choices is not None
+            else f"the API's answer is not a chat completion: {str(response)[:200]!r}"
+        )
     message = getattr(choices[0], "message", None)
     if message is None:
         raise EmptyResponse("the API returned a choice without a message")
@@ -135,7 +163,7 @@ def check_response(response) -> None:
 
 def completion_request(trajectory: dict, tools: list[dict]) -> dict:
     request = {"model": trajectory["model"], "messages": trajectory["messages"]}
-    if tools:                           # the API rejects an empty tools list
+    if tools:  # the API rejects an empty tools list
         request["tools"] = tools
     if trajectory["temperature"] is not None:
         request["temperature"] = trajectory["temperature"]
@@ -144,10 +172,16 @@ def completion_request(trajectory: dict, tools: list[dict]) -> dict:
 
 def record_turn(trajectory: dict, turn: int, response, seconds: float, attempts: int) -> None:
     choice = response.choices[0]
-    trajectory["turns"].append({
-        "turn": turn, "seconds": round(seconds, 3), "attempts": attempts, "finish_reason": choice.finish_reason,
-        "tool_calls": len(choice.message.tool_calls or []),
-        "usage": response.usage.model_dump(exclude_none=True) if response.usage else None})
+    trajectory["turns"].append(
+        {
+            "turn": turn,
+            "seconds": round(seconds, 3),
+            "attempts": attempts,
+            "finish_reason": choice.finish_reason,
+            "tool_calls": len(choice.message.tool_calls or []),
+            "usage": response.usage.model_dump(exclude_none=True) if response.usage else None,
+        }
+    )
 
 
 def assistant_message(message) -> dict:
@@ -162,8 +196,11 @@ def assistant_message(message) -> dict:
 def tool_call_dict(call) -> dict:
     if getattr(call, "function", None) is None:
         return call.model_dump(exclude_none=True)
-    return {"id": call.id, "type": "function",
-            "function": {"name": valid_text(call.function.name), "arguments": valid_text(call.function.arguments)}}
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": valid_text(call.function.name), "arguments": valid_text(call.function.arguments)},
+    }
 
 
 def run_tool_calls(episode, tool_calls, trajectory: dict, turn: int) -> None:
@@ -173,12 +210,19 @@ def run_tool_calls(episode, tool_calls, trajectory: dict, turn: int) -> None:
         result = episode.step(call)
         step = episode.history[-1]
         function = getattr(call, "function", None)
-        trajectory["calls"].append({
-            "turn": turn, "id": call.id, "name": step["name"],
-            "arguments": function.arguments if function is not None else None,
-            "result": result, "seconds": step["seconds"]})
-        trajectory["messages"].append({"role": "tool", "tool_call_id": call.id,
-                                       "content": json_text(result, default=str)})
+        trajectory["calls"].append(
+            {
+                "turn": turn,
+                "id": call.id,
+                "name": step["name"],
+                "arguments": function.arguments if function is not None else None,
+                "result": result,
+                "seconds": step["seconds"],
+            }
+        )
+        trajectory["messages"].append(
+            {"role": "tool", "tool_call_id": call.id, "content": json_text(result, default=str)}
+        )
 
 
 def describe_error(exc: Exception) -> str:
@@ -193,13 +237,25 @@ def utc_now() -> dt.datetime:
 
 # ---- many episodes ----------------------------------------------------------------------------
 
-def run_tasks(env, tasks: list[str], client: openai.OpenAI, model: str, max_turns: int = DEFAULT_MAX_TURNS,
-              temperature: float | None = None, concurrency: int = 4, on_done=None, **options) -> list[dict]:
+
+def run_tasks(
+    env,
+    tasks: list[str],
+    client: openai.OpenAI,
+    model: str,
+    max_turns: int = DEFAULT_MAX_TURNS,
+    temperature: float | None = None,
+    concurrency: int = 4,
+    on_done=None,
+    **options,
+) -> list[dict]:
     """Run every task in its own episode, `concurrency` at a time (threads); the trajectories in
     the order of `tasks`. `on_done(trajectory)` is called as each one finishes."""
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = {pool.submit(run_episode, env, task, client, model, max_turns, temperature, **options): task
-                   for task in tasks}
+        futures = {
+            pool.submit(run_episode, env, task, client, model, max_turns, temperature, **options): task
+            for task in tasks
+        }
         done = {}
         for future in as_completed(futures):
             done[futures[future]] = future.result()
@@ -209,8 +265,14 @@ def run_tasks(env, tasks: list[str], client: openai.OpenAI, model: str, max_turn
 
 
 def summary_row(trajectory: dict) -> dict:
-    return {"task": trajectory["task"], "reward": trajectory["reward"], "passed": trajectory["passed"],
-            "turns": len(trajectory["turns"]), "seconds": trajectory["seconds"], "stopped": trajectory["stopped"]}
+    return {
+        "task": trajectory["task"],
+        "reward": trajectory["reward"],
+        "passed": trajectory["passed"],
+        "turns": len(trajectory["turns"]),
+        "seconds": trajectory["seconds"],
+        "stopped": trajectory["stopped"],
+    }
 
 
 def mean_reward(trajectories: list[dict]) -> float:
@@ -219,6 +281,7 @@ def mean_reward(trajectories: list[dict]) -> float:
 
 
 # ---- the command ----------------------------------------------------------------------------
+
 
 def register(subparsers) -> None:
     """Add `awmc agent` to awmc's argument parser."""
@@ -230,12 +293,12 @@ def register(subparsers) -> None:
     a.add_argument("--model", help=f"the model (default: $OPENAI_MODEL, else {DEFAULT_MODEL})")
     a.add_argument("--base-url", help="the API's base URL (default: $OPENAI_BASE_URL, else OpenAI's)")
     a.add_argument("--api-key", help="the API key (default: $OPENAI_API_KEY)")
-    a.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS,
-                   help="model calls per episode before it is stopped")
+    a.add_argument(
+        "--max-turns", type=int, default=DEFAULT_MAX_TURNS, help="model calls per episode before it is stopped"
+    )
     a.add_argument("--temperature", type=float, help="sampling temperature (default: the server's)")
     a.add_argument("--concurrency", type=int, default=4, help="episodes run at once with --all-tasks")
-    a.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help="seconds to wait for one API response")
+    a.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for one API response")
     a.add_argument("--system", default=SYSTEM_PROMPT, help='the system prompt; "" for none')
     a.add_argument("--out", help="where to save the trajectory JSON (default: runs/<spec>-<task>-<UTC time>.json)")
     a.add_argument("--json", action="store_true", help="also print the saved JSON on stdout")
@@ -276,6 +339,7 @@ def make_client(args) -> openai.OpenAI:
 
 def chosen_tasks(env, args) -> list[str]:
     from awmlang.compiler.diagnostics import did_you_mean
+
     if args.all_tasks:
         if not env.tasks:
             raise UsageError(f"{args.spec} has no tasks")
@@ -327,16 +391,20 @@ def agent_one(env, task: str, client, model: str, settings: dict, args, out: Pat
     report.write(describe_episode(trajectory) + "\n")
     for check in trajectory["checks"]:
         if not check["passed"]:
-            report.write(f"  failed: expect {check['expect']} (observed {json.dumps(check['observed'], default=str)})\n")
+            report.write(
+                f"  failed: expect {check['expect']} (observed {json.dumps(check['observed'], default=str)})\n"
+            )
     report.flush()
     sys.stderr.write(f"trajectory saved to {out}\n")
     return 0 if trajectory["passed"] else 1
 
 
 def describe_episode(trajectory: dict) -> str:
-    line = (f"{trajectory['task']}: reward {trajectory['reward']}"
-            f" ({'passed' if trajectory['passed'] else 'not passed'}), {counted(len(trajectory['turns']), 'turn')},"
-            f" {counted(len(trajectory['calls']), 'tool call')}, {trajectory['seconds']:.2f} s; stopped: {trajectory['stopped']}")
+    line = (
+        f"{trajectory['task']}: reward {trajectory['reward']}"
+        f" ({'passed' if trajectory['passed'] else 'not passed'}), {counted(len(trajectory['turns']), 'turn')},"
+        f" {counted(len(trajectory['calls']), 'tool call')}, {trajectory['seconds']:.2f} s; stopped: {trajectory['stopped']}"
+    )
     if trajectory["retries"]:
         line += f"; {counted(len(trajectory['retries']), 'retry')}"
     if trajectory["error"]:
@@ -354,18 +422,30 @@ def agent_all(env, tasks: list[str], client, model: str, settings: dict, args, o
     start = time.perf_counter()
     trajectories = run_tasks(env, tasks, client, model, concurrency=args.concurrency, on_done=progress, **settings)
     rows = [summary_row(t) for t in trajectories]
-    report = {"spec": str(args.spec), "model": model, "base_url": str(client.base_url),
-              "concurrency": args.concurrency, "seconds": round(time.perf_counter() - start, 3),
-              "mean_reward": mean_reward(trajectories), "passed": sum(bool(r["passed"]) for r in rows),
-              "tasks": rows, "trajectories": trajectories}
+    report = {
+        "spec": str(args.spec),
+        "model": model,
+        "base_url": str(client.base_url),
+        "concurrency": args.concurrency,
+        "seconds": round(time.perf_counter() - start, 3),
+        "mean_reward": mean_reward(trajectories),
+        "passed": sum(bool(r["passed"]) for r in rows),
+        "tasks": rows,
+        "trajectories": trajectories,
+    }
     save_json(out, report)
     if args.json:
         print(json_text(report, indent=2, default=str))
     summary = report_stream(args.json)
-    summary.write(table(("task", "reward", "passed", "turns", "seconds"),
-                        [(r["task"], r["reward"], "yes" if r["passed"] else "no", r["turns"], f"{r['seconds']:.2f}")
-                         for r in rows]))
-    summary.write(f"mean reward {report['mean_reward']:.3f}; {report['passed']} of {counted(len(rows), 'task')} passed\n")
+    summary.write(
+        table(
+            ("task", "reward", "passed", "turns", "seconds"),
+            [(r["task"], r["reward"], "yes" if r["passed"] else "no", r["turns"], f"{r['seconds']:.2f}") for r in rows],
+        )
+    )
+    summary.write(
+        f"mean reward {report['mean_reward']:.3f}; {report['passed']} of {counted(len(rows), 'task')} passed\n"
+    )
     summary.flush()
     sys.stderr.write(f"report saved to {out}\n")
     return 0 if report["passed"] == len(rows) else 1

@@ -3,6 +3,7 @@
 Each figure is the median over batches; the raw sqlite3 figure is measured in the same run
 doing the same work (the exact SQL statements the tool ran, captured with a trace callback).
 """
+
 from __future__ import annotations
 
 import gc
@@ -41,6 +42,7 @@ def rss_mb() -> float:
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:  # not Linux: fall back to the peak
         import resource
+
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -56,7 +58,7 @@ def pick_tools(model, env) -> tuple[str | None, str | None]:
             if tool.writes and len(required) == 1 and key_entity(model, name) is not None:
                 session = env.session()
                 args = dict([first_key(session, model, name)])
-                works = session.call(name, args)["ok"] and session.call(name, args)["ok"]   # repeatable
+                works = session.call(name, args)["ok"] and session.call(name, args)["ok"]  # repeatable
                 session.close()
                 if works:
                     return read, name
@@ -99,6 +101,7 @@ def raw_replay(image: bytes, statements: list[str]):
     def run():
         for s in statements:
             db.execute(s).fetchall()
+
     return run
 
 
@@ -126,8 +129,14 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
     rows.append(row(spec, "session_create", median_us(create, batches, per), median_us(raw_create, batches, per)))
     s = env.session()
     raw_db = sqlite3.connect(":memory:", isolation_level=None)
-    rows.append(row(spec, "session_reset", median_us(s.reset, batches, per),
-                    median_us(lambda: raw_db.deserialize(image), batches, per)))
+    rows.append(
+        row(
+            spec,
+            "session_reset",
+            median_us(s.reset, batches, per),
+            median_us(lambda: raw_db.deserialize(image), batches, per),
+        )
+    )
 
     read, write = pick_tools(model, env)
     for metric, tool in (("read_call", read), ("write_call", write)):
@@ -138,7 +147,11 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
         s.reset()
         statements = captured_statements(s, tool, args)
         if metric == "write_call":
-            statements = ["SAVEPOINT call"] + [x for x in statements if x not in ("SAVEPOINT call", "RELEASE call")] + ["RELEASE call"]
+            statements = (
+                ["SAVEPOINT call"]
+                + [x for x in statements if x not in ("SAVEPOINT call", "RELEASE call")]
+                + ["RELEASE call"]
+            )
         ours = median_us(lambda tool=tool, args=args: s.call(tool, args), batches, per)
         raw = median_us(raw_replay(image, statements), batches, per)
         rows.append(row(spec, metric, ours, raw, detail=f"{tool}, {len(statements)} SQL statements"))
@@ -153,8 +166,15 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
             start = time.perf_counter()
             assert is_up_to_date(target)
             samples.append((time.perf_counter() - start) * 1000)
-    rows.append({"spec": spec.stem, "metric": "rebuild_nochange_ms", "ours": round(statistics.median(samples), 3),
-                 "target": REBUILD_NOCHANGE_MS, "ok": statistics.median(samples) <= REBUILD_NOCHANGE_MS})
+    rows.append(
+        {
+            "spec": spec.stem,
+            "metric": "rebuild_nochange_ms",
+            "ours": round(statistics.median(samples), 3),
+            "target": REBUILD_NOCHANGE_MS,
+            "ok": statistics.median(samples) <= REBUILD_NOCHANGE_MS,
+        }
+    )
     return rows
 
 
@@ -191,17 +211,28 @@ def bench_builds(spec: Path, quick: bool) -> list[dict]:
         if not result.ok:
             line = text.count("\n", 0, end) + 1
             raise RuntimeError(f"{spec}: a comment added after line {line} broke the build")
-        build_spec(spec, text, cache=cache)            # back to the original (all cached)
+        build_spec(spec, text, cache=cache)  # back to the original (all cached)
     warm = [ms for samples in by_kind.values() for ms in samples]
     kinds = ", ".join(f"{kind} {statistics.median(v):.0f}" for kind, v in sorted(by_kind.items()))
     return [
-        {"spec": spec.stem, "metric": "build_cold_ms", "ours": round(statistics.median(cold), 1), "target": None,
-         "ok": True, "detail": "whole spec, empty cache (reported, no target)"},
-        {"spec": spec.stem, "metric": "build_warm_ms", "ours": round(statistics.median(warm), 1), "target": BUILD_WARM_MS,
-         "ok": statistics.median(warm) <= BUILD_WARM_MS,
-         "detail": f"one declaration edited, {counted(len(warm), 'edit')}; p90 {percentile(warm, 90):.0f}, max {max(warm):.0f}; "
-                   f"median by kind: {kinds}",
-         "by_kind": {kind: round(statistics.median(v), 1) for kind, v in by_kind.items()}},
+        {
+            "spec": spec.stem,
+            "metric": "build_cold_ms",
+            "ours": round(statistics.median(cold), 1),
+            "target": None,
+            "ok": True,
+            "detail": "whole spec, empty cache (reported, no target)",
+        },
+        {
+            "spec": spec.stem,
+            "metric": "build_warm_ms",
+            "ours": round(statistics.median(warm), 1),
+            "target": BUILD_WARM_MS,
+            "ok": statistics.median(warm) <= BUILD_WARM_MS,
+            "detail": f"one declaration edited, {counted(len(warm), 'edit')}; p90 {percentile(warm, 90):.0f}, max {max(warm):.0f}; "
+            f"median by kind: {kinds}",
+            "by_kind": {kind: round(statistics.median(v), 1) for kind, v in by_kind.items()},
+        },
     ]
 
 
@@ -214,8 +245,16 @@ def row(spec: Path, metric: str, ours: float, raw: float, detail: str = "") -> d
     ratio = ours / raw if raw > 0 else float("inf")
     target = TARGETS_US[metric]
     ok = ours <= target and (metric.startswith("session") or ratio <= MAX_RATIO)
-    return {"spec": spec.stem, "metric": metric + "_us", "ours": round(ours, 2), "raw_sqlite3": round(raw, 2),
-            "ratio": round(ratio, 2), "target": target, "ok": ok, "detail": detail}
+    return {
+        "spec": spec.stem,
+        "metric": metric + "_us",
+        "ours": round(ours, 2),
+        "raw_sqlite3": round(raw, 2),
+        "ratio": round(ratio, 2),
+        "target": target,
+        "ok": ok,
+        "detail": detail,
+    }
 
 
 def bench_memory(spec: Path, sessions: int) -> list[dict]:
@@ -223,6 +262,7 @@ def bench_memory(spec: Path, sessions: int) -> list[dict]:
     one write on each (a write reads pages into the session's own page cache)."""
     import awmlang
     from awmlang.compiler.build import build_spec
+
     env = awmlang.load(spec)
     model = build_spec(spec).model
     _, write = pick_tools(model, env)
@@ -230,7 +270,7 @@ def bench_memory(spec: Path, sessions: int) -> list[dict]:
     before = rss_mb()
     live = [env.session() for _ in range(sessions)]
     for s in live[:: max(1, sessions // 50)]:
-        s.call(min(env.handlers), {})      # sessions in use, not just opened
+        s.call(min(env.handlers), {})  # sessions in use, not just opened
     rows = [memory_row(spec, f"rss_{sessions}_sessions_mb", before, sessions)]
     if write is not None:
         args = dict([first_key(live[0], model, write)])
@@ -246,9 +286,17 @@ def memory_row(spec: Path, metric: str, before: float, sessions: int, detail: st
     gc.collect()
     after = rss_mb()
     per_session = (after - before) * 1024 / sessions
-    return {"spec": spec.stem, "metric": metric, "ours": round(after, 1), "delta_mb": round(after - before, 1),
-            "per_session_kb": round(per_session, 1), "target": MAX_RSS_MB, "ok": after <= MAX_RSS_MB,
-            "detail": f"+{after - before:.1f} MB, {per_session:.1f} KB/session" + (f"; one {detail} call each" if detail else "")}
+    return {
+        "spec": spec.stem,
+        "metric": metric,
+        "ours": round(after, 1),
+        "delta_mb": round(after - before, 1),
+        "per_session_kb": round(per_session, 1),
+        "target": MAX_RSS_MB,
+        "ok": after <= MAX_RSS_MB,
+        "detail": f"+{after - before:.1f} MB, {per_session:.1f} KB/session"
+        + (f"; one {detail} call each" if detail else ""),
+    }
 
 
 def run_bench(specs: list[Path], quick: bool = False, sessions: int = 1000, mcp: bool = False) -> dict:
@@ -260,18 +308,36 @@ def run_bench(specs: list[Path], quick: bool = False, sessions: int = 1000, mcp:
     rows.extend(bench_memory(largest, sessions))
     if mcp:
         from awmlang.bench_mcp import bench_mcp
+
         sys.stderr.write(f"benchmarking MCP serving of {largest} ...\n")
-        rows.extend(bench_mcp(largest, sessions=20 if quick else 100, calls=10 if quick else 50,
-                              idle=50 if quick else 1000))
+        rows.extend(
+            bench_mcp(largest, sessions=20 if quick else 100, calls=10 if quick else 50, idle=50 if quick else 1000)
+        )
     print_table(rows)
-    return {"rows": rows, "ok": all(r.get("ok", False) for r in rows),
-            "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version}
+    return {
+        "rows": rows,
+        "ok": all(r.get("ok", False) for r in rows),
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+    }
 
 
 def print_table(rows: list[dict]) -> None:
-    body = [(r["spec"], r["metric"], r.get("ours", "-"), r.get("raw_sqlite3", "-"), r.get("ratio", "-"),
-             "-" if r.get("target") is None else r["target"], "ok" if r.get("ok") else "MISS", r.get("detail", ""))
-            for r in rows]
+    body = [
+        (
+            r["spec"],
+            r["metric"],
+            r.get("ours", "-"),
+            r.get("raw_sqlite3", "-"),
+            r.get("ratio", "-"),
+            "-" if r.get("target") is None else r["target"],
+            "ok" if r.get("ok") else "MISS",
+            r.get("detail", ""),
+        )
+        for r in rows
+    ]
     sys.stdout.write(table(("spec", "metric", "awmlang", "raw sqlite3", "ratio", "target", "", "detail"), body))
     misses = sum(not r.get("ok") for r in rows)
-    sys.stdout.write(f"{len(rows) - misses} of {counted(len(rows), 'figure')} within target (medians; ratios vs raw sqlite3 in this run)\n")
+    sys.stdout.write(
+        f"{len(rows) - misses} of {counted(len(rows), 'figure')} within target (medians; ratios vs raw sqlite3 in this run)\n"
+    )

@@ -4,6 +4,7 @@ Each session runs its own seeded sequence of calls; afterwards the same sequence
 in-process and every result must match (no errors beyond the tools' own, no cross-session
 leakage). Reports p50/p99 per-call latency, and the server's RSS with many idle sessions.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,17 @@ def free_port() -> int:
 
 
 def start_server(spec: Path, port: int, record_dir: Path | None = None, max_sessions: int = 1000) -> subprocess.Popen:
-    command = [sys.executable, "-m", "awmlang.cli", "serve", str(spec), "--port", str(port), "--max-sessions", str(max_sessions)]
+    command = [
+        sys.executable,
+        "-m",
+        "awmlang.cli",
+        "serve",
+        str(spec),
+        "--port",
+        str(port),
+        "--max-sessions",
+        str(max_sessions),
+    ]
     if record_dir is not None:
         command += ["--record", str(record_dir)]
     # stderr to a file, not a pipe: a pipe nobody reads fills up and blocks the server mid-benchmark
@@ -99,9 +110,13 @@ def raw_call_latencies(port: int, name: str, calls: list[tuple[str, dict]]) -> l
     """Per-call latency of plain JSON-RPC over one keep-alive HTTP connection: the server's
     own cost, without the (much heavier) Python client SDK around it."""
     import http.client
+
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream",
-               "mcp-protocol-version": "2025-11-25"}
+    headers = {
+        "content-type": "application/json",
+        "accept": "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+    }
 
     def post(body: dict, extra: dict) -> http.client.HTTPResponse:
         conn.request("POST", f"/mcp/{name}/", json.dumps(body), {**headers, **extra})
@@ -109,8 +124,19 @@ def raw_call_latencies(port: int, name: str, calls: list[tuple[str, dict]]) -> l
         response.read()
         return response
 
-    opened = post({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "awmc-bench", "version": "1"}}}, {})
+    opened = post(
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "awmc-bench", "version": "1"},
+            },
+        },
+        {},
+    )
     session = {"mcp-session-id": opened.getheader("mcp-session-id")}
     post({"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
     latencies = []
@@ -129,13 +155,16 @@ def percentiles(latencies: list[float]) -> tuple[float, float]:
 
 async def run_session(url: str, calls, latencies: list[float]) -> list[dict]:
     from mcp.client.client import Client
+
     results = []
     async with Client(url) as client:
         for tool, args in calls:
             start = time.perf_counter()
             r = await client.call_tool(tool, args)
             latencies.append(time.perf_counter() - start)
-            results.append(json.loads(r.content[0].text) if r.is_error else {"result": (r.structured_content or {}).get("result")})
+            results.append(
+                json.loads(r.content[0].text) if r.is_error else {"result": (r.structured_content or {}).get("result")}
+            )
     return results
 
 
@@ -143,6 +172,7 @@ def final_states_differ(env, record_dir: Path) -> int:
     """Sessions whose final database (saved by `awmc serve --record`) differs from replaying
     the same calls in a fresh in-process session."""
     import sqlite3
+
     differ = 0
     for folder in sorted(p for p in record_dir.glob("*/*") if p.is_dir()):
         calls = json.loads((folder / "calls.json").read_text())
@@ -171,6 +201,7 @@ async def hold_idle(url: str, n: int) -> list:
     from contextlib import AsyncExitStack
 
     from mcp.client.client import Client
+
     stack = AsyncExitStack()
     clients = []
     for i in range(n):
@@ -182,10 +213,13 @@ async def hold_idle(url: str, n: int) -> list:
 
 def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000) -> list[dict]:
     import awmlang
+
     env = awmlang.load(spec)
     port = free_port()
     record_dir = Path(tempfile.mkdtemp(prefix="awm-bench-record-"))
-    server = start_server(spec, port, record_dir, max_sessions=idle + sessions + 10)   # room for the raw-latency session too
+    server = start_server(
+        spec, port, record_dir, max_sessions=idle + sessions + 10
+    )  # room for the raw-latency session too
     url = f"http://127.0.0.1:{port}/mcp/{spec.stem}"
     rows = []
     try:
@@ -194,6 +228,7 @@ def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000
 
         async def load():
             return await asyncio.gather(*(run_session(url, plan, latencies) for plan in plans))
+
         start = time.perf_counter()
         results = asyncio.run(load())
         seconds = time.perf_counter() - start
@@ -201,26 +236,50 @@ def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000
         mismatches += final_states_differ(env, record_dir)
         internal = sum(r.get("code") == "internal_error" for rs in results for r in rs)
         p50, p99 = percentiles(latencies)
-        rows.append({"spec": spec.stem, "metric": "mcp_load_call_p50_ms", "ours": round(p50, 2), "target": "-",
-                     "ok": mismatches == 0 and internal == 0,
-                     "detail": f"official client, {counted(sessions, 'concurrent session')} x {counted(calls, 'call')} in {seconds:.1f} s; "
-                               f"p99 {p99:.1f} ms; {counted(mismatches, 'session')} differing from in-process replay (results or final database); "
-                               f"{counted(internal, 'internal error')}"})
+        rows.append(
+            {
+                "spec": spec.stem,
+                "metric": "mcp_load_call_p50_ms",
+                "ours": round(p50, 2),
+                "target": "-",
+                "ok": mismatches == 0 and internal == 0,
+                "detail": f"official client, {counted(sessions, 'concurrent session')} x {counted(calls, 'call')} in {seconds:.1f} s; "
+                f"p99 {p99:.1f} ms; {counted(mismatches, 'session')} differing from in-process replay (results or final database); "
+                f"{counted(internal, 'internal error')}",
+            }
+        )
         raw50, raw99 = percentiles(raw_call_latencies(port, spec.stem, plan_calls(env, 10_000, 500)))
-        rows.append({"spec": spec.stem, "metric": "mcp_call_p50_ms", "ours": round(raw50, 2), "target": TARGET_P50_MS,
-                     "ok": raw50 <= TARGET_P50_MS, "detail": f"one session, JSON-RPC over keep-alive HTTP; p99 {raw99:.1f} ms"})
+        rows.append(
+            {
+                "spec": spec.stem,
+                "metric": "mcp_call_p50_ms",
+                "ours": round(raw50, 2),
+                "target": TARGET_P50_MS,
+                "ok": raw50 <= TARGET_P50_MS,
+                "detail": f"one session, JSON-RPC over keep-alive HTTP; p99 {raw99:.1f} ms",
+            }
+        )
 
         async def idle_sessions():
             stack, _ = await hold_idle(url, idle)
             rss = rss_mb_of(server.pid)
             await stack.aclose()
             return rss
+
         rss = asyncio.run(idle_sessions())
-        rows.append({"spec": spec.stem, "metric": f"mcp_rss_{idle}_idle_sessions_mb", "ours": round(rss, 1),
-                     "target": TARGET_IDLE_RSS_MB, "ok": rss <= TARGET_IDLE_RSS_MB})
+        rows.append(
+            {
+                "spec": spec.stem,
+                "metric": f"mcp_rss_{idle}_idle_sessions_mb",
+                "ours": round(rss, 1),
+                "target": TARGET_IDLE_RSS_MB,
+                "ok": rss <= TARGET_IDLE_RSS_MB,
+            }
+        )
     finally:
         server.terminate()
         server.wait(10)
         import shutil
+
         shutil.rmtree(record_dir, ignore_errors=True)
     return rows

@@ -5,11 +5,13 @@ when the reader of stdout went away (`awmc ... | head`), as for a process killed
 Results (tables, reports, `--json`) go to stdout; diagnostics, progress and logs go to stderr.
 Colour is used on a terminal unless NO_COLOR is set (https://no-color.org).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
 import textwrap
 import time
@@ -40,6 +42,7 @@ def find_specs(paths: list[str]) -> list[Path]:
 
 # ---- commands ----------------------------------------------------------------------------
 
+
 def cmd_build(args) -> int:
     if args.watch and args.json:
         raise UsageError("--watch reports progress for people; it does not combine with --json")
@@ -51,11 +54,14 @@ def cmd_build(args) -> int:
     return worst
 
 
-def build_specs(specs: list[Path], out_root: Path, args, force: bool = False) -> tuple[int, dict[Path, dict[str, str | None]]]:
+def build_specs(
+    specs: list[Path], out_root: Path, args, force: bool = False
+) -> tuple[int, dict[Path, dict[str, str | None]]]:
     """Build each spec (skipping unchanged ones unless forced), report progress and a summary.
     Returns the exit code and, per spec, the digest of every file its build read."""
     from awmlang import write_outputs
     from awmlang.compiler.build import STATE_FILE, source_digests
+
     rows, reports, worst, watched = [], [], EXIT_OK, {}
     for i, spec in enumerate(specs, 1):
         target = out_root / spec.stem
@@ -77,22 +83,38 @@ def build_specs(specs: list[Path], out_root: Path, args, force: bool = False) ->
                 worst = EXIT_SPEC
             if diagnostics and not args.json:
                 sys.stderr.write(render_human(diagnostics, result.sources, color=wants_color(sys.stderr)))
-            reports.append({"spec": str(spec), "status": status,
-                            "diagnostics": [to_json(d, result.sources) for d in diagnostics]})
+            reports.append(
+                {"spec": str(spec), "status": status, "diagnostics": [to_json(d, result.sources) for d in diagnostics]}
+            )
         ms = (time.perf_counter() - start) * 1000
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         if not args.json:
-            sys.stderr.write(f"[{i}/{len(specs)}] {spec}: {status} in {ms:.1f} ms"
-                             + (f" ({counted(errors, 'error')}, {counted(warnings, 'warning')})" if diagnostics else "") + "\n")
-        rows.append((spec.stem, status, counts.get("entities", "-"), counts.get("tools", "-"),
-                     counts.get("seed_rows", "-"), errors, warnings, f"{ms:.1f}"))
+            sys.stderr.write(
+                f"[{i}/{len(specs)}] {spec}: {status} in {ms:.1f} ms"
+                + (f" ({counted(errors, 'error')}, {counted(warnings, 'warning')})" if diagnostics else "")
+                + "\n"
+            )
+        rows.append(
+            (
+                spec.stem,
+                status,
+                counts.get("entities", "-"),
+                counts.get("tools", "-"),
+                counts.get("seed_rows", "-"),
+                errors,
+                warnings,
+                f"{ms:.1f}",
+            )
+        )
     if args.json:
         print(json.dumps(reports, indent=2, sort_keys=True))
     else:
         sys.stdout.write(table(("spec", "status", "entities", "tools", "seed rows", "errors", "warnings", "ms"), rows))
-        sys.stdout.write(f"{sum(r[1] != 'failed' for r in rows)} of {counted(len(rows), 'spec')} ok; outputs in {out_root}/\n")
-        sys.stdout.flush()            # under --watch the summary must show before the next wait
+        sys.stdout.write(
+            f"{sum(r[1] != 'failed' for r in rows)} of {counted(len(rows), 'spec')} ok; outputs in {out_root}/\n"
+        )
+        sys.stdout.flush()  # under --watch the summary must show before the next wait
     return worst, watched
 
 
@@ -104,21 +126,30 @@ def watch(args, out_root: Path, watched: dict[Path, dict[str, str | None]]) -> N
     seed files), until interrupted. Builds share this process's compiler cache, so an edit
     re-checks and re-lowers only the declarations it touched."""
     from awmlang.compiler.build import file_digest
+
     sys.stderr.write("watching for changes (Ctrl-C to stop)\n")
+    # Ctrl-C only raises a flag, checked between builds: a KeyboardInterrupt raised inside a build
+    # could be swallowed (SQLite turns one raised in a Python SQL function into an error)
+    interrupted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: interrupted.append(number))
     try:
-        while True:
+        while not interrupted:
             time.sleep(WATCH_INTERVAL_S)
             try:
                 specs = find_specs(args.paths)
             except UsageError:
-                continue                      # every spec was removed: wait for one to come back
-            changed = [spec for spec in specs
-                       if spec not in watched or any(file_digest(p) != d for p, d in watched[spec].items())]
-            if changed:
+                continue  # every spec was removed: wait for one to come back
+            changed = [
+                spec
+                for spec in specs
+                if spec not in watched or any(file_digest(p) != d for p, d in watched[spec].items())
+            ]
+            if changed and not interrupted:
                 _, rebuilt = build_specs(changed, out_root, args, force=True)
                 watched.update(rebuilt)
-    except KeyboardInterrupt:
-        sys.stderr.write("stopped watching\n")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    sys.stderr.write("stopped watching\n")
 
 
 def cmd_tools(args) -> int:
@@ -138,6 +169,7 @@ def cmd_tools(args) -> int:
 
 def cmd_call(args) -> int:
     from awmlang.runtime.errors import json_text
+
     env = load_env(args.spec)
     arguments = call_arguments(args.arguments)
     image = _read_image(args.db, env) if args.db and Path(args.db).exists() else None
@@ -158,8 +190,10 @@ def call_arguments(text: str | None):
     source = "the arguments"
     if text is None or text == "-":
         if text is None and sys.stdin.isatty():
-            raise UsageError("give the arguments as a JSON object ('{}' for none), "
-                             "or pipe them on standard input (or give - to read them from it)")
+            raise UsageError(
+                "give the arguments as a JSON object ('{}' for none), "
+                "or pipe them on standard input (or give - to read them from it)"
+            )
         # surrogateescape: bytes that are not UTF-8 reach the tool as text it refuses, by name,
         # as they would on the command line
         text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
@@ -175,6 +209,7 @@ def call_arguments(text: str | None):
 def open_session(env, user, **options):
     """A session; an unknown user or a database of another spec is a usage error."""
     from awmlang.runtime.errors import SessionError
+
     try:
         return env.session(user=user, **options)
     except SessionError as exc:
@@ -183,7 +218,7 @@ def open_session(env, user, **options):
 
 def _user(value):
     if value is None:
-        return None             # the runtime's default user
+        return None  # the runtime's default user
     return int(value) if value.isdigit() else value
 
 
@@ -192,13 +227,14 @@ def _read_image(path: str, env) -> bytes:
     import sqlite3
 
     from awmlang.runtime.errors import SessionError
+
     if not Path(path).is_file():
         raise UsageError(f"no such database file: {path}")
     if Path(path).stat().st_size == 0:
         raise UsageError(f"{path} is empty, not a database of `{env.name}`")
     try:
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        src.execute("SELECT count(*) FROM sqlite_master")       # "file is not a database" if not
+        src.execute("SELECT count(*) FROM sqlite_master")  # "file is not a database" if not
         image = src.serialize()
         src.close()
     except sqlite3.Error as exc:
@@ -213,6 +249,7 @@ def _read_image(path: str, env) -> bytes:
 def cmd_verify(args) -> int:
     """Score a final database (and answer) against a task of the spec."""
     from awmlang.runtime.errors import json_text
+
     env = load_env(args.spec)
     if args.task not in env.tasks:
         raise UsageError(str(env.unknown_task(args.task)))
@@ -228,6 +265,7 @@ def cmd_check(args) -> int:
     import time as _time
 
     from awmlang.runtime.explore import explore
+
     specs = find_specs(args.paths)
     reports, worst = [], EXIT_OK
     out = (lambda text: None) if args.json else print
@@ -238,28 +276,42 @@ def cmd_check(args) -> int:
         result = build_spec(spec)
         if not result.ok:
             if not args.json:
-                sys.stdout.flush()           # the diagnostics follow the spec's header line
+                sys.stdout.flush()  # the diagnostics follow the spec's header line
                 sys.stderr.write(render_human(result.diagnostics, result.sources, color=wants_color(sys.stderr)))
-            report["problems"].append({"kind": "spec_errors", "diagnostics": [to_json(d, result.sources) for d in result.errors]})
+            report["problems"].append(
+                {"kind": "spec_errors", "diagnostics": [to_json(d, result.sources) for d in result.errors]}
+            )
             worst = EXIT_SPEC
             continue
         for d in result.diagnostics:
-            if d.code == "AWM4005":     # a state no tool can reach: a missing tool or a dead member
+            if d.code == "AWM4005":  # a state no tool can reach: a missing tool or a dead member
                 worst = EXIT_SPEC
-                report["problems"].append({"kind": "unreachable_enum_value", "message": d.message, **to_json(d, result.sources)})
-                out(f"  FOUND unreachable_enum_value: {d.message} ({to_json(d, result.sources)['file']}:{to_json(d, result.sources)['line']})")
+                report["problems"].append(
+                    {"kind": "unreachable_enum_value", "message": d.message, **to_json(d, result.sources)}
+                )
+                out(
+                    f"  FOUND unreachable_enum_value: {d.message} ({to_json(d, result.sources)['file']}:{to_json(d, result.sources)['line']})"
+                )
         env = load_env(str(spec))
         counts = json.loads(result.outputs["manifest.json"])["counts"]
-        out(f"  compiled: {counted(counts['entities'], 'entity')}, {counted(counts['tools'], 'tool')}, "
-            f"{counted(counts['seed_rows'], 'seed row')}; the seed satisfies {counted(len(env.invariants), 'invariant')}")
+        out(
+            f"  compiled: {counted(counts['entities'], 'entity')}, {counted(counts['tools'], 'tool')}, "
+            f"{counted(counts['seed_rows'], 'seed row')}; the seed satisfies {counted(len(env.invariants), 'invariant')}"
+        )
         start = _time.perf_counter()
         finding = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
         seconds = _time.perf_counter() - start
-        report["exploration"] = {"sequences": args.max_examples, "max_steps": args.steps, "seed": args.seed,
-                                 "seconds": round(seconds, 2)}
+        report["exploration"] = {
+            "sequences": args.max_examples,
+            "max_steps": args.steps,
+            "seed": args.seed,
+            "seconds": round(seconds, 2),
+        }
         if finding is None:
-            out(f"  explored: {counted(args.max_examples, 'call sequence')} of up to {counted(args.steps, 'call')} "
-                f"(seed {args.seed}) in {seconds:.1f} s: no problems")
+            out(
+                f"  explored: {counted(args.max_examples, 'call sequence')} of up to {counted(args.steps, 'call')} "
+                f"(seed {args.seed}) in {seconds:.1f} s: no problems"
+            )
         else:
             worst = EXIT_SPEC
             saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
@@ -287,13 +339,18 @@ def check_tasks(env, report: dict, out) -> bool:
     """Run every task's checks into `report`; print each problem once, with the tasks that have
     it (an imported spec's tasks often share one). True when every task is fine."""
     from awmlang.runtime.explore import check_task
+
     tasks_with: dict[str, list[str]] = {}
     for task in sorted(env.tasks):
         for problem in check_task(env, task):
             report["problems"].append({"kind": "task", "task": task, "message": problem})
             tasks_with.setdefault(problem, []).append(task)
     for problem, tasks in tasks_with.items():
-        out(f"  task {tasks[0]}: {problem}" if len(tasks) == 1 else f"  {counted(len(tasks), 'task')} ({name_list(tasks)}): {problem}")
+        out(
+            f"  task {tasks[0]}: {problem}"
+            if len(tasks) == 1
+            else f"  {counted(len(tasks), 'task')} ({name_list(tasks)}): {problem}"
+        )
     bad = {task for tasks in tasks_with.values() for task in tasks}
     report["tasks"] = {"total": len(env.tasks), "ok": len(env.tasks) - len(bad)}
     out(f"  tasks: {len(env.tasks) - len(bad)} of {len(env.tasks)} ok")
@@ -310,6 +367,7 @@ def name_list(names: list[str], shown: int = 3) -> str:
 def cmd_replay(args) -> int:
     """Re-run a call sequence saved by `awmc check` and report whether the problem recurs."""
     from awmlang.runtime.explore import replay
+
     env = load_env(args.spec)
     try:
         saved = json.loads(Path(args.file).read_text())
@@ -332,22 +390,34 @@ def cmd_serve(args) -> int:
     import asyncio
 
     from awmlang.runtime.serve_mcp import serve_http, serve_stdio
+
     specs = find_specs(args.paths)
     envs = {spec.stem: load_env(str(spec)) for spec in specs}
     record_dir = Path(args.record) if args.record else None
     if args.stdio:
         if len(envs) != 1:
             raise UsageError("--stdio serves exactly one environment: name one spec")
-        (name, env), = envs.items()
-        asyncio.run(serve_stdio(name, env, user=_user(args.user), record_dir=record_dir, record_limit=args.record_limit))
+        ((name, env),) = envs.items()
+        asyncio.run(
+            serve_stdio(name, env, user=_user(args.user), record_dir=record_dir, record_limit=args.record_limit)
+        )
         return EXIT_OK
-    serve_http(envs, args.host, args.port, user=_user(args.user), record_dir=record_dir, max_sessions=args.max_sessions,
-               idle_timeout=args.idle_timeout, record_limit=args.record_limit)
+    serve_http(
+        envs,
+        args.host,
+        args.port,
+        user=_user(args.user),
+        record_dir=record_dir,
+        max_sessions=args.max_sessions,
+        idle_timeout=args.idle_timeout,
+        record_limit=args.record_limit,
+    )
     return EXIT_OK
 
 
 def _positive(kind: type, what: str):
     """An argparse type: a positive int or float, else a usage error naming the flag's meaning."""
+
     def parse(text: str):
         try:
             value = kind(text)
@@ -356,11 +426,13 @@ def _positive(kind: type, what: str):
         if value is None or not value > 0 or value == float("inf"):
             raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {what}")
         return value
+
     return parse
 
 
 def _record_limit(text: str):
     from awmlang.runtime.serve_mcp import parse_record_limit
+
     try:
         return parse_record_limit(text)
     except ValueError as exc:
@@ -372,6 +444,7 @@ def cmd_explain(args) -> int:
     if code not in CODES:
         raise UsageError(f"unknown diagnostic code {args.code} (docs/diagnostics.md lists them all)")
     from awmlang.compiler.diagnostic_examples import render_example
+
     title, text = CODES[code]
     example = render_example(code, lambda snippet: textwrap.indent(snippet.rstrip("\n"), "    "))
     print(f"{code}: {title}\n\n{text}" + (f"\n\n{example}" if example else ""))
@@ -380,6 +453,7 @@ def cmd_explain(args) -> int:
 
 def cmd_bench(args) -> int:
     from awmlang.bench import run_bench
+
     specs = find_specs(args.paths)
     report = run_bench(specs, quick=args.quick, sessions=args.sessions, mcp=args.mcp)
     if args.json:
@@ -394,14 +468,19 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text, default = action.help or "", action.default
-        if (default is None or default is argparse.SUPPRESS or isinstance(default, bool) or "default" in text
-                or (not action.option_strings and action.nargs not in ("?", "*"))):
+        if (
+            default is None
+            or default is argparse.SUPPRESS
+            or isinstance(default, bool)
+            or "default" in text
+            or (not action.option_strings and action.nargs not in ("?", "*"))
+        ):
             return action.help
         shown = " ".join(map(str, default)) if isinstance(default, list) else str(default)
         return f"{text} (default: {shown.replace('%', '%%')})".lstrip()
 
     def _split_lines(self, text, width):
-        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)   # not "check-\nfailures"
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)  # not "check-\nfailures"
 
 
 class Parser(argparse.ArgumentParser):
@@ -421,24 +500,38 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("paths", nargs="+", help="spec files or directories of specs")
     b.add_argument("-o", "--output", default="build", help="output directory")
     b.add_argument("--force", action="store_true", help="rebuild even unchanged specs")
-    b.add_argument("--json", action="store_true", help="print the report (status and diagnostics per spec) as JSON on stdout")
-    b.add_argument("--watch", action="store_true",
-                   help="after building, rebuild a spec whenever a file it reads changes (incrementally), until Ctrl-C")
+    b.add_argument(
+        "--json", action="store_true", help="print the report (status and diagnostics per spec) as JSON on stdout"
+    )
+    b.add_argument(
+        "--watch",
+        action="store_true",
+        help="after building, rebuild a spec whenever a file it reads changes (incrementally), until Ctrl-C",
+    )
     b.set_defaults(fn=cmd_build)
 
     t = sub.add_parser("tools", help="list a spec's tools")
     t.add_argument("spec", help="a .awm spec or a build directory")
-    t.add_argument("--format", choices=["text", "openai", "mcp"], default="text",
-                   help="a one-line signature per tool, or the JSON schemas in OpenAI or MCP form")
+    t.add_argument(
+        "--format",
+        choices=["text", "openai", "mcp"],
+        default="text",
+        help="a one-line signature per tool, or the JSON schemas in OpenAI or MCP form",
+    )
     t.add_argument("--json", action="store_true", help="print the JSON schemas (OpenAI form unless --format mcp)")
     t.set_defaults(fn=cmd_tools)
 
     c = sub.add_parser("call", help="call one tool and print the result")
     c.add_argument("spec", help="a .awm spec or a build directory")
     c.add_argument("tool", help="the tool's name")
-    c.add_argument("arguments", nargs="?",
-                   help="JSON object of arguments; - or none: read them from standard input (none on a terminal is an error)")
-    c.add_argument("--db", help="a database file to start from (the seed if it does not exist); saved back after a successful call")
+    c.add_argument(
+        "arguments",
+        nargs="?",
+        help="JSON object of arguments; - or none: read them from standard input (none on a terminal is an error)",
+    )
+    c.add_argument(
+        "--db", help="a database file to start from (the seed if it does not exist); saved back after a successful call"
+    )
     c.add_argument("--user", help="the acting user's key (default: 1)")
     c.add_argument("--clock", help='the start time, "YYYY-MM-DD HH:MM:SS"')
     c.set_defaults(fn=cmd_call)
@@ -467,6 +560,7 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(fn=cmd_replay)
 
     from awmlang.import_awm import register as register_import
+
     register_import(sub)
     m = sub.add_parser("serve", help="serve environments to agents over MCP")
     m.add_argument("paths", nargs="+", help="spec files or directories of specs")
@@ -474,17 +568,33 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--port", type=int, default=8001, help="the port to listen on")
     m.add_argument("--stdio", action="store_true", help="serve one environment over stdio instead")
     m.add_argument("--user", help="the acting user's key in every session (default: 1; a client may add ?user=N)")
-    m.add_argument("--record", help="keep each ended session's initial.db, final.db and calls.json in this folder "
-                                    "(sessions still open at shutdown too)")
-    m.add_argument("--record-limit", type=_record_limit, default="1GB",
-                   help="stop recording after this many sessions (500) or this much disk space (200MB, 2GB)")
-    m.add_argument("--max-sessions", type=_positive(int, "sessions"), default=1000,
-                   help="live sessions across all environments; a new session beyond it gets HTTP 503")
-    m.add_argument("--idle-timeout", type=_positive(float, "seconds"), default=1800.0,
-                   help="end a session (and free its instance) after this many seconds without a request")
+    m.add_argument(
+        "--record",
+        help="keep each ended session's initial.db, final.db and calls.json in this folder "
+        "(sessions still open at shutdown too)",
+    )
+    m.add_argument(
+        "--record-limit",
+        type=_record_limit,
+        default="1GB",
+        help="stop recording after this many sessions (500) or this much disk space (200MB, 2GB)",
+    )
+    m.add_argument(
+        "--max-sessions",
+        type=_positive(int, "sessions"),
+        default=1000,
+        help="live sessions across all environments; a new session beyond it gets HTTP 503",
+    )
+    m.add_argument(
+        "--idle-timeout",
+        type=_positive(float, "seconds"),
+        default=1800.0,
+        help="end a session (and free its instance) after this many seconds without a request",
+    )
     m.set_defaults(fn=cmd_serve)
 
     from awmlang.agent import register as register_agent
+
     register_agent(sub)
     e = sub.add_parser("explain", help="explain a diagnostic code")
     e.add_argument("code", help="a diagnostic code, such as AWM2001")
@@ -495,7 +605,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="also write the report as JSON to this file")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for smoke tests)")
     bench.add_argument("--sessions", type=int, default=1000, help="live sessions for the memory measurement")
-    bench.add_argument("--mcp", action="store_true", help="also load-test `awmc serve` (100 sessions x 50 calls, 1,000 idle sessions)")
+    bench.add_argument(
+        "--mcp", action="store_true", help="also load-test `awmc serve` (100 sessions x 50 calls, 1,000 idle sessions)"
+    )
     bench.set_defaults(fn=cmd_bench)
     return p
 
@@ -503,7 +615,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         code = run(argv)
-        sys.stdout.flush()             # buffered output meets a closed pipe here, not at exit
+        sys.stdout.flush()  # buffered output meets a closed pipe here, not at exit
         return code
     except BrokenPipeError:
         # The reader went away (`awmc explain X | head -2`): stop quietly. Point the standard
@@ -512,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         for stream in (sys.stdout, sys.stderr):
             try:
                 os.dup2(devnull, stream.fileno())
-            except (OSError, ValueError):      # a stream without a file descriptor (tests)
+            except (OSError, ValueError):  # a stream without a file descriptor (tests)
                 pass
         os.close(devnull)
         return EXIT_CLOSED_PIPE
@@ -533,7 +645,7 @@ def run(argv: list[str] | None) -> int:
         return int(exc.code or 0)
     except BrokenPipeError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a crash is reported, with a traceback only on --debug
         if args.debug:
             raise
         sys.stderr.write(f"awmc: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)\n")

@@ -1,6 +1,7 @@
 """What every `awmc` command shares: exit codes, usage errors, where reports go, tables, and
 loading a spec with its diagnostics shown. The command modules (cli, agent, bench, import_awm)
 import it; it imports none of them."""
+
 from __future__ import annotations
 
 import sys
@@ -9,7 +10,7 @@ from awmlang.compiler.diagnostics import render_human
 from awmlang.text import wants_color
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
-EXIT_CLOSED_PIPE = 128 + 13          # what a shell reports for a process killed by SIGPIPE
+EXIT_CLOSED_PIPE = 128 + 13  # what a shell reports for a process killed by SIGPIPE
 
 
 class UsageError(Exception):
@@ -32,6 +33,7 @@ def table(header, rows) -> str:
 def load_env(spec: str):
     import awmlang
     from awmlang.compiler.diagnostics import SpecError
+
     try:
         return awmlang.load(spec)
     except SpecError as exc:

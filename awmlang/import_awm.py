@@ -20,6 +20,7 @@ instructions). The importer
 
 docs/import.md describes what carries over and what is approximated.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,7 +54,7 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # names the language keeps for itself (values, and names the generated code uses)
 RESERVED = {"me", "true", "false", "null", "not", "insert", "upsert", "id_", "rt", "args"}
 DATE_FUNCTIONS = {"date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff"}
-MAX_SQL_STEPS = 20_000          # progress-handler calls (x 1000 VM steps) before a statement is stopped
+MAX_SQL_STEPS = 20_000  # progress-handler calls (x 1000 VM steps) before a statement is stopped
 
 KNOWN_FIELDS = {
     "db": {"scenario", "db_schema", "db_path"},
@@ -65,8 +66,18 @@ KNOWN_FIELDS = {
     "spec": {"scenario", "api_spec"},
     "api_spec": {"api_groups"},
     "api_group": {"group_name", "endpoints"},
-    "endpoint": {"path", "method", "summary", "description", "operation_id", "tags", "request_params", "response",
-                 "required_tables", "required_fields"},
+    "endpoint": {
+        "path",
+        "method",
+        "summary",
+        "description",
+        "operation_id",
+        "tags",
+        "request_params",
+        "response",
+        "required_tables",
+        "required_fields",
+    },
     "param": {"type", "param_type", "required", "description", "example"},
     "tasks": {"scenario", "tasks"},
     "info": {"name", "description"},
@@ -74,6 +85,7 @@ KNOWN_FIELDS = {
 
 
 # ---- problems and sources -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Where:
@@ -90,13 +102,17 @@ class Where:
 
 @dataclass
 class Problem:
-    level: str                  # "error" (bad input; exit 1) or "warning" (approximated or skipped)
+    level: str  # "error" (bad input; exit 1) or "warning" (approximated or skipped)
     message: str
     where: Where | None = None
 
     def as_json(self) -> dict:
-        return {"level": self.level, "message": self.message,
-                "file": self.where.file if self.where else None, "line": self.where.line if self.where else None}
+        return {
+            "level": self.level,
+            "message": self.message,
+            "file": self.where.file if self.where else None,
+            "line": self.where.line if self.where else None,
+        }
 
     def human(self) -> str:
         return f"{self.where.human()}: {self.level}: {self.message}" if self.where else f"{self.level}: {self.message}"
@@ -112,9 +128,10 @@ class Problems(list):
 
 # ---- reading the JSONL files ----------------------------------------------------------------
 
+
 @dataclass
 class Record:
-    kind: str                   # db | sample | spec | tasks | info
+    kind: str  # db | sample | spec | tasks | info
     data: dict
     where: Where
 
@@ -138,7 +155,7 @@ def record_kind(data: dict) -> str | None:
 IGNORED_KINDS = {"full_code": "gen_envs (generated server code)", "verification": "gen_verifier (verifier code)"}
 
 
-TOOL_LIST_FILE = re.compile(r"tools\.(.+)\.json")     # MCP tool names per scenario, beside the JSONL files
+TOOL_LIST_FILE = re.compile(r"tools\.(.+)\.json")  # MCP tool names per scenario, beside the JSONL files
 
 
 def find_input_files(paths: list[str]) -> tuple[list[Path], Problems]:
@@ -166,8 +183,10 @@ def find_input_files(paths: list[str]) -> tuple[list[Path], Problems]:
 def unread_reason(path: Path) -> str:
     tools = TOOL_LIST_FILE.fullmatch(path.name)
     if tools:
-        return (f"it lists the MCP tool names of scenario `{tools.group(1)}`; the importer takes each tool, "
-                "with its parameters, from the scenario's api_spec (gen_spec.jsonl)")
+        return (
+            f"it lists the MCP tool names of scenario `{tools.group(1)}`; the importer takes each tool, "
+            "with its parameters, from the scenario's api_spec (gen_spec.jsonl)"
+        )
     return "only JSONL files (*.jsonl, one record per line) are read"
 
 
@@ -181,7 +200,7 @@ def read_inputs(files: list[Path]) -> tuple[dict[str, Scenario], Problems]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.error(f"cannot read the file: {exc}", Where(str(path), 0))
             continue
-        for number, line in enumerate(text.split("\n"), 1):   # JSON strings may hold U+2028 and friends
+        for number, line in enumerate(text.split("\n"), 1):  # JSON strings may hold U+2028 and friends
             if line.strip():
                 read_line(line, Where(str(path), number), scenarios, problems)
     return scenarios, problems
@@ -211,8 +230,10 @@ def read_line(line: str, where: Where, scenarios: dict[str, Scenario], problems:
     scenario = scenarios.setdefault(name, Scenario(name))
     if kind in scenario.records:
         first = scenario.records[kind].where
-        scenario.problems.error(f"a second {kind} record for `{name}` (the first is at {first.file}:{first.line}); "
-                                "this one is ignored", where)
+        scenario.problems.error(
+            f"a second {kind} record for `{name}` (the first is at {first.file}:{first.line}); this one is ignored",
+            where,
+        )
         return
     scenario.records[kind] = Record(kind, data, where)
     unknown_fields(data, "info" if kind == "info" else kind, where, scenario.problems)
@@ -303,15 +324,22 @@ def pin_now(sql: str, clock: str) -> str:
         tokens = tokenize(sql)
     except Exception:  # noqa: BLE001 - SQLite will report what is wrong with the text
         return sql
-    literal = {TokenType.CURRENT_TIMESTAMP: clock, TokenType.CURRENT_DATE: clock[:10], TokenType.CURRENT_TIME: clock[11:]}
+    literal = {
+        TokenType.CURRENT_TIMESTAMP: clock,
+        TokenType.CURRENT_DATE: clock[:10],
+        TokenType.CURRENT_TIME: clock[11:],
+    }
     edits: list[tuple[int, int, str]] = []
     calls: list[str | None] = []
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.L_PAREN:
             name = tokens[i - 1].text.lower() if i else None
             calls.append(name)
-            if name in DATE_FUNCTIONS - {"strftime", "timediff"} and i + 1 < len(tokens) \
-                    and tokens[i + 1].token_type == TokenType.R_PAREN:
+            if (
+                name in DATE_FUNCTIONS - {"strftime", "timediff"}
+                and i + 1 < len(tokens)
+                and tokens[i + 1].token_type == TokenType.R_PAREN
+            ):
                 edits.append((tok.end + 1, tok.end + 1, f"'{clock}'"))
         elif tok.token_type == TokenType.R_PAREN:
             if calls:
@@ -336,6 +364,7 @@ def new_connection() -> sqlite3.Connection:
 
     def authorizer(action, *_):
         return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else sqlite3.SQLITE_OK
+
     db.set_authorizer(authorizer)
     return db
 
@@ -347,6 +376,7 @@ def run_statement(db: sqlite3.Connection, sql: str) -> str | None:
     def progress():
         steps[0] += 1
         return 1 if steps[0] > MAX_SQL_STEPS else 0
+
     db.set_progress_handler(progress, 1000)
     try:
         db.execute(sql)
@@ -365,17 +395,18 @@ def quote_ident(name: str) -> str:
 
 # ---- rebuilding the pipeline's database ---------------------------------------------------------
 
+
 @dataclass
 class TableSource:
-    name: str                           # the table SQLite created
-    tree: exp.Create | None             # the sqlglot parse, None if it does not parse
+    name: str  # the table SQLite created
+    tree: exp.Create | None  # the sqlglot parse, None if it does not parse
     where: Where
 
 
 @dataclass
 class Rebuilt:
-    catalog: sqlite3.Connection         # verbatim DDL and indexes, no rows
-    data: sqlite3.Connection            # clock-pinned DDL, indexes and the INSERTs that succeeded
+    catalog: sqlite3.Connection  # verbatim DDL and indexes, no rows
+    data: sqlite3.Connection  # clock-pinned DDL, indexes and the INSERTs that succeeded
     tables: list[TableSource]
     inserts: int = 0
     failed_inserts: int = 0
@@ -420,7 +451,9 @@ def create_table(rebuilt: Rebuilt, table: dict, number: int, where: Where, probl
 def run_schema_statement(rebuilt: Rebuilt, sql: str, label: str, where: Where, problems: Problems, clock: str) -> None:
     keyword = first_keyword(sql)
     if keyword != "CREATE":
-        problems.warn(f"table {label}: `{keyword or sql[:20]}` statement in the schema is not imported: {short_sql(sql)}", where)
+        problems.warn(
+            f"table {label}: `{keyword or sql[:20]}` statement in the schema is not imported: {short_sql(sql)}", where
+        )
         return
     error = run_statement(rebuilt.catalog, sql)
     if error is not None:
@@ -457,8 +490,12 @@ def table_name_of(tree: exp.Expression) -> str:
 
 def created_name(sql: str) -> str:
     """The name a CREATE statement gives its object (for statements sqlglot does not parse)."""
-    m = re.match(r"""\s*CREATE\s+(?:(?:TEMP|TEMPORARY|UNIQUE|VIRTUAL)\s+)*(?:TABLE|TRIGGER|VIEW|INDEX)\s+
-                     (?:IF\s+NOT\s+EXISTS\s+)?(?:[\w"`\[\]]+\.)?("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|\w+)""", sql, re.IGNORECASE | re.VERBOSE)
+    m = re.match(
+        r"""\s*CREATE\s+(?:(?:TEMP|TEMPORARY|UNIQUE|VIRTUAL)\s+)*(?:TABLE|TRIGGER|VIEW|INDEX)\s+
+                     (?:IF\s+NOT\s+EXISTS\s+)?(?:[\w"`\[\]]+\.)?("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|\w+)""",
+        sql,
+        re.IGNORECASE | re.VERBOSE,
+    )
     if m is None:
         return "?"
     name = m.group(1)
@@ -467,7 +504,7 @@ def created_name(sql: str) -> str:
 
 def short_sql(sql: str, limit: int = 80) -> str:
     one = re.sub(r"\s+", " ", sql).strip()
-    return one if len(one) <= limit else one[:limit - 3] + "..."
+    return one if len(one) <= limit else one[: limit - 3] + "..."
 
 
 def run_inserts(rebuilt: Rebuilt, record: Record, problems: Problems, clock: str) -> None:
@@ -503,18 +540,21 @@ def run_insert(rebuilt: Rebuilt, sql: str, label: str, where: Where, problems: P
     error = run_statement(rebuilt.data, pin_now(sql, clock))
     if error is not None:
         rebuilt.failed_inserts += 1
-        problems.error(f"{label}: fails in SQLite ({error}); skipped, as the pipeline skipped it: {short_sql(sql)}", where)
+        problems.error(
+            f"{label}: fails in SQLite ({error}); skipped, as the pipeline skipped it: {short_sql(sql)}", where
+        )
 
 
 # ---- the schema as SQLite sees it --------------------------------------------------------------
 
+
 @dataclass
 class Column:
     name: str
-    decl: str                           # declared type, as written
+    decl: str  # declared type, as written
     notnull: bool
-    default: str | None                 # the default's SQL text
-    pk: int                             # position in the primary key, 0 if not in it
+    default: str | None  # the default's SQL text
+    pk: int  # position in the primary key, 0 if not in it
     generated: bool
 
 
@@ -531,10 +571,10 @@ class ForeignKey:
 class Index:
     name: str
     unique: bool
-    origin: str                         # c (CREATE INDEX), u (UNIQUE constraint), pk
+    origin: str  # c (CREATE INDEX), u (UNIQUE constraint), pk
     partial: bool
-    columns: list[str | None]           # None: an expression
-    ordered: bool                       # DESC or a collation other than BINARY
+    columns: list[str | None]  # None: an expression
+    ordered: bool  # DESC or a collation other than BINARY
 
 
 @dataclass
@@ -544,11 +584,11 @@ class Table:
     columns: list[Column]
     fks: list[ForeignKey]
     indexes: list[Index]
-    checks: list[tuple[str | None, exp.Expression]]   # (column or None for table-level, condition)
+    checks: list[tuple[str | None, exp.Expression]]  # (column or None for table-level, condition)
     autoincrement: bool
     without_rowid: bool
     collations: dict[str, str]
-    rows: list[tuple] = field(default_factory=list)   # as stored, in rowid order
+    rows: list[tuple] = field(default_factory=list)  # as stored, in rowid order
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -561,14 +601,22 @@ class Table:
 def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[Table]:
     tables = []
     for source in rebuilt.tables:
-        if rebuilt.catalog.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                   (source.name,)).fetchone() is None:
-            problems.warn(f"table {source.name}: not a table of the main database (a TEMP table?); not imported",
-                          source.where)
+        if (
+            rebuilt.catalog.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)
+            ).fetchone()
+            is None
+        ):
+            problems.warn(
+                f"table {source.name}: not a table of the main database (a TEMP table?); not imported", source.where
+            )
             continue
         if source.tree is None:
-            problems.warn(f"table {source.name}: the DDL does not parse with sqlglot; imported from SQLite's catalog, "
-                          "without CHECK constraints", source.where)
+            problems.warn(
+                f"table {source.name}: the DDL does not parse with sqlglot; imported from SQLite's catalog, "
+                "without CHECK constraints",
+                source.where,
+            )
         tables.append(read_table(rebuilt, source))
     return tables
 
@@ -576,8 +624,9 @@ def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[Table]:
 def read_table(rebuilt: Rebuilt, source: TableSource) -> Table:
     db = rebuilt.catalog
     q = quote_ident(source.name)
-    columns = [Column(r[1], r[2] or "", bool(r[3]), r[4], r[5], r[6] in (2, 3))
-               for r in db.execute(f"PRAGMA table_xinfo({q})")]
+    columns = [
+        Column(r[1], r[2] or "", bool(r[3]), r[4], r[5], r[6] in (2, 3)) for r in db.execute(f"PRAGMA table_xinfo({q})")
+    ]
     fks: dict[int, ForeignKey] = {}
     for r in db.execute(f"PRAGMA foreign_key_list({q})"):
         fk = fks.setdefault(r[0], ForeignKey([], r[2], [], r[6].upper(), r[5].upper()))
@@ -587,15 +636,33 @@ def read_table(rebuilt: Rebuilt, source: TableSource) -> Table:
     for r in db.execute(f"PRAGMA index_list({q})"):
         info = list(db.execute(f"PRAGMA index_xinfo({quote_ident(r[1])})"))
         keys = [x for x in info if x[5]]
-        indexes.append(Index(r[1], bool(r[2]), r[3], bool(r[4]), [x[2] for x in keys],
-                             any(x[3] or (x[4] or "BINARY").upper() != "BINARY" for x in keys)))
+        indexes.append(
+            Index(
+                r[1],
+                bool(r[2]),
+                r[3],
+                bool(r[4]),
+                [x[2] for x in keys],
+                any(x[3] or (x[4] or "BINARY").upper() != "BINARY" for x in keys),
+            )
+        )
     indexes.sort(key=lambda x: x.name)
     tree = source.tree
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)).fetchone()[0] or ""
-    table = Table(source.name, source.where, columns, list(fks.values()), indexes,
-                  checks_of(tree) if tree is not None else [],
-                  autoincrement_of(tree, sql), bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.IGNORECASE)),
-                  collations_of(tree) if tree is not None else {})
+    sql = (
+        db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)).fetchone()[0]
+        or ""
+    )
+    table = Table(
+        source.name,
+        source.where,
+        columns,
+        list(fks.values()),
+        indexes,
+        checks_of(tree) if tree is not None else [],
+        autoincrement_of(tree, sql),
+        bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.IGNORECASE)),
+        collations_of(tree) if tree is not None else {},
+    )
     table.rows = read_rows(rebuilt.data, table)
     return table
 
@@ -644,6 +711,7 @@ def read_rows(db: sqlite3.Connection, table: Table) -> list[tuple]:
 
 # ---- naming -------------------------------------------------------------------------------------
 
+
 def words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
 
@@ -654,7 +722,7 @@ def singular(word: str) -> str:
         return word
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("uses", "us")):
         if lower.endswith(suffix):
-            return word[:-len(suffix)] + repl
+            return word[: -len(suffix)] + repl
     return word[:-1] if lower.endswith("s") else word
 
 
@@ -699,6 +767,7 @@ def field_name(column: str, taken: set[str]) -> str:
 
 
 # ---- SQL -> awm text --------------------------------------------------------------------------
+
 
 def awm_text(value: str, braces: str = "literal") -> str:
     """A double-quoted awm string. braces: "literal" (descriptions, task instructions),
@@ -777,7 +846,7 @@ def sql_constant(node: exp.Expression):
     if isinstance(node, exp.Null):
         return None
     if isinstance(node, exp.Column) and node.this.args.get("quoted") and not node.table:
-        return node.name          # SQLite reads a "double-quoted" default as a string
+        return node.name  # SQLite reads a "double-quoted" default as a string
     raise ValueError("not a constant")
 
 
@@ -794,7 +863,7 @@ def stored_as(value, aff: str):
             return value
     if aff == "REAL" and isinstance(value, int):
         return float(value)
-    if aff in ("INTEGER", "NUMERIC") and isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+    if aff in ("INTEGER", "NUMERIC") and isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
     return value
 
@@ -809,11 +878,12 @@ def sqlite_text(value) -> str:
 
 # ---- entities -------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class Field:
     name: str
-    column: str | None                  # None: a key added by the importer (no original column)
-    type: str                           # int | float | text | datetime | date | an entity name
+    column: str | None  # None: a key added by the importer (no original column)
+    type: str  # int | float | text | datetime | date | an entity name
     optional: bool
     is_id: bool = False
     relation: Entity | None = None
@@ -855,10 +925,10 @@ class Entity:
     table: Table
     fields: list[Field]
     key: Field
-    uniques: list[tuple[Field, ...]] = field(default_factory=list)    # @@unique (fields, named when rendered)
-    indexes: list[tuple[Field, ...]] = field(default_factory=list)    # @@index
+    uniques: list[tuple[Field, ...]] = field(default_factory=list)  # @@unique (fields, named when rendered)
+    indexes: list[tuple[Field, ...]] = field(default_factory=list)  # @@index
     notes: list[str] = field(default_factory=list)
-    owner: Field | None = None          # a required relation to the env's user entity
+    owner: Field | None = None  # a required relation to the env's user entity
 
     def by_column(self, column: str) -> Field | None:
         return next((f for f in self.fields if f.column == column), None)
@@ -870,7 +940,7 @@ class Model:
     entities: list[Entity]
     user: Entity | None = None
     problems: Problems = field(default_factory=Problems)
-    seed_order: list[Entity] = field(default_factory=list)   # parents before children
+    seed_order: list[Entity] = field(default_factory=list)  # parents before children
 
     def entity_of_table(self, table: str) -> Entity | None:
         return next((e for e in self.entities if e.table.name == table), None)
@@ -907,9 +977,10 @@ def plan_entity(name: str, table: Table, problems: Problems) -> Entity:
         fname = field_name(col.name, taken)
         taken.add(fname)
         ftype = scalar_type(col, values)
-        fields.append(Field(fname, col.name, ftype, optional=not col.notnull and not (col.pk and len(table.pk) == 1),
-                            source=col))
-    entity = Entity(name, table, fields, fields[0] if fields else None)   # the key is chosen below
+        fields.append(
+            Field(fname, col.name, ftype, optional=not col.notnull and not (col.pk and len(table.pk) == 1), source=col)
+        )
+    entity = Entity(name, table, fields, fields[0] if fields else None)  # the key is chosen below
     for col in table.columns:
         if col.generated:
             note(entity, problems, f"generated column `{col.name}` is not imported (awm has no computed columns)")
@@ -918,9 +989,17 @@ def plan_entity(name: str, table: Table, problems: Problems) -> Entity:
         if f.source is not None:
             f.default = awm_default(entity, f, problems)
     if table.autoincrement:
-        note(entity, problems, "AUTOINCREMENT is dropped: awm assigns max(id)+1, which can reuse the id of a deleted last row")
+        note(
+            entity,
+            problems,
+            "AUTOINCREMENT is dropped: awm assigns max(id)+1, which can reuse the id of a deleted last row",
+        )
     for col, coll in sorted(table.collations.items()):
-        note(entity, problems, f"column `{col}` COLLATE {coll} is dropped: comparisons use the default (binary) collation")
+        note(
+            entity,
+            problems,
+            f"column `{col}` COLLATE {coll} is dropped: comparisons use the default (binary) collation",
+        )
     return entity
 
 
@@ -956,8 +1035,14 @@ def temporal_type(col: Column, values: list) -> str:
         default = unwrap(default)
         if isinstance(default, exp.Literal) and default.is_string:
             samples.append(default.this)
-        elif isinstance(default, exp.CurrentTimestamp) and want == "date" or not (isinstance(
-                default, (exp.CurrentTimestamp, exp.CurrentDate, exp.Literal, exp.Null)) or is_now_call(default, want)):
+        elif (
+            isinstance(default, exp.CurrentTimestamp)
+            and want == "date"
+            or not (
+                isinstance(default, (exp.CurrentTimestamp, exp.CurrentDate, exp.Literal, exp.Null))
+                or is_now_call(default, want)
+            )
+        ):
             return "text"
     return want if all(isinstance(v, str) and pattern.fullmatch(v) and valid_time(v, want) for v in samples) else "text"
 
@@ -982,8 +1067,11 @@ def choose_key(entity: Entity, problems: Problems) -> None:
             f.is_id, f.optional = True, False
             entity.key = f
             return
-    unique_single = [ix.columns[0] for ix in table.indexes if ix.unique and len(ix.columns) == 1 and not ix.partial
-                     and ix.columns[0] is not None]
+    unique_single = [
+        ix.columns[0]
+        for ix in table.indexes
+        if ix.unique and len(ix.columns) == 1 and not ix.partial and ix.columns[0] is not None
+    ]
     if not pk:
         for column in unique_single:
             f = entity.by_column(column)
@@ -996,10 +1084,19 @@ def choose_key(entity: Entity, problems: Problems) -> None:
     key = Field(name, None, "int", optional=False, is_id=True)
     entity.fields.insert(0, key)
     entity.key = key
-    why = (f"composite primary key ({', '.join(pk)}) is kept as @@unique" if len(pk) > 1 else
-           f"primary key `{pk[0]}` of type {entity.by_column(pk[0]).type} cannot be an awm @id" if pk else "no primary key")
-    note(entity, problems, f"{why}; an extra key column `{name}` (the original rowid) is added, so the table has one "
-                           "column more than the original")
+    why = (
+        f"composite primary key ({', '.join(pk)}) is kept as @@unique"
+        if len(pk) > 1
+        else f"primary key `{pk[0]}` of type {entity.by_column(pk[0]).type} cannot be an awm @id"
+        if pk
+        else "no primary key"
+    )
+    note(
+        entity,
+        problems,
+        f"{why}; an extra key column `{name}` (the original rowid) is added, so the table has one "
+        "column more than the original",
+    )
     if len(pk) > 1:
         entity.uniques.append(tuple(entity.by_column(c) for c in pk))
     elif pk:
@@ -1032,8 +1129,11 @@ def awm_default(entity: Entity, f: Field, problems: Problems) -> str | None:
             literal = constant_literal(stored_as(value, AWM_AFFINITY[f.scalar]), f.scalar)
             if literal is not None:
                 return literal
-    note(entity, problems, f"column `{col.name}`: DEFAULT {col.default} cannot be written in awm; dropped "
-                           "(inserts must give a value)")
+    note(
+        entity,
+        problems,
+        f"column `{col.name}`: DEFAULT {col.default} cannot be written in awm; dropped (inserts must give a value)",
+    )
     return None
 
 
@@ -1065,7 +1165,11 @@ def link_relations(model: Model, entity: Entity, problems: Problems) -> None:
     for fk in table.fks:
         reason = relation_problem(model, entity, fk, broken)
         if reason is not None:
-            note(entity, problems, f"foreign key ({', '.join(fk.columns)}) -> {fk.parent} is kept as a plain column: {reason}")
+            note(
+                entity,
+                problems,
+                f"foreign key ({', '.join(fk.columns)}) -> {fk.parent} is kept as a plain column: {reason}",
+            )
             continue
         f = entity.by_column(fk.columns[0])
         parent = model.entity_of_table(fk.parent)
@@ -1177,6 +1281,7 @@ def plan_indexes(entity: Entity, problems: Problems) -> None:
 
 # ---- CHECK constraints -------------------------------------------------------------------------
 
+
 class NotExpressible(Exception):
     pass
 
@@ -1184,7 +1289,7 @@ class NotExpressible(Exception):
 @dataclass
 class Term:
     text: str
-    kind: str                   # num | text | datetime | date | bool | null
+    kind: str  # num | text | datetime | date | bool | null
     nullable: bool = False
     field: Field | None = None
 
@@ -1396,6 +1501,7 @@ class CheckTranslator:
 
 # ---- seeds ---------------------------------------------------------------------------------------
 
+
 def seed_order(model: Model, problems: Problems) -> list[Entity]:
     """Parents seed before their children (awm checks foreign keys row by row); the
     declarations keep the tables' order. A cycle between tables is broken by keeping one of
@@ -1408,8 +1514,12 @@ def seed_order(model: Model, problems: Problems) -> list[Entity]:
             entity = remaining[0]
             for f in entity.fields:
                 if f.relation is not None and f.relation is not entity and f.relation in remaining:
-                    note(entity, problems, f"foreign key `{f.column}` -> {f.relation.table.name} is kept as a plain column: "
-                                           "the tables refer to each other, so no seed order satisfies both")
+                    note(
+                        entity,
+                        problems,
+                        f"foreign key `{f.column}` -> {f.relation.table.name} is kept as a plain column: "
+                        "the tables refer to each other, so no seed order satisfies both",
+                    )
                     unlink(f)
             continue
         ordered.append(ready[0])
@@ -1445,7 +1555,7 @@ def order_rows_by_parent(entity: Entity, problems: Problems) -> None:
         pending = [r for r in pending if r[key_i] not in placed]
     if ordered + pending == entity.table.rows:
         return
-    if entity.table.column(entity.key.column).decl.upper() != "INTEGER":     # not the rowid: the order shows
+    if entity.table.column(entity.key.column).decl.upper() != "INTEGER":  # not the rowid: the order shows
         note(entity, problems, "rows refer to later rows of the same table; their seed order differs from the original")
     entity.table.rows[:] = ordered + pending
 
@@ -1476,7 +1586,7 @@ def seed_value(value, f: Field, coerced: dict[str, int]) -> str:
         if isinstance(value, float):
             coerced["real"] = coerced.get("real", 0) + 1
             if value != value or value in (float("inf"), float("-inf")):
-                return "0"          # an infinite or NaN REAL in an INTEGER column has no integer value
+                return "0"  # an infinite or NaN REAL in an INTEGER column has no integer value
             value = round(value)
         return str(value)
     if isinstance(value, int):
@@ -1508,15 +1618,27 @@ VERBS = {
     "update": {"update", "edit", "set", "modify", "change", "patch", "rename"},
     "delete": {"delete", "remove", "drop", "destroy"},
 }
-SPEC_TYPES = {"integer": "int", "int": "int", "number": "float", "float": "float", "double": "float", "decimal": "float",
-              "string": "text", "str": "text", "boolean": "bool", "bool": "bool", "array": "json", "object": "json"}
+SPEC_TYPES = {
+    "integer": "int",
+    "int": "int",
+    "number": "float",
+    "float": "float",
+    "double": "float",
+    "decimal": "float",
+    "string": "text",
+    "str": "text",
+    "boolean": "bool",
+    "bool": "bool",
+    "array": "json",
+    "object": "json",
+}
 
 
 @dataclass
 class Param:
-    name: str                           # the awm name (the spec's name when it is valid)
+    name: str  # the awm name (the spec's name when it is valid)
     spec_name: str
-    type: str                           # awm type from the spec's type
+    type: str  # awm type from the spec's type
     location: str
     required: bool
     description: str
@@ -1579,8 +1701,17 @@ def read_endpoint(raw, group: str, number: int, where: Where, problems: Problems
     path = str(raw.get("path") or "")
     params = read_params(raw.get("request_params"), path, label, where, problems)
     tables = [t for t in raw.get("required_tables") or [] if isinstance(t, str)]
-    return Endpoint(name, str(raw.get("method") or "").upper(), path, text_of(raw.get("summary")),
-                    text_of(raw.get("description")), group, params, tables, where)
+    return Endpoint(
+        name,
+        str(raw.get("method") or "").upper(),
+        path,
+        text_of(raw.get("summary")),
+        text_of(raw.get("description")),
+        group,
+        params,
+        tables,
+        where,
+    )
 
 
 def text_of(value) -> str:
@@ -1588,7 +1719,7 @@ def text_of(value) -> str:
 
 
 def read_params(raw, path: str, label: str, where: Where, problems: Problems) -> list[Param]:
-    if isinstance(raw, list):        # a variant: a list of {name, ...}
+    if isinstance(raw, list):  # a variant: a list of {name, ...}
         raw = {p.get("name"): p for p in raw if isinstance(p, dict) and isinstance(p.get("name"), str)}
     if raw is None:
         raw = {}
@@ -1596,7 +1727,7 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
         problems.error(f"{label}: `request_params` must be an object; ignored", where)
         raw = {}
     params = []
-    taken = {name for name in raw if isinstance(name, str) and valid_name(name)}   # valid names keep theirs
+    taken = {name for name in raw if isinstance(name, str) and valid_name(name)}  # valid names keep theirs
     for spec_name, p in raw.items():
         if not isinstance(p, dict):
             problems.error(f"{label}: parameter `{spec_name}` is not an object; skipped", where)
@@ -1608,13 +1739,27 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
         taken.add(name)
         spec_type = str(p.get("type") or "string").lower()
         if spec_type not in SPEC_TYPES:
-            problems.warn(f"{label}: parameter `{spec_name}` has the unknown type `{spec_type}`; it takes any JSON", where)
-        params.append(Param(name, spec_name, SPEC_TYPES.get(spec_type, "json"), str(p.get("param_type") or "query"),
-                            bool(p.get("required")), text_of(p.get("description")), p.get("example"), "example" in p))
+            problems.warn(
+                f"{label}: parameter `{spec_name}` has the unknown type `{spec_type}`; it takes any JSON", where
+            )
+        params.append(
+            Param(
+                name,
+                spec_name,
+                SPEC_TYPES.get(spec_type, "json"),
+                str(p.get("param_type") or "query"),
+                bool(p.get("required")),
+                text_of(p.get("description")),
+                p.get("example"),
+                "example" in p,
+            )
+        )
     for placeholder in re.findall(r"\{([^}]+)\}", path):
         if placeholder not in {p.spec_name for p in params} | {p.name for p in params} and valid_name(placeholder):
             problems.warn(f"{label}: path parameter `{placeholder}` is not in request_params; added as required", where)
-            params.append(Param(placeholder, placeholder, "int" if placeholder.endswith("id") else "text", "path", True, ""))
+            params.append(
+                Param(placeholder, placeholder, "int" if placeholder.endswith("id") else "text", "path", True, "")
+            )
     return params
 
 
@@ -1622,8 +1767,8 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
 class Binding:
     param: Param
     field: Field
-    awm_type: str               # the parameter's awm type
-    bool_to_int: bool = False   # a boolean parameter for an int column
+    awm_type: str  # the parameter's awm type
+    bool_to_int: bool = False  # a boolean parameter for an int column
 
     def value(self) -> str:
         return f"int(${self.param.name})" if self.bool_to_int else f"${self.param.name}"
@@ -1631,13 +1776,13 @@ class Binding:
 
 @dataclass
 class ToolPlan:
-    op: str                     # get | list | create | update | delete
+    op: str  # get | list | create | update | delete
     entity: Entity
     key: Param | None = None
     bindings: list[Binding] = field(default_factory=list)
     limit: Param | None = None
     offset: Param | None = None
-    scoped: bool = False        # rows of the acting user only (`user == me`)
+    scoped: bool = False  # rows of the acting user only (`user == me`)
 
 
 def derive_tool(endpoint: Endpoint, model: Model) -> tuple[ToolPlan | None, str]:
@@ -1655,7 +1800,10 @@ def derive_tool(endpoint: Endpoint, model: Model) -> tuple[ToolPlan | None, str]
     if verb[0] not in VERBS[op] or len(verb) > 1 and verb[1] == "or":
         return None, f"its name does not say {op} ({endpoint.method} {endpoint.path})"
     if len(endpoint.tables) != 1:
-        return None, f"it reads several tables ({', '.join(endpoint.tables)})" if endpoint.tables else "it names no table"
+        return (
+            None,
+            f"it reads several tables ({', '.join(endpoint.tables)})" if endpoint.tables else "it names no table",
+        )
     entity = model.entity_of_table(endpoint.tables[0])
     if entity is None:
         return None, f"table {endpoint.tables[0]} is not imported"
@@ -1697,9 +1845,10 @@ def refers_to_key(p: Param, entity: Entity) -> bool:
     if key.column is None or p.type != key.type:
         return False
     crud_name = f"{snake(entity.name)}_{key.name}"
-    tail = p.name[:-len(key.name) - 1] if p.name.endswith(f"_{key.name}") else None
-    return p.name in (crud_name, key.column) or (tail is not None and (snake(entity.name) == tail
-                                                                     or snake(entity.name).endswith("_" + tail)))
+    tail = p.name[: -len(key.name) - 1] if p.name.endswith(f"_{key.name}") else None
+    return p.name in (crud_name, key.column) or (
+        tail is not None and (snake(entity.name) == tail or snake(entity.name).endswith("_" + tail))
+    )
 
 
 def bind(p: Param, entity: Entity) -> Binding | None:
@@ -1746,8 +1895,12 @@ def crud_line(plan: ToolPlan, endpoint: Endpoint) -> str | None:
     if plan.op in ("get", "delete"):
         return f"{plan.op} {e.name}{scope}"
     if plan.op == "list":
-        if not (plan.limit and plan.offset) or plan.limit.required or plan.offset.required \
-                or any(b.param.required for b in plan.bindings):
+        if (
+            not (plan.limit and plan.offset)
+            or plan.limit.required
+            or plan.offset.required
+            or any(b.param.required for b in plan.bindings)
+        ):
             return None
         return f"list {e.name}{fields}{scope}"
     if plan.op == "create":
@@ -1806,8 +1959,10 @@ def tool_body(plan: ToolPlan) -> tuple[str, list[str]]:
         values = [f"{e.owner.name}: me"] if plan.scoped else []
         values += [f"{b.field.name}: {create_value(b)}" for b in plan.bindings]
         return e.name, [f"return insert {e.name}({', '.join(values)})"]
-    sets = [f"{b.field.name} = " + (b.value() if b.param.required else
-                                     f"coalesce({b.value()}, {b.field.name})") for b in plan.bindings]
+    sets = [
+        f"{b.field.name} = " + (b.value() if b.param.required else f"coalesce({b.value()}, {b.field.name})")
+        for b in plan.bindings
+    ]
     stamp = updated_at(plan)
     if stamp:
         sets.append(f"{stamp.name} = now()")
@@ -1872,11 +2027,17 @@ def render_tool(endpoint: Endpoint, model: Model) -> ToolText:
     sig_params = ", ".join(param_decl(p.name, p.type, p.required) for p in endpoint.params)
     message = awm_text(f"{endpoint.name} is not implemented yet ({where})", braces="double")
     head.insert(0, comment(f"SIGNATURE ONLY ({why}): complete the body"))
-    return ToolText("\n".join(head + [f"tool {endpoint.name}({sig_params}) -> json", f"  {desc} {{",
-                                      f"  fail not_implemented {message}", "}"]), False)
+    return ToolText(
+        "\n".join(
+            head
+            + [f"tool {endpoint.name}({sig_params}) -> json", f"  {desc} {{", f"  fail not_implemented {message}", "}"]
+        ),
+        False,
+    )
 
 
 # ---- tasks ---------------------------------------------------------------------------------------------
+
 
 def read_tasks(record: Record, problems: Problems) -> list[str]:
     tasks = []
@@ -1891,10 +2052,13 @@ def read_tasks(record: Record, problems: Problems) -> list[str]:
 
 
 def render_tasks(tasks: list[str], where: Where) -> list[str]:
-    out = [comment(f"---- tasks ({where.short()}) ----"),
-           "# NEEDS VERIFIER: the pipeline's tasks come without checks. Each task's placeholder",
-           f"# `{NEEDS_VERIFIER}` never holds (reward 0, so no run passes by accident);",
-           "# replace it with `expect` lines over the final state, and add a `solution`.", ""]
+    out = [
+        comment(f"---- tasks ({where.short()}) ----"),
+        "# NEEDS VERIFIER: the pipeline's tasks come without checks. Each task's placeholder",
+        f"# `{NEEDS_VERIFIER}` never holds (reward 0, so no run passes by accident);",
+        "# replace it with `expect` lines over the final state, and add a `solution`.",
+        "",
+    ]
     width = len(str(len(tasks)))
     for i, task in enumerate(tasks, 1):
         out += [f"task task_{i:0{width}d} {awm_text(task)} {{", f"  {NEEDS_VERIFIER}", "}", ""]
@@ -1903,9 +2067,11 @@ def render_tasks(tasks: list[str], where: Where) -> list[str]:
 
 # ---- the spec text ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
     """One scenario's import: the spec text and the report."""
+
     scenario: str
     text: str = ""
     output: str | None = None
@@ -1927,10 +2093,16 @@ class Result:
         return "failed" if self.compiled is False else "imported"
 
     def as_json(self) -> dict:
-        return {"scenario": self.scenario, "status": self.status, "output": self.output, "compiled": self.compiled,
-                **self.counts, "database": self.database,
-                "errors": [p.as_json() for p in self.problems if p.level == "error"],
-                "warnings": [p.as_json() for p in self.problems if p.level == "warning"]}
+        return {
+            "scenario": self.scenario,
+            "status": self.status,
+            "output": self.output,
+            "compiled": self.compiled,
+            **self.counts,
+            "database": self.database,
+            "errors": [p.as_json() for p in self.problems if p.level == "error"],
+            "warnings": [p.as_json() for p in self.problems if p.level == "warning"],
+        }
 
 
 def env_name(scenario: str) -> str:
@@ -1940,9 +2112,12 @@ def env_name(scenario: str) -> str:
 
 def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: list[str], description: str) -> str:
     sources = ", ".join(f"{r.kind}: {r.where.short()}" for r in sorted(scenario.records.values(), key=lambda r: r.kind))
-    out = [comment(f"Imported from the AWM pipeline by `awmc import awm` (scenario {scenario.name})."),
-           comment(f"Sources: {sources}."),
-           "# docs/import.md says what carries over exactly, what is approximated and what is left to complete.", ""]
+    out = [
+        comment(f"Imported from the AWM pipeline by `awmc import awm` (scenario {scenario.name})."),
+        comment(f"Sources: {sources}."),
+        "# docs/import.md says what carries over exactly, what is approximated and what is left to complete.",
+        "",
+    ]
     props = [f"  description {awm_text(description)}"] if description else []
     if model.user is not None:
         props.append(f"  user {model.user.name}")
@@ -1969,7 +2144,9 @@ def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: 
 
 def render_entity(entity: Entity) -> list[str]:
     table = entity.table
-    out = [comment(f"table {table.name} ({table.where.short()})")] + [comment(f"approximated: {n}") for n in entity.notes]
+    out = [comment(f"table {table.name} ({table.where.short()})")] + [
+        comment(f"approximated: {n}") for n in entity.notes
+    ]
     out.append(f"entity {entity.name} {{")
     if table.name != snake(entity.name):
         out.append(f"  @@table({awm_text(table.name)})")
@@ -1995,16 +2172,25 @@ def render_seeds(model: Model) -> list[str]:
                 counts = coerced.setdefault(f.key_column, {})
                 values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
             lines.append(f"  ({', '.join(values)})")
-        out += [comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
-                f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{"] + lines + ["}", ""]
+        out += (
+            [
+                comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
+                f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{",
+            ]
+            + lines
+            + ["}", ""]
+        )
         for column, counts in sorted(coerced.items()):
             for what, n in sorted(counts.items()):
-                model.problems.warn(f"table {entity.table.name}, column {column}: {counted(n, 'value')}: "
-                                    f"{COERCION_TEXT[what]}", entity.table.where)
+                model.problems.warn(
+                    f"table {entity.table.name}, column {column}: {counted(n, 'value')}: {COERCION_TEXT[what]}",
+                    entity.table.where,
+                )
     return out
 
 
 # ---- one scenario ----------------------------------------------------------------------------------
+
 
 def import_scenario(scenario: Scenario, target: Path | None) -> Result:
     """Import one scenario into the spec file `target`; never raises (a crash is reported as an
@@ -2037,11 +2223,15 @@ def convert(scenario: Scenario, result: Result) -> None:
     description = text_of(info.data.get("description")) if info else ""
     result.text = render_spec(scenario, model, tools, tasks, description)
     result.counts = {
-        "tables": len(model.entities), "columns": sum(len([c for c in e.table.columns]) for e in model.entities),
+        "tables": len(model.entities),
+        "columns": sum(len([c for c in e.table.columns]) for e in model.entities),
         "rows": sum(len(e.table.rows) for e in model.entities),
         "inserts": {"total": rebuilt.inserts, "failed": rebuilt.failed_inserts},
-        "tools": {"total": len(tools), "complete": sum(t.complete for t in tools),
-                  "signature_only": sum(not t.complete for t in tools)},
+        "tools": {
+            "total": len(tools),
+            "complete": sum(t.complete for t in tools),
+            "signature_only": sum(not t.complete for t in tools),
+        },
         "tasks": {"total": len(tasks), "needs_verifier": len(tasks)},
     }
     result.rebuilt, result.model = rebuilt, model
@@ -2066,11 +2256,12 @@ def write_and_check(result: Result, target: Path) -> None:
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", errors="replace")    # lone surrogates from JSON escapes
+    tmp.write_text(text, encoding="utf-8", errors="replace")  # lone surrogates from JSON escapes
     tmp.replace(path)
 
 
 # ---- comparing the seeded database with the pipeline's ----------------------------------------------
+
 
 def table_columns(db: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
     """(name, affinity) of each column, as SQLite reports them."""
@@ -2090,7 +2281,9 @@ def table_rows(db: sqlite3.Connection, table: str, columns: list[str]) -> list[t
 def user_tables(db: sqlite3.Connection) -> list[str]:
     """Tables and virtual tables, without SQLite's own and the shadow tables of virtual tables."""
     rows = db.execute("PRAGMA table_list").fetchall()
-    return sorted(r[1] for r in rows if r[0] == "main" and r[2] in ("table", "virtual") and not r[1].startswith("sqlite_"))
+    return sorted(
+        r[1] for r in rows if r[0] == "main" and r[2] in ("table", "virtual") and not r[1].startswith("sqlite_")
+    )
 
 
 def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) -> dict:
@@ -2125,18 +2318,23 @@ def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) 
     for d in differences:
         model.problems.warn(f"the seeded database differs from the pipeline's: {d}")
     if changed:
-        model.problems.warn(f"NUMERIC affinity (DATETIME, DATE, BOOLEAN, DECIMAL, ...) in {counted(len(changed), 'column')}: "
-                            "stored with the affinity of the awm type; the values are the same (see `database.affinity`)")
+        model.problems.warn(
+            f"NUMERIC affinity (DATETIME, DATE, BOOLEAN, DECIMAL, ...) in {counted(len(changed), 'column')}: "
+            "stored with the affinity of the awm type; the values are the same (see `database.affinity`)"
+        )
     return {"equal": not differences, "differences": differences, "affinity": changed}
 
 
 # ---- command line ---------------------------------------------------------------------------------------
 
+
 def register(subparsers) -> None:
     """Add `awmc import awm ...` to awmc's argument parser."""
     imp = subparsers.add_parser("import", help="import environments from other formats into .awm specs")
     formats = imp.add_subparsers(dest="format", required=True)
-    a = formats.add_parser("awm", help="import the AWM pipeline's JSONL files (gen_db, gen_sample, gen_spec, gen_tasks)")
+    a = formats.add_parser(
+        "awm", help="import the AWM pipeline's JSONL files (gen_db, gen_sample, gen_spec, gen_tasks)"
+    )
     a.add_argument("paths", nargs="+", help="JSONL files, or folders searched for *.jsonl")
     a.add_argument("-o", "--output", default="specs/imported", help="output folder")
     a.add_argument("--scenario", action="append", metavar="NAME", help="import only this scenario (repeatable)")
@@ -2147,7 +2345,7 @@ def register(subparsers) -> None:
 @dataclass
 class ImportReport:
     files: list[Path]
-    problems: Problems                  # lines that belong to no scenario
+    problems: Problems  # lines that belong to no scenario
     results: list[Result]
 
     @property
@@ -2155,8 +2353,11 @@ class ImportReport:
         return not any(p.level == "error" for p in self.problems) and all(r.ok for r in self.results)
 
     def as_json(self) -> dict:
-        return {"files": [str(f) for f in self.files], "problems": [p.as_json() for p in self.problems],
-                "scenarios": [r.as_json() for r in self.results]}
+        return {
+            "files": [str(f) for f in self.files],
+            "problems": [p.as_json() for p in self.problems],
+            "scenarios": [r.as_json() for r in self.results],
+        }
 
 
 def import_awm(paths: list[str], output: str | Path | None, scenarios: list[str] | None = None) -> ImportReport:
@@ -2199,7 +2400,7 @@ def cmd_import_awm(args) -> int:
     start = time.perf_counter()
     report = import_awm(args.paths, args.output, args.scenario)
     if args.json:
-        print(json.dumps(report.as_json(), indent=2, sort_keys=True))     # ASCII escapes survive any input
+        print(json.dumps(report.as_json(), indent=2, sort_keys=True))  # ASCII escapes survive any input
     else:
         sys.stdout.write(human_report(report, time.perf_counter() - start))
     return EXIT_OK if report.ok else EXIT_SPEC
@@ -2232,11 +2433,15 @@ def human_report(report: ImportReport, seconds: float) -> str:
         lines.append(f"{r.scenario}: {r.status}" + (f" -> {r.output}" if r.output else ""))
         c = r.counts
         if c:
-            lines.append(f"  tables {c['tables']}, columns {c['columns']}, rows {c['rows']}"
-                         f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)")
-            lines.append(f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
-                         f"{c['tools']['signature_only']} signature only (fail not_implemented)")
-            needing = c['tasks']['needs_verifier']
+            lines.append(
+                f"  tables {c['tables']}, columns {c['columns']}, rows {c['rows']}"
+                f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)"
+            )
+            lines.append(
+                f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
+                f"{c['tools']['signature_only']} signature only (fail not_implemented)"
+            )
+            needing = c["tasks"]["needs_verifier"]
             lines.append(f"  tasks {c['tasks']['total']}: {needing} {'needs' if needing == 1 else 'need'} a verifier")
         if r.compiled is not None:
             db = r.database
@@ -2250,6 +2455,8 @@ def human_report(report: ImportReport, seconds: float) -> str:
                 lines += [f"    {line}" for line in aggregated(group)]
     counts = {s: sum(r.status == s for r in results) for s in ("imported", "failed", "skipped")}
     with_errors = sum(r.status == "imported" and not r.ok for r in results)
-    lines.append(f"{counts['imported']} imported ({with_errors} with input errors), {counts['failed']} failed, "
-                 f"{counts['skipped']} skipped in {seconds:.1f} s")
+    lines.append(
+        f"{counts['imported']} imported ({with_errors} with input errors), {counts['failed']} failed, "
+        f"{counts['skipped']} skipped in {seconds:.1f} s"
+    )
     return "\n".join(lines) + "\n"

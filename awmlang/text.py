@@ -1,4 +1,5 @@
 """Helpers for text shown to people (counts, colour), shared by the compiler, the runtime and the CLI."""
+
 from __future__ import annotations
 
 import difflib

@@ -3,6 +3,7 @@
 Only the CLI and the cache write files; everything here returns data, so `awmc build`, the
 runtime's cache and the tests share one code path.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,14 +36,19 @@ def compiler_fingerprint() -> str:
     """The version plus a digest of the compiler's own files (code, grammar, templates), so
     a build made by another compiler is never taken as up to date, even between releases."""
     digest = hashlib.sha256(COMPILER_VERSION.encode())
-    roots = [Path(__file__).parent, Path(__file__).parent.parent / "grammar",
-             Path(importlib.util.find_spec("awmlang.grammar").origin).parent,
-             Path(importlib.util.find_spec("awmlang.runtime").origin).parent]
+    roots = [
+        Path(__file__).parent,
+        Path(__file__).parent.parent / "grammar",
+        Path(importlib.util.find_spec("awmlang.grammar").origin).parent,
+        Path(importlib.util.find_spec("awmlang.runtime").origin).parent,
+    ]
     for root in dict.fromkeys(r.resolve() for r in roots):
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".lark", ".j2"):
                 digest.update(path.name.encode() + path.read_bytes())
     return f"{COMPILER_VERSION}+{digest.hexdigest()[:12]}"
+
+
 OUTPUT_FILES = ("schema.sql", "seed.sql", "initial.db", "handlers.py", "tools.json", "manifest.json")
 
 
@@ -112,6 +118,7 @@ def within_build(memo: Callable) -> Callable:
         if key not in made:
             made[key] = memo(key, make)
         return made[key]
+
     return remembered
 
 
@@ -122,11 +129,15 @@ def lowering_errors(model: Model, memo: Callable, check_diags: list[Diagnostic])
     reads a broken one), and is skipped."""
     broken = {d.span.path for d in check_diags if d.is_error and d.span is not None}
     partial = bool(broken)
-    if partial:     # an expression typed `any` stands for an error reported elsewhere
+    if partial:  # an expression typed `any` stands for an error reported elsewhere
         broken |= {node.span.path for node, t in model.types.items() if t.kind == "any" and hasattr(node, "span")}
     jobs = [(t.decl.span, ("tool", t.checked), lambda t=t: lower_tool(model, t)) for t in model.tools.values()]
-    jobs += [(i.decl.span, ("invariant", i.checked), lambda i=i: invariant_statement(model, i)) for i in model.invariants]
-    jobs += [(e.decl.span, ("table", e.name), lambda e=e: table_statements(model, e.name)) for e in model.entities.values()]
+    jobs += [
+        (i.decl.span, ("invariant", i.checked), lambda i=i: invariant_statement(model, i)) for i in model.invariants
+    ]
+    jobs += [
+        (e.decl.span, ("table", e.name), lambda e=e: table_statements(model, e.name)) for e in model.entities.values()
+    ]
     out = []
     for span, key, make in jobs:
         if span.path in broken:
@@ -150,7 +161,7 @@ def _add_seed_files(modules, sources: Sources) -> None:
                 try:
                     sources.add(str(path), path.read_text(encoding="utf-8"))
                 except (OSError, UnicodeDecodeError, ValueError):
-                    pass      # already reported by the checker
+                    pass  # already reported by the checker
 
 
 STATE_FILE = ".awm-sources.json"
@@ -188,7 +199,9 @@ def is_up_to_date(target: Path) -> bool:
 
 
 def state_json(result: BuildResult) -> str:
-    return json.dumps({"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True)
+    return json.dumps(
+        {"compiler": compiler_fingerprint(), "sources": source_digests(result.sources)}, indent=2, sort_keys=True
+    )
 
 
 def memo_for(cache: BuildCache | None, modules: list[n.Module]):
@@ -214,17 +227,24 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     model = result.model
     try:
         schema = schema_statements(model, memo)
-        invariants = {inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
-                      for inv in model.invariants}
+        invariants = {
+            inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
+            for inv in model.invariants
+        }
         handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, memo)
         tools_json = render_tools_json(model, memo)
         seeds = [statement for seed in model.seeds for statement in seed_statements_of(seed, model, memo)]
     except LoweringError as exc:
-        result.diagnostics = sort_and_dedupe(result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span, help=exc.help)], result.sources)
+        result.diagnostics = sort_and_dedupe(
+            result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span, help=exc.help)], result.sources
+        )
         return result
     # the seeded database is a function of its statements (and their spans, for error reports)
-    db_bytes, seed_errors = (load_database(schema, seeds) if cache is None else
-                             cache.get(("database", tuple(schema), tuple(seeds)), lambda: load_database(schema, seeds)))
+    db_bytes, seed_errors = (
+        load_database(schema, seeds)
+        if cache is None
+        else cache.get(("database", tuple(schema), tuple(seeds)), lambda: load_database(schema, seeds))
+    )
     if not seed_errors:
         seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:
@@ -251,7 +271,7 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
     for statement in schema:
         db.execute(statement)
     errors = []
-    rows: dict[tuple[str, int], n.Span] = {}        # (table, rowid) -> the seed row's span
+    rows: dict[tuple[str, int], n.Span] = {}  # (table, rowid) -> the seed row's span
     rejected_tables = set()
     db.execute("BEGIN")
     db.execute("PRAGMA defer_foreign_keys = ON")
@@ -262,16 +282,18 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
         except sqlite3.Error as exc:
             rejected_tables.add(table)
             code = "AWM3003" if str(exc).startswith("UNIQUE") else "AWM3004"
-            errors.append(Diagnostic(code, f"seed row rejected by SQLite: {exc}", span,
-                                     help=_seed_hint(str(exc))))
+            errors.append(Diagnostic(code, f"seed row rejected by SQLite: {exc}", span, help=_seed_hint(str(exc))))
     violations = db.execute("PRAGMA foreign_key_check").fetchall()
-    errors += [_dangling_reference(db, table, rowid, parent, fk, rows.get((table, rowid)))
-               for table, rowid, parent, fk in violations if parent not in rejected_tables][:10]
+    errors += [
+        _dangling_reference(db, table, rowid, parent, fk, rows.get((table, rowid)))
+        for table, rowid, parent, fk in violations
+        if parent not in rejected_tables
+    ][:10]
     db.execute("PRAGMA defer_foreign_keys = OFF")
     if violations:
-        db.execute("PRAGMA foreign_keys = OFF")     # the build fails anyway; let the transaction end
+        db.execute("PRAGMA foreign_keys = OFF")  # the build fails anyway; let the transaction end
     db.execute("COMMIT")
-    db.execute("PRAGMA user_version = 0")   # writes the header page: a database with no tables can be serialised
+    db.execute("PRAGMA user_version = 0")  # writes the header page: a database with no tables can be serialised
     data = db.serialize()
     db.close()
     return bytes(data), errors
@@ -291,8 +313,12 @@ def _dangling_reference(db, table: str, rowid: int, parent: str, fk: int, span: 
     column, target = next((r[3], r[4]) for r in db.execute(f'PRAGMA foreign_key_list("{_quote(table)}")') if r[0] == fk)
     value = db.execute(f'SELECT "{_quote(column)}" FROM "{_quote(table)}" WHERE rowid = ?', (rowid,)).fetchone()[0]
     key, shown = target or "rowid", json.dumps(value)
-    return Diagnostic("AWM3004", f"`{column}` is {shown}, but no `{parent}` row has `{key}` {shown}", span,
-                      help=f"seed a `{parent}` row with `{key}` {shown}, or correct the value")
+    return Diagnostic(
+        "AWM3004",
+        f"`{column}` is {shown}, but no `{parent}` row has `{key}` {shown}",
+        span,
+        help=f"seed a `{parent}` row with `{key}` {shown}, or correct the value",
+    )
 
 
 def _quote(name: str) -> str:
@@ -306,9 +332,19 @@ def seed_invariant_errors(model: Model, image: bytes, invariants: dict[str, str]
     for inv in model.invariants:
         rows = [r[0] for r in db.execute(invariants[inv.name]).fetchall()]
         if rows:
-            what = f"{inv.entity} rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''}" if inv.entity else "the seed data"
-            errors.append(Diagnostic("AWM3005", f"{what} break invariant `{inv.name}` ({inv.description})",
-                                     inv.decl.name.span, help="fix the seed rows, or the invariant if it is wrong"))
+            what = (
+                f"{inv.entity} rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''}"
+                if inv.entity
+                else "the seed data"
+            )
+            errors.append(
+                Diagnostic(
+                    "AWM3005",
+                    f"{what} break invariant `{inv.name}` ({inv.description})",
+                    inv.decl.name.span,
+                    help="fix the seed rows, or the invariant if it is wrong",
+                )
+            )
     db.close()
     return errors
 
@@ -325,8 +361,10 @@ def _seed_hint(message: str) -> str | None:
 
 def manifest(model: Model, sources: Sources, root: Path, outputs: dict[str, str | bytes]) -> str:
     """manifest.json: what was built from what (sources named relative to the spec's folder)."""
-    hashes = {name: hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
-              for name, data in sorted(outputs.items())}
+    hashes = {
+        name: hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+        for name, data in sorted(outputs.items())
+    }
     data = {
         "env": model.name,
         "title": model.title,
@@ -352,4 +390,5 @@ def spec_locator(sources: Sources, spec: str | Path) -> Callable[[n.Span], str]:
     def locate(span: n.Span) -> str:
         file, line = sources.location(span).rsplit(":", 1)
         return f"{spec_relative(file, root)}:{line}"
+
     return locate

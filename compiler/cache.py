@@ -5,6 +5,7 @@ its declaration's text and the text of every type declaration (see ARCHITECTURE.
 "Incremental builds"). A cached result is shared, never changed by its users. The cache is
 bounded: the least recently used entry goes first.
 """
+
 from __future__ import annotations
 
 import threading
@@ -17,7 +18,7 @@ VERSIONS_KEPT = 4
 
 
 class BuildCache:
-    def __init__(self, size: int = 8000):     # about 20 large specs, some 60 MB
+    def __init__(self, size: int = 8000):  # about 20 large specs, some 60 MB
         self.size = size
         self._entries: dict[Hashable, object] = {}
         self._lock = threading.Lock()
@@ -28,15 +29,16 @@ class BuildCache:
         with self._lock:
             value = self._entries.pop(key, _MISSING)
             if value is not _MISSING:
-                self._entries[key] = value       # most recently used goes last
+                self._entries[key] = value  # most recently used goes last
                 self.hits += 1
-                return value                     # type: ignore[return-value]
+                return value  # type: ignore[return-value]
         value = make()
         self._keep(key, value)
         return value
 
-    def get_versioned(self, key: Hashable, make: Callable[[], tuple[V, tuple]],
-                      versions_of: Callable[[tuple], tuple]) -> V:
+    def get_versioned(
+        self, key: Hashable, make: Callable[[], tuple[V, tuple]], versions_of: Callable[[tuple], tuple]
+    ) -> V:
         """For a value that depends on more than its key: `make()` returns the value and what it
         read; `versions_of(reads)` gives the present versions of those. A kept value is used
         while they are unchanged. The last few versions are kept, so undoing an edit is a hit."""
@@ -50,7 +52,7 @@ class BuildCache:
                     self.hits += 1
                 return value
         value, reads = make()
-        self._keep(key, ((value, reads, versions_of(reads)),) + kept[:VERSIONS_KEPT - 1])
+        self._keep(key, ((value, reads, versions_of(reads)),) + kept[: VERSIONS_KEPT - 1])
         return value
 
     def _keep(self, key: Hashable, value) -> None:

@@ -2,6 +2,7 @@
 
 All errors of the phase are collected; lowering never sees a spec with errors.
 """
+
 from __future__ import annotations
 
 import copy
@@ -76,6 +77,7 @@ def snake(name: str) -> str:
 @dataclass(frozen=True)
 class SeedRef:
     """A seed value that names another row by a unique field: `User[username: "alice"]`."""
+
     entity: str
     field: str
     value: Any
@@ -109,9 +111,9 @@ class Scope:
 @dataclass(frozen=True)
 class Ctx:
     scope: Scope
-    rows: tuple[str, ...] = ()          # entity of each enclosing query row, innermost last
+    rows: tuple[str, ...] = ()  # entity of each enclosing query row, innermost last
     tool: ToolInfo | None = None
-    row_vars: tuple[str | None, ...] = ()   # the name bound to each row (`all Product p`), if any
+    row_vars: tuple[str | None, ...] = ()  # the name bound to each row (`all Product p`), if any
 
     def with_row(self, entity: str, var: str | None = None) -> Ctx:
         return Ctx(self.scope, self.rows + (entity,), self.tool, self.row_vars + (var,))
@@ -120,7 +122,7 @@ class Ctx:
         return Ctx(scope, self.rows, self.tool, self.row_vars)
 
 
-_CHECKS = itertools.count(1)       # serial numbers of declaration checks
+_CHECKS = itertools.count(1)  # serial numbers of declaration checks
 
 # What a declaration's check reads from the checker: the environment's user and clock, and the
 # type tables, fixed once the types are resolved.
@@ -131,6 +133,7 @@ SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "user_u
 class Effects:
     """What checking one tool, seed, invariant or task adds to the checker's state. Shared
     between builds, so never changed: `Checker.absorb` copies it in."""
+
     diags: tuple
     types: dict
     bindings: dict
@@ -162,7 +165,7 @@ class Checker:
         self.seeds: list[SeedInfo] = []
         self.used: set[str] = set()
         self.user_entity: str | None = None
-        self.user_unresolved = False      # `user` names no entity: already reported, so `me` stays silent
+        self.user_unresolved = False  # `user` names no entity: already reported, so `me` stays silent
         self.clock = DEFAULT_CLOCK
         self.local_reads: set[int] = set()
         self.shadowed: list = []
@@ -171,7 +174,7 @@ class Checker:
         self.tasks: list[TaskInfo] = []
         self.in_task = False
         self.enum_writes: dict[str, set[str] | object] = {}
-        self.file_of: dict[Any, str] = {}       # top-level declaration -> the file it is in
+        self.file_of: dict[Any, str] = {}  # top-level declaration -> the file it is in
 
     # ---- reporting ------------------------------------------------------------------
     def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=(), labels=()):
@@ -199,22 +202,35 @@ class Checker:
                 self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_tool", decl)))
         for decl in decls:
             if isinstance(decl, n.SeedDecl):
-                if decl.file is not None:      # reads a file: never reused
+                if decl.file is not None:  # reads a file: never reused
                     self.absorb(self.effects("check_seed", decl))
                 else:
                     self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_seed", decl)))
         for decl in decls:
             if isinstance(decl, n.Invariant) and self.first_of_its_name(decl, self.invariants):
-                self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_invariant", decl)))
+                self.absorb(
+                    memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_invariant", decl))
+                )
         # a task reads the tools it calls (the declarations that won their names), and names
         # every tool that checked in a "did you mean"
         tool_names = tuple(sorted(self.tools))
         for decl in decls:
             if isinstance(decl, n.Task) and self.first_of_its_name(decl, self.tasks):
-                called = tuple(sorted({(s.tool.name, self.tools[s.tool.name].checked if s.tool.name in self.tools else None)
-                                       for s in decl.solution or () if isinstance(s, n.SolutionCall)}))
-                self.absorb(memo(("check",) + n.decl_key(decl) + (tool_names, called),
-                                 lambda decl=decl: self.effects("check_task", decl, tools=self.tools)))
+                called = tuple(
+                    sorted(
+                        {
+                            (s.tool.name, self.tools[s.tool.name].checked if s.tool.name in self.tools else None)
+                            for s in decl.solution or ()
+                            if isinstance(s, n.SolutionCall)
+                        }
+                    )
+                )
+                self.absorb(
+                    memo(
+                        ("check",) + n.decl_key(decl) + (tool_names, called),
+                        lambda decl=decl: self.effects("check_task", decl, tools=self.tools),
+                    )
+                )
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
@@ -229,11 +245,24 @@ class Checker:
             return None
         props = {p.key.name: p.value for p in env.props}
         return Model(
-            name=env.name.name, title=env.title or env.name.name, description=props.get("description", ""),
-            user_entity=self.user_entity, clock=self.clock, enums=self.enums, records=self.records,
-            unions=self.unions, entities=self.entities, tools=self.tools, seeds=self.seeds,
-            types=self.types, bindings=self.bindings, row_dependent=self.row_dependent,
-            source_files=[m.path for m in modules], invariants=self.invariants, tasks=self.tasks)
+            name=env.name.name,
+            title=env.title or env.name.name,
+            description=props.get("description", ""),
+            user_entity=self.user_entity,
+            clock=self.clock,
+            enums=self.enums,
+            records=self.records,
+            unions=self.unions,
+            entities=self.entities,
+            tools=self.tools,
+            seeds=self.seeds,
+            types=self.types,
+            bindings=self.bindings,
+            row_dependent=self.row_dependent,
+            source_files=[m.path for m in modules],
+            invariants=self.invariants,
+            tasks=self.tasks,
+        )
 
     def first_of_its_name(self, decl, checked: list) -> bool:
         name = decl.name.name
@@ -253,11 +282,21 @@ class Checker:
         getattr(sub, method)(decl)
         serial = next(_CHECKS)
         for info in [*(sub.tools.values() if tools is None else ()), *sub.seeds, *sub.invariants, *sub.tasks]:
-            info.checked = serial       # code made from this info is keyed by it (a new check, new code)
+            info.checked = serial  # code made from this info is keyed by it (a new check, new code)
         enum_writes = {k: v if v is ALL_MEMBERS else frozenset(v) for k, v in sub.enum_writes.items()}
-        return Effects(tuple(sub.diags), sub.types, sub.bindings, frozenset(sub.row_dependent), frozenset(sub.local_reads),
-                       frozenset(sub.used), enum_writes, sub.tools if tools is None else {}, tuple(sub.seeds),
-                       tuple(sub.invariants), tuple(sub.tasks))
+        return Effects(
+            tuple(sub.diags),
+            sub.types,
+            sub.bindings,
+            frozenset(sub.row_dependent),
+            frozenset(sub.local_reads),
+            frozenset(sub.used),
+            enum_writes,
+            sub.tools if tools is None else {},
+            tuple(sub.seeds),
+            tuple(sub.invariants),
+            tuple(sub.tasks),
+        )
 
     def absorb(self, e: Effects) -> None:
         self.diags.extend(e.diags)
@@ -281,11 +320,19 @@ class Checker:
         envs = [d for d in decls if isinstance(d, n.EnvDecl)]
         if not envs:
             first = next((d for d in decls if hasattr(d, "span")), None)
-            self.error("AWM1009", "the spec has no `env` header", first.span if first else None,
-                       help='start the spec with `env name "Title" { description "..." }`')
+            self.error(
+                "AWM1009",
+                "the spec has no `env` header",
+                first.span if first else None,
+                help='start the spec with `env name "Title" { description "..." }`',
+            )
         for extra in envs[1:]:
-            self.error("AWM1009", f"a second `env` header `{extra.name.name}`", extra.name.span,
-                       help="a spec declares exactly one environment")
+            self.error(
+                "AWM1009",
+                f"a second `env` header `{extra.name.name}`",
+                extra.name.span,
+                help="a spec declares exactly one environment",
+            )
         if envs:
             self.env = envs[0]
         for d in decls:
@@ -296,8 +343,12 @@ class Checker:
             else:
                 continue
             if key in seen:
-                self.error("AWM1001", f"`{d.name.name}` is declared twice", d.name.span,
-                           labels=[Label(seen[key].span, "first declared here")])
+                self.error(
+                    "AWM1001",
+                    f"`{d.name.name}` is declared twice",
+                    d.name.span,
+                    labels=[Label(seen[key].span, "first declared here")],
+                )
                 continue
             if key[0] == "type" and key[1] in SCALARS + ("list",):
                 self.error("AWM1015", f"`{d.name.name}` is a built-in type name", d.name.span)
@@ -336,25 +387,46 @@ class Checker:
             return query_of(ref.name)
         if ref.args:
             if ref.name == "map":
-                self.error("AWM1002", "there is no `map<K, V>` type", ref.span,
-                           help="use `json` for a free-form object, or a list of records: "
-                                "`list<Entry>` with `record Entry { key: text  value: decimal }`")
+                self.error(
+                    "AWM1002",
+                    "there is no `map<K, V>` type",
+                    ref.span,
+                    help="use `json` for a free-form object, or a list of records: "
+                    "`list<Entry>` with `record Entry { key: text  value: decimal }`",
+                )
                 return ANY
             if ref.name != "list":
-                self.error("AWM1002", f"unknown generic type `{ref.name}<...>`", ref.span, help="the only generic type is `list<T>`")
+                self.error(
+                    "AWM1002",
+                    f"unknown generic type `{ref.name}<...>`",
+                    ref.span,
+                    help="the only generic type is `list<T>`",
+                )
                 return ANY
             if len(ref.args) != 1:
-                self.error("AWM1002", "`list` takes one element type", ref.span, help="write `list<int>` or `list<RecordName>`")
+                self.error(
+                    "AWM1002", "`list` takes one element type", ref.span, help="write `list<int>` or `list<RecordName>`"
+                )
                 return ANY
             return T("list", args=(self.resolve_type(ref.args[0]),), optional=ref.optional)
         if ref.name in SCALARS:
             return T(ref.name, optional=ref.optional)
-        for kind, table in (("enum", self.enums), ("entity", self.entities), ("record", self.records), ("union", self.unions)):
+        for kind, table in (
+            ("enum", self.enums),
+            ("entity", self.entities),
+            ("record", self.records),
+            ("union", self.unions),
+        ):
             if ref.name in table:
                 self.used.add(ref.name)
                 return T(kind, ref.name, optional=ref.optional)
         if ref.name == "list":
-            self.error("AWM1002", "`list` needs an element type", ref.span, help="write `list<int>`, `list<text>` or `list<RecordName>`")
+            self.error(
+                "AWM1002",
+                "`list` needs an element type",
+                ref.span,
+                help="write `list<int>`, `list<text>` or `list<RecordName>`",
+            )
             return ANY
         self.unknown_type(ref)
         return ANY
@@ -374,7 +446,13 @@ class Checker:
                         self.error("AWM1001", f"variant `{v.name.name}` is declared twice", v.name.span)
                     variants[v.name.name] = RecordInfo(v.name.name, self.plain_fields(v.fields, v.name.name))
                 self.unions[d.name.name].variants = variants
-        entity_decls = [d for d in decls if isinstance(d, n.EntityDecl) and self.entities.get(d.name.name, None) and self.entities[d.name.name].decl is d]
+        entity_decls = [
+            d
+            for d in decls
+            if isinstance(d, n.EntityDecl)
+            and self.entities.get(d.name.name, None)
+            and self.entities[d.name.name].decl is d
+        ]
         for d in entity_decls:
             self.resolve_entity_fields(self.entities[d.name.name])
         for d in entity_decls:
@@ -412,8 +490,12 @@ class Checker:
             e.fields[name] = info
         keys = [f for f in e.fields.values() if f.is_id]
         if len(keys) != 1:
-            self.error("AWM1012", f"entity `{e.name}` has {counted(len(keys), '`@id` field') if keys else 'no `@id` field'}",
-                       e.decl.name.span, help="add `id: int @id` as its first field")
+            self.error(
+                "AWM1012",
+                f"entity `{e.name}` has {counted(len(keys), '`@id` field') if keys else 'no `@id` field'}",
+                e.decl.name.span,
+                help="add `id: int @id` as its first field",
+            )
         else:
             e.key = keys[0]
             if e.key.type.kind not in ("int", "text") or e.key.type.optional:
@@ -421,14 +503,20 @@ class Checker:
         columns: dict[str, FieldInfo] = {}
         for f in e.fields.values():
             if f.is_column and f.column in columns:
-                self.error("AWM1015", f"fields `{columns[f.column].name}` and `{f.name}` of `{e.name}` share the column `{f.column}`",
-                           f.decl.name.span, help="rename a field, or give it another column with `@column(\"...\")`")
+                self.error(
+                    "AWM1015",
+                    f"fields `{columns[f.column].name}` and `{f.name}` of `{e.name}` share the column `{f.column}`",
+                    f.decl.name.span,
+                    help='rename a field, or give it another column with `@column("...")`',
+                )
             elif f.is_column:
                 columns[f.column] = f
         for ta in e.decl.table_attrs:
             if ta.name.name == "table":
                 if ta.text is None or not valid_sql_name(ta.text):
-                    self.error("AWM2011", '`@@table` takes the table\'s name as a string: `@@table("order_items")`', ta.span)
+                    self.error(
+                        "AWM2011", '`@@table` takes the table\'s name as a string: `@@table("order_items")`', ta.span
+                    )
                 else:
                     e.table = ta.text
                 continue
@@ -438,8 +526,12 @@ class Checker:
             names = []
             for ident in ta.fields:
                 if ident.name not in e.fields or not e.fields[ident.name].is_column:
-                    self.error("AWM1003", f"unknown field `{ident.name}` on `{e.name}`", ident.span,
-                               help=did_you_mean(ident.name, [f.name for f in e.fields.values() if f.is_column]))
+                    self.error(
+                        "AWM1003",
+                        f"unknown field `{ident.name}` on `{e.name}`",
+                        ident.span,
+                        help=did_you_mean(ident.name, [f.name for f in e.fields.values() if f.is_column]),
+                    )
                 else:
                     names.append(ident.name)
             if ta.name.name == "unique":
@@ -452,8 +544,13 @@ class Checker:
                 elif names:
                     e.owner = (names[0], ta)
             else:
-                self.error("AWM1008", f"unknown table attribute `@@{ta.name.name}`", ta.name.span,
-                           help=did_you_mean(ta.name.name, ["unique", "index", "owned_by"]) or "use `@@unique(a, b)` or `@@index(a, b)`")
+                self.error(
+                    "AWM1008",
+                    f"unknown table attribute `@@{ta.name.name}`",
+                    ta.name.span,
+                    help=did_you_mean(ta.name.name, ["unique", "index", "owned_by"])
+                    or "use `@@unique(a, b)` or `@@index(a, b)`",
+                )
 
     FIELD_ATTRS = ("id", "unique", "index", "check", "range", "length", "cascade", "set_null", "restrict", "column")
 
@@ -485,12 +582,17 @@ class Checker:
                 if info.type.kind != "entity":
                     self.error("AWM1008", f"`@{name}` only applies to relation fields", a.name.span)
                 elif name == "set_null" and not info.type.optional:
-                    self.error("AWM2011", "`@set_null` needs an optional relation", a.name.span,
-                               help=f"write `{f.name.name}: {info.type.name}?`")
+                    self.error(
+                        "AWM2011",
+                        "`@set_null` needs an optional relation",
+                        a.name.span,
+                        help=f"write `{f.name.name}: {info.type.name}?`",
+                    )
                 info.on_delete = name
             else:
-                self.error("AWM1008", f"unknown attribute `@{name}`", a.name.span,
-                           help=did_you_mean(name, self.FIELD_ATTRS))
+                self.error(
+                    "AWM1008", f"unknown attribute `@{name}`", a.name.span, help=did_you_mean(name, self.FIELD_ATTRS)
+                )
 
     def const_bounds(self, a: n.Attr):
         if len(a.args) != 2:
@@ -500,7 +602,9 @@ class Checker:
         for arg in a.args:
             v = const_number(arg)
             if v is _NOT_CONST:
-                self.error("AWM2011", f"`@{a.name.name}` bounds must be numbers or `null`", getattr(arg, "span", a.span))
+                self.error(
+                    "AWM2011", f"`@{a.name.name}` bounds must be numbers or `null`", getattr(arg, "span", a.span)
+                )
                 return None
             values.append(v)
         return tuple(values)
@@ -514,20 +618,29 @@ class Checker:
             via = info.decl.type.via
             unresolved = {f.name for f in child.fields.values() if f.type.kind == "any"}
             if unresolved and (via.name in unresolved if via is not None else len(pointing) < 2):
-                continue            # the field meant to point here has an unknown type, reported already
+                continue  # the field meant to point here has an unknown type, reported already
             if via is not None:
                 match = [f for f in pointing if f.name == via.name]
                 if not match:
-                    self.error("AWM1013", f"`{child.name}` has no field `{via.name}` pointing at `{e.name}`", via.span,
-                               help=did_you_mean(via.name, [f.name for f in pointing]))
+                    self.error(
+                        "AWM1013",
+                        f"`{child.name}` has no field `{via.name}` pointing at `{e.name}`",
+                        via.span,
+                        help=did_you_mean(via.name, [f.name for f in pointing]),
+                    )
                     continue
                 info.backref = (child.name, match[0].name)
             elif len(pointing) == 1:
                 info.backref = (child.name, pointing[0].name)
             else:
-                self.error("AWM1013", f"`{child.name}` has {counted(len(pointing), 'field') if pointing else 'no fields'} pointing at `{e.name}`",
-                           info.decl.type.span,
-                           help=f"name one with `{child.name}[] via field`" if pointing else f"add a field `{snake(e.name)}: {e.name}` to `{child.name}`")
+                self.error(
+                    "AWM1013",
+                    f"`{child.name}` has {counted(len(pointing), 'field') if pointing else 'no fields'} pointing at `{e.name}`",
+                    info.decl.type.span,
+                    help=f"name one with `{child.name}[] via field`"
+                    if pointing
+                    else f"add a field `{snake(e.name)}: {e.name}` to `{child.name}`",
+                )
 
     def check_env(self, env: n.EnvDecl):
         for p in env.props:
@@ -535,8 +648,12 @@ class Checker:
             if key == "user":
                 if p.value not in self.entities:
                     self.user_unresolved = True
-                    self.error("AWM1010", f"`user` names `{p.value}`, which is not an entity", p.value_span,
-                               help=did_you_mean(p.value, self.entities))
+                    self.error(
+                        "AWM1010",
+                        f"`user` names `{p.value}`, which is not an entity",
+                        p.value_span,
+                        help=did_you_mean(p.value, self.entities),
+                    )
                 else:
                     self.user_entity = p.value
                     self.used.add(p.value)
@@ -545,10 +662,16 @@ class Checker:
                     dt.datetime.strptime(p.value, CLOCK_FORMAT)
                     self.clock = p.value
                 except ValueError:
-                    self.error("AWM1010", f"`clock` must look like \"2025-01-01 09:00:00\", got \"{p.value}\"", p.value_span)
+                    self.error(
+                        "AWM1010", f'`clock` must look like "2025-01-01 09:00:00", got "{p.value}"', p.value_span
+                    )
             elif key != "description":
-                self.error("AWM1010", f"unknown env property `{key}`", p.key.span,
-                           help=did_you_mean(key, ["description", "user", "clock"]) or "use description, user or clock")
+                self.error(
+                    "AWM1010",
+                    f"unknown env property `{key}`",
+                    p.key.span,
+                    help=did_you_mean(key, ["description", "user", "clock"]) or "use description, user or clock",
+                )
 
     # ---- entity defaults and checks ---------------------------------------------------
     def check_entity_exprs(self, e: EntityInfo):
@@ -570,11 +693,15 @@ class Checker:
         name, attr = e.owner
         f = e.fields[name]
         if self.user_unresolved or f.type.kind == "any":
-            e.owner = None          # the env's `user` or the field's type is already reported
+            e.owner = None  # the env's `user` or the field's type is already reported
             return
         if self.user_entity is None or not f.is_relation or f.type.name != self.user_entity:
-            self.error("AWM2011", f"`@@owned_by({name})` needs `{name}` to be a relation to the user entity"
-                       f"{' `' + self.user_entity + '`' if self.user_entity else ' (the env header names none)'}", attr.span)
+            self.error(
+                "AWM2011",
+                f"`@@owned_by({name})` needs `{name}` to be a relation to the user entity"
+                f"{' `' + self.user_entity + '`' if self.user_entity else ' (the env header names none)'}",
+                attr.span,
+            )
             e.owner = None
 
     def check_bool_over_row(self, expr: n.Expr, e: EntityInfo):
@@ -585,7 +712,7 @@ class Checker:
 
     def check_default(self, expr: n.Expr, t: T, name: str):
         if t.kind == "any":
-            return          # the field's type is unknown, and reported
+            return  # the field's type is unknown, and reported
         value = self.const_value(expr, t)
         if value is _NOT_CONST:
             self.error("AWM2009", f"the default of `{name}` must be a constant, `now()` or `today()`", expr.span)
@@ -606,8 +733,12 @@ class Checker:
         if isinstance(expr, n.Name) and t.kind == "enum":
             if expr.name in self.enums.get(t.name, []):
                 return expr.name
-            self.error("AWM1007", f"`{expr.name}` is not a member of enum `{t.name}`", expr.span,
-                       help=did_you_mean(expr.name, self.enums.get(t.name, [])))
+            self.error(
+                "AWM1007",
+                f"`{expr.name}` is not a member of enum `{t.name}`",
+                expr.span,
+                help=did_you_mean(expr.name, self.enums.get(t.name, [])),
+            )
             return None
         if isinstance(expr, n.Member) and t.kind == "enum" and isinstance(expr.obj, n.Name) and expr.obj.name == t.name:
             return self.const_value(n.Name(expr.name.name, expr.name.span), t)
@@ -637,8 +768,12 @@ class Checker:
             return [self.const_value(x, elem, seed_clock) for x in expr.items]
         if isinstance(expr, n.RecordLit) and t.kind in ("json", "record", "union"):
             declared = self.records[t.name].fields if t.kind == "record" and t.name in self.records else {}
-            return {f.name.name: self.const_value(f.value, declared[f.name.name].type if f.name.name in declared else JSON,
-                                                  seed_clock) for f in expr.fields}
+            return {
+                f.name.name: self.const_value(
+                    f.value, declared[f.name.name].type if f.name.name in declared else JSON, seed_clock
+                )
+                for f in expr.fields
+            }
         return _NOT_CONST
 
     def const_duration(self, expr) -> int | None:
@@ -649,8 +784,12 @@ class Checker:
         return None
 
     def _bad_const(self, expr, t):
-        self.error("AWM2001", f"`null` is not allowed here: `{t}` is not optional", expr.span,
-                   help=f"declare it optional: `{t}?`")
+        self.error(
+            "AWM2001",
+            f"`null` is not allowed here: `{t}` is not optional",
+            expr.span,
+            help=f"declare it optional: `{t}?`",
+        )
 
     def coerce_literal(self, lit: n.Literal, t: T):
         k, v = lit.kind, lit.value
@@ -674,13 +813,21 @@ class Checker:
                 dt.datetime.strptime(v, fmt)
                 return v
             except ValueError:
-                self.error("AWM2001", f"\"{v}\" is not {with_article(want)} (expected {'YYYY-MM-DD' if want == 'date' else 'YYYY-MM-DD HH:MM:SS'})", lit.span)
+                self.error(
+                    "AWM2001",
+                    f'"{v}" is not {with_article(want)} (expected {"YYYY-MM-DD" if want == "date" else "YYYY-MM-DD HH:MM:SS"})',
+                    lit.span,
+                )
                 return None
         if k == "text" and want == "enum":
             if v in self.enums.get(t.name, []):
                 return v
-            self.error("AWM1007", f"\"{v}\" is not a member of enum `{t.name}`", lit.span,
-                       help=did_you_mean(v, self.enums.get(t.name, [])))
+            self.error(
+                "AWM1007",
+                f'"{v}" is not a member of enum `{t.name}`',
+                lit.span,
+                help=did_you_mean(v, self.enums.get(t.name, [])),
+            )
             return None
         self.error("AWM2001", f"expected a value of type `{t}`, found {k} literal", lit.span)
         return None
@@ -689,8 +836,12 @@ class Checker:
     def check_tool(self, decl: n.ToolDecl):
         name = decl.name.name
         if not decl.description:
-            self.error("AWM1011", f"tool `{name}` has no description", decl.name.span,
-                       help='add a string after the signature: tool f(...) "What it does, for the agent" { ... }')
+            self.error(
+                "AWM1011",
+                f"tool `{name}` has no description",
+                decl.name.span,
+                help='add a string after the signature: tool f(...) "What it does, for the agent" { ... }',
+            )
         if decl.crud is not None:
             params, body = self.desugar_crud(decl)
             if params is None:
@@ -713,12 +864,20 @@ class Checker:
         self.shadowed, self.outer_names = [], set()
         terminates = self.block(body, ctx)
         for name_node, entity in self.shadowed:
-            if name_node.name not in self.outer_names:   # the author never wrote `$name`: likely a slip
-                self.warn("AWM4004", f"`{name_node.name}` here is the field of `{entity}`, not the parameter `{name_node.name}`",
-                          name_node.span, help=f"write `${name_node.name}` to mean the parameter, "
-                                               f"or `{entity}.{name_node.name}` to mean the field")
+            if name_node.name not in self.outer_names:  # the author never wrote `$name`: likely a slip
+                self.warn(
+                    "AWM4004",
+                    f"`{name_node.name}` here is the field of `{entity}`, not the parameter `{name_node.name}`",
+                    name_node.span,
+                    help=f"write `${name_node.name}` to mean the parameter, "
+                    f"or `{entity}.{name_node.name}` to mean the field",
+                )
         if declared is not None and declared.kind != "void" and not terminates:
-            self.error("AWM2012", f"tool `{name}` does not return {with_article(f'`{declared}`')} on every path", decl.name.span)
+            self.error(
+                "AWM2012",
+                f"tool `{name}` does not return {with_article(f'`{declared}`')} on every path",
+                decl.name.span,
+            )
         if declared is None and self._returns:
             tool.returns = self._returns[0]
         tool.writes = writes(body)
@@ -742,16 +901,30 @@ class Checker:
                     self.error("AWM2011", "`@range` applies to numeric parameters", a.span)
                 elif a.name.name == "length" and elem.kind != "text" and t.kind != "list":
                     self.error("AWM2011", "`@length` applies to text or list parameters", a.span)
-                elif bounds and (a.name.name == "length" or elem.kind == "int") and not all(
-                        b is None or (isinstance(b, int) and (b >= 0 or a.name.name == "range")) for b in bounds):
+                elif (
+                    bounds
+                    and (a.name.name == "length" or elem.kind == "int")
+                    and not all(
+                        b is None or (isinstance(b, int) and (b >= 0 or a.name.name == "range")) for b in bounds
+                    )
+                ):
                     what = "lengths" if a.name.name == "length" else "bounds of an int parameter"
-                    self.error("AWM2011", f"`@{a.name.name}` {what} must be whole numbers"
-                               + (" of at least 0" if a.name.name == "length" else ""), a.span)
+                    self.error(
+                        "AWM2011",
+                        f"`@{a.name.name}` {what} must be whole numbers"
+                        + (" of at least 0" if a.name.name == "length" else ""),
+                        a.span,
+                    )
                     bounds = None
                 setattr(info, a.name.name, bounds)
             else:
-                self.error("AWM1008", f"unknown parameter attribute `@{a.name.name}`", a.name.span,
-                           help=did_you_mean(a.name.name, ["range", "length"]) or "parameters take `@range(lo, hi)` and `@length(lo, hi)`")
+                self.error(
+                    "AWM1008",
+                    f"unknown parameter attribute `@{a.name.name}`",
+                    a.name.span,
+                    help=did_you_mean(a.name.name, ["range", "length"])
+                    or "parameters take `@range(lo, hi)` and `@length(lo, hi)`",
+                )
         return info
 
     def desugar_crud(self, decl: n.ToolDecl):
@@ -760,7 +933,9 @@ class Checker:
         sp = crud.span
         ename = crud.entity.name
         if ename not in self.entities:
-            self.error("AWM1006", f"unknown entity `{ename}`", crud.entity.span, help=did_you_mean(ename, self.entities))
+            self.error(
+                "AWM1006", f"unknown entity `{ename}`", crud.entity.span, help=did_you_mean(ename, self.entities)
+            )
             return None, None
         self.used.add(ename)
         e = self.entities[ename]
@@ -771,8 +946,12 @@ class Checker:
         for ident in crud.fields or ():
             f = e.fields.get(ident.name)
             if f is None or not f.is_column:
-                self.error("AWM1003", f"unknown field `{ident.name}` on `{ename}`", ident.span,
-                           help=did_you_mean(ident.name, [x.name for x in e.columns]))
+                self.error(
+                    "AWM1003",
+                    f"unknown field `{ident.name}` on `{ename}`",
+                    ident.span,
+                    help=did_you_mean(ident.name, [x.name for x in e.columns]),
+                )
                 return None, None
             fields.append((ident, f))
         if crud.fields and op in ("get", "delete"):
@@ -805,11 +984,15 @@ class Checker:
             refused value fails the call by name, not as a constraint violation."""
             for f, optional in given:
                 for check in f.checks:
-                    if f.column != f.name or any(isinstance(x, (n.Name, n.OuterName)) and x.name != f.name
-                                                 for x in walk(check)):
-                        continue               # reads other fields: the table's CHECK decides
-                    fail = n.Fail(ident("invalid_arguments"),
-                                  n.Template((f"`{f.name}` breaks the check on {ename}.{f.name}",), sp), sp)
+                    if f.column != f.name or any(
+                        isinstance(x, (n.Name, n.OuterName)) and x.name != f.name for x in walk(check)
+                    ):
+                        continue  # reads other fields: the table's CHECK decides
+                    fail = n.Fail(
+                        ident("invalid_arguments"),
+                        n.Template((f"`{f.name}` breaks the check on {ename}.{f.name}",), sp),
+                        sp,
+                    )
                     # a copy: the table's CHECK lowers the original, where the name is the field
                     test: n.Stmt = n.Require(copy.deepcopy(check), fail, sp)
                     if optional:
@@ -829,13 +1012,28 @@ class Checker:
             cond = crud.where
             for _, f in fields:
                 params.append(field_param(f, optional=True))
-                test = n.Binary("or", n.IsNull(outer(f.column), False, sp),
-                                n.Binary("==", name(f.name), outer(f.column), sp), sp)
+                test = n.Binary(
+                    "or", n.IsNull(outer(f.column), False, sp), n.Binary("==", name(f.name), outer(f.column), sp), sp
+                )
                 cond = test if cond is None else n.Binary("and", cond, test, sp)
-            params.append(n.Param(ident("limit"), n.TypeRef("int", sp), n.Literal(50, "int", sp),
-                                  (n.Attr(ident("range"), (n.Literal(1, "int", sp), n.Literal(CRUD_LIMIT_MAX, "int", sp)), sp),), sp))
-            params.append(n.Param(ident("offset"), n.TypeRef("int", sp), n.Literal(0, "int", sp),
-                                  (n.Attr(ident("range"), (n.Literal(0, "int", sp), n.Literal(None, "null", sp)), sp),), sp))
+            params.append(
+                n.Param(
+                    ident("limit"),
+                    n.TypeRef("int", sp),
+                    n.Literal(50, "int", sp),
+                    (n.Attr(ident("range"), (n.Literal(1, "int", sp), n.Literal(CRUD_LIMIT_MAX, "int", sp)), sp),),
+                    sp,
+                )
+            )
+            params.append(
+                n.Param(
+                    ident("offset"),
+                    n.TypeRef("int", sp),
+                    n.Literal(0, "int", sp),
+                    (n.Attr(ident("range"), (n.Literal(0, "int", sp), n.Literal(None, "null", sp)), sp),),
+                    sp,
+                )
+            )
             q: n.Expr = name(ename)
             if cond is not None:
                 q = n.Where(q, cond, sp)
@@ -848,7 +1046,7 @@ class Checker:
                 optional = f.type.optional or isinstance(f.default, n.Call)
                 p = field_param(f, optional=optional)
                 value: n.Expr = outer(f.column)
-                if isinstance(f.default, n.Call):      # now()/today(): evaluated per call
+                if isinstance(f.default, n.Call):  # now()/today(): evaluated per call
                     value = n.Call(ident("coalesce"), (value, f.default), sp)
                 elif f.default is not None:
                     p = n.Param(p.name, p.type, f.default, p.attrs, sp)
@@ -857,7 +1055,9 @@ class Checker:
             for a in crud.with_values:
                 values.append(n.FieldValue(a.name, a.value, a.span))
             if crud.where is not None:
-                self.error("AWM2002", "`create` takes no `where`; use `with field = value` to set fields", crud.where.span)
+                self.error(
+                    "AWM2002", "`create` takes no `where`; use `with field = value` to set fields", crud.where.span
+                )
             check_values([(f, f.type.optional or isinstance(f.default, n.Call)) for _, f in fields])
             stmts.append(n.Return(n.Insert(crud.entity, tuple(values), sp), sp))
         elif op == "update":
@@ -866,7 +1066,9 @@ class Checker:
             assigns = []
             for _, f in fields:
                 params.append(field_param(f, optional=True))
-                assigns.append(n.Assign(ident(f.name), n.Call(ident("coalesce"), (outer(f.column), name(f.name)), sp), sp))
+                assigns.append(
+                    n.Assign(ident(f.name), n.Call(ident("coalesce"), (outer(f.column), name(f.name)), sp), sp)
+                )
             assigns.extend(crud.with_values)
             if not assigns:
                 self.error("AWM2002", "`update` needs fields to update: `update Entity(field, ...)`", crud.entity.span)
@@ -887,8 +1089,12 @@ class Checker:
         warned = False
         for stmt in block.stmts:
             if terminated and not warned:
-                self.warn("AWM4003", "this statement can never run", stmt.span,
-                          help="it follows a `return` or `fail` in the same block")
+                self.warn(
+                    "AWM4003",
+                    "this statement can never run",
+                    stmt.span,
+                    help="it follows a `return` or `fail` in the same block",
+                )
                 warned = True
             terminated = self.stmt(stmt, inner) or terminated
         self.warn_unused_lets(block, scope)
@@ -897,8 +1103,12 @@ class Checker:
     def warn_unused_lets(self, block: n.Block, scope: Scope):
         for stmt in block.stmts:
             if isinstance(stmt, n.Let) and id(stmt) not in self.local_reads and not stmt.name.name.startswith("_"):
-                self.warn("AWM4002", f"`{stmt.name.name}` is never used", stmt.name.span,
-                          help=f"remove it, or name it `_{stmt.name.name}`")
+                self.warn(
+                    "AWM4002",
+                    f"`{stmt.name.name}` is never used",
+                    stmt.name.span,
+                    help=f"remove it, or name it `_{stmt.name.name}`",
+                )
 
     def stmt(self, s, ctx: Ctx) -> bool:
         if isinstance(s, n.Let):
@@ -907,24 +1117,34 @@ class Checker:
             if declared is not None:
                 self.expect_assignable(t, declared, s.value)
                 t = declared
-                self.types[s] = declared     # lowering converts the value to the declared type
+                self.types[s] = declared  # lowering converts the value to the declared type
             if t.kind == "void":
                 self.error("AWM2001", "this expression gives no value to bind", s.value.span)
             if s.name.name in RESERVED:
                 self.error("AWM1015", f"`{s.name.name}` is reserved", s.name.span)
             kind = "query_let" if t.kind == "query" else "local"
-            ctx.scope.vars[s.name.name] = Binding(kind, t, s.name.name, mutable=kind == "local", query=s.value, target=s)
+            ctx.scope.vars[s.name.name] = Binding(
+                kind, t, s.name.name, mutable=kind == "local", query=s.value, target=s
+            )
             return False
         if isinstance(s, n.Reassign):
             b = ctx.scope.lookup(s.name.name)
             if b is None:
-                self.error("AWM1004", f"unknown variable `{s.name.name}`", s.name.span,
-                           help=did_you_mean(s.name.name, ctx.scope.names()) or f"declare it first: `let {s.name.name} = ...`")
+                self.error(
+                    "AWM1004",
+                    f"unknown variable `{s.name.name}`",
+                    s.name.span,
+                    help=did_you_mean(s.name.name, ctx.scope.names()) or f"declare it first: `let {s.name.name} = ...`",
+                )
                 self.expr(s.value, ctx)
                 return False
             if not b.mutable:
-                self.error("AWM2005", f"`{s.name.name}` is {with_article(BINDING_KINDS.get(b.kind, b.kind))} and cannot be reassigned",
-                           s.name.span, help=self.reassign_help(s.name.name, b))
+                self.error(
+                    "AWM2005",
+                    f"`{s.name.name}` is {with_article(BINDING_KINDS.get(b.kind, b.kind))} and cannot be reassigned",
+                    s.name.span,
+                    help=self.reassign_help(s.name.name, b),
+                )
             t = self.expr(s.value, ctx, b.type)
             self.expect_assignable(t, b.type, s.value)
             self.bindings[s] = b
@@ -932,13 +1152,17 @@ class Checker:
         if isinstance(s, n.Require):
             self.expect_bool(s.cond, ctx)
             self.stmt(s.fail, ctx)
-            self.narrow(s.cond, ctx.scope)      # after `require x is not null`, x is not null
+            self.narrow(s.cond, ctx.scope)  # after `require x is not null`, x is not null
             return False
         if isinstance(s, n.Fail):
             t = self.expr(s.message, ctx, TEXT)
             if not SNAKE_CASE.fullmatch(s.code.name):
-                self.warn("AWM4006", f"fail code `{s.code.name}` is not snake_case", s.code.span,
-                          help=f"write `{snake(s.code.name)}`: agents and tasks see fail codes in snake_case")
+                self.warn(
+                    "AWM4006",
+                    f"fail code `{s.code.name}` is not snake_case",
+                    s.code.span,
+                    help=f"write `{snake(s.code.name)}`: agents and tasks see fail codes in snake_case",
+                )
             if ctx.tool is not None and s.code.name not in ctx.tool.fail_codes:
                 ctx.tool.fail_codes.append(s.code.name)
             if t.kind not in ("text", "any"):
@@ -999,9 +1223,11 @@ class Checker:
     def reassign_help(name: str, b: Binding) -> str:
         if b.kind == "query_let" and b.type.kind == "query":
             entity = b.type.elem.name
-            return (f"`let {name} = <query>` names the query itself; to choose a query in `if` branches, give the "
-                    f"variable a list type (it holds the rows): `let {name}: list<{entity}> = {entity} where ...`, "
-                    f"then `{name} = {entity} where ...` in a branch")
+            return (
+                f"`let {name} = <query>` names the query itself; to choose a query in `if` branches, give the "
+                f"variable a list type (it holds the rows): `let {name}: list<{entity}> = {entity} where ...`, "
+                f"then `{name} = {entity} where ...` in a branch"
+            )
         return f"copy it into a variable first: `let {name}2 = {name}`, then change `{name}2`"
 
     def narrow(self, cond, scope: Scope):
@@ -1027,19 +1253,29 @@ class Checker:
         for arm in s.arms:
             v = arm.variant.name
             if v not in union.variants:
-                self.error("AWM2008", f"`{v}` is not a variant of `{t.name}`", arm.variant.span,
-                           help=did_you_mean(v, union.variants))
+                self.error(
+                    "AWM2008",
+                    f"`{v}` is not a variant of `{t.name}`",
+                    arm.variant.span,
+                    help=did_you_mean(v, union.variants),
+                )
                 continue
             if v in seen:
                 self.error("AWM2008", f"variant `{v}` is matched twice", arm.variant.span)
             seen.add(v)
             scope = ctx.scope.child()
-            scope.vars[arm.var.name] = Binding("loop", T("record", f"{t.name}.{v}"), arm.var.name, target=union.variants[v])
+            scope.vars[arm.var.name] = Binding(
+                "loop", T("record", f"{t.name}.{v}"), arm.var.name, target=union.variants[v]
+            )
             all_end = self.block(arm.body, ctx.with_scope(scope)) and all_end
         missing = [v for v in union.variants if v not in seen]
         if missing:
-            self.error("AWM2008", f"`match` does not handle {', '.join(f'`{m}`' for m in missing)}", s.span,
-                       help="add an arm for each variant")
+            self.error(
+                "AWM2008",
+                f"`match` does not handle {', '.join(f'`{m}`' for m in missing)}",
+                s.span,
+                help="add an arm for each variant",
+            )
         return all_end and not missing
 
     def target_entity(self, target: n.Expr, ctx: Ctx, what: str) -> EntityInfo | None:
@@ -1069,10 +1305,14 @@ class Checker:
             self.expect_assignable(t, f.type, a.value)
             self.note_enum_write(f.type, a.value)
             local = ctx.scope.lookup(a.value.name) if isinstance(a.value, n.Name) and a.value.name == f.name else None
-            if local is not None and local.kind in ("local", "loop"):     # `set total = total`: a no-op
-                self.warn("AWM4004", f"`set {f.name} = {f.name}` keeps the field as it is: `{f.name}` here is the "
-                          f"field of `{e.name}`, not the local variable", a.value.span,
-                          help=f"write `${f.name}` to store the local variable")
+            if local is not None and local.kind in ("local", "loop"):  # `set total = total`: a no-op
+                self.warn(
+                    "AWM4004",
+                    f"`set {f.name} = {f.name}` keeps the field as it is: `{f.name}` here is the "
+                    f"field of `{e.name}`, not the local variable",
+                    a.value.span,
+                    help=f"write `${f.name}` to store the local variable",
+                )
 
     # ---- expressions -----------------------------------------------------------------
     def expect_bool(self, e, ctx):
@@ -1087,8 +1327,12 @@ class Checker:
                 help = "the value may be null; use `coalesce(value, fallback)` or test `is not null` first"
             self.error("AWM2001", f"expected `{want}`, found `{t}`", e.span, help=help)
         elif t.optional and not want.optional and t.kind not in ("null", "any") and want.kind != "json":
-            self.error("AWM2001", f"expected `{want}`, found `{t}` which may be null", e.span,
-                       help="use `coalesce(value, fallback)`, or declare the target optional")
+            self.error(
+                "AWM2001",
+                f"expected `{want}`, found `{t}` which may be null",
+                e.span,
+                help="use `coalesce(value, fallback)`, or declare the target optional",
+            )
         elif t.kind == "null" and not want.optional and want.kind not in ("json", "any"):
             self.error("AWM2001", f"`null` is not {with_article(f'`{want}`')}", e.span)
 
@@ -1110,11 +1354,15 @@ class Checker:
     def e_Literal(self, e: n.Literal, ctx, expected):
         if e.kind == "text" and expected is not None and expected.kind == "enum":
             if e.value not in self.enums.get(expected.name, []):
-                self.error("AWM1007", f"\"{e.value}\" is not a member of enum `{expected.name}`", e.span,
-                           help=did_you_mean(e.value, self.enums.get(expected.name, [])))
+                self.error(
+                    "AWM1007",
+                    f'"{e.value}" is not a member of enum `{expected.name}`',
+                    e.span,
+                    help=did_you_mean(e.value, self.enums.get(expected.name, [])),
+                )
             return T("enum", expected.name)
         if e.kind == "decimal" and len(e.value.split(".")[1]) > 2:
-            return FLOAT        # more than two places cannot be an exact money amount
+            return FLOAT  # more than two places cannot be an exact money amount
         return {"int": INT, "decimal": DECIMAL, "text": TEXT, "bool": BOOL, "null": NULL}[e.kind]
 
     def e_Template(self, e: n.Template, ctx, expected):
@@ -1156,8 +1404,12 @@ class Checker:
                 candidates |= set(self.entities[entity].fields)
             if expected is not None and expected.kind == "enum":
                 candidates |= set(self.enums.get(expected.name, []))
-                self.error("AWM1007", f"`{e.name}` is not a member of enum `{expected.name}`", e.span,
-                           help=did_you_mean(e.name, self.enums.get(expected.name, [])) or did_you_mean(e.name, candidates))
+                self.error(
+                    "AWM1007",
+                    f"`{e.name}` is not a member of enum `{expected.name}`",
+                    e.span,
+                    help=did_you_mean(e.name, self.enums.get(expected.name, [])) or did_you_mean(e.name, candidates),
+                )
             else:
                 self.error("AWM1004", f"unknown name `{e.name}`", e.span, help=did_you_mean(e.name, candidates))
             return ANY
@@ -1177,8 +1429,12 @@ class Checker:
         self.outer_names.add(e.name)
         b = self.resolve_name(e.name, ctx, outer=True)
         if b is None or b.kind == "entity":
-            self.error("AWM1004", f"unknown parameter or variable `${e.name}`", e.span,
-                       help=did_you_mean(e.name, ctx.scope.names()))
+            self.error(
+                "AWM1004",
+                f"unknown parameter or variable `${e.name}`",
+                e.span,
+                help=did_you_mean(e.name, ctx.scope.names()),
+            )
             return ANY
         if b.kind in ("local", "query_let") and b.target is not None:
             self.local_reads.add(id(b.target))
@@ -1189,8 +1445,12 @@ class Checker:
         if self.user_entity is None:
             if self.user_unresolved:
                 return ANY
-            self.error("AWM1014", "`me` needs the env header to name the acting user's entity", e.span,
-                       help="add `user User` inside `env ... { }`")
+            self.error(
+                "AWM1014",
+                "`me` needs the env header to name the acting user's entity",
+                e.span,
+                help="add `user User` inside `env ... { }`",
+            )
             return ANY
         return entity_t(self.user_entity)
 
@@ -1198,15 +1458,19 @@ class Checker:
         # `Enum.member`
         if isinstance(e.obj, n.Name) and e.obj.name in self.enums and ctx.scope.lookup(e.obj.name) is None:
             if e.name.name not in self.enums[e.obj.name]:
-                self.error("AWM1007", f"`{e.name.name}` is not a member of enum `{e.obj.name}`", e.name.span,
-                           help=did_you_mean(e.name.name, self.enums[e.obj.name]))
+                self.error(
+                    "AWM1007",
+                    f"`{e.name.name}` is not a member of enum `{e.obj.name}`",
+                    e.name.span,
+                    help=did_you_mean(e.name.name, self.enums[e.obj.name]),
+                )
             self.used.add(e.obj.name)
             self.types[e.obj] = T("enum", e.obj.name)
             return T("enum", e.obj.name)
         t = self.qualified_row(e.obj, ctx) or self.expr(e.obj, ctx)
         if t.kind == "any":
             return ANY
-        if t.kind == "json":            # a JSON value (a json column, a solution's call result)
+        if t.kind == "json":  # a JSON value (a json column, a solution's call result)
             return JSON
         fields = self.fields_of(t)
         if fields is None:
@@ -1219,8 +1483,12 @@ class Checker:
                 if f.is_relation:
                     key = self.entities[f.type.name].key
                     return (key.type if key else INT).opt(t.optional or f.type.optional)
-            self.error("AWM1003", f"unknown field `{e.name.name}` on `{t.required()}`", e.name.span,
-                       help=did_you_mean(e.name.name, fields))
+            self.error(
+                "AWM1003",
+                f"unknown field `{e.name.name}` on `{t.required()}`",
+                e.name.span,
+                help=did_you_mean(e.name.name, fields),
+            )
             return ANY
         ft = f.type
         if t.optional and ft.kind != "query":
@@ -1230,8 +1498,12 @@ class Checker:
     def qualified_row(self, obj, ctx: Ctx) -> T | None:
         """`Ticket.owner` inside a query over `Ticket`: the current row's field, written with the
         entity's name (as SQL's `table.column`), never a parameter or local of that name."""
-        if not (isinstance(obj, n.Name) and obj.name in self.entities and obj.name in ctx.rows
-                and ctx.scope.lookup(obj.name) is None):
+        if not (
+            isinstance(obj, n.Name)
+            and obj.name in self.entities
+            and obj.name in ctx.rows
+            and ctx.scope.lookup(obj.name) is None
+        ):
             return None
         depth = ctx.rows[::-1].index(obj.name)
         self.bindings[obj] = Binding("row", entity_t(obj.name), obj.name, depth=depth)
@@ -1257,7 +1529,11 @@ class Checker:
 
     def e_Index(self, e: n.Index, ctx, expected):
         t = self.expr(e.obj, ctx)
-        if t.kind == "query" and isinstance(e.obj, n.Name) and self.bindings.get(e.obj, Binding("", ANY, "")).kind == "entity":
+        if (
+            t.kind == "query"
+            and isinstance(e.obj, n.Name)
+            and self.bindings.get(e.obj, Binding("", ANY, "")).kind == "entity"
+        ):
             entity = self.entities[t.elem.name]
             key_t = entity.key.type if entity.key else INT
             it = self.expr(e.index, ctx, key_t)
@@ -1267,14 +1543,18 @@ class Checker:
         it = self.expr(e.index, ctx, INT)
         if t.kind == "any":
             return ANY
-        if t.kind in ("list", "query"):          # a query's rows, in its order, are a list
+        if t.kind in ("list", "query"):  # a query's rows, in its order, are a list
             if it.kind not in ("int", "any"):
                 self.error("AWM2001", f"a list index must be an int, found `{it}`", e.index.span)
             return t.elem
         if t.kind == "json":
             return JSON
-        self.error("AWM2001", f"`{t}` cannot be indexed", e.span,
-                   help="index lists with `xs[i]` and look rows up with `Entity[key]`")
+        self.error(
+            "AWM2001",
+            f"`{t}` cannot be indexed",
+            e.span,
+            help="index lists with `xs[i]` and look rows up with `Entity[key]`",
+        )
         return ANY
 
     def e_LookupBy(self, e: n.LookupBy, ctx, expected):
@@ -1289,8 +1569,12 @@ class Checker:
         if f is None:
             return ANY
         if not (f.unique or f.is_id):
-            self.error("AWM2001", f"`{entity.name}.{f.name}` is not `@unique`, so it may match several rows", e.field.span,
-                       help=f"mark the field `@unique`, or use `first({entity.name} where {f.name} == value)`")
+            self.error(
+                "AWM2001",
+                f"`{entity.name}.{f.name}` is not `@unique`, so it may match several rows",
+                e.field.span,
+                help=f"mark the field `@unique`, or use `first({entity.name} where {f.name} == value)`",
+            )
         vt = self.expr(e.value, ctx, f.type)
         self.expect_assignable(vt, f.type.required(), e.value)
         return entity_t(entity.name)
@@ -1333,8 +1617,12 @@ class Checker:
         union = self.unions[expected.name]
         kind = next((f.value for f in e.fields if f.name.name == "kind"), None)
         if not (isinstance(kind, n.Literal) and kind.kind == "text" and kind.value in union.variants):
-            self.error("AWM2001", f"{with_article(f'`{expected.name}`')} value needs `kind:` naming one of its variants "
-                       f"({', '.join(union.variants)})", e.span)
+            self.error(
+                "AWM2001",
+                f"{with_article(f'`{expected.name}`')} value needs `kind:` naming one of its variants "
+                f"({', '.join(union.variants)})",
+                e.span,
+            )
             return ANY
         self.types[kind] = TEXT
         variant = union.variants[kind.value]
@@ -1343,8 +1631,12 @@ class Checker:
                 continue
             f = variant.fields.get(fv.name.name)
             if f is None:
-                self.error("AWM1003", f"variant `{kind.value}` of `{expected.name}` has no field `{fv.name.name}`", fv.name.span,
-                           help=did_you_mean(fv.name.name, variant.fields))
+                self.error(
+                    "AWM1003",
+                    f"variant `{kind.value}` of `{expected.name}` has no field `{fv.name.name}`",
+                    fv.name.span,
+                    help=did_you_mean(fv.name.name, variant.fields),
+                )
                 self.expr(fv.value, ctx)
                 continue
             self.expect_assignable(self.expr(fv.value, ctx, f.type), f.type, fv.value)
@@ -1373,17 +1665,25 @@ class Checker:
         for k in e.keys:
             if k.name not in given:
                 self.error("AWM2004", f"upsert key `{k.name}` must be given a value", k.span)
-        if tuple(keys) not in entity.uniques and not (len(keys) == 1 and entity.fields.get(keys[0]) and
-                                                     (entity.fields[keys[0]].unique or entity.fields[keys[0]].is_id)):
-            self.error("AWM2001", f"upsert keys ({', '.join(keys)}) must be `@unique` or a `@@unique` of `{entity.name}`",
-                       e.keys[0].span if e.keys else e.span,
-                       help=f"add `@@unique({', '.join(keys)})` to `{entity.name}`")
+        if tuple(keys) not in entity.uniques and not (
+            len(keys) == 1
+            and entity.fields.get(keys[0])
+            and (entity.fields[keys[0]].unique or entity.fields[keys[0]].is_id)
+        ):
+            self.error(
+                "AWM2001",
+                f"upsert keys ({', '.join(keys)}) must be `@unique` or a `@@unique` of `{entity.name}`",
+                e.keys[0].span if e.keys else e.span,
+                help=f"add `@@unique({', '.join(keys)})` to `{entity.name}`",
+            )
         self.check_assigns(entity, e.on_conflict, ctx.with_row(entity.name))
         return entity_t(entity.name)
 
     def entity_named(self, ident: n.Ident) -> EntityInfo | None:
         if ident.name not in self.entities:
-            self.error("AWM1006", f"unknown entity `{ident.name}`", ident.span, help=did_you_mean(ident.name, self.entities))
+            self.error(
+                "AWM1006", f"unknown entity `{ident.name}`", ident.span, help=did_you_mean(ident.name, self.entities)
+            )
             return None
         self.used.add(ident.name)
         return self.entities[ident.name]
@@ -1394,7 +1694,7 @@ class Checker:
             return
         member = enum_member_written(value, self.bindings, t.name, self.enums.get(t.name, []))
         if member is None:
-            self.enum_writes[t.name] = ALL_MEMBERS       # a parameter or computed value: any member
+            self.enum_writes[t.name] = ALL_MEMBERS  # a parameter or computed value: any member
         elif self.enum_writes.get(t.name) is not ALL_MEMBERS:
             self.enum_writes.setdefault(t.name, set()).add(member)
 
@@ -1402,8 +1702,12 @@ class Checker:
         """The stored field `name` of the entity, or None after reporting it unknown."""
         f = entity.fields.get(name.name)
         if f is None or not f.is_column:
-            self.error("AWM1003", f"unknown field `{name.name}` on `{entity.name}`", name.span,
-                       help=did_you_mean(name.name, [x.name for x in entity.columns]))
+            self.error(
+                "AWM1003",
+                f"unknown field `{name.name}` on `{entity.name}`",
+                name.span,
+                help=did_you_mean(name.name, [x.name for x in entity.columns]),
+            )
             return None
         return f
 
@@ -1421,12 +1725,21 @@ class Checker:
             self.expect_assignable(t, f.type, fv.value)
             self.note_enum_write(f.type, fv.value)
         if require_all:
-            missing = [f.name for f in entity.columns
-                       if f.name not in given and f.default is None and not f.type.optional
-                       and not (f.is_id and f.type.kind == "int")]
+            missing = [
+                f.name
+                for f in entity.columns
+                if f.name not in given
+                and f.default is None
+                and not f.type.optional
+                and not (f.is_id and f.type.kind == "int")
+            ]
             if missing:
-                self.error("AWM2004", f"`{entity.name}` needs {', '.join(f'`{m}`' for m in missing)}", span,
-                           help="give a value for each field that has no default and is not optional")
+                self.error(
+                    "AWM2004",
+                    f"`{entity.name}` needs {', '.join(f'`{m}`' for m in missing)}",
+                    span,
+                    help="give a value for each field that has no default and is not optional",
+                )
 
     def e_Unary(self, e: n.Unary, ctx, expected):
         if e.op == "not":
@@ -1455,7 +1768,7 @@ class Checker:
                 want = list_of(lt.required())
             if e.op == "contains" and lt.kind == "list":
                 want = lt.elem
-            if e.op == "+" and lt.kind == "list" and isinstance(e.right, n.ListLit):    # `prices + [0.5]`
+            if e.op == "+" and lt.kind == "list" and isinstance(e.right, n.ListLit):  # `prices + [0.5]`
                 want = lt.required()
             rt = self.expr(e.right, ctx, want)
         return lt, rt
@@ -1467,16 +1780,33 @@ class Checker:
             self.expect_bool(e.right, ctx)
             return BOOL
         lt, rt = self.operands(e, ctx)
-        if op in ("<", "<=", ">", ">=", "+", "-", "*", "/", "%") and "json" in (lt.kind, rt.kind) and ctx.tool is not None:
-            self.error("AWM2001", f"`{op}` on a `json` value, which may hold anything (a list, text, a number)", e.span,
-                       help="convert it first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`")
+        if (
+            op in ("<", "<=", ">", ">=", "+", "-", "*", "/", "%")
+            and "json" in (lt.kind, rt.kind)
+            and ctx.tool is not None
+        ):
+            self.error(
+                "AWM2001",
+                f"`{op}` on a `json` value, which may hold anything (a list, text, a number)",
+                e.span,
+                help="convert it first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`",
+            )
             return BOOL if op in ("<", "<=", ">", ">=") else ANY
         if "any" in (lt.kind, rt.kind):
-            return BOOL if op in ("==", "!=", "<", "<=", ">", ">=", "contains", "matches", "starts_with", "ends_with", "in", "not_in") else ANY
+            return (
+                BOOL
+                if op
+                in ("==", "!=", "<", "<=", ">", ">=", "contains", "matches", "starts_with", "ends_with", "in", "not_in")
+                else ANY
+            )
         if op in ("==", "!="):
-            if {lt.kind, rt.kind} == {"date", "datetime"}:     # "2025-01-02" never equals "2025-01-02 10:00:00"
-                self.error("AWM2001", f"`{op}` between a `datetime` and a `date` is never true", e.span,
-                           help="compare the datetime's date part: `date(at) == day`")
+            if {lt.kind, rt.kind} == {"date", "datetime"}:  # "2025-01-02" never equals "2025-01-02 10:00:00"
+                self.error(
+                    "AWM2001",
+                    f"`{op}` between a `datetime` and a `date` is never true",
+                    e.span,
+                    help="compare the datetime's date part: `date(at) == day`",
+                )
             elif not comparable(lt, rt):
                 self.error("AWM2001", f"cannot compare `{lt}` with `{rt}`", e.span)
             return BOOL
@@ -1488,7 +1818,9 @@ class Checker:
             if op == "contains" and lt.kind == "list":
                 return BOOL
             if lt.kind != "text" or rt.kind != "text":
-                self.error("AWM2001", f"`{op.replace('_', ' ')}` needs text on both sides, got `{lt}` and `{rt}`", e.span)
+                self.error(
+                    "AWM2001", f"`{op.replace('_', ' ')}` needs text on both sides, got `{lt}` and `{rt}`", e.span
+                )
             return BOOL
         if op in ("in", "not_in"):
             if rt.kind == "text" and lt.kind == "text":
@@ -1497,7 +1829,7 @@ class Checker:
                 self.error("AWM2001", f"`in` needs a list of `{lt}`, got `{rt}`", e.right.span)
             return BOOL
         if "json" in (lt.kind, rt.kind):
-            return JSON         # a JSON value (a call result in a solution) is checked when it runs
+            return JSON  # a JSON value (a call result in a solution) is checked when it runs
         # arithmetic: over a row's fields it runs in SQL, where null simply propagates; elsewhere
         # a null operand would be an error at run time, so the checker asks for coalesce
         in_sql = any(id(side) in self.row_dependent for side in (e.left, e.right))
@@ -1505,13 +1837,17 @@ class Checker:
         if not in_sql:
             for side, t in ((e.left, lt), (e.right, rt)):
                 if t.optional and t.kind != "null":
-                    self.error("AWM2001", f"`{op}` on a value that may be null (`{t}`)", side.span,
-                               help="use `coalesce(value, 0)` or test `is not null` first")
+                    self.error(
+                        "AWM2001",
+                        f"`{op}` on a value that may be null (`{t}`)",
+                        side.span,
+                        help="use `coalesce(value, 0)` or test `is not null` first",
+                    )
         lt, rt = lt.required(), rt.required()
         if is_numeric(lt) and is_numeric(rt):
             if op == "%" and (lt.kind != "int" or rt.kind != "int"):
                 self.error("AWM2001", "`%` needs ints", e.span)
-            if op == "/" and lt.kind == rt.kind == "int":     # true division: 7 / 2 is 3.5
+            if op == "/" and lt.kind == rt.kind == "int":  # true division: 7 / 2 is 3.5
                 return FLOAT.opt(in_sql and nullable)
             return numeric_join(lt, rt).opt(in_sql and nullable)
         if op == "+" and lt.kind == "text" and rt.kind == "text":
@@ -1519,14 +1855,22 @@ class Checker:
         if op == "+" and lt.kind == "list" and rt.kind == "list":
             joined = joined_items(lt.elem, rt.elem)
             if joined is None:
-                self.error("AWM2001", f"`+` joins lists of one item type, got `{lt}` and `{rt}`", e.span,
-                           help="convert the items first, e.g. `[decimal(x)]`")
+                self.error(
+                    "AWM2001",
+                    f"`+` joins lists of one item type, got `{lt}` and `{rt}`",
+                    e.span,
+                    help="convert the items first, e.g. `[decimal(x)]`",
+                )
                 return lt
             return T("list", args=(joined,))
         if op in "+-" and lt.kind in ("date", "datetime") and rt.kind == "duration":
             return lt
-        self.error("AWM2001", f"`{op}` does not apply to `{lt}` and `{rt}`", e.span,
-                   help="dates move by durations: `d + days(3)`" if lt.kind in ("date", "datetime") else None)
+        self.error(
+            "AWM2001",
+            f"`{op}` does not apply to `{lt}` and `{rt}`",
+            e.span,
+            help="dates move by durations: `d + days(3)`" if lt.kind in ("date", "datetime") else None,
+        )
         return ANY
 
     # queries
@@ -1587,11 +1931,20 @@ class Checker:
             f = self.column_of(entity, k)
             if f is None:
                 continue
-            fields.append((f.column if f.is_relation else f.name, f.type if not f.is_relation else self.entities[f.type.name].key.type))
+            fields.append(
+                (
+                    f.column if f.is_relation else f.name,
+                    f.type if not f.is_relation else self.entities[f.type.name].key.type,
+                )
+            )
         for agg in e.aggregates:
             value = agg.value
             if not (isinstance(value, n.Call) and value.func.name in GROUP_AGGREGATES):
-                self.error("AWM2001", "each group field must be an aggregate: count(), sum(e), avg(e), min(e) or max(e)", value.span)
+                self.error(
+                    "AWM2001",
+                    "each group field must be an aggregate: count(), sum(e), avg(e), min(e) or max(e)",
+                    value.span,
+                )
                 continue
             fields.append((agg.name.name, self.group_aggregate(value, row_ctx)))
         return list_of(T("record", None, fields=tuple(fields)))
@@ -1665,7 +2018,11 @@ class Checker:
                     return FLOAT if t.elem.kind != "decimal" else DECIMAL
                 return t.elem if fname == "sum" else t.elem.opt(True)
             if t.kind != "any":
-                self.error("AWM2003", f"`{fname}` takes a list of numbers, or a query and an expression: `{fname}(q, e)`", e.args[0].span)
+                self.error(
+                    "AWM2003",
+                    f"`{fname}` takes a list of numbers, or a query and an expression: `{fname}(q, e)`",
+                    e.args[0].span,
+                )
             return ANY
         if len(e.args) >= 2 and fname in ("min", "max"):
             first = self.expr(e.args[0], ctx)
@@ -1681,7 +2038,7 @@ class Checker:
                         result = numeric_join(result.required(), t.required()).opt(result.optional and t.optional)
                     elif not comparable(result, t):
                         self.error("AWM2001", f"`{fname}` of `{result}` and `{t}`", a.span)
-                    elif t.kind != "null":      # nulls are skipped: null only if every argument is
+                    elif t.kind != "null":  # nulls are skipped: null only if every argument is
                         result = result.opt(result.optional and t.optional)
                 return result
         elif len(e.args) == 2:
@@ -1765,8 +2122,12 @@ class Checker:
             if result.kind == "null":
                 result = t
             elif t.kind != "null" and (result.kind == "json") != (t.kind == "json"):
-                self.error("AWM2001", f"`coalesce` of `{result}` and `{t}`: a `json` value may hold anything", a.span,
-                           help="convert the json value first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`")
+                self.error(
+                    "AWM2001",
+                    f"`coalesce` of `{result}` and `{t}`: a `json` value may hold anything",
+                    a.span,
+                    help="convert the json value first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`",
+                )
             elif t.kind != "null" and not (assignable(t, result.required()) or assignable(result.required(), t)):
                 self.error("AWM2001", f"`coalesce` of `{result}` and `{t}`", a.span)
             elif is_numeric(result) and is_numeric(t):
@@ -1795,11 +2156,11 @@ class Checker:
 
     def f_date(self, e, ctx, expected):
         arg = e.args[0] if len(e.args) == 1 else None
-        if isinstance(arg, n.Literal) and arg.kind == "text":     # date("2025-03-01"): a date written out
+        if isinstance(arg, n.Literal) and arg.kind == "text":  # date("2025-03-01"): a date written out
             self.types[arg] = TEXT
             self.coerce_literal(arg, DATE if len(arg.value) <= 10 else DATETIME)
             return DATE
-        return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)   # text is parsed (invalid_value)
+        return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)  # text is parsed (invalid_value)
 
     def f_days_between(self, e, ctx, expected):
         optional = False
@@ -1844,8 +2205,12 @@ class Checker:
     def check_invariant(self, decl: n.Invariant):
         name = decl.name.name
         if not decl.description:
-            self.error("AWM1011", f"invariant `{name}` has no description", decl.name.span,
-                       help=f'say what must hold: invariant {name} "Stock is never negative": ...')
+            self.error(
+                "AWM1011",
+                f"invariant `{name}` has no description",
+                decl.name.span,
+                help=f'say what must hold: invariant {name} "Stock is never negative": ...',
+            )
         ctx = Ctx(Scope(), (), None)
         entity = None
         if decl.entity is not None:
@@ -1859,8 +2224,12 @@ class Checker:
         self.expect_bool(decl.body, ctx)
         for node in walk(decl.body, decl.where):
             if isinstance(node, n.Me) or isinstance(node, n.Call) and node.func.name in ("now", "today"):
-                self.error("AWM2013", "an invariant must hold for every user at every time: "
-                           f"`{'me' if isinstance(node, n.Me) else node.func.name + '()'}` is not allowed in it", node.span)
+                self.error(
+                    "AWM2013",
+                    "an invariant must hold for every user at every time: "
+                    f"`{'me' if isinstance(node, n.Me) else node.func.name + '()'}` is not allowed in it",
+                    node.span,
+                )
         self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl))
 
     # ---- tasks -------------------------------------------------------------------------------
@@ -1873,8 +2242,12 @@ class Checker:
                 continue
             self.check_solution_call(step, scope)
         if not decl.expects:
-            self.error("AWM2014", f"task `{name}` has no `expect`, so any run would pass it", decl.name.span,
-                       help="add `expect <condition>` lines that only a correct run makes true")
+            self.error(
+                "AWM2014",
+                f"task `{name}` has no `expect`, so any run would pass it",
+                decl.name.span,
+                help="add `expect <condition>` lines that only a correct run makes true",
+            )
         expect_scope = Scope()
         expect_scope.vars["answer"] = Binding("answer", TEXT, "answer")
         self.in_task = True
@@ -1888,20 +2261,29 @@ class Checker:
     def check_solution_call(self, step: n.SolutionCall, scope: Scope):
         tool = self.tools.get(step.tool.name)
         if tool is None:
-            self.error("AWM1016", f"unknown tool `{step.tool.name}`", step.tool.span, help=did_you_mean(step.tool.name, self.tools))
+            self.error(
+                "AWM1016",
+                f"unknown tool `{step.tool.name}`",
+                step.tool.span,
+                help=did_you_mean(step.tool.name, self.tools),
+            )
             return
         params = {p.name: p for p in tool.params}
         given = set()
         for arg in step.args:
             p = params.get(arg.name.name)
             if p is None:
-                self.error("AWM1003", f"`{tool.name}` has no parameter `{arg.name.name}`", arg.name.span,
-                           help=did_you_mean(arg.name.name, params))
+                self.error(
+                    "AWM1003",
+                    f"`{tool.name}` has no parameter `{arg.name.name}`",
+                    arg.name.span,
+                    help=did_you_mean(arg.name.name, params),
+                )
                 self.expr(arg.value, Ctx(scope))
                 continue
             given.add(p.name)
             t = self.expr(arg.value, Ctx(scope), p.type)
-            if t.kind != "json":            # earlier results are JSON: checked when the call runs
+            if t.kind != "json":  # earlier results are JSON: checked when the call runs
                 self.expect_assignable(t, p.type, arg.value)
         missing = [p.name for p in tool.params if p.required and p.name not in given]
         if missing:
@@ -1943,9 +2325,13 @@ class Checker:
         seed = SeedInfo(entity.name, [f.name for f in fields], [], decl)
         for row in decl.rows:
             if len(row.values) != len(fields):
-                self.error("AWM3001", f"this row has {counted(len(row.values), 'value')}, "
-                           f"but the seed lists {counted(len(fields), 'column')}", row.span,
-                           help=f"columns: ({', '.join(f.name for f in fields)})")
+                self.error(
+                    "AWM3001",
+                    f"this row has {counted(len(row.values), 'value')}, "
+                    f"but the seed lists {counted(len(fields), 'column')}",
+                    row.span,
+                    help=f"columns: ({', '.join(f.name for f in fields)})",
+                )
                 continue
             values = [self.seed_value(v, f) for v, f in zip(row.values, fields)]
             seed.rows.append((row.span, values))
@@ -1953,7 +2339,7 @@ class Checker:
 
     def seed_value(self, expr: n.Expr, f: FieldInfo):
         if f.type.kind == "any":
-            return None     # the field's type is unknown, and reported
+            return None  # the field's type is unknown, and reported
         if f.is_relation and isinstance(expr, n.LookupBy) and isinstance(expr.obj, n.Name):
             target = self.entities.get(expr.obj.name)
             if target is None or expr.obj.name != f.type.name:
@@ -1961,8 +2347,12 @@ class Checker:
                 return None
             tf = target.fields.get(expr.field.name)
             if tf is None or not (tf.unique or tf.is_id):
-                self.error("AWM3002", f"`{expr.field.name}` is not a unique field of `{target.name}`", expr.field.span,
-                           help=did_you_mean(expr.field.name, [x.name for x in target.columns if x.unique or x.is_id]))
+                self.error(
+                    "AWM3002",
+                    f"`{expr.field.name}` is not a unique field of `{target.name}`",
+                    expr.field.span,
+                    help=did_you_mean(expr.field.name, [x.name for x in target.columns if x.unique or x.is_id]),
+                )
                 return None
             return SeedRef(target.name, tf.column, self.seed_value(expr.value, tf))
         value = self.const_value(expr, f.type, seed_clock=self.clock)
@@ -1975,6 +2365,7 @@ class Checker:
 
     def load_seed_file(self, decl: n.SeedDecl, entity: EntityInfo):
         from .seedfile import read_seed_file
+
         rows, error = read_seed_file(self.file_of[decl], decl.file)
         if error:
             self.error("AWM0012", error, decl.span)
@@ -1982,8 +2373,12 @@ class Checker:
         columns = sorted({k for r in rows for k in r})
         for c in columns:
             if c not in entity.fields and not any(f.column == c for f in entity.columns):
-                self.error("AWM1003", f"`{decl.file}` has a column `{c}` that `{entity.name}` does not have", decl.span,
-                           help=did_you_mean(c, [x.name for x in entity.columns]))
+                self.error(
+                    "AWM1003",
+                    f"`{decl.file}` has a column `{c}` that `{entity.name}` does not have",
+                    decl.span,
+                    help=did_you_mean(c, [x.name for x in entity.columns]),
+                )
                 return
         by_name = {f.name: f for f in entity.columns} | {f.column: f for f in entity.columns}
         seed = SeedInfo(entity.name, [by_name[c].name for c in columns], [], decl)
@@ -2013,7 +2408,11 @@ class Checker:
             if kind == "enum" and v in self.enums[f.type.name] and self.enum_writes.get(f.type.name) is not ALL_MEMBERS:
                 self.enum_writes.setdefault(f.type.name, set()).add(v)
             if kind == "enum" and v not in self.enums[f.type.name]:
-                self.error("AWM3002", f"`{v}` is not a member of `{f.type.name}` (column `{f.name}` in `{decl.file}`)", decl.span)
+                self.error(
+                    "AWM3002",
+                    f"`{v}` is not a member of `{f.type.name}` (column `{f.name}` in `{decl.file}`)",
+                    decl.span,
+                )
             return v
         except (ValueError, InvalidOperation):  # json.JSONDecodeError is a ValueError
             self.error("AWM3002", f"`{v}` is not a valid {kind} (column `{f.name}` in `{decl.file}`)", decl.span)
@@ -2035,15 +2434,19 @@ class Checker:
                 continue
             for member in self.enum_decls[name].members:
                 if member.name not in written:
-                    self.warn("AWM4005", f"no tool, default or seed row ever sets `{name}.{member.name}`", member.span,
-                              help="add the tool that reaches this state, or remove the member")
+                    self.warn(
+                        "AWM4005",
+                        f"no tool, default or seed row ever sets `{name}.{member.name}`",
+                        member.span,
+                        help="add the tool that reaches this state, or remove the member",
+                    )
         for kind, names in (("record", self.records), ("union", self.unions)):
             for name in names:
                 if name not in self.used:
                     self.warn("AWM4001", f"{kind} `{name}` is never used", self.type_spans[name])
 
 
-BINDING_KINDS = {"param": "parameter", "loop": "loop variable", "query_let": "query", "row": "row"}   # in messages
+BINDING_KINDS = {"param": "parameter", "loop": "loop variable", "query_let": "query", "row": "row"}  # in messages
 GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")
 FUNCTIONS = sorted(name[2:] for name in dir(Checker) if name.startswith("f_"))
 
@@ -2125,13 +2528,13 @@ def children(e) -> list:
     if isinstance(e, n.IsNull):
         return [e.operand]
     if isinstance(e, (n.Where, n.OrderBy, n.GroupBy)):
-        return [e.source]   # the condition reads the inner row, not the outer one
+        return [e.source]  # the condition reads the inner row, not the outer one
     if isinstance(e, (n.Limit, n.Offset)):
         return [e.source, e.count]
     return []
 
 
-ALL_MEMBERS = object()       # marks an enum whose stored values come from parameters or computations
+ALL_MEMBERS = object()  # marks an enum whose stored values come from parameters or computations
 
 
 def enum_member_written(value, bindings, enum: str, members: list[str]) -> str | None:
@@ -2139,7 +2542,7 @@ def enum_member_written(value, bindings, enum: str, members: list[str]) -> str |
     if isinstance(value, n.Name):
         b = bindings.get(value)
         if b is not None and b.kind == "enum_member" or b is None and value.name in members:
-            return value.name     # (defaults are evaluated as constants, without a binding)
+            return value.name  # (defaults are evaluated as constants, without a binding)
         return None
     if isinstance(value, n.Member) and isinstance(value.obj, n.Name) and value.obj.name == enum:
         return value.name.name

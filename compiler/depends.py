@@ -13,6 +13,7 @@ resolving the back-reference reads).
 
 The environment's name, user and clock are part of every key.
 """
+
 from __future__ import annotations
 
 import threading
@@ -29,6 +30,7 @@ EVERY = "*"
 
 class TypeTable(dict):
     """A dict of declared types by name that notes each lookup for the active recorders."""
+
     __slots__ = ("kind",)
 
     def __init__(self, kind: str):
@@ -96,11 +98,11 @@ class Dependencies:
         # every `user` and `clock` in order: the checker takes the last valid one
         env_props = tuple((p.key.name, p.value) for p in env.props if p.key.name in ("user", "clock")) if env else ()
         self.declared: dict[str, dict[str, tuple[tuple, ...]]] = {kind: {} for kind in KINDS.values()}
-        self.first: dict[str, tuple] = {}       # type name -> the declaration that owns it (the first)
-        self.first_kind: dict[str, str] = {}    # type name -> the kind of that declaration
-        self.refers_to: dict[str, set[str]] = {}      # type -> type names its fields' types name
-        self.children: dict[str, set[str]] = {}       # entity -> entities its back-references name
-        self.fields_to: dict[tuple[str, str], tuple[str, ...]] = {}   # (child, parent) -> child's fields of type parent
+        self.first: dict[str, tuple] = {}  # type name -> the declaration that owns it (the first)
+        self.first_kind: dict[str, str] = {}  # type name -> the kind of that declaration
+        self.refers_to: dict[str, set[str]] = {}  # type -> type names its fields' types name
+        self.children: dict[str, set[str]] = {}  # entity -> entities its back-references name
+        self.fields_to: dict[tuple[str, str], tuple[str, ...]] = {}  # (child, parent) -> child's fields of type parent
         for d in decls:
             kind = KINDS.get(type(d))
             if kind is None:
@@ -126,6 +128,7 @@ class Dependencies:
     def memo(self, key: tuple, make: Callable[[], V]) -> V:
         """The result for `key` (which names what it is made from), made again only if one of
         the types it read has changed."""
+
         def make_and_record():
             value, reads = recorded(make)
             return value, tuple(sorted(reads, key=repr))

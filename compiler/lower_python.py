@@ -4,6 +4,7 @@ Handlers run against a session (`rt`) and its SQLite connection (`db`). Values i
 handler: entity values are row keys, decimals are `Decimal`, dates are ISO text, records
 are dicts. Every SQL statement is a module constant; every value reaches SQL as a `?`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,16 +18,34 @@ from .check import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
 
-ENV = jinja2.Environment(loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
-                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                         keep_trailing_newline=True, autoescape=False)
+ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
 ENV.filters["pyrepr"] = repr
 
-PY_HELPERS = {"lower": "ascii_lower", "upper": "ascii_upper", "trim": "trim", "abs": "abs",
-              "len": "len", "sort": "sorted", "reverse": "reversed_list", "text": "to_text",
-              "int": "to_int", "float": "to_float", "decimal": "to_decimal", "date": "to_date",
-              "days_between": "days_between", "range": "int_range", "contains_number": "contains_number"}
-NULL_PROPAGATING = ("abs", "len", "trim")     # null in, null out, as in SQL (the others take null)
+PY_HELPERS = {
+    "lower": "ascii_lower",
+    "upper": "ascii_upper",
+    "trim": "trim",
+    "abs": "abs",
+    "len": "len",
+    "sort": "sorted",
+    "reverse": "reversed_list",
+    "text": "to_text",
+    "int": "to_int",
+    "float": "to_float",
+    "decimal": "to_decimal",
+    "date": "to_date",
+    "days_between": "days_between",
+    "range": "int_range",
+    "contains_number": "contains_number",
+}
+NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
 
 
 @dataclass
@@ -34,9 +53,10 @@ class Emitter:
     """Writes one generated function. Its SQL constants are named after it (`SQL_<owner>_<k>`)
     and its temporaries are numbered from 1, so the code of a function depends only on what it
     is lowered from: an unchanged tool lowers to the same text in any build."""
+
     model: Model
     owner: str
-    sql_constants: dict[str, str] = field(default_factory=dict)     # sql text -> constant name
+    sql_constants: dict[str, str] = field(default_factory=dict)  # sql text -> constant name
     lines: list[str] = field(default_factory=list)
     line_spans: list[n.Span | None] = field(default_factory=list)
     temp: int = 0
@@ -73,13 +93,22 @@ class Emitter:
         """Python code for the SQLite-stored form of e's value as a `t` (an int stored in a
         decimal field is converted to cents, a decimal in a float field to a float)."""
         code = self.expr(e)
-        return to_storage_code(code if t.kind == "decimal" else coerce_code(code, self.t(e), t), t)   # cents() takes any number
+        return to_storage_code(
+            code if t.kind == "decimal" else coerce_code(code, self.t(e), t), t
+        )  # cents() takes any number
 
     def query_call(self, e: n.Expr, what: str, agg=None) -> str:
         c = self.compiler()
         select = c.select(e, what, agg)
         const, params = self.run_sql(select, c.params)
-        helper = {"rows": "rows", "keys": "column", "first": "scalar", "count": "scalar", "exists": "exists", "agg": "scalar"}[what]
+        helper = {
+            "rows": "rows",
+            "keys": "column",
+            "first": "scalar",
+            "count": "scalar",
+            "exists": "exists",
+            "agg": "scalar",
+        }[what]
         return f"{helper}(db, {const}, {params})"
 
     # ---- expressions ------------------------------------------------------------------
@@ -112,9 +141,12 @@ class Emitter:
             return "answer"
         if b.kind == "enum_member":
             return repr(b.name)
-        raise LoweringError(f"`{e.name}` cannot be used as a value here", e.span,
-                            help="a field is read from its row (`row.field`); an entity name is the query of all "
-                                 "its rows (`count(Product)`, `for p in Product`)")
+        raise LoweringError(
+            f"`{e.name}` cannot be used as a value here",
+            e.span,
+            help="a field is read from its row (`row.field`); an entity name is the query of all "
+            "its rows (`count(Product)`, `for p in Product`)",
+        )
 
     x_OuterName = x_Name
 
@@ -132,21 +164,27 @@ class Emitter:
             return f"json_get({obj}, {e.name.name!r})"
         entity = self.model.entities[obj_t.name]
         f = entity.fields.get(e.name.name)
-        if f is None:                                  # `row.parent_id`
+        if f is None:  # `row.parent_id`
             f = entity.fields[e.name.name[:-3]]
         if f.is_id:
             return obj
         if f.backref is not None:
             return self.query_call(e, "keys")
-        lookup = exp.select(col(f.column)).from_(table(entity), copy=False).where(
-            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+        lookup = (
+            exp.select(col(f.column))
+            .from_(table(entity), copy=False)
+            .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+        )
         const = self.sql_const(sql(lookup))
         return from_storage_code(f"scalar(db, {const}, ({obj},))", f.type)
 
     def x_Index(self, e: n.Index) -> str:
         obj_t = self.t(e.obj)
-        if obj_t.kind == "query" and self.model.bindings.get(e.obj) is not None and \
-                self.model.bindings[e.obj].kind == "entity":           # `Product[3]`: a key lookup
+        if (
+            obj_t.kind == "query"
+            and self.model.bindings.get(e.obj) is not None
+            and self.model.bindings[e.obj].kind == "entity"
+        ):  # `Product[3]`: a key lookup
             entity = self.model.entities[obj_t.elem.name]
             return self.must_exist(entity, entity.key.column, self.expr(e.index))
         if obj_t.kind == "json":
@@ -181,8 +219,11 @@ class Emitter:
         return False
 
     def must_exist(self, entity, column: str, value: str) -> str:
-        lookup = exp.select(col(entity.key.column)).from_(table(entity), copy=False).where(
-            exp.EQ(this=col(column), expression=exp.Placeholder()), copy=False)
+        lookup = (
+            exp.select(col(entity.key.column))
+            .from_(table(entity), copy=False)
+            .where(exp.EQ(this=col(column), expression=exp.Placeholder()), copy=False)
+        )
         const = self.sql_const(sql(lookup))
         return f"must(db, {const}, {value}, {entity.name!r}, {column!r})"
 
@@ -207,12 +248,17 @@ class Emitter:
             elif f.default is not None:
                 columns.append(f.column)
                 params.append(self.default_code(f))
-        statement = exp.Insert(this=exp.Schema(this=exp.Table(this=ident(entity.table)), expressions=[ident(c) for c in columns]),
-                               expression=exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
-                               returning=exp.Returning(expressions=[col(entity.key.column)]))
+        statement = exp.Insert(
+            this=exp.Schema(this=exp.Table(this=ident(entity.table)), expressions=[ident(c) for c in columns]),
+            expression=exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
+            returning=exp.Returning(expressions=[col(entity.key.column)]),
+        )
         if not columns:
-            statement = exp.Insert(this=exp.Table(this=ident(entity.table)), expression=exp.var("DEFAULT VALUES"),
-                                   returning=exp.Returning(expressions=[col(entity.key.column)]))
+            statement = exp.Insert(
+                this=exp.Table(this=ident(entity.table)),
+                expression=exp.var("DEFAULT VALUES"),
+                returning=exp.Returning(expressions=[col(entity.key.column)]),
+            )
         return self.run_sql(statement, params)
 
     def default_code(self, f) -> str:
@@ -236,8 +282,9 @@ class Emitter:
             find = find.where(exp.Is(this=col(f.column), expression=exp.Placeholder()), copy=False)
             find_params.append(self.storage(given[k.name], f.type))
         find_const, find_args = self.run_sql(find, find_params)
-        assigns = e.on_conflict or tuple(n.Assign(fv.name, fv.value, fv.span) for fv in e.values
-                                         if fv.name.name not in {k.name for k in e.keys})
+        assigns = e.on_conflict or tuple(
+            n.Assign(fv.name, fv.value, fv.span) for fv in e.values if fv.name.name not in {k.name for k in e.keys}
+        )
         ins_const, ins_args = self.insert_sql(entity, e.values)
         if not assigns:
             return f"upsert(db, {find_const}, {find_args}, None, (), {ins_const}, {ins_args})"
@@ -253,8 +300,11 @@ class Emitter:
             f = entity.fields[a.name.name]
             value = c.assigned(a.value, f.type, [alias], [entity.name])
             sets.append(exp.EQ(this=col(f.column), expression=value))
-        statement = exp.Update(this=table(entity, alias), expressions=sets,
-                               where=exp.Where(this=exp.EQ(this=col(entity.key.column, alias), expression=exp.Placeholder())))
+        statement = exp.Update(
+            this=table(entity, alias),
+            expressions=sets,
+            where=exp.Where(this=exp.EQ(this=col(entity.key.column, alias), expression=exp.Placeholder())),
+        )
         params = c.params + ([key_code] if key_code else [])
         return self.run_sql(statement, params)
 
@@ -271,18 +321,23 @@ class Emitter:
         op = e.op
         lt, rt = self.t(e.left), self.t(e.right)
         left, right = self.expr(e.left), self.expr(e.right)
-        if op in ("and", "or"):      # null is false, as in SQL (the result is never null)
+        if op in ("and", "or"):  # null is false, as in SQL (the result is never null)
             return f"({truth(left, lt)} {op} {truth(right, rt)})"
         if op in ("contains", "in", "not_in") and mixes_decimal_and_float(lt, rt):
             items, value = (left, right) if op == "contains" else (right, left)
             return f"list_has({items}, {value}, {op == 'not_in'})"
         if op in ("contains", "matches", "starts_with", "ends_with", "in", "not_in"):
-            if lt.optional or rt.optional:     # null on either side makes the test false, as in SQL
+            if lt.optional or rt.optional:  # null on either side makes the test false, as in SQL
                 return f"text_test({op!r}, {left}, {right})"
-            return {"contains": f"({right} in {left})", "matches": f"(ascii_lower({right}) in ascii_lower({left}))",
-                    "starts_with": f"{left}.startswith({right})", "ends_with": f"{left}.endswith({right})",
-                    "in": f"({left} in {right})", "not_in": f"({left} not in {right})"}[op]
-        if {lt.kind, rt.kind} == {"decimal", "float"}:      # compared and computed as floats
+            return {
+                "contains": f"({right} in {left})",
+                "matches": f"(ascii_lower({right}) in ascii_lower({left}))",
+                "starts_with": f"{left}.startswith({right})",
+                "ends_with": f"{left}.endswith({right})",
+                "in": f"({left} in {right})",
+                "not_in": f"({left} not in {right})",
+            }[op]
+        if {lt.kind, rt.kind} == {"decimal", "float"}:  # compared and computed as floats
             left, right = coerce_code(left, lt, FLOAT), coerce_code(right, rt, FLOAT)
         if op in ("==", "!="):
             return f"({left} {op} {right})"
@@ -316,7 +371,7 @@ class Emitter:
                 return self.query_call(args[0], "first")
             code = self.query_call(args[0], "agg", (name, args[1]))
             return from_storage_code(code, self.t(e))
-        if name == "before":        # the same expression, read from the state before the task
+        if name == "before":  # the same expression, read from the state before the task
             return f"(lambda db: {self.expr(args[0])})(before_db)"
         if name == "len" and arg_t[0].kind == "query":
             return self.query_call(args[0], "count")
@@ -372,14 +427,20 @@ class Emitter:
             converters.append(from_storage_code("{}", t))
             names.append(agg.name.name)
         select = exp.select(*projection).from_(table(entity, alias), copy=False)
-        if q.limit is not None or q.offset is not None:     # group the limited rows only
+        if q.limit is not None or q.offset is not None:  # group the limited rows only
             keys = c.select(e.source, "keys")
             select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)), copy=False)
         else:
             select = c.where(select, q, [alias], [entity.name])
-        select = select.group_by(*[col(f.column, alias) for f in key_fields], copy=False).order_by(*[col(f.column, alias) for f in key_fields], copy=False)
+        select = select.group_by(*[col(f.column, alias) for f in key_fields], copy=False).order_by(
+            *[col(f.column, alias) for f in key_fields], copy=False
+        )
         const, params = self.run_sql(select, c.params)
-        row_code = "{" + ", ".join(f"{nm!r}: {conv.format(f'r[{i}]')}" for i, (nm, conv) in enumerate(zip(names, converters))) + "}"
+        row_code = (
+            "{"
+            + ", ".join(f"{nm!r}: {conv.format(f'r[{i}]')}" for i, (nm, conv) in enumerate(zip(names, converters)))
+            + "}"
+        )
         return f"[{row_code} for r in rows(db, {const}, {params})]"
 
     # ---- output (JSON-ready results) ----------------------------------------------------
@@ -415,7 +476,7 @@ class Emitter:
         sp = s.span
         if isinstance(s, n.Let):
             if s.type is None and self.t(s.value).kind == "query":
-                return            # a query let is inlined where it is used
+                return  # a query let is inlined where it is used
             value = self.expr(s.value)
             if s.type is not None:
                 value = coerce_code(value, self.t(s.value), self.model.types[s])
@@ -484,10 +545,15 @@ class Emitter:
             return
         c = self.compiler()
         fields = [entity.fields[a.name.name] for a in s.assigns]
-        sets = [exp.EQ(this=col(f.column), expression=c.assigned(a.value, f.type, ["u"], [entity.name]))
-                for f, a in zip(fields, s.assigns)]
-        statement = exp.Update(this=table(entity, "u"), expressions=sets,
-                               where=exp.Where(this=exp.In(this=col(entity.key.column, "u"), query=exp.Subquery(this=subquery))))
+        sets = [
+            exp.EQ(this=col(f.column), expression=c.assigned(a.value, f.type, ["u"], [entity.name]))
+            for f, a in zip(fields, s.assigns)
+        ]
+        statement = exp.Update(
+            this=table(entity, "u"),
+            expressions=sets,
+            where=exp.Where(this=exp.In(this=col(entity.key.column, "u"), query=exp.Subquery(this=subquery))),
+        )
         const, params = self.run_sql(statement, c.params + sub_params)
         self.emit(depth, f"execute(db, {const}, {params})", s.span)
 
@@ -495,17 +561,25 @@ class Emitter:
         t = self.t(s.target)
         entity = self.model.entities[t.name if t.kind == "entity" else t.elem.name]
         single, key, subquery, params = self.target_keys(s.target)
-        condition = exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()) if single else \
-            exp.In(this=col(entity.key.column), query=exp.Subquery(this=subquery))
+        condition = (
+            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder())
+            if single
+            else exp.In(this=col(entity.key.column), query=exp.Subquery(this=subquery))
+        )
         statement = exp.Delete(this=exp.Table(this=ident(entity.table)), where=exp.Where(this=condition))
         const, args = self.run_sql(statement, [key] if single else params)
         self.emit(depth, f"execute(db, {const}, {args})", s.span)
 
 
 # kind -> (handler value to SQLite value, SQLite value to handler value): runtime.support helpers
-STORAGE = {"decimal": ("cents", "dec"), "bool": ("as_bool_int", "as_bool"), "json": ("to_json_text", "from_json_text"),
-           "list": ("to_json_text", "from_json_text"), "record": ("to_json_text", "from_json_text"),
-           "union": ("to_json_text", "from_json_text")}
+STORAGE = {
+    "decimal": ("cents", "dec"),
+    "bool": ("as_bool_int", "as_bool"),
+    "json": ("to_json_text", "from_json_text"),
+    "list": ("to_json_text", "from_json_text"),
+    "record": ("to_json_text", "from_json_text"),
+    "union": ("to_json_text", "from_json_text"),
+}
 
 
 def to_storage_code(code: str, t: T) -> str:
@@ -568,8 +642,10 @@ def param_spec(model: Model, p, t: T | None = None) -> dict:
         fields = model.records[t.name].fields
         spec["fields"] = {k: param_spec(model, None, f.type) for k, f in fields.items()}
     elif t.kind == "union":
-        spec["variants"] = {v: {k: param_spec(model, None, f.type) for k, f in r.fields.items()}
-                            for v, r in model.unions[t.name].variants.items()}
+        spec["variants"] = {
+            v: {k: param_spec(model, None, f.type) for k, f in r.fields.items()}
+            for v, r in model.unions[t.name].variants.items()
+        }
     return spec
 
 
@@ -597,23 +673,31 @@ def json_default(value):
     return value
 
 
-def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None,
-                 memo=no_memo) -> str:
+def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None, memo=no_memo) -> str:
     """The handlers module; `locate(span)` names a span as "file:line" for the line map;
     `invariants` maps each invariant to its SELECT of violating keys. `memo(key, make)` may
     return an earlier result for the same key: each function is keyed by the check it is made
     from (`checked`), plus those of the tools a task calls."""
-    functions = [memo(("tool", model.tools[name].checked), lambda tool=model.tools[name]: lower_tool(model, tool))
-                 for name in sorted(model.tools)]
-    tasks = [memo(("task", task.checked) + called_tools(model, task), lambda task=task: lower_task(model, task))
-             for task in sorted(model.tasks, key=lambda t: t.name)]
+    functions = [
+        memo(("tool", model.tools[name].checked), lambda tool=model.tools[name]: lower_tool(model, tool))
+        for name in sorted(model.tools)
+    ]
+    tasks = [
+        memo(("task", task.checked) + called_tools(model, task), lambda task=task: lower_task(model, task))
+        for task in sorted(model.tasks, key=lambda t: t.name)
+    ]
     outputs = [memo(("output", name), lambda name=name: lower_output(model, name)) for name in sorted(model.entities)]
     template = ENV.get_template("handlers.py.j2")
-    text = template.render(spec=spec_name, env=model.name, functions=functions, outputs=outputs,
-                           user_entity=model.user_entity, clock=model.clock,
-                           invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name])
-                                       for inv in model.invariants],
-                           tasks=tasks)
+    text = template.render(
+        spec=spec_name,
+        env=model.name,
+        functions=functions,
+        outputs=outputs,
+        user_entity=model.user_entity,
+        clock=model.clock,
+        invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name]) for inv in model.invariants],
+        tasks=tasks,
+    )
     line_map = compute_line_map(text, functions, locate)
     return text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
 
@@ -628,8 +712,15 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
     emitter.block(tool.body, 1)
     if tool.returns.kind == "void" or not ends_with_return(tool.body):
         emitter.emit(1, "return None")
-    return {"name": tool.name, "lines": emitter.lines, "spans": emitter.line_spans, "constants": emitter.constants(),
-            "writes": tool.writes, "params": params, "description": tool.description}
+    return {
+        "name": tool.name,
+        "lines": emitter.lines,
+        "spans": emitter.line_spans,
+        "constants": emitter.constants(),
+        "writes": tool.writes,
+        "params": params,
+        "description": tool.description,
+    }
 
 
 def called_tools(model: Model, task) -> tuple:
@@ -644,18 +735,39 @@ def lower_output(model: Model, name: str) -> dict:
     that make it a JSON-ready dict."""
     entity = model.entities[name]
     emitter = Emitter(model, f"out_{name}")
-    select = exp.select(*[col(f.column) for f in entity.columns]).from_(table(entity), copy=False).where(
-        exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+    select = (
+        exp.select(*[col(f.column) for f in entity.columns])
+        .from_(table(entity), copy=False)
+        .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+    )
     const = emitter.sql_const(sql(select))
-    conversions = [(f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
-                   for i, f in enumerate(entity.columns)]
-    conversions = [(field, "money_cents(" + code[4:] if code.startswith("dec(") else
-                    code[len("decimals("):-1] if code.startswith("decimals(") else code)      # JSON numbers as they are
-                   for field, code in conversions]
+    conversions = [
+        (f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
+        for i, f in enumerate(entity.columns)
+    ]
+    conversions = [
+        (
+            field,
+            "money_cents(" + code[4:]
+            if code.startswith("dec(")
+            else code[len("decimals(") : -1]
+            if code.startswith("decimals(")
+            else code,
+        )  # JSON numbers as they are
+        for field, code in conversions
+    ]
     owner = entity.fields[entity.owner[0]].column if entity.owner else None
     user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
-    return {"name": name, "sql": const, "fields": conversions, "table": entity.table, "key": entity.key.column,
-            "owner": owner, "user_column": user_column, "constants": emitter.constants()}
+    return {
+        "name": name,
+        "sql": const,
+        "fields": conversions,
+        "table": entity.table,
+        "key": entity.key.column,
+        "owner": owner,
+        "user_column": user_column,
+        "constants": emitter.constants(),
+    }
 
 
 def lower_task(model: Model, task) -> dict:
@@ -683,8 +795,13 @@ def lower_task(model: Model, task) -> dict:
         else:
             observed = cond
         checks.append((e.source, e.weight, cond, observed))
-    return {"name": task.name, "instruction": task.instruction, "solution": solution, "checks": checks,
-            "constants": emitter.constants()}
+    return {
+        "name": task.name,
+        "instruction": task.instruction,
+        "solution": solution,
+        "checks": checks,
+        "constants": emitter.constants(),
+    }
 
 
 def ends_with_return(block: n.Block) -> bool:

@@ -1,9 +1,10 @@
 """Phase 3c: tool parameter lists -> JSON Schemas (through pydantic), in OpenAI and MCP formats."""
+
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, create_model
 
@@ -37,7 +38,8 @@ def _python_type(spec: dict, owner: str, name: str):
         for variant, fields in spec["variants"].items():
             fields = dict(fields)
             variants.append(_record_model(fields, f"{owner}_{name}_{variant}", kind_literal=variant))
-        base = Annotated[tuple(variants), Field(discriminator="kind")] if len(variants) > 1 else variants[0]
+        union = Union[tuple(variants)]  # built at run time from a tuple: `X | Y` cannot be
+        base = Annotated[union, Field(discriminator="kind")] if len(variants) > 1 else variants[0]
     else:
         base = Any
     return Optional[base] if spec.get("optional") else base
@@ -121,8 +123,10 @@ def tool_entries(model: Model, name: str) -> tuple[dict, dict]:
     """One tool's entry in the OpenAI format and in the MCP format."""
     tool = model.tools[name]
     schema = parameters_schema(tool_params(model, tool), name)
-    return ({"type": "function", "function": {"name": name, "description": tool.description, "parameters": schema}},
-            {"name": name, "description": tool.description, "inputSchema": schema})
+    return (
+        {"type": "function", "function": {"name": name, "description": tool.description, "parameters": schema}},
+        {"name": name, "description": tool.description, "inputSchema": schema},
+    )
 
 
 def tool_schemas(model: Model) -> dict:
@@ -135,13 +139,17 @@ def render_tools_json(model: Model, memo=no_memo) -> str:
     """tools.json: `tool_schemas` as JSON with two-space indents. Each tool's entries are
     rendered on their own (and memoised by `memo(key, make)`, keyed by the tool's check),
     then joined exactly as `json.dumps(tool_schemas(model), indent=2)` would join them."""
-    rendered = [memo(("tool_json", model.tools[name].checked),
-                     lambda name=name: tuple(_indented(e) for e in tool_entries(model, name)))
-                for name in sorted(model.tools)]
+    rendered = [
+        memo(
+            ("tool_json", model.tools[name].checked),
+            lambda name=name: tuple(_indented(e) for e in tool_entries(model, name)),
+        )
+        for name in sorted(model.tools)
+    ]
     lists = [",\n".join(r[i] for r in rendered) for i in (0, 1)]
     if not rendered:
         return '{\n  "openai": [],\n  "mcp": []\n}\n'
-    return '{\n  "openai": [\n' + lists[0] + '\n  ],\n  "mcp": [\n' + lists[1] + '\n  ]\n}\n'
+    return '{\n  "openai": [\n' + lists[0] + '\n  ],\n  "mcp": [\n' + lists[1] + "\n  ]\n}\n"
 
 
 def _indented(entry: dict) -> str:

@@ -7,6 +7,7 @@ placeholder, and the Python expression that computes it is returned beside the S
 Representation in SQLite: decimal -> INTEGER cents; bool -> 0/1; date/datetime -> ISO text;
 enum -> text; json, list, record, union -> JSON text; relation -> the parent's key.
 """
+
 from __future__ import annotations
 
 import threading
@@ -23,9 +24,20 @@ from .cache import no_memo
 from .check import _NOT_CONST, SeedRef, children, const_eval
 from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
 
-SQL_TYPES = {"int": "INTEGER", "float": "REAL", "decimal": "INTEGER", "bool": "INTEGER", "text": "TEXT",
-             "date": "TEXT", "datetime": "TEXT", "json": "TEXT", "enum": "TEXT", "list": "TEXT",
-             "record": "TEXT", "union": "TEXT"}
+SQL_TYPES = {
+    "int": "INTEGER",
+    "float": "REAL",
+    "decimal": "INTEGER",
+    "bool": "INTEGER",
+    "text": "TEXT",
+    "date": "TEXT",
+    "datetime": "TEXT",
+    "json": "TEXT",
+    "enum": "TEXT",
+    "list": "TEXT",
+    "record": "TEXT",
+    "union": "TEXT",
+}
 DIALECT = "sqlite"
 
 
@@ -34,11 +46,16 @@ DIALECT = "sqlite"
 COMPUTE_FIRST = "loop over the rows with `for` and test it with `if`"
 NOT_IN_QUERY = {
     "Index": ("indexing a list (`xs[i]`)", "test a list field with `list_field contains value`, or " + COMPUTE_FIRST),
-    "Template": ("a string with `{...}` holes",
-                 "compare the parts with `starts with`, `ends with` or `contains`, or " + COMPUTE_FIRST),
+    "Template": (
+        "a string with `{...}` holes",
+        "compare the parts with `starts with`, `ends with` or `contains`, or " + COMPUTE_FIRST,
+    ),
     "ListLit": ("a list", None),
     "RecordLit": ("a record", None),
-    "LookupBy": ("a lookup by field (`E[field: value]`)", "follow the relation instead (`owner.name`), or " + COMPUTE_FIRST),
+    "LookupBy": (
+        "a lookup by field (`E[field: value]`)",
+        "follow the relation instead (`owner.name`), or " + COMPUTE_FIRST,
+    ),
     "GroupBy": ("`group by`", "use `count(...)`, `sum(...)` or the other aggregates over a query, or " + COMPUTE_FIRST),
 }
 
@@ -86,6 +103,7 @@ def column_sql_type(model: Model, f: FieldInfo) -> str:
 
 # ---- DDL -------------------------------------------------------------------------------------
 
+
 def schema_statements(model: Model, memo=no_memo) -> list[str]:
     """The DDL, table by table (in table-name order); `memo(key, make)` may reuse a table's."""
     names = [e.name for e in sorted(model.entities.values(), key=lambda e: e.table)]
@@ -98,10 +116,14 @@ def table_statements(model: Model, name: str) -> list[str]:
     out = [sql(create_table(model, entity))]
     for names in [(f.name,) for f in entity.columns if f.index and not f.unique] + entity.indexes:
         cols = [entity.fields[x].column for x in names]
-        index = exp.Create(kind="INDEX", this=exp.Index(
-            this=ident(f"ix_{entity.table}_{'_'.join(cols)}"),
-            table=exp.Table(this=ident(entity.table)),
-            params=exp.IndexParameters(columns=[col(c) for c in cols])))
+        index = exp.Create(
+            kind="INDEX",
+            this=exp.Index(
+                this=ident(f"ix_{entity.table}_{'_'.join(cols)}"),
+                table=exp.Table(this=ident(entity.table)),
+                params=exp.IndexParameters(columns=[col(c) for c in cols]),
+            ),
+        )
         out.append(sql(index))
     return out
 
@@ -124,13 +146,27 @@ def create_table(model: Model, entity: EntityInfo) -> exp.Create:
         if f.is_relation:
             parent = model.entities[f.type.name]
             action = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}[f.on_delete]
-            constraints.append(exp.ColumnConstraint(kind=exp.Reference(
-                this=exp.Schema(this=exp.Table(this=ident(parent.table)), expressions=[ident(parent.key.column)]),
-                options=[f"ON DELETE {action}"])))
-        columns.append(exp.ColumnDef(this=ident(f.column), kind=exp.DataType.build(column_sql_type(model, f), dialect=DIALECT),
-                                     constraints=constraints))
+            constraints.append(
+                exp.ColumnConstraint(
+                    kind=exp.Reference(
+                        this=exp.Schema(
+                            this=exp.Table(this=ident(parent.table)), expressions=[ident(parent.key.column)]
+                        ),
+                        options=[f"ON DELETE {action}"],
+                    )
+                )
+            )
+        columns.append(
+            exp.ColumnDef(
+                this=ident(f.column),
+                kind=exp.DataType.build(column_sql_type(model, f), dialect=DIALECT),
+                constraints=constraints,
+            )
+        )
     for names in entity.uniques:
-        columns.append(exp.UniqueColumnConstraint(this=exp.Schema(expressions=[ident(entity.fields[x].column) for x in names])))
+        columns.append(
+            exp.UniqueColumnConstraint(this=exp.Schema(expressions=[ident(entity.fields[x].column) for x in names]))
+        )
     return exp.Create(kind="TABLE", this=exp.Schema(this=exp.Table(this=ident(entity.table)), expressions=columns))
 
 
@@ -189,13 +225,14 @@ def to_storage(value, t: T):
     if t.kind == "bool":
         return int(bool(value))
     if t.kind in ("json", "list", "record", "union"):
-        return to_json_text(value)        # as handlers write JSON: a decimal is a number
+        return to_json_text(value)  # as handlers write JSON: a decimal is a number
     if isinstance(value, Decimal):
         return float(value) if t.kind == "float" else value
     return value
 
 
 # ---- seed --------------------------------------------------------------------------------------
+
 
 def seed_rows_statements(model: Model, seed) -> list[tuple[n.Span, str]]:
     """One INSERT per row of a seed declaration, with the row's span for error reports. A
@@ -209,9 +246,12 @@ def seed_rows_statements(model: Model, seed) -> list[tuple[n.Span, str]]:
         row = [seed_value(model, v, f) for v, f in zip(values, fields)]
         for f in extra:
             row.append(seed_default(model, f))
-        insert = exp.Insert(this=exp.Schema(this=exp.Table(this=ident(entity.table)),
-                                            expressions=[ident(f.column) for f in fields + extra]),
-                            expression=exp.Values(expressions=[exp.Tuple(expressions=row)]))
+        insert = exp.Insert(
+            this=exp.Schema(
+                this=exp.Table(this=ident(entity.table)), expressions=[ident(f.column) for f in fields + extra]
+            ),
+            expression=exp.Values(expressions=[exp.Tuple(expressions=row)]),
+        )
         out.append((span, sql(insert)))
     return out
 
@@ -224,15 +264,30 @@ def seed_default(model: Model, f: FieldInfo) -> exp.Expression:
 def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
     if isinstance(value, SeedRef):
         target = model.entities[value.entity]
-        lookup = exp.select(col(target.key.column)).from_(exp.Table(this=ident(target.table)), copy=False).where(
-            exp.EQ(this=col(value.field), expression=literal(to_storage(value.value, target.fields[value.field].type
-                                                                        if value.field in target.fields else
-                                                                        next(x.type for x in target.columns if x.column == value.field)))), copy=False)
+        lookup = (
+            exp.select(col(target.key.column))
+            .from_(exp.Table(this=ident(target.table)), copy=False)
+            .where(
+                exp.EQ(
+                    this=col(value.field),
+                    expression=literal(
+                        to_storage(
+                            value.value,
+                            target.fields[value.field].type
+                            if value.field in target.fields
+                            else next(x.type for x in target.columns if x.column == value.field),
+                        )
+                    ),
+                ),
+                copy=False,
+            )
+        )
         return exp.Subquery(this=lookup)
     return literal(to_storage(value, f.type if f.type.kind != "entity" else model.entities[f.type.name].key.type))
 
 
 # ---- invariants -------------------------------------------------------------------------------
+
 
 def invariant_statement(model: Model, inv) -> str:
     """A constant SELECT that returns the keys of the rows breaking the invariant (a global
@@ -240,8 +295,11 @@ def invariant_statement(model: Model, inv) -> str:
     c = SqlCompiler(model, python=None)
     decl = inv.decl
     if inv.entity is None:
-        return sql(exp.select(exp.Literal.number(1)).where(
-            exp.Not(this=exp.Paren(this=c.value(decl.body, [], []))), copy=False))
+        return sql(
+            exp.select(exp.Literal.number(1)).where(
+                exp.Not(this=exp.Paren(this=c.value(decl.body, [], []))), copy=False
+            )
+        )
     entity = model.entities[inv.entity]
     alias = c.new_alias()
     select = exp.select(col(entity.key.column, alias)).from_(table(entity, alias), copy=False)
@@ -253,10 +311,12 @@ def invariant_statement(model: Model, inv) -> str:
 
 # ---- tool queries ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BackRef:
     """The condition of `owner.children`: the child's relation column equals the owner's key.
     `owner` None means the enclosing query's row `depth` levels out (`Order where count(items) > 2`)."""
+
     column: str
     owner: n.Expr | None
     depth: int = 0
@@ -265,6 +325,7 @@ class BackRef:
 @dataclass
 class Query:
     """A query flattened from `source where ... order by ... limit ... offset ...`."""
+
     entity: str
     conds: list[n.Expr | BackRef] = field(default_factory=list)
     order: list[n.OrderKey] = field(default_factory=list)
@@ -302,7 +363,12 @@ class SqlCompiler:
         t = storage or self.type_of(e)
         if self.python is None:
             value = const_eval(self.model, e, t)
-            if value is _NOT_CONST or isinstance(value, tuple) or value is None and not (isinstance(e, n.Literal) and e.kind == "null"):
+            if (
+                value is _NOT_CONST
+                or isinstance(value, tuple)
+                or value is None
+                and not (isinstance(e, n.Literal) and e.kind == "null")
+            ):
                 raise LoweringError("checks and invariants may only compare fields with constants", e.span, "AWM2010")
             return literal(to_storage(value, t))
         self.params.append(self.python(e, t))
@@ -341,16 +407,19 @@ class SqlCompiler:
             child_name, child_field = f.backref
             child = self.model.entities[child_name]
             return Query(child_name, conds=[BackRef(child.fields[child_field].column, e.obj)])
-        raise LoweringError("this query cannot be compiled", e.span,
-                            help="a query starts from an entity (`Product`), a row's relation list (`order.items`) "
-                                 "or a `let` bound to one")
+        raise LoweringError(
+            "this query cannot be compiled",
+            e.span,
+            help="a query starts from an entity (`Product`), a row's relation list (`order.items`) "
+            "or a `let` bound to one",
+        )
 
     def where(self, select: exp.Select, q: Query, aliases: list, entities: list) -> exp.Select:
         """Add the query's conditions; parameters are bound in the order they appear in the SQL."""
         for cond in q.conds:
             if isinstance(cond, BackRef):
                 outer_aliases, outer_entities = aliases[:-1], entities[:-1]
-                if cond.owner is None:          # correlated with an enclosing row
+                if cond.owner is None:  # correlated with an enclosing row
                     parent = self.model.entities[outer_entities[-1 - cond.depth]]
                     owner = col(parent.key.column, outer_aliases[-1 - cond.depth])
                 elif self.row_free(cond.owner):
@@ -365,10 +434,12 @@ class SqlCompiler:
     def order_key(self, key: n.OrderKey, aliases: list, entities: list) -> exp.Ordered:
         value = self.value(key.expr, aliases, entities)
         t = self.type_of(key.expr)
-        if t.kind == "enum":        # enums sort in declaration order, not alphabetically
+        if t.kind == "enum":  # enums sort in declaration order, not alphabetically
             members = self.model.enums[t.name]
-            value = exp.Case(this=value, ifs=[exp.If(this=exp.Literal.string(m), true=exp.Literal.number(i))
-                                              for i, m in enumerate(members)])
+            value = exp.Case(
+                this=value,
+                ifs=[exp.If(this=exp.Literal.string(m), true=exp.Literal.number(i)) for i, m in enumerate(members)],
+            )
         return exp.Ordered(this=value, desc=key.descending)
 
     def projection(self, what: str, entity: EntityInfo, alias: str, agg, aliases: list, entities: list) -> list:
@@ -384,20 +455,26 @@ class SqlCompiler:
         inner = self.value(value, aliases, entities)
         if fname == "avg" and self.type_of(value).kind == "decimal":
             return [exp.Round(this=exp.Avg(this=inner))]
-        if fname == "sum":                       # the sum of no rows is 0, not null
+        if fname == "sum":  # the sum of no rows is 0, not null
             return [exp.Coalesce(this=exp.Sum(this=inner), expressions=[exp.Literal.number(0)])]
         fn = {"avg": exp.Avg, "min": exp.Min, "max": exp.Max}[fname]
         return [fn(this=inner)]
 
-    def select(self, e: n.Expr, what: str, agg: tuple[str, n.Expr | None] | None = None,
-               outer_aliases: list | None = None, outer_entities: list | None = None) -> exp.Select:
+    def select(
+        self,
+        e: n.Expr,
+        what: str,
+        agg: tuple[str, n.Expr | None] | None = None,
+        outer_aliases: list | None = None,
+        outer_entities: list | None = None,
+    ) -> exp.Select:
         """SELECT for a query: what = rows | keys | first | count | exists | agg. Rows and keys
         come in a deterministic order (the key breaks ties); `first` is ordered only if asked,
         so a lookup by an indexed field stays an index lookup."""
         if what == "first":
             q = self.flatten(e)
             select = self.select(e, "keys", agg, outer_aliases, outer_entities)
-            if q.limit is not None or q.offset is not None:     # keep its LIMIT ? and OFFSET ? in place
+            if q.limit is not None or q.offset is not None:  # keep its LIMIT ? and OFFSET ? in place
                 select = exp.select(exp.Star()).from_(exp.Subquery(this=select), copy=False)
             elif not q.order:
                 select.set("order", None)
@@ -421,7 +498,9 @@ class SqlCompiler:
                 order.append(exp.Ordered(this=col(entity.key.column, alias)))  # a stable, deterministic order
                 select = select.order_by(*order, copy=False)
             if limited:
-                select = select.limit(self.param(q.limit) if q.limit is not None else exp.Literal.number(-1), copy=False)
+                select = select.limit(
+                    self.param(q.limit) if q.limit is not None else exp.Literal.number(-1), copy=False
+                )
                 if q.offset is not None:
                     select = select.offset(self.param(q.offset), copy=False)
         if what == "exists":
@@ -455,7 +534,7 @@ class SqlCompiler:
             b = self.binding(e)
             if b is not None and b.kind == "field":
                 return col(b.target.column, aliases[-1 - b.depth])
-            if b is not None and b.kind == "row":        # `p` in `all Product p: ...`: the row's key
+            if b is not None and b.kind == "row":  # `p` in `all Product p: ...`: the row's key
                 return col(self.model.entities[b.type.name].key.column, aliases[-1 - b.depth])
             if b is not None and b.kind == "enum_member":
                 return exp.Literal.string(e.name)
@@ -483,7 +562,7 @@ class SqlCompiler:
         """The value of e stored in a field of field_type (`set total = 5` stores 500 cents)."""
         value = convert(self.value(e, aliases, entities), self.type_of(e), field_type)
         if field_type.kind == "int" and isinstance(e, (n.Binary, n.Unary)):
-            return _call("awm_int", value)       # SQLite turns an overflowing int into a REAL: refuse it
+            return _call("awm_int", value)  # SQLite turns an overflowing int into a REAL: refuse it
         return value
 
     def member(self, e: n.Member, aliases, entities) -> exp.Expression:
@@ -492,8 +571,11 @@ class SqlCompiler:
         if obj_t.kind == "enum":
             return exp.Literal.string(e.name.name)
         if obj_t.kind != "entity":
-            raise LoweringError("only fields of rows can be read inside a query", e.span,
-                                help="read a field of the row or of a related row (`owner.name`), or " + COMPUTE_FIRST)
+            raise LoweringError(
+                "only fields of rows can be read inside a query",
+                e.span,
+                help="read a field of the row or of a related row (`owner.name`), or " + COMPUTE_FIRST,
+            )
         parent = self.model.entities[obj_t.name]
         name = e.name.name
         f = parent.fields.get(name)
@@ -501,7 +583,7 @@ class SqlCompiler:
             f = parent.fields[name[:-3]]
             name = f.name
         b = self.binding(e.obj) if isinstance(e.obj, (n.Name, n.OuterName)) else None
-        if b is not None and b.kind == "row":            # a field of a named row: its own column
+        if b is not None and b.kind == "row":  # a field of a named row: its own column
             return col(f.column, aliases[-1 - b.depth])
         key = self.value(e.obj, aliases, entities)
         if f.is_id or (e.name.name.endswith("_id") and f.is_relation):
@@ -510,8 +592,11 @@ class SqlCompiler:
 
     def _lookup(self, parent: EntityInfo, column: str, key: exp.Expression) -> exp.Expression:
         alias = self.new_alias()
-        sub = exp.select(col(column, alias)).from_(table(parent, alias), copy=False).where(
-            exp.EQ(this=col(parent.key.column, alias), expression=key), copy=False)
+        sub = (
+            exp.select(col(column, alias))
+            .from_(table(parent, alias), copy=False)
+            .where(exp.EQ(this=col(parent.key.column, alias), expression=key), copy=False)
+        )
         return exp.Subquery(this=sub)
 
     def numeric_operands(self, e: n.Binary, aliases, entities):
@@ -534,9 +619,12 @@ class SqlCompiler:
             left, right = (self.truth(self.value(x, aliases, entities), x) for x in (e.left, e.right))
             return exp.Paren(this=cls(this=left, expression=right))
         kinds = {self.type_of(e.left).kind, self.type_of(e.right).kind}
-        if "json" in kinds and len(kinds - {"null"}) > 1:     # SQL holds json as its text: '3' is not 3
-            raise LoweringError(f"a `json` value compared with `{' '.join(sorted(kinds - {'json'}))}` inside a query", e.span,
-                                help="convert the json value first (`int(x) == 3`, `text(x) == \"a\"`), or " + COMPUTE_FIRST)
+        if "json" in kinds and len(kinds - {"null"}) > 1:  # SQL holds json as its text: '3' is not 3
+            raise LoweringError(
+                f"a `json` value compared with `{' '.join(sorted(kinds - {'json'}))}` inside a query",
+                e.span,
+                help='convert the json value first (`int(x) == 3`, `text(x) == "a"`), or ' + COMPUTE_FIRST,
+            )
         if op in ("contains", "matches", "starts_with", "ends_with", "in", "not_in"):
             return self.null_is_false(e, self.test(e, aliases, entities))
         left, right, lt, rt = self.numeric_operands(e, aliases, entities)
@@ -551,24 +639,26 @@ class SqlCompiler:
             return exp.DPipe(this=left, expression=right)
         if op == "+" and lt == "list":
             return _call("awm_list_concat", left, right)
-        if op in ("+", "-") and lt in ("date", "datetime"):      # durations are seconds
+        if op in ("+", "-") and lt in ("date", "datetime"):  # durations are seconds
             return _call("awm_shift_time", left, right if op == "+" else exp.Neg(this=exp.Paren(this=right)))
         if "decimal" in (lt, rt) and "float" not in (lt, rt) and op in ("*", "/"):
             return self.cents_product(op, left, right, lt, rt)
         if op == "/":
-            return _call("awm_div", left, right)        # true division; zero fails the call
+            return _call("awm_div", left, right)  # true division; zero fails the call
         if op == "%":
-            return _call("awm_mod", left, right)        # Python's sign rule; zero fails the call
+            return _call("awm_mod", left, right)  # Python's sign rule; zero fails the call
         arith = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
         return exp.Paren(this=arith[op](this=left, expression=right))
 
     @staticmethod
     def cents_product(op: str, left, right, lt: str, rt: str) -> exp.Expression:
         """`*` and `/` with a decimal side, in integer cents, rounded half away from zero."""
+
         def times(x, k):
             return exp.Mul(this=exp.Paren(this=x), expression=exp.Literal.number(k))
+
         if op == "*":
-            if lt == rt:                                 # cents * cents / 100
+            if lt == rt:  # cents * cents / 100
                 return _call("awm_cents_div", exp.Mul(this=left, expression=right), exp.Literal.number(100))
             return exp.Paren(this=exp.Mul(this=left, expression=right))
         if lt == rt:
@@ -604,10 +694,12 @@ class SqlCompiler:
                     left = convert(left, lt, target)
                     items = [convert(v, self.type_of(x), target) for v, x in zip(items, e.right.items)]
                 test = exp.In(this=left, expressions=items)
-            elif self.type_of(e.right).kind == "text":         # a substring: instr(right, left)
+            elif self.type_of(e.right).kind == "text":  # a substring: instr(right, left)
                 haystack = self.value(e.right, aliases, entities)  # compiled in SQL order
-                test = exp.GT(this=_call("instr", haystack, self.value(e.left, aliases, entities)),
-                              expression=exp.Literal.number(0))
+                test = exp.GT(
+                    this=_call("instr", haystack, self.value(e.left, aliases, entities)),
+                    expression=exp.Literal.number(0),
+                )
             else:
                 test = self.list_has(e.right, e.left, aliases, entities)
             return self.negated(op, test)
@@ -621,7 +713,7 @@ class SqlCompiler:
         """Is `value` an element of the list `items`? Lists are JSON text, which holds decimals
         as numbers, not cents."""
         value_t = self.type_of(value)
-        listed = self.value(items, aliases, entities)          # compiled in SQL order: its parameters first
+        listed = self.value(items, aliases, entities)  # compiled in SQL order: its parameters first
         element = self.value(value, aliases, entities)
         if "decimal" in (value_t.kind, self.type_of(items).elem.kind):
             element = convert(element, value_t, FLOAT)
@@ -635,8 +727,10 @@ class SqlCompiler:
         left = self.value(e.left, aliases, entities)
         right = self.value(e.right, aliases, entities)
         if e.op == "matches":
-            return exp.GT(this=exp.Anonymous(this="instr", expressions=[exp.Lower(this=left), exp.Lower(this=right)]),
-                          expression=exp.Literal.number(0))
+            return exp.GT(
+                this=exp.Anonymous(this="instr", expressions=[exp.Lower(this=left), exp.Lower(this=right)]),
+                expression=exp.Literal.number(0),
+            )
         if e.op == "contains":
             return exp.GT(this=exp.Anonymous(this="instr", expressions=[left, right]), expression=exp.Literal.number(0))
         if e.op == "starts_with":
@@ -647,13 +741,19 @@ class SqlCompiler:
         """`(length(r) = 0 AND l IS NOT NULL) OR substr(l, -length(r)) = r`. A side that appears
         several times is compiled each time, in the order it appears in the SQL, so that each
         copy's parameters are bound in place."""
+
         def side(x):
             return self.value(x, aliases, entities)
+
         empty = exp.EQ(this=exp.Length(this=side(e.right)), expression=exp.Literal.number(0))
         present = exp.Not(this=exp.Is(this=side(e.left), expression=exp.Null()))
         part = exp.Anonymous(this="substr", expressions=[side(e.left), exp.Neg(this=exp.Length(this=side(e.right)))])
-        return exp.Paren(this=exp.Or(this=exp.Paren(this=exp.And(this=empty, expression=present)),
-                                     expression=exp.EQ(this=part, expression=side(e.right))))
+        return exp.Paren(
+            this=exp.Or(
+                this=exp.Paren(this=exp.And(this=empty, expression=present)),
+                expression=exp.EQ(this=part, expression=side(e.right)),
+            )
+        )
 
     def call(self, e: n.Call, aliases, entities) -> exp.Expression:
         name = e.func.name
@@ -676,38 +776,41 @@ class SqlCompiler:
             return exp.Lower(this=values[0])
         if name == "upper":
             return exp.Upper(this=values[0])
-        if name == "trim":                  # ASCII white space, as handlers trim
+        if name == "trim":  # ASCII white space, as handlers trim
             return _call("trim", values[0], _call("char", *(exp.Literal.number(ord(c)) for c in TRIM_CHARS)))
         if name == "len" and self.type_of(args[0]).kind == "list":
             return _call("json_array_length", values[0])
         if name == "len" and self.type_of(args[0]).kind == "json":
-            return _call("awm_json_len", values[0])      # items, keys or characters, as handlers count
+            return _call("awm_json_len", values[0])  # items, keys or characters, as handlers count
         if name == "len":
             return exp.Length(this=values[0])
         if name == "abs":
             return exp.Abs(this=values[0])
         if name == "coalesce":
             return exp.Coalesce(this=values[0], expressions=values[1:])
-        if name in ("min", "max") and len(values) >= 2:       # nulls skipped, as in handlers
+        if name in ("min", "max") and len(values) >= 2:  # nulls skipped, as in handlers
             return _call(f"awm_{name}", *values)
         if name == "date" and self.type_of(args[0]).kind == "text":
-            return _call("awm_date", values[0])          # parsed, invalid_value as in handlers
+            return _call("awm_date", values[0])  # parsed, invalid_value as in handlers
         if name == "date":
             return exp.Anonymous(this="date", expressions=values)
         if name in ("days", "hours", "minutes", "seconds"):
             unit = DURATION_SECONDS[name]
             return exp.Paren(this=exp.Mul(this=values[0], expression=exp.Literal.number(unit)))
-        if name == "round":                 # half away from zero, as handlers round
+        if name == "round":  # half away from zero, as handlers round
             places = values[1] if len(values) > 1 else exp.Literal.number(0)
             if self.type_of(args[0]).kind == "decimal":
                 return _call("awm_round_cents", values[0], places)
             return _call("awm_round", values[0], places, exp.Literal.number(int(result.kind == "int")))
         if name == "days_between":
-            days = [_call("julianday", _call("date", v)) for v in values]      # calendar days, as handlers count
+            days = [_call("julianday", _call("date", v)) for v in values]  # calendar days, as handlers count
             diff = exp.Sub(this=days[1], expression=days[0])
             return exp.Cast(this=diff, to=exp.DataType.build("INTEGER"))
-        raise LoweringError(f"`{name}(...)` over a row's fields is not supported inside a query", e.span,
-                            help=f"`{name}(...)` runs in handlers, not in SQL: loop over the rows with `for` and test it with `if`")
+        raise LoweringError(
+            f"`{name}(...)` over a row's fields is not supported inside a query",
+            e.span,
+            help=f"`{name}(...)` runs in handlers, not in SQL: loop over the rows with `for` and test it with `if`",
+        )
 
 
 def convert(value: exp.Expression, src: T, dst: T) -> exp.Expression:
@@ -717,7 +820,7 @@ def convert(value: exp.Expression, src: T, dst: T) -> exp.Expression:
     if dst.kind == "decimal":
         if src.kind == "int":
             return exp.Paren(this=exp.Mul(this=exp.Paren(this=value), expression=exp.Literal.number(100)))
-        return _call("awm_cents", value)            # float -> cents, rounded as handlers round
+        return _call("awm_cents", value)  # float -> cents, rounded as handlers round
     if dst.kind == "float":
         divisor = "100.0" if src.kind == "decimal" else "1.0"
         return exp.Paren(this=exp.Div(this=exp.Paren(this=value), expression=exp.Literal.number(divisor)))

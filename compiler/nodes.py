@@ -3,6 +3,7 @@
 Nodes compare by identity (``eq=False``) so the checker can key side tables (types,
 resolved names) on them without two equal-looking expressions colliding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Union
 @dataclass(frozen=True, slots=True)
 class Span:
     """A half-open character range ``[start, end)`` in the file named ``path``."""
+
     path: str
     start: int
     end: int
@@ -29,28 +31,31 @@ class Ident:
 
 # ---- types as written --------------------------------------------------------------
 
+
 @node
 class TypeRef:
     name: str
     span: Span
     args: tuple[TypeRef, ...] = ()
     optional: bool = False
-    many: bool = False          # `Child[]`: the rows of Child that point back here
-    via: Ident | None = None    # `Child[] via field`
+    many: bool = False  # `Child[]`: the rows of Child that point back here
+    via: Ident | None = None  # `Child[] via field`
 
 
 # ---- expressions -------------------------------------------------------------------
 
+
 @node
 class Literal:
-    value: object               # int, str (decimal literals keep their text), bool or None
-    kind: str                   # "int" | "decimal" | "text" | "bool" | "null"
+    value: object  # int, str (decimal literals keep their text), bool or None
+    kind: str  # "int" | "decimal" | "text" | "bool" | "null"
     span: Span
 
 
 @node
 class Template:
     """A string with `{expr}` holes: literal text parts alternate with expressions."""
+
     parts: tuple[str | Expr, ...]
     span: Span
 
@@ -64,6 +69,7 @@ class Name:
 @node
 class OuterName:
     """`$name`: a parameter or local, skipping the row's fields in a query."""
+
     name: str
     span: Span
 
@@ -90,6 +96,7 @@ class Index:
 @node
 class LookupBy:
     """`Entity[field: value]`: the row whose unique field has that value."""
+
     obj: Expr
     field: Ident
     value: Expr
@@ -147,7 +154,7 @@ class Upsert:
 
 @node
 class Unary:
-    op: str                     # "-" | "not"
+    op: str  # "-" | "not"
     operand: Expr
     span: Span
 
@@ -212,14 +219,35 @@ class GroupBy:
     span: Span
 
 
-Expr = Union[Literal, Template, Name, OuterName, Me, Member, Index, LookupBy, Call, ListLit,
-             RecordLit, Insert, Upsert, Unary, Binary, IsNull, Where, OrderBy, Limit, Offset,
-             GroupBy]
+Expr = Union[
+    Literal,
+    Template,
+    Name,
+    OuterName,
+    Me,
+    Member,
+    Index,
+    LookupBy,
+    Call,
+    ListLit,
+    RecordLit,
+    Insert,
+    Upsert,
+    Unary,
+    Binary,
+    IsNull,
+    Where,
+    OrderBy,
+    Limit,
+    Offset,
+    GroupBy,
+]
 
 QUERY_NODES = (Where, OrderBy, Limit, Offset)
 
 
 # ---- statements ----------------------------------------------------------------------
+
 
 @node
 class Block:
@@ -245,7 +273,7 @@ class Reassign:
 @node
 class Fail:
     code: Ident
-    message: Expr               # Literal or Template
+    message: Expr  # Literal or Template
     span: Span
 
 
@@ -318,6 +346,7 @@ Stmt = Union[Let, Reassign, Require, Fail, If, For, Update, Delete, ExprStmt, Re
 
 # ---- declarations --------------------------------------------------------------------
 
+
 @node
 class Attr:
     name: Ident
@@ -339,7 +368,7 @@ class TableAttr:
     name: Ident
     fields: tuple[Ident, ...]
     span: Span
-    text: str | None = None     # `@@table("name")` takes a string
+    text: str | None = None  # `@@table("name")` takes a string
 
 
 @node
@@ -412,7 +441,8 @@ class Param:
 @node
 class Crud:
     """The one-line form `tool name = <op> Entity(fields) [where ...] [with ...]`."""
-    op: Ident                   # get | list | create | update | delete
+
+    op: Ident  # get | list | create | update | delete
     entity: Ident
     fields: tuple[Ident, ...] | None
     where: Expr | None
@@ -449,6 +479,7 @@ class SeedDecl:
 @node
 class Invariant:
     """`invariant name "description": all Entity v [where cond]: body`, or a plain condition."""
+
     name: Ident
     description: str | None
     entity: Ident | None
@@ -461,6 +492,7 @@ class Invariant:
 @node
 class SolutionCall:
     """`[let v =] tool(arg: value, ...)` in a task's gold solution."""
+
     var: Ident | None
     tool: Ident
     args: tuple[FieldValue, ...]
@@ -470,6 +502,7 @@ class SolutionCall:
 @node
 class SolutionAnswer:
     """`answer "text {value}"`: the gold final answer."""
+
     value: Expr
     span: Span
 
@@ -478,7 +511,7 @@ class SolutionAnswer:
 class Expect:
     cond: Expr
     weight: int
-    source: str                 # the condition as written, for reports
+    source: str  # the condition as written, for reports
     span: Span
 
 
@@ -497,6 +530,7 @@ Decl = Union[Import, EnvDecl, EnumDecl, RecordDecl, UnionDecl, EntityDecl, ToolD
 @node
 class Module:
     """One parsed file."""
+
     path: str
     decls: tuple[Decl, ...]
 

@@ -6,6 +6,7 @@ parsed on its own, so one syntax error does not hide the errors (or the declarat
 after it. Spans are relative to their piece, so with a BuildCache an unchanged declaration
 is parsed once, wherever an edit moves it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,16 +29,23 @@ MAX_SYNTAX_ERRORS = 20
 
 # What a terminal is called in an error message.
 TOKEN_NAMES = {
-    "NAME": "a name", "STRING": "a string", "INT": "a number", "DECIMAL": "a number",
-    "CMP_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*`, `/` or `%`",
-    "CRUD_OP": "get, list, create, update or delete", "OPTIONAL": "`?`",
+    "NAME": "a name",
+    "STRING": "a string",
+    "INT": "a number",
+    "DECIMAL": "a number",
+    "CMP_OP": "a comparison",
+    "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*`, `/` or `%`",
+    "CRUD_OP": "get, list, create, update or delete",
+    "OPTIONAL": "`?`",
     "$END": "end of file",
 }
 
 
 def _grammar_parser(**options) -> Lark:
-    return Lark.open_from_package("awmlang.grammar", "awm.lark", parser="lalr",
-                                  start=["start", "expr"], maybe_placeholders=True, **options)
+    return Lark.open_from_package(
+        "awmlang.grammar", "awm.lark", parser="lalr", start=["start", "expr"], maybe_placeholders=True, **options
+    )
 
 
 @lru_cache(maxsize=1)
@@ -66,16 +74,62 @@ def _terminal_text(name: str) -> str:
 
 # Terminals that stand for a larger thing, named as that thing when enough of them are expected.
 _EXPECTED_GROUPS = (
-    ("a declaration (`entity`, `tool`, `enum`, `record`, `seed`, ...)", {"ENTITY", "TOOL"},
-     {"ENTITY", "ENUM", "ENV", "IMPORT", "INVARIANT", "RECORD", "SEED", "TASK", "TOOL", "UNION"}),
-    ("a statement (`let`, `if`, `for`, `return`, ...)", {"LET", "IF"},
-     {"LET", "IF", "FOR", "RETURN", "REQUIRE", "FAIL", "UPDATE", "DELETE", "MATCH", "INSERT", "UPSERT", "ELSE", "NAME"}),
-    ("an expression", {"INT", "STRING", "LPAR"},
-     {"NAME", "INT", "DECIMAL", "STRING", "LPAR", "LSQB", "LBRACE", "DOLLAR", "MINUS", "TRUE", "FALSE", "NULL", "ME",
-      "NOT", "INSERT", "UPSERT"}),
-    ("an operator", {"CMP_OP", "ADD_OP"}, {"CMP_OP", "ADD_OP", "MUL_OP", "AND", "OR", "IS", "IN", "NOT", "CONTAINS",
-                                          "MATCHES", "STARTS", "ENDS", "DOT"}),
-    ("a query suffix (`where`, `order by`, `limit`)", {"WHERE", "ORDER"}, {"WHERE", "ORDER", "LIMIT", "OFFSET", "GROUP"}),
+    (
+        "a declaration (`entity`, `tool`, `enum`, `record`, `seed`, ...)",
+        {"ENTITY", "TOOL"},
+        {"ENTITY", "ENUM", "ENV", "IMPORT", "INVARIANT", "RECORD", "SEED", "TASK", "TOOL", "UNION"},
+    ),
+    (
+        "a statement (`let`, `if`, `for`, `return`, ...)",
+        {"LET", "IF"},
+        {
+            "LET",
+            "IF",
+            "FOR",
+            "RETURN",
+            "REQUIRE",
+            "FAIL",
+            "UPDATE",
+            "DELETE",
+            "MATCH",
+            "INSERT",
+            "UPSERT",
+            "ELSE",
+            "NAME",
+        },
+    ),
+    (
+        "an expression",
+        {"INT", "STRING", "LPAR"},
+        {
+            "NAME",
+            "INT",
+            "DECIMAL",
+            "STRING",
+            "LPAR",
+            "LSQB",
+            "LBRACE",
+            "DOLLAR",
+            "MINUS",
+            "TRUE",
+            "FALSE",
+            "NULL",
+            "ME",
+            "NOT",
+            "INSERT",
+            "UPSERT",
+        },
+    ),
+    (
+        "an operator",
+        {"CMP_OP", "ADD_OP"},
+        {"CMP_OP", "ADD_OP", "MUL_OP", "AND", "OR", "IS", "IN", "NOT", "CONTAINS", "MATCHES", "STARTS", "ENDS", "DOT"},
+    ),
+    (
+        "a query suffix (`where`, `order by`, `limit`)",
+        {"WHERE", "ORDER"},
+        {"WHERE", "ORDER", "LIMIT", "OFFSET", "GROUP"},
+    ),
 )
 
 
@@ -98,6 +152,7 @@ def _describe_expected(expected: set[str]) -> str:
 
 # ---- the transformer -------------------------------------------------------------------
 
+
 class _ToNodes(Transformer):
     """Builds nodes while Lark parses: the parser calls a method at each reduction of its rule.
     `at` is the (start, end) of the text the rule covers, set by _PositionedState just before
@@ -108,7 +163,7 @@ class _ToNodes(Transformer):
         self.path = ""
         self.base = 0
         self.at: tuple[int, int] | None = None
-        self.passes_through: frozenset = frozenset()    # set by _NodeParser
+        self.passes_through: frozenset = frozenset()  # set by _NodeParser
 
     def _span(self) -> n.Span:
         if self.at is None:
@@ -133,8 +188,9 @@ class _ToNodes(Transformer):
 
     def env_decl(self, c):
         name, title, *props = c
-        return n.EnvDecl(self._ident(name), self._string(title) if title is not None else None,
-                         tuple(props), self._span())
+        return n.EnvDecl(
+            self._ident(name), self._string(title) if title is not None else None, tuple(props), self._span()
+        )
 
     def env_prop(self, c):
         key, value = c
@@ -194,9 +250,15 @@ class _ToNodes(Transformer):
         description = rest[-2]
         returns = rest[-3]
         params = tuple(p for p in rest[:-3] if p is not None)
-        return n.ToolDecl(self._ident(name), params, returns,
-                          self._string(description) if description is not None else None,
-                          block, None, self._span())
+        return n.ToolDecl(
+            self._ident(name),
+            params,
+            returns,
+            self._string(description) if description is not None else None,
+            block,
+            None,
+            self._span(),
+        )
 
     def returns(self, c):
         return c[0]
@@ -205,9 +267,15 @@ class _ToNodes(Transformer):
         name, op, entity, fields, where, with_values, description = c
         span = self._span()
         crud = n.Crud(self._ident(op), self._ident(entity), fields, where, with_values or (), span)
-        return n.ToolDecl(self._ident(name), (), None,
-                          self._string(description) if description is not None else None,
-                          None, crud, span)
+        return n.ToolDecl(
+            self._ident(name),
+            (),
+            None,
+            self._string(description) if description is not None else None,
+            None,
+            crud,
+            span,
+        )
 
     def crud_fields(self, c):
         return c[0] if c[0] is not None else ()
@@ -312,6 +380,7 @@ class _ToNodes(Transformer):
     def _word_op(op):
         def method(self, c):
             return n.Binary(op, c[0], c[1], self._span())
+
         return method
 
     contains = _word_op("contains")
@@ -412,8 +481,12 @@ class _ToNodes(Transformer):
 
     def step_call(self, c):
         var, tool, *args = c
-        return n.SolutionCall(self._ident(var) if var is not None else None, self._ident(tool),
-                              tuple(a for a in args if a is not None), self._span())
+        return n.SolutionCall(
+            self._ident(var) if var is not None else None,
+            self._ident(tool),
+            tuple(a for a in args if a is not None),
+            self._span(),
+        )
 
     def step_answer(self, c):
         return n.SolutionAnswer(c[0], self._span())
@@ -442,8 +515,6 @@ class _ToNodes(Transformer):
         return n.Template(tuple(_template_parts(raw, self.path, start + 1)), span)
 
 
-
-
 # ---- parsing with positions, without a parse tree ------------------------------------------
 # Lark can call the transformer at each reduction instead of building a tree (much faster),
 # but then it keeps no positions. _PositionedState is Lark's LALR state with a stack of
@@ -451,6 +522,7 @@ class _ToNodes(Transformer):
 # `propagate_positions` would: from the first to the last of its children that has one
 # (a `?rule` that passes one child through keeps the child's node as it is, but covers the
 # whole text it matched, parentheses included, in the range its parent sees).
+
 
 class _PositionedState(ParserState):
     __slots__ = ("nodes", "ranges")
@@ -475,12 +547,12 @@ class _PositionedState(ParserState):
                 ranges.append((token.start_pos, token.end_pos))
                 return None
             rule, size = arg, len(arg.expansion)
-            if rule in self.nodes.passes_through:   # most reductions: a `?rule` with its one child
+            if rule in self.nodes.passes_through:  # most reductions: a `?rule` with its one child
                 state_stack.pop()
                 state_stack.append(states[state_stack[-1]][rule.origin.name][1])
                 if is_end and state_stack[-1] == self.parse_conf.end_state:
                     return value_stack[-1]
-                continue                            # the child's value and range stand for the rule
+                continue  # the child's value and range stand for the rule
             if size == 1:
                 state_stack.pop()
                 children, at = [value_stack.pop()], ranges.pop()
@@ -493,7 +565,7 @@ class _PositionedState(ParserState):
                 at = (first[0], last[1]) if first is not None and last is not None else _covering(spans)
             self.nodes.at = at
             value = callbacks[rule](children)
-            if isinstance(value, Token):        # a `?rule` passing a token through: the token's own range
+            if isinstance(value, Token):  # a `?rule` passing a token through: the token's own range
                 at = (value.start_pos, value.end_pos)
             state_stack.append(states[state_stack[-1]][rule.origin.name][1])
             value_stack.append(value)
@@ -518,13 +590,20 @@ class _NodeParser:
     def __init__(self):
         self.nodes = _ToNodes()
         self.lark = _grammar_parser(cache=True, transformer=self.nodes)
-        lalr = self.lark.parser.parser.parser       # Lark's LALR driver: its table and reduce callbacks
+        lalr = self.lark.parser.parser.parser  # Lark's LALR driver: its table and reduce callbacks
         self.table, self.callbacks = lalr.parse_table, lalr.callbacks
         # rules whose callback would return their only child unchanged: a `?rule` over one
         # (not inlined) rule. Lark's callback for them is skipped.
         self.nodes.passes_through = frozenset(
-            rule for rule in self.callbacks if not isinstance(rule, str) and rule.options.expand1 and not rule.alias
-            and len(rule.expansion) == 1 and not rule.expansion[0].is_term and not rule.expansion[0].name.startswith("_"))
+            rule
+            for rule in self.callbacks
+            if not isinstance(rule, str)
+            and rule.options.expand1
+            and not rule.alias
+            and len(rule.expansion) == 1
+            and not rule.expansion[0].is_term
+            and not rule.expansion[0].name.startswith("_")
+        )
 
     def parse(self, text: str, start: str, path: str, base: int):
         self.nodes.path, self.nodes.base, self.nodes.at = path, base, None
@@ -569,7 +648,7 @@ def _template_parts(raw: str, path: str, base: int) -> list:
     while i < len(raw):
         ch = raw[i]
         if ch == "\\" and i + 1 < len(raw):
-            text.append(raw[i:i + 2])
+            text.append(raw[i : i + 2])
             i += 2
         elif raw.startswith("{{", i) or raw.startswith("}}", i):
             text.append(ch)
@@ -578,7 +657,7 @@ def _template_parts(raw: str, path: str, base: int) -> list:
             close = raw.find("}", i)
             if close < 0:
                 raise TemplateError("unclosed `{` in string (write `{{` for a literal brace)", base + i)
-            source = raw[i + 1:close]
+            source = raw[i + 1 : close]
             if text:
                 parts.append(unescape("".join(text)))
                 text = []
@@ -617,6 +696,7 @@ def unescape(raw: str) -> str:
 
 # ---- parsing a file ---------------------------------------------------------------------
 
+
 def _pieces(text: str) -> list[tuple[int, int]]:
     starts = [m.start() for m in DECL_START.finditer(text)]
     if not starts or starts[0] != 0:
@@ -629,32 +709,45 @@ def _syntax_error(exc: Exception, path: str, base: int, text: str) -> Diagnostic
         tok = exc.token
         start = base + (tok.start_pos or 0)
         span = n.Span(path, start, start + max(1, len(tok.value)))
-        before = text[:tok.start_pos or 0]
+        before = text[: tok.start_pos or 0]
         word = _misused_word(tok, before, exc.expected)
         if word is not None:
             at = base + (tok.start_pos if word == tok.value else before.rstrip().rfind(word))
-            return Diagnostic("AWM0001", f"`{word}` is not a keyword here", n.Span(path, at, at + len(word)),
-                              help=_WORD_HINTS[word])
+            return Diagnostic(
+                "AWM0001", f"`{word}` is not a keyword here", n.Span(path, at, at + len(word)), help=_WORD_HINTS[word]
+            )
         message, help = _token_hint(tok, before, exc.expected)
         return Diagnostic("AWM0001", message, span, help=help)
     if isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
         pos = len(text.rstrip())
         unclosed = _unclosed_label(text, path, base)
         what = f": a `{text[unclosed[0].span.start - base]}` is never closed" if unclosed else ""
-        return Diagnostic("AWM0002", "unexpected end of input" + what, n.Span(path, base + pos, base + pos),
-                          help=f"expected {_describe_expected(set(exc.expected))}", labels=unclosed)
+        return Diagnostic(
+            "AWM0002",
+            "unexpected end of input" + what,
+            n.Span(path, base + pos, base + pos),
+            help=f"expected {_describe_expected(set(exc.expected))}",
+            labels=unclosed,
+        )
     if isinstance(exc, UnexpectedCharacters):
         pos = base + exc.pos_in_stream
-        rest = text[exc.pos_in_stream:exc.pos_in_stream + 2]
+        rest = text[exc.pos_in_stream : exc.pos_in_stream + 2]
         ch = rest[:1]
         if ch == '"':
-            return Diagnostic("AWM0003", "unterminated string", n.Span(path, pos, pos + 1),
-                              help='close it with `"` on the same line (a string cannot span lines; write `\\n` for a line break)')
+            return Diagnostic(
+                "AWM0003",
+                "unterminated string",
+                n.Span(path, pos, pos + 1),
+                help='close it with `"` on the same line (a string cannot span lines; write `\\n` for a line break)',
+            )
         if rest in _CHARACTER_HINTS or ch in _CHARACTER_HINTS:
             shown = rest if rest in _CHARACTER_HINTS else ch
-            return Diagnostic("AWM0003", f"unexpected {'character ' if len(shown) == 1 else ''}`{shown}`",
-                              n.Span(path, pos, pos + len(shown)),
-                              help=_CHARACTER_HINTS[shown])
+            return Diagnostic(
+                "AWM0003",
+                f"unexpected {'character ' if len(shown) == 1 else ''}`{shown}`",
+                n.Span(path, pos, pos + len(shown)),
+                help=_CHARACTER_HINTS[shown],
+            )
         hint = f"expected {_describe_expected(set(exc.allowed))}" if exc.allowed else None
         return Diagnostic("AWM0003", f"unexpected character `{ch}`", n.Span(path, pos, pos + 1), help=hint)
     return Diagnostic("AWM0001", str(exc).splitlines()[0], n.Span(path, base, base))
@@ -664,19 +757,27 @@ def _syntax_error(exc: Exception, path: str, base: int, text: str) -> Diagnostic
 _CHARACTER_HINTS = {
     "'": 'strings use double quotes: "..."',
     ";": "statements need no `;`: remove it",
-    "&&": "write `and`", "&": "write `and`",
-    "||": "write `or`", "|": "write `or`",
+    "&&": "write `and`",
+    "&": "write `and`",
+    "||": "write `or`",
+    "|": "write `or`",
     "!": "write `not` (`not x`, `x != y`, `x is not null`)",
 }
 
 # Words of other languages met where a declaration or statement starts.
-_DECLARATIONS = "a spec declares `env`, `import`, `enum`, `record`, `union`, `entity`, `tool`, `seed`, `invariant` and `task`"
+_DECLARATIONS = (
+    "a spec declares `env`, `import`, `enum`, `record`, `union`, `entity`, `tool`, `seed`, `invariant` and `task`"
+)
 _WORD_HINTS = {
-    **dict.fromkeys(("def", "fn", "func", "function", "fun", "proc", "method"),
-                    "there are no functions: what an agent calls is a `tool name(p: int) -> int \"what it does\" { ... }`, "
-                    "and a value used twice is a `let` inside it; " + _DECLARATIONS),
-    **dict.fromkeys(("class", "struct", "type", "model", "table", "interface"),
-                    "a stored type is an `entity Name { id: int @id ... }`, a value type a `record Name { ... }`; " + _DECLARATIONS),
+    **dict.fromkeys(
+        ("def", "fn", "func", "function", "fun", "proc", "method"),
+        'there are no functions: what an agent calls is a `tool name(p: int) -> int "what it does" { ... }`, '
+        "and a value used twice is a `let` inside it; " + _DECLARATIONS,
+    ),
+    **dict.fromkeys(
+        ("class", "struct", "type", "model", "table", "interface"),
+        "a stored type is an `entity Name { id: int @id ... }`, a value type a `record Name { ... }`; " + _DECLARATIONS,
+    ),
     **dict.fromkeys(("const", "var", "val"), "variables are declared with `let` inside a tool; " + _DECLARATIONS),
     "while": "there is no `while` loop: write `for x in list { ... }` or `for i in range(n) { ... }`",
     "elif": "write `else if`",
@@ -702,7 +803,10 @@ def _misused_word(tok: Token, before: str, expected: set[str]) -> str | None:
 def _token_hint(tok: Token, before: str, expected: set[str]) -> tuple[str, str]:
     """The message and help for an unexpected token: what was probably meant, else what fits."""
     if tok.value == ":" and _BLOCK_OPENERS.search(before):
-        return "unexpected `:`", "a block is written in braces, not with `:` and indentation: `if cond { ... } else { ... }`"
+        return (
+            "unexpected `:`",
+            "a block is written in braces, not with `:` and indentation: `if cond { ... } else { ... }`",
+        )
     if tok.value == "=" and "CMP_OP" in expected:
         return "unexpected `=`", "to compare, write `==` (`=` only assigns, in `let`, `set` and field values)"
     if tok.value == "==" and "EQUAL" in expected:
@@ -724,8 +828,11 @@ def _unclosed_label(text: str, path: str, base: int) -> tuple[Label, ...]:
             stack.append(m.start())
         elif ch in _CLOSERS and stack:
             opener = stack.pop()
-            if ch == "}" and _indent_of(text, m.start()) == m.start() - _line_start(text, m.start()) \
-                    and _indent_of(text, m.start()) < _indent_of(text, opener):
+            if (
+                ch == "}"
+                and _indent_of(text, m.start()) == m.start() - _line_start(text, m.start())
+                and _indent_of(text, m.start()) < _indent_of(text, opener)
+            ):
                 suspects.append(opener)
     if not stack:
         return ()
@@ -739,7 +846,7 @@ def _line_start(text: str, pos: int) -> int:
 
 def _indent_of(text: str, pos: int) -> int:
     start = _line_start(text, pos)
-    line = text[start:text.find("\n", start) if "\n" in text[start:] else len(text)]
+    line = text[start : text.find("\n", start) if "\n" in text[start:] else len(text)]
     return len(line) - len(line.lstrip(" \t"))
 
 
@@ -754,14 +861,17 @@ def _token_desc(tok: Token) -> str:
 # (literals, enum members, `Entity[field: literal]`, lists of literals) into exactly the
 # nodes the grammar would give; anything else returns None and the piece goes to Lark.
 
-_SEED_TOKEN = re.compile(r"""
+_SEED_TOKEN = re.compile(
+    r"""
     (?P<ws>(?:\s+|(?:\#|//)[^\n]*)+)
   | (?P<decimal>[0-9]+\.[0-9]+)
   | (?P<int>[0-9]+)
   | (?P<string>"(?:[^"\\\n{}]|\\.)*")
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>[-()\[\]{},:])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 _KEYWORD_LITERALS = {"true": (True, "bool"), "false": (False, "bool"), "null": (None, "null")}
 
 
@@ -868,7 +978,7 @@ class _SeedReader:
                 end = self.take("punct", "]")
                 return n.LookupBy(name, field, value, self.span(s, end[3]))
             if self.peek()[1] in ("(", "."):
-                raise _NotFast            # a call or a qualified name: leave it to the grammar
+                raise _NotFast  # a call or a qualified name: leave it to the grammar
             return name
         return self.literal()
 
@@ -922,8 +1032,9 @@ def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagn
         return (), (Diagnostic("AWM0004", str(exc), n.Span(piece_id, exc.offset, exc.offset + 1)),)
 
 
-def parse_source(text: str, path: str, sources: Sources | None = None,
-                 cache: BuildCache | None = None) -> tuple[n.Module, list[Diagnostic]]:
+def parse_source(
+    text: str, path: str, sources: Sources | None = None, cache: BuildCache | None = None
+) -> tuple[n.Module, list[Diagnostic]]:
     """Parse one file's text. Returns the declarations that parsed and the syntax errors.
     Spans are relative to their declaration's piece: `sources.resolve` places them in the file.
     With a cache, a piece parsed before (same file, same text) is not parsed again."""
@@ -945,8 +1056,10 @@ def _with_expect_sources(decl, piece: str):
     """Tasks keep each `expect` condition's source text, to name the check in reports."""
     if not isinstance(decl, n.Task):
         return decl
-    expects = tuple(n.Expect(e.cond, e.weight, " ".join(piece[e.cond.span.start:e.cond.span.end].split()), e.span)
-                    for e in decl.expects)
+    expects = tuple(
+        n.Expect(e.cond, e.weight, " ".join(piece[e.cond.span.start : e.cond.span.end].split()), e.span)
+        for e in decl.expects
+    )
     return n.Task(decl.name, decl.instruction, decl.solution, expects, decl.span)
 
 
@@ -957,8 +1070,10 @@ def parse_expression(text: str, path: str = "<expr>") -> n.Expr:
 
 # ---- a spec with its imports --------------------------------------------------------------
 
-def load_modules(path: str | Path, sources: Sources, text: str | None = None,
-                 cache: BuildCache | None = None) -> tuple[list[n.Module], list[Diagnostic]]:
+
+def load_modules(
+    path: str | Path, sources: Sources, text: str | None = None, cache: BuildCache | None = None
+) -> tuple[list[n.Module], list[Diagnostic]]:
     """Parse a spec file and, depth first, every file it imports (each once)."""
     modules: list[n.Module] = []
     diags: list[Diagnostic] = []
@@ -968,13 +1083,19 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None,
     def visit(file: Path, display: str, content: str | None, via: n.Import | None, stack: tuple[str, ...]):
         try:
             key = str(file.resolve())
-        except (OSError, ValueError):      # e.g. a NUL byte in an import path
+        except (OSError, ValueError):  # e.g. a NUL byte in an import path
             diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: not a valid path", via.span if via else None))
             return
         if key in stack:
-            chain = [names[k] for k in stack[stack.index(key):]] + [display]
-            diags.append(Diagnostic("AWM0011", f"import cycle: {' -> '.join(chain)}", via.span if via else None,
-                                    help="move what both files need into a third file that both import"))
+            chain = [names[k] for k in stack[stack.index(key) :]] + [display]
+            diags.append(
+                Diagnostic(
+                    "AWM0011",
+                    f"import cycle: {' -> '.join(chain)}",
+                    via.span if via else None,
+                    help="move what both files need into a third file that both import",
+                )
+            )
             return
         if key in seen:
             return
@@ -998,4 +1119,3 @@ def load_modules(path: str | Path, sources: Sources, text: str | None = None,
     root = Path(path)
     visit(root, display_path(root), text, None, ())
     return modules, diags
-

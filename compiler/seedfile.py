@@ -1,4 +1,5 @@
 """Reading `seed Entity from "file"` data: JSON (a list of objects) or CSV (a header row)."""
+
 from __future__ import annotations
 
 import csv

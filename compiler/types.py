@@ -1,4 +1,5 @@
 """The checker's types, and the model (the checked IR) that the lowering phases consume."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -13,11 +14,12 @@ NUMERIC = ("int", "decimal", "float")
 @dataclass(frozen=True)
 class T:
     """A type. `name` names the enum/entity/record/union; `args` holds list/query elements."""
+
     kind: str
     name: str | None = None
     args: tuple[T, ...] = ()
     optional: bool = False
-    fields: tuple[tuple[str, T], ...] = ()     # anonymous records (record literals, group by)
+    fields: tuple[tuple[str, T], ...] = ()  # anonymous records (record literals, group by)
 
     def __str__(self) -> str:
         if self.kind in ("enum", "entity", "record", "union") and self.name:
@@ -44,10 +46,10 @@ class T:
 
 
 INT, FLOAT, DECIMAL, BOOL, TEXT = T("int"), T("float"), T("decimal"), T("bool"), T("text")
-DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}   # duration builtins
+DURATION_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}  # duration builtins
 DATE, DATETIME, JSON, NULL, VOID = T("date"), T("datetime"), T("json"), T("null", optional=True), T("void")
 DURATION = T("duration")
-ANY = T("any")          # the type of an expression that already failed to check
+ANY = T("any")  # the type of an expression that already failed to check
 
 
 def list_of(t: T) -> T:
@@ -84,7 +86,7 @@ def assignable(src: T, dst: T) -> bool:
         if src.kind in ("list", "query"):
             return assignable(src.elem, dst.elem) or src.elem.kind == "any"
         if src.kind == "record" and dst.name and not src.name:
-            return True     # a record literal checked field by field elsewhere
+            return True  # a record literal checked field by field elsewhere
         return src.name == dst.name
     if is_numeric(src) and is_numeric(dst):
         return src.kind == "int" or (src.kind == "decimal" and dst.kind == "float") or dst.kind == "decimal"
@@ -93,26 +95,27 @@ def assignable(src: T, dst: T) -> bool:
     if src.kind == "query" and dst.kind == "list":
         return assignable(src.elem, dst.elem)
     if src.kind == "text" and dst.kind in ("date", "datetime", "enum"):
-        return True         # checked at run time (and by the seed checker for literals)
+        return True  # checked at run time (and by the seed checker for literals)
     if dst.kind == "entity" and src.kind in ("int", "text"):
-        return True         # a key
+        return True  # a key
     return False
 
 
 # ---- the model ---------------------------------------------------------------------------
 
+
 @dataclass
 class FieldInfo:
     name: str
-    type: T                     # entity fields: entity_t(target) for relations
-    column: str                 # SQL column name (relations get `_id`)
+    type: T  # entity fields: entity_t(target) for relations
+    column: str  # SQL column name (relations get `_id`)
     decl: n.Field | None
     is_id: bool = False
     unique: bool = False
     index: bool = False
     default: n.Expr | None = None
     checks: list[n.Expr] = field(default_factory=list)
-    on_delete: str = "restrict"            # restrict | cascade | set_null
+    on_delete: str = "restrict"  # restrict | cascade | set_null
     range: tuple[Any, Any] | None = None
     length: tuple[int | None, int | None] | None = None
     backref: tuple[str, str] | None = None  # (child entity, child field) for `Child[]`
@@ -139,7 +142,7 @@ class EntityInfo:
     key: FieldInfo | None = None
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     indexes: list[tuple[str, ...]] = field(default_factory=list)
-    owner: tuple[str, Any] | None = None    # `@@owned_by(field)`: (field name, its declaration)
+    owner: tuple[str, Any] | None = None  # `@@owned_by(field)`: (field name, its declaration)
 
     @property
     def columns(self) -> list[FieldInfo]:
@@ -179,14 +182,14 @@ class ToolInfo:
     decl: n.ToolDecl
     writes: bool = False
     fail_codes: list[str] = field(default_factory=list)
-    checked: int = 0            # which check made this (check.Effects.serial): a cache key for code made from it
+    checked: int = 0  # which check made this (check.Effects.serial): a cache key for code made from it
 
 
 @dataclass
 class SeedInfo:
     entity: str
     columns: list[str]
-    rows: list[tuple[n.Span, list[Any]]]   # values already evaluated to Python constants
+    rows: list[tuple[n.Span, list[Any]]]  # values already evaluated to Python constants
     decl: n.SeedDecl | None = None
     checked: int = 0
 
@@ -195,7 +198,7 @@ class SeedInfo:
 class InvariantInfo:
     name: str
     description: str
-    entity: str | None          # `all Entity v: ...`; None for a condition over the whole state
+    entity: str | None  # `all Entity v: ...`; None for a condition over the whole state
     decl: n.Invariant
     checked: int = 0
 
@@ -211,10 +214,11 @@ class TaskInfo:
 @dataclass
 class Binding:
     """What a name refers to."""
-    kind: str    # param | local | loop | field | row | enum_member | entity | query_let | result | answer
+
+    kind: str  # param | local | loop | field | row | enum_member | entity | query_let | result | answer
     type: T
     name: str
-    depth: int = 0              # for fields: which row scope (0 = innermost query)
+    depth: int = 0  # for fields: which row scope (0 = innermost query)
     mutable: bool = False
     query: n.Expr | None = None  # for query_let: the query it stands for
     target: Any = None
@@ -223,6 +227,7 @@ class Binding:
 @dataclass
 class Model:
     """Everything the lowering phases need, all names resolved and all expressions typed."""
+
     name: str
     title: str
     description: str
@@ -234,9 +239,9 @@ class Model:
     entities: dict[str, EntityInfo]
     tools: dict[str, ToolInfo]
     seeds: list[SeedInfo]
-    types: dict[Any, T]          # expression node -> type
+    types: dict[Any, T]  # expression node -> type
     bindings: dict[Any, Binding]  # Name/OuterName node -> binding
-    row_dependent: set[int]      # ids of expression nodes that read a query's row
+    row_dependent: set[int]  # ids of expression nodes that read a query's row
     source_files: list[str]
     invariants: list[InvariantInfo] = field(default_factory=list)
     tasks: list[TaskInfo] = field(default_factory=list)

@@ -8,6 +8,7 @@
 Episodes share their Environment (the compiled spec is loaded once per process); each owns
 one Session, so N episodes cost N in-memory databases and nothing more.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ from awmlang.text import counted
 
 from .errors import error_result
 
-if TYPE_CHECKING:       # an Environment makes episodes (Environment.episode): no import cycle at run time
+if TYPE_CHECKING:  # an Environment makes episodes (Environment.episode): no import cycle at run time
     from .session import Environment
 
 
@@ -27,8 +28,15 @@ class EpisodeFinished(RuntimeError):
 
 
 class Episode:
-    def __init__(self, env: Environment, task: str | None = None, instruction: str | None = None,
-                 user=None, invariants: str = "off", max_steps: int | None = None):
+    def __init__(
+        self,
+        env: Environment,
+        task: str | None = None,
+        instruction: str | None = None,
+        user=None,
+        invariants: str = "off",
+        max_steps: int | None = None,
+    ):
         if (task is None) == (instruction is None):
             raise ValueError("give exactly one of task= (a task of the spec) or instruction= (free text)")
         if task is not None and (not isinstance(task, str) or task not in env.tasks):
@@ -61,11 +69,20 @@ class Episode:
         if problem is not None:
             result = error_result("invalid_arguments", problem, {})
         elif self.max_steps is not None and len(self.history) >= self.max_steps:
-            result = error_result("max_steps", f"this episode allows at most {counted(self.max_steps, 'tool call')}", {})
+            result = error_result(
+                "max_steps", f"this episode allows at most {counted(self.max_steps, 'tool call')}", {}
+            )
         else:
             result = self.session.call(name, arguments)
-        self.history.append({"id": call_id, "name": name, "arguments": arguments, "result": result,
-                             "seconds": round(time.perf_counter() - start, 6)})
+        self.history.append(
+            {
+                "id": call_id,
+                "name": name,
+                "arguments": arguments,
+                "result": result,
+                "seconds": round(time.perf_counter() - start, 6),
+            }
+        )
         return result
 
     def finish(self, answer: str | None = None) -> dict:
@@ -77,8 +94,12 @@ class Episode:
             report = self.session.verify(self.task, answer=answer)
         else:
             report = {"task": None, "reward": None, "passed": None, "checks": []}
-        self.result = {**report, "answer": answer, "steps": len(self.history),
-                       "invariant_violations": self.session.check_invariants()}
+        self.result = {
+            **report,
+            "answer": answer,
+            "steps": len(self.history),
+            "invariant_violations": self.session.check_invariants(),
+        }
         return self.result
 
     def close(self) -> None:
@@ -88,10 +109,10 @@ class Episode:
 def parse_tool_call(call: Any) -> tuple[str | None, dict, str | None, str | None]:
     """(name, arguments, call id, problem) from the shapes agents and SDKs produce."""
     call_id = None
-    if hasattr(call, "function"):                       # an OpenAI SDK tool_call object
+    if hasattr(call, "function"):  # an OpenAI SDK tool_call object
         call_id = getattr(call, "id", None)
         call = {"name": call.function.name, "arguments": call.function.arguments}
-    elif isinstance(call, dict) and isinstance(call.get("function"), dict):   # its dict form
+    elif isinstance(call, dict) and isinstance(call.get("function"), dict):  # its dict form
         call_id = call.get("id")
         call = call["function"]
     if not isinstance(call, dict) or not isinstance(call.get("name"), str):

@@ -1,5 +1,6 @@
 """The shape of call results: `{"ok": true, "result": ...}` or `{"ok": false, "error": {...}}`,
 and the one exception the runtime raises for a bad request made before any call runs."""
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ a database constraint instead of refusing it with a declared `fail`); and a succ
 may not change rows of an `@@owned_by` entity that belong to another user. A failure is
 shrunk to a minimal sequence of calls.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,43 +31,64 @@ MISSING_KEY_SHARE = 0.1
 @dataclass
 class Finding:
     """A problem and the shortest call sequence found that shows it."""
-    kind: str           # internal_error | constraint_violation | invariant_violation | ownership_violation
+
+    kind: str  # internal_error | constraint_violation | invariant_violation | ownership_violation
     message: str
     calls: list[dict] = field(default_factory=list)
     details: dict = field(default_factory=dict)
-    user: object = 1    # the acting user of the sequence
+    user: object = 1  # the acting user of the sequence
 
     def as_json(self, spec: str, seed: int) -> dict:
-        return {"spec": spec, "seed": seed, "kind": self.kind, "message": self.message, "user": self.user,
-                "details": self.details, "calls": [{"tool": c["tool"], "arguments": c["arguments"]} for c in self.calls]}
+        return {
+            "spec": spec,
+            "seed": seed,
+            "kind": self.kind,
+            "message": self.message,
+            "user": self.user,
+            "details": self.details,
+            "calls": [{"tool": c["tool"], "arguments": c["arguments"]} for c in self.calls],
+        }
 
 
 def others_rows(session: Session) -> dict[str, dict]:
     """Rows of `@@owned_by` entities that belong to someone other than the acting user."""
     out = {}
     for entity, (table, key, owner) in session.env.owners.items():
-        rows = session.db.execute(f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,)).fetchall()
+        rows = session.db.execute(
+            f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,)
+        ).fetchall()
         out[entity] = {r[0]: r[1:] for r in rows}
     return out
 
 
-def problem_after(session: Session, tool: str, result: dict, before: dict | None = None) -> tuple[str, str, dict] | None:
+def problem_after(
+    session: Session, tool: str, result: dict, before: dict | None = None
+) -> tuple[str, str, dict] | None:
     """What is wrong after a call, if anything: (kind, message, details). `before` holds the
     other users' owned rows from before the call."""
     if before is not None and result["ok"]:
         after = others_rows(session)
         for entity, rows in before.items():
-            changed = sorted((set(rows) | set(after[entity])) - {k for k in rows if after[entity].get(k) == rows[k]}, key=repr)
+            changed = sorted(
+                (set(rows) | set(after[entity])) - {k for k in rows if after[entity].get(k) == rows[k]}, key=repr
+            )
             if changed:
-                return ("ownership_violation", f"`{tool}` called by user {session.me!r} changed {entity} rows of other "
-                        f"users: {changed[:10]}", {"entity": entity, "rows": changed[:20], "user": session.me})
+                return (
+                    "ownership_violation",
+                    f"`{tool}` called by user {session.me!r} changed {entity} rows of other users: {changed[:10]}",
+                    {"entity": entity, "rows": changed[:20], "user": session.me},
+                )
     if not result["ok"]:
         code = result["error"]["code"]
         if code == "internal_error":
             return "internal_error", f"`{tool}` crashed: {result['error']['message']}", result["error"]["details"]
         if code == "constraint_violation":
-            return ("constraint_violation", f"`{tool}` let a write reach a database constraint instead of "
-                    f"failing with a declared code: {result['error']['message']}", result["error"]["details"])
+            return (
+                "constraint_violation",
+                f"`{tool}` let a write reach a database constraint instead of "
+                f"failing with a declared code: {result['error']['message']}",
+                result["error"]["details"],
+            )
     broken = session.check_invariants()
     if broken:
         names = ", ".join(f"{v['invariant']} ({v['entity'] or 'state'} {v['rows']})" for v in broken)
@@ -76,6 +98,7 @@ def problem_after(session: Session, tool: str, result: dict, before: dict | None
 
 # ---- drawing arguments ---------------------------------------------------------------------
 
+
 def _column_values(session: Session, name: str) -> list:
     """Values stored in columns called `name` (or `name` without a trailing `_id`) in any table:
     realistic arguments (a passport number, a city, a year) that random text seldom hits."""
@@ -83,8 +106,12 @@ def _column_values(session: Session, name: str) -> list:
     for table, columns in _table_columns(session.env).items():
         for column in (name, name.removesuffix("_id")):
             if column in columns:
-                values += [r[0] for r in session.db.execute(
-                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50').fetchall()]
+                values += [
+                    r[0]
+                    for r in session.db.execute(
+                        f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50'
+                    ).fetchall()
+                ]
     return values
 
 
@@ -115,9 +142,11 @@ def draw_value(data, spec: dict, session: Session, bounds: dict, name: str | Non
     if spec.get("optional") and data.draw(st.integers(0, 9)) == 0:
         return None
     kind = spec["kind"]
-    lo, hi = (bounds.get("range") or [None, None])
+    lo, hi = bounds.get("range") or [None, None]
     if name and kind in ("int", "text", "date", "datetime", "float") and data.draw(st.integers(0, 2)) == 0:
-        seen = [v for v in _column_values(session, name) if isinstance(v, (int, str, float)) and not isinstance(v, bool)]
+        seen = [
+            v for v in _column_values(session, name) if isinstance(v, (int, str, float)) and not isinstance(v, bool)
+        ]
         if seen:
             value = data.draw(st.sampled_from(seen))
             if kind != "int" or isinstance(value, int):
@@ -127,7 +156,9 @@ def draw_value(data, spec: dict, session: Session, bounds: dict, name: str | Non
     if kind in ("decimal", "float"):
         low = float(lo) if lo is not None else -5.0
         high = float(hi) if hi is not None else 500.0
-        value = data.draw(st.decimals(Decimal(str(low)), Decimal(str(high)), places=2, allow_nan=False, allow_infinity=False))
+        value = data.draw(
+            st.decimals(Decimal(str(low)), Decimal(str(high)), places=2, allow_nan=False, allow_infinity=False)
+        )
         return float(value)
     if kind == "bool":
         return data.draw(st.booleans())
@@ -165,12 +196,13 @@ def draw_arguments(data, params: list[dict], session: Session) -> dict:
     args = {}
     for p in params:
         if not p["required"] and data.draw(st.integers(0, 3)) == 0:
-            continue            # leave an optional parameter out
+            continue  # leave an optional parameter out
         args[p["name"]] = draw_value(data, p["type"], session, p, p["name"])
     return args
 
 
 # ---- exploration -----------------------------------------------------------------------------
+
 
 def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int = 20) -> Finding | None:
     """Search for a call sequence that breaks an invariant, crashes, or hits an undeclared
@@ -180,8 +212,14 @@ def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int
     users = acting_users(env)
 
     @hypothesis_seed(seed)
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+    )
     @given(data=st.data())
     def run(data):
         session = env.session(user=data.draw(st.sampled_from(users)))
@@ -203,7 +241,7 @@ def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int
     try:
         run()
     except AssertionError:
-        return minimize(env, found[-1])     # hypothesis replays its shrunk example last
+        return minimize(env, found[-1])  # hypothesis replays its shrunk example last
     return None
 
 
@@ -226,13 +264,15 @@ def minimize(env: Environment, finding: Finding) -> Finding:
     while changed and len(calls) > 1:
         changed = False
         for i in range(len(calls)):
-            candidate = calls[:i] + calls[i + 1:]
+            candidate = calls[:i] + calls[i + 1 :]
             results, problem = replay(env, candidate, finding.user)
             if problem is not None and problem[0] == finding.kind and len(results) == len(candidate):
                 calls, changed = candidate, True
                 break
     results, problem = replay(env, calls, finding.user)
-    return Finding(problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2], finding.user)
+    return Finding(
+        problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2], finding.user
+    )
 
 
 def replay(env: Environment, calls: list[dict], user=None) -> tuple[list[dict], tuple[str, str, dict] | None]:
@@ -250,6 +290,7 @@ def replay(env: Environment, calls: list[dict], user=None) -> tuple[list[dict], 
 
 
 # ---- tasks --------------------------------------------------------------------------------------
+
 
 def check_task(env: Environment, task: str) -> list[str]:
     """Problems with one task: a vacuous verifier, a failing gold solution, a verifier that the

@@ -16,6 +16,7 @@ connection (`awmlang/reset`, `awmlang/verify`: a client needs no header, and an 
 calls can never reach them), and as `POST /mcp/<name>/reset|verify` with the `Mcp-Session-Id`
 header for plain HTTP clients.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -79,10 +80,16 @@ def tool_result(result: dict) -> types.CallToolResult:
     """An awmlang call result as an MCP tool result; errors carry {code, message, details}."""
     if result["ok"]:
         payload = {"result": result["result"]}
-        return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(result["result"]))],
-                                    structured_content=payload, is_error=False)
-    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(result["error"]))],
-                                structured_content={"error": result["error"]}, is_error=True)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(result["result"]))],
+            structured_content=payload,
+            is_error=False,
+        )
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=json.dumps(result["error"]))],
+        structured_content={"error": result["error"]},
+        is_error=True,
+    )
 
 
 class ControlError(Exception):
@@ -96,10 +103,12 @@ class ControlError(Exception):
 
 class ControlParams(types.RequestParams):
     """Params of the awmlang/reset and awmlang/verify methods: any fields, checked by the server."""
+
     model_config = ConfigDict(extra="allow")
 
 
 # ---- recording ---------------------------------------------------------------------------------
+
 
 class RecordLimit(NamedTuple):
     sessions: int | None = None
@@ -127,7 +136,7 @@ class Recorder:
         self.sessions = 0
         self.bytes = 0
         self.full = False
-        self.images: dict[tuple[str, str], Path] = {}     # (env, image digest) -> the shared initial.db
+        self.images: dict[tuple[str, str], Path] = {}  # (env, image digest) -> the shared initial.db
 
     def record(self, env_name: str, session_id: str, session: Session, calls: list[dict]) -> None:
         if self.full:
@@ -138,8 +147,12 @@ class Recorder:
         size = len(final) + len(calls_text) + (0 if shared.exists() else len(session.start_image))
         if self._over_limit(size):
             self.full = True
-            log.warning("--record-limit reached: %d sessions (%.1f MB) recorded in %s; later sessions are not recorded",
-                        self.sessions, self.bytes / 2**20, self.root)
+            log.warning(
+                "--record-limit reached: %d sessions (%.1f MB) recorded in %s; later sessions are not recorded",
+                self.sessions,
+                self.bytes / 2**20,
+                self.root,
+            )
             return
         target = self.root / env_name / session_id
         target.mkdir(parents=True, exist_ok=True)
@@ -147,7 +160,7 @@ class Recorder:
             shared.write_bytes(session.start_image)
         try:
             os.link(shared, target / "initial.db")
-        except OSError:                  # a file system without hard links: a copy
+        except OSError:  # a file system without hard links: a copy
             (target / "initial.db").write_bytes(session.start_image)
         (target / "final.db").write_bytes(final)
         (target / "calls.json").write_bytes(calls_text)
@@ -164,31 +177,46 @@ class Recorder:
 
     def _over_limit(self, size: int) -> bool:
         sessions, max_bytes = self.limit
-        return (sessions is not None and self.sessions >= sessions) or \
-            (max_bytes is not None and self.bytes + size > max_bytes)
+        return (sessions is not None and self.sessions >= sessions) or (
+            max_bytes is not None and self.bytes + size > max_bytes
+        )
 
 
 # ---- one environment ----------------------------------------------------------------------------
 
+
 class EnvironmentServer:
     """An MCP low-level server for one environment, with one awmlang Session per MCP session."""
 
-    def __init__(self, name: str, env: Environment, user=None, idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
-                 recorder: Recorder | None = None):
+    def __init__(
+        self,
+        name: str,
+        env: Environment,
+        user=None,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        recorder: Recorder | None = None,
+    ):
         self.name = name
         self.env = env
         self.user = user
         self.idle_timeout = idle_timeout
         self.recorder = recorder
-        self.sessions: dict[str, Session] = {}    # Mcp-Session-Id -> awmlang Session
-        self.last_used: dict[str, float] = {}     # when its last HTTP request ended
-        self.in_flight: dict[str, int] = {}       # its HTTP requests being served (an open stream is not idle)
-        self.logs: dict[str, list[dict]] = {}     # Mcp-Session-Id -> its calls, when recording
-        self.tasks: dict[str, str] = {}           # Mcp-Session-Id -> the task it was opened for (?task=ID)
-        self.tools = [types.Tool(name=t["name"], description=t["description"], input_schema=t["inputSchema"])
-                      for t in env.mcp_tools]
-        self.server = Server(name, version="awmlang", instructions=env.manifest.get("description") or None,
-                             on_list_tools=self.list_tools, on_call_tool=self.call_tool)
+        self.sessions: dict[str, Session] = {}  # Mcp-Session-Id -> awmlang Session
+        self.last_used: dict[str, float] = {}  # when its last HTTP request ended
+        self.in_flight: dict[str, int] = {}  # its HTTP requests being served (an open stream is not idle)
+        self.logs: dict[str, list[dict]] = {}  # Mcp-Session-Id -> its calls, when recording
+        self.tasks: dict[str, str] = {}  # Mcp-Session-Id -> the task it was opened for (?task=ID)
+        self.tools = [
+            types.Tool(name=t["name"], description=t["description"], input_schema=t["inputSchema"])
+            for t in env.mcp_tools
+        ]
+        self.server = Server(
+            name,
+            version="awmlang",
+            instructions=env.manifest.get("description") or None,
+            on_list_tools=self.list_tools,
+            on_call_tool=self.call_tool,
+        )
         self.server.add_request_handler(RESET_METHOD, ControlParams, self.on_reset)
         self.server.add_request_handler(VERIFY_METHOD, ControlParams, self.on_verify)
         # no per-message OpenTelemetry spans (they cost on every call); tools/call params checked first
@@ -232,7 +260,7 @@ class EnvironmentServer:
         try:
             yield
         finally:
-            if session_id in self.in_flight:        # not when the session ended meanwhile (DELETE)
+            if session_id in self.in_flight:  # not when the session ended meanwhile (DELETE)
                 self.in_flight[session_id] -= 1
                 self.last_used[session_id] = time.monotonic()
 
@@ -285,11 +313,16 @@ class EnvironmentServer:
     # ---- reset and verify -----------------------------------------------------------------------
     def instance(self, session_id: str | None) -> Session:
         if not session_id:
-            raise ControlError(400, "send the session's Mcp-Session-Id header (docs/serving.md shows how), "
-                                    f"or call the {RESET_METHOD} / {VERIFY_METHOD} methods on the MCP connection")
+            raise ControlError(
+                400,
+                "send the session's Mcp-Session-Id header (docs/serving.md shows how), "
+                f"or call the {RESET_METHOD} / {VERIFY_METHOD} methods on the MCP connection",
+            )
         session = self.sessions.get(session_id)
         if session is None:
-            raise ControlError(404, f"no session {session_id!r} on /mcp/{self.name}: it has ended, expired or never existed")
+            raise ControlError(
+                404, f"no session {session_id!r} on /mcp/{self.name}: it has ended, expired or never existed"
+            )
         return session
 
     def control(self, action: str, session_id: str, session: Session, fields: dict) -> dict:
@@ -303,7 +336,7 @@ class EnvironmentServer:
                 raise ControlError(400, f"unknown field `{field}` for {action}{hint}; {takes}")
         if action == "reset":
             session.reset()
-            self.logs[session_id] = []      # the recorded calls replay from the starting state
+            self.logs[session_id] = []  # the recorded calls replay from the starting state
             return {"reset": True}
         return self.verify(session_id, session, fields.get("task"), fields.get("answer"))
 
@@ -312,17 +345,22 @@ class EnvironmentServer:
             task = self.tasks.get(session_id)
             if task is None:
                 tasks = ", ".join(sorted(self.env.tasks)) or "none"
-                raise ControlError(400, "name the task: send {\"task\": ID, \"answer\": TEXT} (this session was "
-                                        f"not opened for a task with ?task=ID); tasks: {tasks}")
+                raise ControlError(
+                    400,
+                    'name the task: send {"task": ID, "answer": TEXT} (this session was '
+                    f"not opened for a task with ?task=ID); tasks: {tasks}",
+                )
         if not isinstance(task, str):
             raise ControlError(400, f"`task` must be a string (a task's name), not {json_kind(task)}")
         if task not in self.env.tasks:
             raise ControlError(400, str(self.env.unknown_task(task)))
         if answer is not None and not isinstance(answer, str):
-            raise ControlError(400, f"`answer` must be a string (the agent's final answer) or null, not {json_kind(answer)}")
+            raise ControlError(
+                400, f"`answer` must be a string (the agent's final answer) or null, not {json_kind(answer)}"
+            )
         try:
             return session.verify(task, answer=answer)
-        except Exception as exc:
+        except Exception as exc:  # a broken verifier is reported, never raised
             log.error("internal error in the verifier of task %s: %r", task, exc)
             raise ControlError(500, f"internal error in the verifier of task {task}: {type(exc).__name__}") from exc
 
@@ -351,8 +389,10 @@ async def check_tool_call_params(ctx, call_next):
         if not isinstance(params, dict) or "name" not in params:
             raise MCPError(INVALID_PARAMS, 'tools/call needs params {"name": TOOL, "arguments": {...}}')
         if not isinstance(params["name"], str):
-            raise MCPError(INVALID_PARAMS,
-                           f"tools/call: `name` must be a string (the tool's name), not {json_kind(params['name'])}")
+            raise MCPError(
+                INVALID_PARAMS,
+                f"tools/call: `name` must be a string (the tool's name), not {json_kind(params['name'])}",
+            )
         arguments = params.get("arguments")
         if arguments is not None and not isinstance(arguments, dict):
             raise MCPError(INVALID_PARAMS, f"tools/call: `arguments` must be a JSON object, not {json_kind(arguments)}")
@@ -361,13 +401,15 @@ async def check_tool_call_params(ctx, call_next):
 
 # ---- HTTP ------------------------------------------------------------------------------------------
 
+
 def json_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
 def jsonrpc_error_response(status: int, code: int, message: str, request_id=None) -> JSONResponse:
-    return JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}},
-                        status_code=status)
+    return JSONResponse(
+        {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}, status_code=status
+    )
 
 
 async def request_id(receive):
@@ -395,19 +437,24 @@ class Endpoint:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        below = scope["path"][len(self.prefix):].strip("/")
+        below = scope["path"][len(self.prefix) :].strip("/")
         if below in CONTROL_FIELDS:
             await self.control(below, scope, receive, send)
             return
         if below:
-            await json_error(404, f"no such path: the MCP endpoint is {self.prefix}, with {self.prefix}/reset and "
-                                  f"{self.prefix}/verify")(scope, receive, send)
+            await json_error(
+                404,
+                f"no such path: the MCP endpoint is {self.prefix}, with {self.prefix}/reset and {self.prefix}/verify",
+            )(scope, receive, send)
             return
         headers = dict(scope["headers"])
         version = headers.get(PROTOCOL_HEADER, b"").decode("latin-1") or None
         if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
-            await json_error(400, f"protocol version {version} is not offered; this server keeps state per "
-                                  "session: use the initialize handshake")(scope, receive, send)
+            await json_error(
+                400,
+                f"protocol version {version} is not offered; this server keeps state per "
+                "session: use the initialize handshake",
+            )(scope, receive, send)
             return
         if scope["method"] == "POST":
             receive = await self.refuse_non_object_body(scope, receive, send)
@@ -439,25 +486,29 @@ class Endpoint:
         if first == b"[":
             problem = "batches are not supported: send one JSON-RPC request object per POST"
         elif first and first in b'"-0123456789tfn':
-            problem = "the body must be a JSON-RPC request object, like {\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ...}"
+            problem = 'the body must be a JSON-RPC request object, like {"jsonrpc": "2.0", "id": 1, "method": ...}'
         if problem is not None:
             await jsonrpc_error_response(400, INVALID_REQUEST, f"Invalid Request: {problem}")(scope, receive, send)
             return None
 
         async def replay():
             return seen.pop(0) if seen else await receive()
+
         return replay
 
     async def open_session(self, scope, receive, send) -> None:
         """A POST without a session: if the SDK opens a session with it (initialize), that session
         gets the instance made here, bound before the client can see the session's id."""
         if not self.capacity.has_room():
-            await json_error(503, f"the server holds its maximum of {self.capacity.max_sessions} sessions "
-                                  "(awmc serve --max-sessions): end a session (HTTP DELETE) or retry later")(scope, receive, send)
+            await json_error(
+                503,
+                f"the server holds its maximum of {self.capacity.max_sessions} sessions "
+                "(awmc serve --max-sessions): end a session (HTTP DELETE) or retry later",
+            )(scope, receive, send)
             return
         try:
             session, task = self.server.new_instance(QueryParams(scope["query_string"]))
-        except SessionError as exc:      # an MCP client shows a JSON-RPC error's message
+        except SessionError as exc:  # an MCP client shows a JSON-RPC error's message
             await jsonrpc_error_response(400, INVALID_PARAMS, str(exc), await request_id(receive))(scope, receive, send)
             return
         adopted = False
@@ -470,6 +521,7 @@ class Endpoint:
                     self.server.adopt(opened.decode("latin-1"), session, task)
                     adopted = True
             await send(message)
+
         try:
             await self.app(scope, receive, bind_and_send)
         finally:
@@ -533,7 +585,7 @@ class Capacity:
     def has_room(self) -> bool:
         if self.max_sessions is None:
             return True
-        for server in self.servers:         # idle-expired sessions make room first
+        for server in self.servers:  # idle-expired sessions make room first
             server.forget_idle()
         room = sum(s.live_sessions for s in self.servers) < self.max_sessions
         if not room and not self.warned:
@@ -542,17 +594,25 @@ class Capacity:
         return room
 
 
-def build_app(envs: dict[str, Environment], user=None, session_idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
-              record_dir: Path | None = None, max_sessions: int | None = DEFAULT_MAX_SESSIONS,
-              record_limit: RecordLimit = RecordLimit()) -> tuple[Starlette, dict]:
+def build_app(
+    envs: dict[str, Environment],
+    user=None,
+    session_idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+    record_dir: Path | None = None,
+    max_sessions: int | None = DEFAULT_MAX_SESSIONS,
+    record_limit: RecordLimit = RecordLimit(),
+) -> tuple[Starlette, dict]:
     """A Starlette app serving each environment at /mcp/<name>, and the EnvironmentServers."""
     recorder = Recorder(record_dir, record_limit) if record_dir is not None else None
     servers = {name: EnvironmentServer(name, env, user, session_idle_timeout, recorder) for name, env in envs.items()}
     capacity = Capacity(list(servers.values()), max_sessions)
     # the SDK's own cap stays as a backstop; ours answers first, with a message
-    managers = {name: StreamableHTTPSessionManager(s.server, json_response=True, session_idle_timeout=session_idle_timeout,
-                                                   max_sessions=max_sessions)
-                for name, s in servers.items()}
+    managers = {
+        name: StreamableHTTPSessionManager(
+            s.server, json_response=True, session_idle_timeout=session_idle_timeout, max_sessions=max_sessions
+        )
+        for name, s in servers.items()
+    }
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -568,11 +628,12 @@ def build_app(envs: dict[str, Environment], user=None, session_idle_timeout: flo
     routes = []
     for name, manager in managers.items():
         endpoint = Endpoint(manager.handle_request, servers[name], capacity)
-        routes += [Route(f"/mcp/{name}", endpoint), Mount(f"/mcp/{name}", app=endpoint)]   # no 307 to the slash
+        routes += [Route(f"/mcp/{name}", endpoint), Mount(f"/mcp/{name}", app=endpoint)]  # no 307 to the slash
     return Starlette(routes=routes, lifespan=lifespan), servers
 
 
 # ---- stdio -------------------------------------------------------------------------------------------
+
 
 def malformed_line_reply(exc: Exception) -> types.JSONRPCError:
     """The JSON-RPC 2.0 reply to a line that is not a message: a parse error (-32700) for text that
@@ -597,11 +658,13 @@ def jsonrpc_error_message(request_id, code: int, message: str) -> types.JSONRPCE
     return types.JSONRPCError(jsonrpc="2.0", id=request_id, error=types.ErrorData(code=code, message=message))
 
 
-async def serve_stdio(name: str, env: Environment, user=None, record_dir: Path | None = None,
-                      record_limit: RecordLimit = RecordLimit()) -> None:
+async def serve_stdio(
+    name: str, env: Environment, user=None, record_dir: Path | None = None, record_limit: RecordLimit = RecordLimit()
+) -> None:
     """Serve one environment over stdio (one client, one instance). A line that is not a JSON-RPC
     message gets a JSON-RPC error reply; the session is recorded when stdin closes."""
     from mcp.server.stdio import stdio_server
+
     recorder = Recorder(record_dir, record_limit) if record_dir is not None else None
     server = EnvironmentServer(name, env, user, idle_timeout=None, recorder=recorder)
     try:
@@ -615,6 +678,7 @@ async def serve_stdio(name: str, env: Environment, user=None, record_dir: Path |
                             await write.send(SessionMessage(malformed_line_reply(item)))
                         else:
                             await send_message.send(item)
+
             async with anyio.create_task_group() as tg:
                 tg.start_soon(answer_malformed_lines)
                 await server.server.run(messages, write, server.server.create_initialization_options())
@@ -622,18 +686,33 @@ async def serve_stdio(name: str, env: Environment, user=None, record_dir: Path |
         server.close_all()
 
 
-def serve_http(envs: dict[str, Environment], host: str, port: int, user=None, record_dir: Path | None = None,
-               max_sessions: int | None = DEFAULT_MAX_SESSIONS, idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-               record_limit: RecordLimit = RecordLimit()) -> None:
+def serve_http(
+    envs: dict[str, Environment],
+    host: str,
+    port: int,
+    user=None,
+    record_dir: Path | None = None,
+    max_sessions: int | None = DEFAULT_MAX_SESSIONS,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    record_limit: RecordLimit = RecordLimit(),
+) -> None:
     import uvicorn
-    app, _ = build_app(envs, user=user, session_idle_timeout=idle_timeout, record_dir=record_dir,
-                       max_sessions=max_sessions, record_limit=record_limit)
+
+    app, _ = build_app(
+        envs,
+        user=user,
+        session_idle_timeout=idle_timeout,
+        record_dir=record_dir,
+        max_sessions=max_sessions,
+        record_limit=record_limit,
+    )
     for name in envs:
         log.warning("serving %s at http://%s:%d/mcp/%s", name, host, port, name)
     uvicorn.run(app, host=host, port=port, log_level="warning", use_colors=wants_color(sys.stderr))
 
 
 # ---- client side --------------------------------------------------------------------------------------
+
 
 async def reset_session(client) -> dict:
     """Put the session of an official `mcp` Client back to its starting state (awmlang/reset)."""

@@ -1,4 +1,5 @@
 """Environments and sessions: isolated, resettable SQLite instances that run tool calls atomically."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,9 +42,12 @@ class Environment:
         handlers_path = self.build_dir / "handlers.py"
         self.module = _import_handlers(handlers_path, self.manifest["hashes"]["handlers.py"])
         # a session registers only the SQL functions its statements and CHECKs call (each costs about 0.6 µs)
-        self.sql_functions = sql_functions_used(handlers_path.read_text(encoding="utf-8"),
-                                                (self.build_dir / "schema.sql").read_text(encoding="utf-8"))
-        self.handlers = {name: (fn, writes, Validator(params)) for name, (fn, writes, params) in self.module.TOOLS.items()}
+        self.sql_functions = sql_functions_used(
+            handlers_path.read_text(encoding="utf-8"), (self.build_dir / "schema.sql").read_text(encoding="utf-8")
+        )
+        self.handlers = {
+            name: (fn, writes, Validator(params)) for name, (fn, writes, params) in self.module.TOOLS.items()
+        }
         self.clock: str = self.module.CLOCK
         self.user_entity: str | None = self.module.USER_ENTITY
         self.invariants: dict[str, tuple] = self.module.INVARIANTS
@@ -66,7 +70,7 @@ class Environment:
                 found = exc
             finally:
                 db.close()
-            if len(self._seeded_users) < MAX_CACHED_USERS:     # "1", "01", "001" ... are one user
+            if len(self._seeded_users) < MAX_CACHED_USERS:  # "1", "01", "001" ... are one user
                 self._seeded_users[cache_key] = found
         if isinstance(found, SessionError):
             raise SessionError(*found.args)
@@ -84,7 +88,7 @@ class Environment:
     def load_image(self, db: sqlite3.Connection, image: bytes, what: str = "the database") -> None:
         """Deserialize `image` into `db`; SessionError unless it is a SQLite database with
         exactly this environment's tables (the CREATE statement of each)."""
-        if not image:                     # sqlite3 refuses an empty image with a bare MemoryError
+        if not image:  # sqlite3 refuses an empty image with a bare MemoryError
             raise SessionError(f"{what} is empty (0 bytes), not a SQLite database")
         db.deserialize(image)
         if image is self.initial_image:
@@ -98,9 +102,15 @@ class Environment:
         missing = sorted(set(self.tables) - set(tables))
         extra = sorted(set(tables) - set(self.tables))
         changed = sorted(t for t in set(tables) & set(self.tables) if tables[t] != self.tables[t])
-        found = "; ".join(f"{label}: {', '.join(names[:8])}" + (" ..." if len(names) > 8 else "")
-                          for label, names in (("missing tables", missing), ("unknown tables", extra),
-                                               ("tables with other columns", changed)) if names)
+        found = "; ".join(
+            f"{label}: {', '.join(names[:8])}" + (" ..." if len(names) > 8 else "")
+            for label, names in (
+                ("missing tables", missing),
+                ("unknown tables", extra),
+                ("tables with other columns", changed),
+            )
+            if names
+        )
         raise SessionError(f"{what} is not a database of `{self.name}` ({found})")
 
     def unknown_task(self, task) -> SessionError:
@@ -119,8 +129,13 @@ class Environment:
     def tool_names(self) -> list[str]:
         return sorted(self.handlers)
 
-    def session(self, user: int | str | None = None, clock: str | None = None, image: bytes | None = None,
-                invariants: str = "off") -> Session:
+    def session(
+        self,
+        user: int | str | None = None,
+        clock: str | None = None,
+        image: bytes | None = None,
+        invariants: str = "off",
+    ) -> Session:
         """A new isolated session. invariants: "off", "enforce" (a call that would break one is
         rolled back and fails with invariant_violation) or "check" (violations are recorded in
         `session.violations` and the call stands). user: the acting user's key (default: 1,
@@ -128,8 +143,14 @@ class Environment:
         but missing from the starting database, or an image that is not one of this environment's."""
         return Session(self, user=user, clock=clock, image=image, invariants=invariants)
 
-    def episode(self, task: str | None = None, instruction: str | None = None, user=None,
-                invariants: str = "off", max_steps: int | None = None):
+    def episode(
+        self,
+        task: str | None = None,
+        instruction: str | None = None,
+        user=None,
+        invariants: str = "off",
+        max_steps: int | None = None,
+    ):
         """An episode for an RL loop: a task (or free-text instruction), a fresh session, a reward.
         Raises SessionError for an unknown task or user."""
         return Episode(self, task=task, instruction=instruction, user=user, invariants=invariants, max_steps=max_steps)
@@ -160,8 +181,9 @@ class Session:
 
     __slots__ = ("db", "env", "invariant_mode", "me", "start_clock", "start_image", "start_time", "ticks", "violations")
 
-    def __init__(self, env: Environment, user=None, clock: str | None = None, image: bytes | None = None,
-                 invariants: str = "off"):
+    def __init__(
+        self, env: Environment, user=None, clock: str | None = None, image: bytes | None = None, invariants: str = "off"
+    ):
         if invariants not in INVARIANT_MODES:
             raise ValueError(f"invariants must be one of {', '.join(INVARIANT_MODES)}, not {invariants!r}")
         self.env = env
@@ -173,7 +195,7 @@ class Session:
             env.load_image(self.db, self.start_image)
             self.me = self._known_user(user)
             self.start_clock = clock or env.clock
-            self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)   # parsed once, read by now()
+            self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)  # parsed once, read by now()
         except Exception:
             self.db.close()
             raise
@@ -185,13 +207,15 @@ class Session:
         entity = self.env.user_entity
         if entity is None:
             return DEFAULT_USER if user is None else user
-        if user is None:        # not asked for: user 1, as before, even in a spec without one
+        if user is None:  # not asked for: user 1, as before, even in a spec without one
             try:
                 return self._known_user(DEFAULT_USER)
             except SessionError:
                 return DEFAULT_USER
         if isinstance(user, bool) or not isinstance(user, (int, str)):
-            raise SessionError(f"the user must be the key of a {entity} (an integer or text), not {type(user).__name__}")
+            raise SessionError(
+                f"the user must be the key of a {entity} (an integer or text), not {type(user).__name__}"
+            )
         if self.start_image is self.env.initial_image:
             return self.env.seeded_user(user)
         return stored_user_key(self.db, self.env, user)
@@ -232,13 +256,15 @@ class Session:
         """Run one tool call atomically. Never raises: failures come back as error results."""
         entry = self.env.handlers.get(tool) if isinstance(tool, str) else None
         if entry is None:
-            return error_result("unknown_tool", f"no tool named `{shown(tool)}`",
-                                suggest_tool(tool, self.env.handlers))
+            return error_result("unknown_tool", f"no tool named `{shown(tool)}`", suggest_tool(tool, self.env.handlers))
         handler, writes, validator = entry
         args, problems = validator.validate(arguments)
         if problems:
-            return error_result("invalid_arguments", f"{counted(len(problems), 'invalid argument')} for `{tool}`",
-                                {"problems": problems})
+            return error_result(
+                "invalid_arguments",
+                f"{counted(len(problems), 'invalid argument')} for `{tool}`",
+                {"problems": problems},
+            )
         self.ticks += 1
         db = self.db
         if writes:
@@ -253,13 +279,16 @@ class Session:
             return error_result("constraint_violation", _constraint_message(str(exc)), {"sqlite": str(exc)})
         except Exception as exc:  # noqa: BLE001 - any bug in a handler is reported, never raised
             self._rollback(writes)
-            fail = failure_of(exc)           # e.g. a division by zero inside a query
+            fail = failure_of(exc)  # e.g. a division by zero inside a query
             if fail is not None:
                 return error_result(fail.code, fail.message, fail.details)
             where = self.env.describe_line(exc.__traceback__)
             log.error("internal error in tool %s (%s): %r", tool, where, exc)
-            return error_result("internal_error", f"internal error in `{tool}`" + (f" at {where}" if where else ""),
-                                {"error": type(exc).__name__, "at": where})
+            return error_result(
+                "internal_error",
+                f"internal error in `{tool}`" + (f" at {where}" if where else ""),
+                {"error": type(exc).__name__, "at": where},
+            )
         if writes and self.invariant_mode != "off":
             broken = self.check_invariants()
             if broken and self.invariant_mode == "enforce":
@@ -318,8 +347,12 @@ class Session:
             before_db.close()
         total = sum(c["weight"] for c in checks)
         earned = sum(c["weight"] for c in checks if c["passed"])
-        return {"task": task_id, "reward": round(earned / total, 6) if total else 0.0,
-                "passed": bool(checks) and earned == total, "checks": checks}
+        return {
+            "task": task_id,
+            "reward": round(earned / total, 6) if total else 0.0,
+            "passed": bool(checks) and earned == total,
+            "checks": checks,
+        }
 
     def check_invariants(self) -> list[dict]:
         """Every invariant the current state breaks, with the keys of the violating rows."""
@@ -327,8 +360,15 @@ class Session:
         for name, (description, entity, sql) in self.env.invariants.items():
             rows = [r[0] for r in self.db.execute(sql).fetchall()]
             if rows:
-                out.append({"invariant": name, "description": description, "entity": entity,
-                            "rows": rows[:MAX_REPORTED_ROWS] if entity else [], "count": len(rows) if entity else 1})
+                out.append(
+                    {
+                        "invariant": name,
+                        "description": description,
+                        "entity": entity,
+                        "rows": rows[:MAX_REPORTED_ROWS] if entity else [],
+                        "count": len(rows) if entity else 1,
+                    }
+                )
         return out
 
     def _rollback(self, writes: bool) -> None:
@@ -342,7 +382,7 @@ def stored_user_key(db: sqlite3.Connection, env: Environment, user):
     entity = env.user_entity
     table, key, _ = env.entity_keys[entity]
     # a lone surrogate or an integer beyond 64 bits cannot be bound, and matches no key
-    bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -2**63 <= user < 2**63
+    bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -(2**63) <= user < 2**63
     row = db.execute(f'SELECT "{key}" FROM "{table}" WHERE "{key}" = ?', (user,)).fetchone() if bindable else None
     if row is not None:
         return row[0]
@@ -370,8 +410,14 @@ def _run_check(source: str, weight: int, condition, observed) -> dict:
         passed, seen = False, {"error": f.code, "message": f.message}
     except Exception as exc:  # noqa: BLE001 - a check that cannot be evaluated fails, it does not raise
         fail = failure_of(exc)
-        passed, seen = False, ({"error": fail.code, "message": fail.message} if fail else
-                               {"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
+        passed, seen = (
+            False,
+            (
+                {"error": fail.code, "message": fail.message}
+                if fail
+                else {"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+            ),
+        )
     return {"expect": source, "passed": passed, "observed": seen, "weight": weight}
 
 

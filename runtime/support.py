@@ -1,4 +1,5 @@
 """The small helpers that generated handlers call. Kept flat and fast: they run on every call."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -86,6 +87,7 @@ class Fail(Exception):
 
 # ---- SQL --------------------------------------------------------------------------------
 
+
 def one(db, sql, params):
     return db.execute(sql, params).fetchone()
 
@@ -135,9 +137,16 @@ def first_of(items):
 
 # ---- values -----------------------------------------------------------------------------
 
+
 def dec(v):
     """SQLite cents -> Decimal."""
-    return None if v is None else Decimal(int(v)).scaleb(-2) if isinstance(v, int) else Decimal(repr(v / 100)).quantize(_CENT, ROUND_HALF_UP)
+    return (
+        None
+        if v is None
+        else Decimal(int(v)).scaleb(-2)
+        if isinstance(v, int)
+        else Decimal(repr(v / 100)).quantize(_CENT, ROUND_HALF_UP)
+    )
 
 
 def cents(v):
@@ -148,12 +157,12 @@ def cents(v):
         v = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
     try:
         c = int((v * 100).to_integral_value(ROUND_HALF_UP))
-    except (InvalidOperation, ValueError, OverflowError):       # inf, nan or too many digits
+    except (InvalidOperation, ValueError, OverflowError):  # inf, nan or too many digits
         c = None
     return checked_cents(c, v)
 
 
-_MAX_CENTS = 10**17            # decimals are below 10^15 in size, as arguments are
+_MAX_CENTS = 10**17  # decimals are below 10^15 in size, as arguments are
 
 
 def checked_cents(c, value):
@@ -239,7 +248,7 @@ def ascii_upper(s):
     return None if s is None else s.translate(_ASCII_UPPER)
 
 
-TRIM_CHARS = " \t\n\r\x0b\x0c"      # ASCII white space: what SQL's TRIM is given too
+TRIM_CHARS = " \t\n\r\x0b\x0c"  # ASCII white space: what SQL's TRIM is given too
 
 
 def trim(s):
@@ -358,7 +367,7 @@ def round_half_up(v, places, kind):
     if v is None:
         return None
     d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-    if places > 15 or d.adjusted() + places >= 27:      # finer than the value holds: unchanged
+    if places > 15 or d.adjusted() + places >= 27:  # finer than the value holds: unchanged
         r = d
     else:
         r = d.quantize(Decimal(1).scaleb(-max(places, -30)), ROUND_HALF_UP)
@@ -389,7 +398,9 @@ def contains_number(text, number):
         return False
     for token in _NUMBER.findall(text):
         try:
-            if abs(Decimal(token.replace(",", "")) - Decimal(repr(number) if isinstance(number, float) else number)) < Decimal("0.005"):
+            if abs(
+                Decimal(token.replace(",", "")) - Decimal(repr(number) if isinstance(number, float) else number)
+            ) < Decimal("0.005"):
                 return True
         except InvalidOperation:
             continue
@@ -467,6 +478,7 @@ _sql_failure = threading.local()
 
 def _raising(fn):
     """A Fail raised inside SQL surfaces as sqlite3.OperationalError; keep it for failure_of()."""
+
     def call(*args):
         try:
             return fn(*args)
@@ -476,6 +488,7 @@ def _raising(fn):
         except OverflowError:
             _sql_failure.fail = Fail("invalid_value", "a number is outside the 64-bit integer range")
             raise
+
     return call
 
 
@@ -534,9 +547,22 @@ def _list_concat(a, b):
     return None if a is None or b is None else to_json_text(json.loads(a) + json.loads(b))
 
 
-SQL_FUNCTIONS = {"awm_date": (1, to_date), "awm_shift_time": (2, shift_time), "awm_min": (-1, min_of), "awm_max": (-1, max_of), "awm_cents": (1, cents), "awm_cents_div": (2, _cents_div), "awm_div": (2, _div), "awm_mod": (2, _mod),
-                 "awm_round_cents": (2, _round_cents), "awm_round": (3, _round),
-                 "awm_list_has": (2, _list_has), "awm_json_len": (1, _json_len), "awm_int": (1, _int), "awm_list_concat": (2, _list_concat)}
+SQL_FUNCTIONS = {
+    "awm_date": (1, to_date),
+    "awm_shift_time": (2, shift_time),
+    "awm_min": (-1, min_of),
+    "awm_max": (-1, max_of),
+    "awm_cents": (1, cents),
+    "awm_cents_div": (2, _cents_div),
+    "awm_div": (2, _div),
+    "awm_mod": (2, _mod),
+    "awm_round_cents": (2, _round_cents),
+    "awm_round": (3, _round),
+    "awm_list_has": (2, _list_has),
+    "awm_json_len": (1, _json_len),
+    "awm_int": (1, _int),
+    "awm_list_concat": (2, _list_concat),
+}
 
 
 def open_database(image: bytes | None = None, functions=SQL_FUNCTIONS) -> sqlite3.Connection:

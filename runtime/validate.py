@@ -3,6 +3,7 @@
 Collects every problem (missing, unknown, wrong type, out of range) instead of stopping at
 the first, and converts JSON values to the handler's types (decimal -> Decimal).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from .errors import shown
 
 MAX_TEXT = 100_000
 MAX_JSON_DEPTH = 64
-INT64_RANGE = range(-2**63, 2**63)
+INT64_RANGE = range(-(2**63), 2**63)
 _CENT = Decimal("0.01")
 
 
@@ -26,8 +27,9 @@ class Validator:
         self.names = {p["name"] for p in params}
         # computed once: a call only looks them up
         self.defaults = {p["name"]: _default(p) for p in params}
-        self.ranges = {p["name"]: tuple(None if b is None else Decimal(str(b)) for b in p["range"])
-                       for p in params if "range" in p}
+        self.ranges = {
+            p["name"]: tuple(None if b is None else Decimal(str(b)) for b in p["range"]) for p in params if "range" in p
+        }
 
     def validate(self, arguments) -> tuple[dict, list[dict]]:
         problems: list[dict] = []
@@ -117,7 +119,7 @@ def convert(value, spec: dict):
         if not d.is_finite() or abs(d) >= Decimal(10) ** 15:
             return None, "must be a finite number below 10^15"
         cents = d.quantize(_CENT, ROUND_HALF_UP)
-        if cents != d:          # fixed-point: refused, not silently rounded (the caller's mistake)
+        if cents != d:  # fixed-point: refused, not silently rounded (the caller's mistake)
             return None, f"must have at most 2 decimal places, got {value}"
         return cents, None
     if kind == "bool":
@@ -162,8 +164,12 @@ def convert(value, spec: dict):
     if kind == "record":
         return _record(value, spec["fields"])
     if kind == "union":
-        if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or value["kind"] not in spec["variants"]:
-            return None, f"must be an object with \"kind\" one of {', '.join(spec['variants'])}"
+        if (
+            not isinstance(value, dict)
+            or not isinstance(value.get("kind"), str)
+            or value["kind"] not in spec["variants"]
+        ):
+            return None, f'must be an object with "kind" one of {", ".join(spec["variants"])}'
         rest = {k: v for k, v in value.items() if k != "kind"}
         record, problem = _record(rest, spec["variants"][value["kind"]])
         if problem is not None:

@@ -1,4 +1,5 @@
 """Shared fixtures: compiled environments (cached per test run) and fresh sessions."""
+
 from __future__ import annotations
 
 import atexit
@@ -25,6 +26,7 @@ _envs: dict = {}
 def load_spec_env(name: str):
     """The Environment of specs/<name>.awm, compiled once per test run."""
     import awmlang
+
     if name not in _envs:
         _envs[name] = awmlang.load(SPECS / f"{name}.awm")
     return _envs[name]

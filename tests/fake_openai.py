@@ -11,6 +11,7 @@ response (`per_prompt` builds one that follows each conversation on its own, for
 episodes). A response is a chat.completion dict (served with status 200) or a (status, body)
 pair, such as `server_error()`.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,16 +30,26 @@ def text_reply(content: str | None) -> dict:
 def tool_reply(*calls: tuple[str, dict | str], content: str | None = None) -> dict:
     """A chat completion calling tools: each call is (name, arguments), the arguments a dict
     (sent as JSON) or the raw string the model wrote."""
-    tool_calls = [{"id": f"call_{next_id()}", "type": "function",
-                   "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)}}
-                  for name, args in calls]
+    tool_calls = [
+        {
+            "id": f"call_{next_id()}",
+            "type": "function",
+            "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)},
+        }
+        for name, args in calls
+    ]
     return completion({"role": "assistant", "content": content, "tool_calls": tool_calls}, "tool_calls")
 
 
 def completion(message: dict, finish_reason: str) -> dict:
-    return {"id": f"chatcmpl-{next_id()}", "object": "chat.completion", "created": int(time.time()),
-            "model": "fake-model", "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+    return {
+        "id": f"chatcmpl-{next_id()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "fake-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
 
 
 def server_error(status: int = 500) -> tuple[int, dict]:
@@ -62,18 +73,21 @@ def in_order(responses: list):
     def respond(_request: dict):
         with lock:
             return queue.pop(0) if queue else EXHAUSTED
+
     return respond
 
 
 def per_prompt(scripts: dict[str, list]):
     """A script for concurrent conversations: the responses for the conversation whose user
     message is the key, chosen by how many assistant turns the request already holds."""
+
     def respond(request: dict):
         messages = request["messages"]
         prompt = next(m["content"] for m in messages if m["role"] == "user")
         turn = sum(m["role"] == "assistant" for m in messages)
         script = scripts.get(prompt, [])
         return script[turn] if turn < len(script) else EXHAUSTED
+
     return respond
 
 
@@ -122,7 +136,7 @@ class FakeOpenAI:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # the name http.server calls
         if self.path.rstrip("/") != "/v1/chat/completions":
             return self.reply(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")

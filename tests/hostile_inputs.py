@@ -5,6 +5,7 @@ Each row says what is sent and what the refusal must say: `expect` is a regular 
 searched in `described(error)` (the message and each problem as `argument: problem`), so it
 names both the argument and the problem. Every row is refused before anything runs, so the
 state after it must equal the state before it."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "shop.awm"
-OTHER_SPEC = SPEC.with_name("bank.awm")        # its database is not one of shop's
+OTHER_SPEC = SPEC.with_name("bank.awm")  # its database is not one of shop's
 
 
 @dataclass(frozen=True)
@@ -25,38 +26,104 @@ class BadCall:
 
 
 CARD = {"kind": "card", "holder": "Ann", "expires": "2030-01-01"}
-ADDRESS = {"label": "Home", "recipient": "Ann", "street": "1 Main St", "city": "Oslo", "postcode": "0150", "country": "NO"}
+ADDRESS = {
+    "label": "Home",
+    "recipient": "Ann",
+    "street": "1 Main St",
+    "city": "Oslo",
+    "postcode": "0150",
+    "country": "NO",
+}
 
 BAD_CALLS = [
-    BadCall("lone-surrogate", "search_products", {"query": "\ud800"}, "invalid_arguments",
-            r"query: is not valid Unicode text: a lone surrogate U\+D800 at character 0"),
-    BadCall("truncated-emoji", "search_products", {"query": "lamp \ud83d"}, "invalid_arguments",
-            r"query: .*lone surrogate U\+D83D at character 5"),
-    BadCall("surrogate-in-a-write", "add_address", {**ADDRESS, "city": "Os\udc00lo"}, "invalid_arguments",
-            r"city: .*lone surrogate U\+DC00"),
-    BadCall("surrogate-in-a-union-field", "pay_order", {"order": 1, "payment": {**CARD, "number": "4\ud800"}},
-            "invalid_arguments", r"payment: field `number` is not valid Unicode text"),
-    BadCall("surrogate-key-in-a-list-of-records", "buy_now",
-            {"lines": [{"product": 1, "quantity": 1, "\ud800": 1}], "address": 1}, "invalid_arguments",
-            r"lines: item 0 has an unknown field `\\ud800`"),
-    BadCall("surrogate-argument-name", "search_products", {"qu\ud800ery": "x"}, "invalid_arguments",
-            r"qu\\ud800ery: unknown argument"),
+    BadCall(
+        "lone-surrogate",
+        "search_products",
+        {"query": "\ud800"},
+        "invalid_arguments",
+        r"query: is not valid Unicode text: a lone surrogate U\+D800 at character 0",
+    ),
+    BadCall(
+        "truncated-emoji",
+        "search_products",
+        {"query": "lamp \ud83d"},
+        "invalid_arguments",
+        r"query: .*lone surrogate U\+D83D at character 5",
+    ),
+    BadCall(
+        "surrogate-in-a-write",
+        "add_address",
+        {**ADDRESS, "city": "Os\udc00lo"},
+        "invalid_arguments",
+        r"city: .*lone surrogate U\+DC00",
+    ),
+    BadCall(
+        "surrogate-in-a-union-field",
+        "pay_order",
+        {"order": 1, "payment": {**CARD, "number": "4\ud800"}},
+        "invalid_arguments",
+        r"payment: field `number` is not valid Unicode text",
+    ),
+    BadCall(
+        "surrogate-key-in-a-list-of-records",
+        "buy_now",
+        {"lines": [{"product": 1, "quantity": 1, "\ud800": 1}], "address": 1},
+        "invalid_arguments",
+        r"lines: item 0 has an unknown field `\\ud800`",
+    ),
+    BadCall(
+        "surrogate-argument-name",
+        "search_products",
+        {"qu\ud800ery": "x"},
+        "invalid_arguments",
+        r"qu\\ud800ery: unknown argument",
+    ),
     BadCall("nul", "search_products", {"query": "lamp\x00"}, "invalid_arguments", r"query: must not contain NUL"),
-    BadCall("nul-in-a-write", "add_address", {**ADDRESS, "label": "Ho\x00me"}, "invalid_arguments",
-            r"label: must not contain NUL"),
+    BadCall(
+        "nul-in-a-write",
+        "add_address",
+        {**ADDRESS, "label": "Ho\x00me"},
+        "invalid_arguments",
+        r"label: must not contain NUL",
+    ),
     BadCall("arguments-a-list", "search_products", [1], "invalid_arguments", r"must be a JSON object"),
     BadCall("arguments-a-string", "search_products", "lamp", "invalid_arguments", r"must be a JSON object"),
     BadCall("arguments-a-number", "get_product", 5, "invalid_arguments", r"must be a JSON object"),
-    BadCall("text-for-an-integer", "get_product", {"product_id": "two"}, "invalid_arguments",
-            r"product_id: must be an integer, got a string"),
-    BadCall("object-for-text", "search_products", {"query": {"$ne": ""}}, "invalid_arguments",
-            r"query: must be a string, got an object"),
-    BadCall("huge-integer", "get_product", {"product_id": 2**80}, "invalid_arguments",
-            r"product_id: is out of the 64-bit integer range"),
-    BadCall("huge-float-for-an-integer", "search_products", {"max_results": 1e300}, "invalid_arguments",
-            r"max_results: is out of the 64-bit integer range"),
-    BadCall("list-as-union-kind", "pay_order", {"order": 1, "payment": {"kind": ["card"]}}, "invalid_arguments",
-            r"payment: must be an object with \"kind\" one of"),
+    BadCall(
+        "text-for-an-integer",
+        "get_product",
+        {"product_id": "two"},
+        "invalid_arguments",
+        r"product_id: must be an integer, got a string",
+    ),
+    BadCall(
+        "object-for-text",
+        "search_products",
+        {"query": {"$ne": ""}},
+        "invalid_arguments",
+        r"query: must be a string, got an object",
+    ),
+    BadCall(
+        "huge-integer",
+        "get_product",
+        {"product_id": 2**80},
+        "invalid_arguments",
+        r"product_id: is out of the 64-bit integer range",
+    ),
+    BadCall(
+        "huge-float-for-an-integer",
+        "search_products",
+        {"max_results": 1e300},
+        "invalid_arguments",
+        r"max_results: is out of the 64-bit integer range",
+    ),
+    BadCall(
+        "list-as-union-kind",
+        "pay_order",
+        {"order": 1, "payment": {"kind": ["card"]}},
+        "invalid_arguments",
+        r"payment: must be an object with \"kind\" one of",
+    ),
     BadCall("unknown-tool", "serch_products", {}, "unknown_tool", r"no tool named `serch_products`"),
     BadCall("unknown-tool-with-a-surrogate", "search\ud800", {}, "unknown_tool", r"no tool named `search\\ud800`"),
 ]

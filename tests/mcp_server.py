@@ -1,4 +1,5 @@
 """A test fixture: the awmlang MCP app served by uvicorn on 127.0.0.1 (a free port) in a thread."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """Assertions shared by the example-spec tests (tests/test_spec_*.py)."""
+
 from __future__ import annotations
 
 
@@ -19,7 +20,12 @@ def err(r, code, message=None):
 
 def state(s) -> dict:
     """Every row of every table, to check that a failed call changed nothing."""
-    tables = [t for (t,) in s.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    tables = [
+        t
+        for (t,) in s.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     return {t: sorted(s.query(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
 
 

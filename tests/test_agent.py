@@ -1,4 +1,5 @@
 """`awmc agent`: the tool-calling loop against a local fake OpenAI server (no network, no key)."""
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,7 @@ def tool_messages(request: dict) -> list[dict]:
 
 
 # ---- the loop ----------------------------------------------------------------------------
+
 
 def test_a_successful_episode_earns_the_full_reward(env):
     with FakeOpenAI([tool_reply(BUY_MUGS), text_reply("I bought two mugs.")]) as server:
@@ -107,13 +109,16 @@ def test_several_tool_calls_in_one_message_each_get_a_result(env):
 
 
 def test_a_model_that_never_stops_is_stopped_at_max_turns(env):
-    replies = [tool_reply(("get_product", {"product_id": 2}), content="A mug costs 6.50."),
-               tool_reply(("get_product", {"product_id": 1})), tool_reply(("get_product", {"product_id": 2}))]
+    replies = [
+        tool_reply(("get_product", {"product_id": 2}), content="A mug costs 6.50."),
+        tool_reply(("get_product", {"product_id": 1})),
+        tool_reply(("get_product", {"product_id": 2})),
+    ]
     with FakeOpenAI(replies + [text_reply("never asked")]) as server:
         trajectory = run(env, server, task="mug_price", max_turns=3)
     assert trajectory["stopped"] == "max_turns" and len(server.requests) == 3
     assert len(trajectory["turns"]) == 3 and len(trajectory["calls"]) == 3
-    assert trajectory["answer"] == "A mug costs 6.50."     # the last content the model wrote
+    assert trajectory["answer"] == "A mug costs 6.50."  # the last content the model wrote
     assert trajectory["messages"][-1]["role"] == "tool"
     assert trajectory["reward"] == 1.0
 
@@ -126,6 +131,7 @@ def test_max_turns_without_any_content_has_no_answer(env):
 
 
 # ---- API failures ----------------------------------------------------------------------------
+
 
 def test_a_server_error_is_retried_and_recorded(env):
     with FakeOpenAI([server_error(500), tool_reply(BUY_MUGS), server_error(503), text_reply("Done.")]) as server:
@@ -161,7 +167,7 @@ def test_a_response_without_choices_is_an_api_error(env):
 
 
 def test_a_connection_error_is_retried(env):
-    with socket.socket() as s:               # a port nothing listens on
+    with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     client = client_for(base_url=f"http://127.0.0.1:{port}/v1")
@@ -172,11 +178,26 @@ def test_a_connection_error_is_retried(env):
 
 # ---- the command ----------------------------------------------------------------------------
 
+
 def test_the_command_runs_a_task_and_saves_its_trajectory(api_env, tmp_path, capsys):
     out = tmp_path / "t.json"
     with FakeOpenAI([tool_reply(BUY_MUGS), text_reply("Done.")]) as server:
-        code = main(["agent", str(STORE), "--task", "buy_two_mugs", "--base-url", server.base_url,
-                     "--model", "m-1", "--temperature", "0", "--out", str(out)])
+        code = main(
+            [
+                "agent",
+                str(STORE),
+                "--task",
+                "buy_two_mugs",
+                "--base-url",
+                server.base_url,
+                "--model",
+                "m-1",
+                "--temperature",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
     assert code == 0
     saved = json.loads(out.read_text())
     assert (saved["reward"], saved["passed"], saved["task"], saved["model"]) == (1.0, True, "buy_two_mugs", "m-1")
@@ -184,8 +205,8 @@ def test_the_command_runs_a_task_and_saves_its_trajectory(api_env, tmp_path, cap
     assert server.headers[0]["authorization"] == "Bearer test-key"
     assert server.requests[0]["model"] == "m-1" and server.requests[0]["temperature"] == 0
     printed, err = capsys.readouterr()
-    assert printed.startswith("buy_two_mugs: reward 1.0 (passed), 2 turns, 1 tool call,")   # results on stdout
-    assert err == f"trajectory saved to {out}\n"                                             # logs on stderr
+    assert printed.startswith("buy_two_mugs: reward 1.0 (passed), 2 turns, 1 tool call,")  # results on stdout
+    assert err == f"trajectory saved to {out}\n"  # logs on stderr
 
 
 def test_the_command_reads_the_standard_variables_and_saves_under_runs(api_env, monkeypatch, tmp_path, capsys):
@@ -194,7 +215,7 @@ def test_the_command_reads_the_standard_variables_and_saves_under_runs(api_env, 
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_MODEL", "env-model")
         code = main(["agent", str(STORE), "--task", "mug_price", "--json", "--system", ""])
-    assert code == 1                                    # the answer has no price: not passed
+    assert code == 1  # the answer has no price: not passed
     [saved] = (tmp_path / "runs").glob("store-mug_price-*Z.json")
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(saved.read_text())
@@ -209,11 +230,14 @@ def test_a_missing_api_key_is_a_one_line_usage_error(monkeypatch, capsys):
     assert err == "awmc: error: no API key: set OPENAI_API_KEY or pass --api-key\n"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--task", "mug_prise"], "has no task `mug_prise`; did you mean `mug_price`?"),
-    (["--task", "mug_price", "--max-turns", "0"], "--max-turns must be at least 1"),
-    (["--all-tasks", "--concurrency", "0"], "--concurrency must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--task", "mug_prise"], "has no task `mug_prise`; did you mean `mug_price`?"),
+        (["--task", "mug_price", "--max-turns", "0"], "--max-turns must be at least 1"),
+        (["--all-tasks", "--concurrency", "0"], "--concurrency must be at least 1"),
+    ],
+)
 def test_bad_options_are_usage_errors(api_env, capsys, argv, message):
     assert main(["agent", str(STORE), *argv, "--base-url", "http://127.0.0.1:9/v1"]) == 2
     assert message in capsys.readouterr().err
@@ -227,9 +251,10 @@ def test_all_tasks_run_concurrently_with_a_table(api_env, tmp_path, capsys):
     }
     out = tmp_path / "all.json"
     with FakeOpenAI(per_prompt(scripts), delay=0.1) as server:
-        code = main(["agent", str(STORE), "--all-tasks", "--concurrency", "2", "--base-url", server.base_url,
-                     "--out", str(out)])
-    assert code == 1                                    # one task failed
+        code = main(
+            ["agent", str(STORE), "--all-tasks", "--concurrency", "2", "--base-url", server.base_url, "--out", str(out)]
+        )
+    assert code == 1  # one task failed
     assert server.max_in_flight == 2 and len(server.requests) == 5
     report = json.loads(out.read_text())
     assert [r["task"] for r in report["tasks"]] == ["buy_two_mugs", "cancel_first_order", "mug_price"]
@@ -240,22 +265,45 @@ def test_all_tasks_run_concurrently_with_a_table(api_env, tmp_path, capsys):
     for request in server.requests:
         assert request["tools"] and all(m["tool_call_id"] for m in tool_messages(request))
     printed, err = capsys.readouterr()
-    assert err.splitlines()[-1] == f"report saved to {out}" and all(line.startswith("[") for line in err.splitlines()[:-1])
+    assert err.splitlines()[-1] == f"report saved to {out}" and all(
+        line.startswith("[") for line in err.splitlines()[:-1]
+    )
     lines = printed.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split() == ["task", "reward", "passed", "turns", "seconds"])
-    rows = [line.split() for line in lines[header + 2:header + 5]]
-    assert [r[:4] for r in rows] == [["buy_two_mugs", "1.0", "yes", "2"], ["cancel_first_order", "0.0", "no", "1"],
-                                     ["mug_price", "1.0", "yes", "2"]]
+    rows = [line.split() for line in lines[header + 2 : header + 5]]
+    assert [r[:4] for r in rows] == [
+        ["buy_two_mugs", "1.0", "yes", "2"],
+        ["cancel_first_order", "0.0", "no", "1"],
+        ["mug_price", "1.0", "yes", "2"],
+    ]
     assert lines[-1].startswith("mean reward 0.667; 2 of 3 tasks passed")
 
 
-@pytest.mark.parametrize("reply", [
-    {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-     "choices": [{"index": 0, "message": None, "finish_reason": "stop"}]},
-    {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-     "choices": [{"index": 0, "finish_reason": "tool_calls",
-                  "message": {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function"}]}}]},
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "message": None, "finish_reason": "stop"}],
+        },
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function"}]},
+                }
+            ],
+        },
+    ],
+)
 def test_a_malformed_completion_ends_the_episode_as_an_api_error(env, reply):
     with FakeOpenAI([reply]) as server:
         trajectory = run(env, server)
@@ -264,8 +312,10 @@ def test_a_malformed_completion_ends_the_episode_as_an_api_error(env, reply):
 
 def test_no_tools_key_is_sent_for_a_spec_without_tools(tmp_path):
     spec = tmp_path / "bare.awm"
-    spec.write_text('env bare "Bare" { description "No tools." }\nentity U { id: int @id }\n'
-                    'task hello "Say hello." { expect count(U) == 1 }\nseed U(id) { (1) }\n')
+    spec.write_text(
+        'env bare "Bare" { description "No tools." }\nentity U { id: int @id }\n'
+        'task hello "Say hello." { expect count(U) == 1 }\nseed U(id) { (1) }\n'
+    )
     with FakeOpenAI([text_reply("hello")]) as server:
         trajectory = run(awmlang.load(spec), server, task="hello")
     assert trajectory["stopped"] == "answer" and "tools" not in server.requests[0]
@@ -273,23 +323,49 @@ def test_no_tools_key_is_sent_for_a_spec_without_tools(tmp_path):
 
 def test_an_output_path_that_is_a_directory_fails_before_the_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", "test")
-    code = main(["agent", str(Path(__file__).parent / "broken" / "store.awm"), "--task", "buy_two_mugs",
-                 "--base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path)])
+    code = main(
+        [
+            "agent",
+            str(Path(__file__).parent / "broken" / "store.awm"),
+            "--task",
+            "buy_two_mugs",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 2 and "is a directory" in capsys.readouterr().err
 
 
 def test_lone_surrogates_from_the_model_are_observations_not_crashes(api_env, tmp_path, capsys):
     """Half an emoji in a tool argument, in text next to a tool call and in the final answer."""
     out = tmp_path / "t.json"
-    script = [tool_reply(("add_address", {"label": "Home \ud83d", "city": "Oslo"}), content="Saving \ud83d"),
-              text_reply("Done \ud83d")]
+    script = [
+        tool_reply(("add_address", {"label": "Home \ud83d", "city": "Oslo"}), content="Saving \ud83d"),
+        text_reply("Done \ud83d"),
+    ]
     with FakeOpenAI(script) as server:
-        code = main(["agent", str(STORE), "--task", "buy_two_mugs", "--base-url", server.base_url,
-                     "--model", "m-1", "--out", str(out), "--json"])
-    assert code == 1                                  # no mugs bought: not passed, but no crash
+        code = main(
+            [
+                "agent",
+                str(STORE),
+                "--task",
+                "buy_two_mugs",
+                "--base-url",
+                server.base_url,
+                "--model",
+                "m-1",
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+    assert code == 1  # no mugs bought: not passed, but no crash
     assert "internal error" not in capsys.readouterr().err
     saved = json.loads(out.read_text(encoding="utf-8"))
-    assert saved["answer"] == "Done \ud83d"           # kept exactly, as a JSON escape
+    assert saved["answer"] == "Done \ud83d"  # kept exactly, as a JSON escape
     assert saved["calls"][0]["result"]["error"]["details"]["problems"] == [
-        {"argument": "label", "problem": "is not valid Unicode text: a lone surrogate U+D83D at character 5"}]
-    assert server.requests[1]["messages"][2]["content"] == "Saving \ufffd"   # sent back as U+FFFD
+        {"argument": "label", "problem": "is not valid Unicode text: a lone surrogate U+D83D at character 5"}
+    ]
+    assert server.requests[1]["messages"][2]["content"] == "Saving \ufffd"  # sent back as U+FFFD

@@ -1,4 +1,5 @@
 """The public API as the README shows it, on the bundled shop spec."""
+
 from __future__ import annotations
 
 from pathlib import Path

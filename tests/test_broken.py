@@ -1,4 +1,5 @@
 """`awmc check` finds each bug planted in tests/broken/ (one per file), and passes the correct spec."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,10 @@ EXPECTED = {
     "vacuous_verifier": ("task", "the verifier passes on the untouched initial state (vacuous)"),
     "failing_gold": ("task", "the gold solution fails: buy failed: out_of_stock: only 10 of Mug left"),
     "seed_breaks_invariant": ("spec_errors", "Product rows 1 break invariant `stock_never_negative`"),
-    "unreachable_enum_value": ("unreachable_enum_value", "no tool, default or seed row ever sets `OrderStatus.refunded`"),
+    "unreachable_enum_value": (
+        "unreachable_enum_value",
+        "no tool, default or seed row ever sets `OrderStatus.refunded`",
+    ),
 }
 
 
@@ -48,7 +52,7 @@ def test_planted_bug_is_found(name, tmp_path, capsys):
 def test_a_saved_failure_replays(tmp_path, capsys):
     _code, problems = check(BROKEN / "missing_stock_guard.awm", tmp_path, capsys)
     saved = json.loads(Path(problems[0]["saved"]).read_text())
-    assert [c["tool"] for c in saved["calls"]] == ["buy"]          # shrunk to one call
+    assert [c["tool"] for c in saved["calls"]] == ["buy"]  # shrunk to one call
     assert main(["replay", str(BROKEN / "missing_stock_guard.awm"), problems[0]["saved"]]) == 1
     assert "invariant_violation: after `buy`" in capsys.readouterr().out
     assert main(["replay", str(BROKEN / "store.awm"), problems[0]["saved"]]) == 0
@@ -58,6 +62,7 @@ def test_exploration_is_deterministic_for_a_seed():
     from awmlang.runtime.explore import explore
 
     import awmlang
+
     env = awmlang.load(BROKEN / "wrong_total.awm")
     runs = [explore(env, seed=7, max_examples=40, steps=8) for _ in range(2)]
     assert runs[0] is not None

@@ -1,4 +1,5 @@
 """Build outputs: goldens, determinism, incremental rebuilds and the CLI's exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -107,8 +108,11 @@ def test_watch_rebuilds_what_changes_until_interrupted(tmp_path):
     specs.mkdir()
     shop = specs / "shop.awm"
     shop.write_text((CASES / "mini_shop" / "spec.awm").read_text())
-    process = subprocess.Popen([sys.executable, "-m", "awmlang.cli", "build", str(specs), "-o", str(tmp_path / "out"),
-                                "--watch"], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "awmlang.cli", "build", str(specs), "-o", str(tmp_path / "out"), "--watch"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     incoming: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [incoming.put(line) for line in process.stderr], daemon=True).start()
@@ -163,7 +167,10 @@ def test_cli_call_and_tools(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
     assert main(["call", spec, "get_product", "{not json"]) == 2
     db = tmp_path / "state.db"
-    assert main(["call", spec, "create_product", '{"name": "Pen", "category": "office", "price": 1.5}', "--db", str(db)]) == 0
+    assert (
+        main(["call", spec, "create_product", '{"name": "Pen", "category": "office", "price": 1.5}', "--db", str(db)])
+        == 0
+    )
     capsys.readouterr()
     assert main(["call", spec, "list_products", '{"category": "office"}', "--db", str(db)]) == 0
     assert [p["name"] for p in json.loads(capsys.readouterr().out)["result"]] == ["Pen"]
@@ -178,8 +185,9 @@ def test_cli_call_and_tools(tmp_path, capsys):
 
 def test_load_rebuilds_when_any_source_changes(tmp_path):
     import awmlang
+
     spec = tmp_path / "g.awm"
-    (tmp_path / "_part.awm").write_text('entity E { id: int @id  n: int }\n')
+    (tmp_path / "_part.awm").write_text("entity E { id: int @id  n: int }\n")
     (tmp_path / "rows.csv").write_text("id,n\n2,20\n")
     body = 'env g "G" {}\nimport "_part.awm"\nseed E(id, n) { (1, 10) }\nseed E from "rows.csv"\ntool get_e = get E "DESC"\n'
     spec.write_text(body.replace("DESC", "Get one row."))
@@ -191,12 +199,13 @@ def test_load_rebuilds_when_any_source_changes(tmp_path):
     assert env.tools[0]["function"]["description"] == "Get a row."
     (tmp_path / "rows.csv").write_text("id,n\n2,21\n")
     assert awmlang.load(spec).session().call("get_e", {"e_id": 2})["result"]["n"] == 21
-    (tmp_path / "_part.awm").write_text('entity E { id: int @id  n: int  m: int = 7 }\n')
+    (tmp_path / "_part.awm").write_text("entity E { id: int @id  n: int  m: int = 7 }\n")
     assert awmlang.load(spec).session().call("get_e", {"e_id": 2})["result"]["m"] == 7
 
 
 def test_a_spec_without_entities_builds_and_runs(tmp_path):
     import awmlang
+
     spec = tmp_path / "empty.awm"
     spec.write_text('env empty "Nothing yet" { description "An environment with no entities." }\n')
     result = build_spec(spec)
@@ -210,12 +219,30 @@ def test_bench_reports_every_figure_with_raw_sqlite3_beside_calls(tmp_path, caps
     report_path = tmp_path / "bench.json"
     assert main(["bench", str(spec), "--quick", "--sessions", "20", "--json", str(report_path)]) == 0
     rows = {r["metric"]: r for r in json.loads(report_path.read_text())["rows"]}
-    assert {"session_create_us", "session_reset_us", "build_cold_ms", "build_warm_ms", "rebuild_nochange_ms",
-            "rss_20_sessions_mb", "rss_20_sessions_after_a_write_mb"} <= rows.keys()
+    assert {
+        "session_create_us",
+        "session_reset_us",
+        "build_cold_ms",
+        "build_warm_ms",
+        "rebuild_nochange_ms",
+        "rss_20_sessions_mb",
+        "rss_20_sessions_after_a_write_mb",
+    } <= rows.keys()
     written = rows["rss_20_sessions_after_a_write_mb"]
     assert written["ours"] >= rows["rss_20_sessions_mb"]["ours"] and written["detail"].endswith(" call each")
     for metric in ("session_create_us", "session_reset_us"):
         assert rows[metric]["ours"] > 0 and rows[metric]["raw_sqlite3"] > 0
     kinds = set(rows["build_warm_ms"]["by_kind"])
-    assert kinds and kinds <= {"env", "enum", "entity", "record", "union", "tool", "seed", "invariant", "task", "comment"}
+    assert kinds and kinds <= {
+        "env",
+        "enum",
+        "entity",
+        "record",
+        "union",
+        "tool",
+        "seed",
+        "invariant",
+        "task",
+        "comment",
+    }
     assert "build_warm_ms" in capsys.readouterr().out

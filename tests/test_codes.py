@@ -1,4 +1,5 @@
 """docs/diagnostics.md lists every diagnostic code with its explanation, as `awmc explain` does."""
+
 from __future__ import annotations
 
 import os

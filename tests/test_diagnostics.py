@@ -4,6 +4,7 @@ The first line of each case is `# expect: CODE [FILE:]LINE:COL message excerpt` 
 `_*` are helpers that cases import). The full rendered
 output is also compared with `<case>.stderr` (regenerate with AWM_UPDATE_GOLDEN=1).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ def _expectation(path: Path):
 
 def _build(path: Path):
     cwd = os.getcwd()
-    os.chdir(path.parent)          # diagnostics then name the file relative to its folder
+    os.chdir(path.parent)  # diagnostics then name the file relative to its folder
     try:
         return build_spec(path.name)
     finally:
@@ -81,8 +82,16 @@ def test_did_you_mean_for_misspelt_field():
 
 def test_article_follows_the_sound_of_the_name():
     from awmlang.compiler.diagnostics import with_article
+
     assert [with_article(w) for w in ("`Invoice`", "`User`", "int", "enum", "union", "`Order`", "decimal")] == [
-        "an `Invoice`", "a `User`", "an int", "an enum", "a union", "an `Order`", "a decimal"]
+        "an `Invoice`",
+        "a `User`",
+        "an int",
+        "an enum",
+        "a union",
+        "an `Order`",
+        "a decimal",
+    ]
 
 
 def test_query_errors_come_with_the_checkers_errors():
@@ -100,5 +109,6 @@ def test_every_query_error_of_a_clean_spec_at_once():
 def test_unclosed_brace_is_located_in_json_too():
     result = _build(Path(__file__).parent / "diagnostics" / "syntax_unclosed_block.awm")
     (entry,) = json.loads(render_json(result.diagnostics, result.sources))
-    assert entry["labels"] == [{"message": "this `{` is never closed", "file": "syntax_unclosed_block.awm",
-                                "line": 5, "column": 12}]
+    assert entry["labels"] == [
+        {"message": "this `{` is never closed", "file": "syntax_unclosed_block.awm", "line": 5, "column": 12}
+    ]

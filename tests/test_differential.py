@@ -1,5 +1,6 @@
 """The handler (Python) and in-query (SQL) evaluations of every expression in a corpus agree,
 or the compiler refuses the expression in one of the two places (see tests/differential.py)."""
+
 from __future__ import annotations
 
 import differential as D
@@ -24,9 +25,11 @@ def test_most_of_the_corpus_is_compared_in_both_places(spec):
 @given(row=D.row_strategy())
 def test_python_and_sql_agree(spec, row):
     session = spec.env.session()
-    session.db.execute("INSERT INTO v (id, i, j, f, g, m, k, s, t, d, e, at, au, b, c, li, ls, col, pt, ld, lf) "
-                       "SELECT 1, 0, 0, 0, 0, 0, 0, '', '', '2025-01-01', '2025-01-01', '2025-01-01 00:00:00', "
-                       "'2025-01-01 00:00:00', 0, 0, '[]', '[]', 'red', '{}', '[]', '[]'")
+    session.db.execute(
+        "INSERT INTO v (id, i, j, f, g, m, k, s, t, d, e, at, au, b, c, li, ls, col, pt, ld, lf) "
+        "SELECT 1, 0, 0, 0, 0, 0, 0, '', '', '2025-01-01', '2025-01-01', '2025-01-01 00:00:00', "
+        "'2025-01-01 00:00:00', 0, 0, '[]', '[]', 'red', '{}', '[]', '[]'"
+    )
     D.set_row(session, row)
     problems = D.compare(spec, session)
     assert not problems, "\n".join(problems[:20])

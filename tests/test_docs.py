@@ -1,4 +1,5 @@
 """Every ```awm block in docs/ and the README is a complete spec that compiles without errors or warnings."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The episode API: prompt and tools, steps in the shapes SDKs produce, rewards, batches."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,15 @@ def test_a_task_episode_from_prompt_to_reward(env):
 
 def test_openai_tool_call_objects_and_dicts(env):
     ep = env.episode(task="mug_price")
-    as_object = SimpleNamespace(id="call_1", type="function",
-                                function=SimpleNamespace(name="get_product", arguments='{"product_id": 2}'))
+    as_object = SimpleNamespace(
+        id="call_1", type="function", function=SimpleNamespace(name="get_product", arguments='{"product_id": 2}')
+    )
     assert ep.step(as_object)["result"]["price"] == 6.5
-    as_dict = {"id": "call_2", "type": "function", "function": {"name": "get_product", "arguments": json.dumps({"product_id": 1})}}
+    as_dict = {
+        "id": "call_2",
+        "type": "function",
+        "function": {"name": "get_product", "arguments": json.dumps({"product_id": 1})},
+    }
     assert ep.step(as_dict)["result"]["name"] == "Lamp"
     assert [h["id"] for h in ep.history] == ["call_1", "call_2"]
     assert ep.finish(answer="A mug costs $6.50")["passed"]
@@ -61,7 +67,9 @@ def test_free_text_episodes_have_no_verifier(env):
     assert ep.finish()["reward"] is None
     with pytest.raises(ValueError):
         env.episode()
-    with pytest.raises(SessionError, match="^`store` has no task 'nope'; its tasks: buy_two_mugs, cancel_first_order, mug_price$"):
+    with pytest.raises(
+        SessionError, match="^`store` has no task 'nope'; its tasks: buy_two_mugs, cancel_first_order, mug_price$"
+    ):
         env.episode(task="nope")
 
 

@@ -1,5 +1,6 @@
 """Wrong results found by porting real domains (issue 9): each was silent, or an internal error,
 and each is pinned here by what a tool call returns or stores."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from awmlang.compiler.build import build_spec
 
 import awmlang
 
-SPEC = '''
+SPEC = """
 env t "Evaluation" {}
 record Line { amount: decimal  label: text }
 entity Item {
@@ -47,7 +48,7 @@ tool update_p = update P(price, memo) "Update a P."
 
 seed Item(id, x, total, n, lines) { (1, 16.63, 2.50, 3, [{amount: 22.3, label: "a"}]) (2, 0.5, 0, 0, []) }
 seed P(id, name, price) { (1, "p", 1.00) }
-'''
+"""
 
 
 def _load(tmp_path_factory, text: str):
@@ -86,16 +87,19 @@ def test_len_and_index_of_a_query(env):
     assert call(env, "second", {})["id"] == 2
 
 
-@pytest.mark.parametrize("tool,args,field,want", [
-    ("set_int", {"item": 1, "k": 7}, "total", 7.0),
-    ("set_literal", {"item": 1}, "total", 5.0),
-    ("set_mixed", {"item": 1, "k": 7}, "total", 13.0),
-    ("set_float", {"item": 1, "k": 7.25}, "x", 7.25),
-    ("halve", {"item": 1}, "total", 0.75),
-    ("invert", {"item": 1}, "total", 4.0),
-    ("round_total", {"item": 1}, "total", 2.8),
-    ("local_total", {"item": 1}, "total", 3.0),
-])
+@pytest.mark.parametrize(
+    "tool,args,field,want",
+    [
+        ("set_int", {"item": 1, "k": 7}, "total", 7.0),
+        ("set_literal", {"item": 1}, "total", 5.0),
+        ("set_mixed", {"item": 1, "k": 7}, "total", 13.0),
+        ("set_float", {"item": 1, "k": 7.25}, "x", 7.25),
+        ("halve", {"item": 1}, "total", 0.75),
+        ("invert", {"item": 1}, "total", 4.0),
+        ("round_total", {"item": 1}, "total", 2.8),
+        ("local_total", {"item": 1}, "total", 3.0),
+    ],
+)
 def test_numbers_are_stored_in_the_fields_type(env, tool, args, field, want):
     assert call(env, tool, args)[field] == want
 
@@ -115,13 +119,16 @@ def test_division_by_zero_inside_sql_fails_the_call(env):
     before = s.snapshot()
     result = s.call("per_zero", {"item": 2})
     assert result["error"]["code"] == "division_by_zero"
-    assert s.snapshot()[0] == before[0]       # nothing written
+    assert s.snapshot()[0] == before[0]  # nothing written
 
 
 def test_crud_tools_apply_field_checks(env):
     s = env.session()
-    for tool, args in [("create_p", {"name": "x", "price": -1}), ("create_p", {"name": "x", "price": 1, "memo": "bad"}),
-                       ("update_p", {"p_id": 1, "price": -1})]:
+    for tool, args in [
+        ("create_p", {"name": "x", "price": -1}),
+        ("create_p", {"name": "x", "price": 1, "memo": "bad"}),
+        ("update_p", {"p_id": 1, "price": -1}),
+    ]:
         error = s.call(tool, args)["error"]
         assert error["code"] == "invalid_arguments" and "check" in error["message"], (tool, error)
     assert s.call("update_p", {"p_id": 1, "memo": "ok"})["result"]["price"] == 1.0
@@ -138,7 +145,10 @@ def test_first_is_ordered_only_when_asked(env):
 def test_json_lists_survive_a_reset(tmp_path):
     """SQLite 3.40 crashes when json_each runs after sqlite3_deserialize; list tests in queries
     must not use it (a session resets by deserialising)."""
-    env_spec = SPEC.replace('tool tag(', 'tool tagged(t: text) -> int "Items with a tag." { return count(Item where tags contains t) }\ntool tag(')
+    env_spec = SPEC.replace(
+        "tool tag(",
+        'tool tagged(t: text) -> int "Items with a tag." { return count(Item where tags contains t) }\ntool tag(',
+    )
     path = tmp_path / "t.awm"
     path.write_text(env_spec)
     env = awmlang.load(path)
@@ -150,12 +160,15 @@ def test_json_lists_survive_a_reset(tmp_path):
     assert "json_each" not in (env.build_dir / "handlers.py").read_text().lower()
 
 
-@pytest.mark.parametrize("source,message", [
-    ("tool f(a: datetime, b: date) -> bool \"d\" { return a == b }", "never true"),
-    ("tool f(a: int, b: int) -> int \"d\" { return a / b }", "expected `int`"),
-    ("tool f(a: int, b: int?) -> float \"d\" { return round(1.5, b) }", "number of places"),
-    ("tool f(a: list<int>) -> list<int> \"d\" { return min(a, a) }", "compares numbers"),
-])
+@pytest.mark.parametrize(
+    "source,message",
+    [
+        ('tool f(a: datetime, b: date) -> bool "d" { return a == b }', "never true"),
+        ('tool f(a: int, b: int) -> int "d" { return a / b }', "expected `int`"),
+        ('tool f(a: int, b: int?) -> float "d" { return round(1.5, b) }', "number of places"),
+        ('tool f(a: list<int>) -> list<int> "d" { return min(a, a) }', "compares numbers"),
+    ],
+)
 def test_type_errors_instead_of_wrong_values(tmp_path, source, message):
     path = tmp_path / "t.awm"
     path.write_text('env t "T" {}\n' + source + "\n")
@@ -165,14 +178,16 @@ def test_type_errors_instead_of_wrong_values(tmp_path, source, message):
 
 def test_a_local_shadowed_by_a_field_is_warned(tmp_path):
     path = tmp_path / "t.awm"
-    path.write_text('env t "T" {}\nentity I { id: int @id  total: int }\n'
-                    'tool f(i: I) -> I "d" { let total = 3\n update i set total = total\n return i }\n')
+    path.write_text(
+        'env t "T" {}\nentity I { id: int @id  total: int }\n'
+        'tool f(i: I) -> I "d" { let total = 3\n update i set total = total\n return i }\n'
+    )
     result = build_spec(path, cache=None)
     shadowed = [d for d in result.diagnostics if d.code == "AWM4004"]
     assert len(shadowed) == 1 and "keeps the field as it is" in shadowed[0].message
 
 
-PARAMETER_ORDER = '''
+PARAMETER_ORDER = """
 env t "Parameter order" {}
 entity W { id: int @id  k: text }
 tool in_text(sfx: text, hay: text) -> int "k + sfx inside hay." { return count(W where (k + $sfx) in $hay) }
@@ -181,18 +196,21 @@ tool suffix(sfx: text, end: text) -> int "k + sfx ends with end." { return count
 tool first_limited(n: int) -> W? "First of the first n." { return first(W order by k desc limit n) }
 tool first_skipped(n: int) -> W? "First after skipping n." { return first(W order by k offset n) }
 seed W(id, k) { (1, "ab") (2, "zz") }
-'''
+"""
 
 
-@pytest.mark.parametrize("tool,args,want", [
-    ("in_text", {"sfx": "c", "hay": "xxabcxx"}, 1),
-    ("in_list", {"sfx": "c", "words": ["abc", "q"]}, 1),
-    ("suffix", {"sfx": "c", "end": "bc"}, 1),
-    ("suffix", {"sfx": "c", "end": ""}, 2),
-    ("first_limited", {"n": 0}, None),
-    ("first_limited", {"n": 5}, {"id": 2, "k": "zz"}),
-    ("first_skipped", {"n": 1}, {"id": 2, "k": "zz"}),
-])
+@pytest.mark.parametrize(
+    "tool,args,want",
+    [
+        ("in_text", {"sfx": "c", "hay": "xxabcxx"}, 1),
+        ("in_list", {"sfx": "c", "words": ["abc", "q"]}, 1),
+        ("suffix", {"sfx": "c", "end": "bc"}, 1),
+        ("suffix", {"sfx": "c", "end": ""}, 2),
+        ("first_limited", {"n": 0}, None),
+        ("first_limited", {"n": 5}, {"id": 2, "k": "zz"}),
+        ("first_skipped", {"n": 1}, {"id": 2, "k": "zz"}),
+    ],
+)
 def test_parameters_on_both_sides_of_a_test_bind_in_place(tmp_path, tool, args, want):
     """A test whose two sides both hold parameters binds each where it appears in the SQL."""
     path = tmp_path / "t.awm"
@@ -202,7 +220,7 @@ def test_parameters_on_both_sides_of_a_test_bind_in_place(tmp_path, tool, args, 
 
 # ---- found by review: the same classes of bug in places the first fixes missed -------------
 
-REVIEW_SPEC = '''
+REVIEW_SPEC = """
 env r "Review" {}
 entity C {
   id: int @id  a: int = 1  b: int = 2 @check(b / 2 <= a)  price: decimal = 1 @check(round(price * 1.5) < 1000)
@@ -235,7 +253,7 @@ tool power(c: C) -> C "An int overflowing inside SQL." { update c set n = n * n 
 tool times(c: C, p: decimal) -> C "A decimal product too large." { update c set price = p * p  return c }
 tool set_float(c: C, x: float) -> C "A float too large for a decimal." { update c set price = x  return c }
 seed C(id, prices, flag, name, n, meta) { (1, [1.10, 2.20], null, "\\tab\\n", 3000000000, [1, 2]) }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +278,7 @@ def test_stored_lists_of_decimals_read_back_as_decimals(review_env):
 
 def test_a_float_in_a_list_of_decimals_is_compared_as_a_float(review_env):
     s = review_env.session()
-    assert s.call("has_float", {"c": 1})["result"] is False       # 0.333 is not 0.33
+    assert s.call("has_float", {"c": 1})["result"] is False  # 0.333 is not 0.33
     assert s.call("count_float", {})["result"] == 0
     s.db.execute("UPDATE c SET f = 0.33")
     assert s.call("has_float", {"c": 1})["result"] is True
@@ -271,11 +289,13 @@ def test_decimals_are_fixed_point_wherever_they_come_from(review_env):
     s = review_env.session()
     # an argument with more places is refused (the handler saw 1.001, SQL the stored 1.00)
     refused = s.call("same_price", {"c": 1, "p": 1.001})
-    assert refused["error"]["details"]["problems"] == [{"argument": "p", "problem": "must have at most 2 decimal places, got 1.001"}]
+    assert refused["error"]["details"]["problems"] == [
+        {"argument": "p", "problem": "must have at most 2 decimal places, got 1.001"}
+    ]
     assert s.call("count_price", {"p": 1.001})["error"]["code"] == "invalid_arguments"
     assert s.call("same_price", {"c": 1, "p": "1.00"})["result"] is True
     assert s.call("echo", {"p": 2.5})["result"] == "2.50"
-    assert s.call("from_float", {"c": 1})["result"] is True       # 0.333 held as a decimal is 0.33
+    assert s.call("from_float", {"c": 1})["result"] is True  # 0.333 held as a decimal is 0.33
 
 
 def test_a_null_bool_counts_as_false_under_not_and_or(review_env):
@@ -300,8 +320,15 @@ def test_len_of_json_counts_items_in_both_places(review_env):
     assert s.call("meta_len", {"c": 1})["error"]["code"] == "invalid_value"
 
 
-@pytest.mark.parametrize("tool, args", [("square", {"c": 1, "k": 2**40}), ("power", {"c": 1}),
-                                        ("times", {"c": 1, "p": 10**14}), ("set_float", {"c": 1, "x": 1e300})])
+@pytest.mark.parametrize(
+    "tool, args",
+    [
+        ("square", {"c": 1, "k": 2**40}),
+        ("power", {"c": 1}),
+        ("times", {"c": 1, "p": 10**14}),
+        ("set_float", {"c": 1, "x": 1e300}),
+    ],
+)
 def test_numbers_too_large_to_store_are_invalid_values(review_env, tool, args):
     s = review_env.session()
     before = s.snapshot()[0]
@@ -314,6 +341,7 @@ def test_numbers_too_large_to_store_are_invalid_values(review_env, tool, args):
 @pytest.mark.parametrize("value", ["1e400", 1e300, float("inf"), "nan", "abc"])
 def test_a_decimal_conversion_out_of_range_fails_with_invalid_value(value):
     from awmlang.runtime.support import Fail, to_decimal
+
     with pytest.raises(Fail) as failed:
         to_decimal(value)
     assert failed.value.code == "invalid_value"

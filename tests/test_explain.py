@@ -1,5 +1,6 @@
 """`awmc explain CODE`: every diagnostic code has an example, and each example is real: the
 erroneous spec produces that code, and the fixed spec compiles without any diagnostic."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,7 @@ def compile_example(code: str, fixed: bool, folder: Path):
     for name, text in example.files_for(fixed).items():
         (folder / name).write_text(text)
     (folder / SPEC_NAME).write_text(example.spec(fixed))
-    return build_spec(folder / SPEC_NAME)          # imports and seed files are found beside the spec
+    return build_spec(folder / SPEC_NAME)  # imports and seed files are found beside the spec
 
 
 def test_every_code_has_an_example():
@@ -44,8 +45,8 @@ def test_explain_prints_the_explanation_and_the_example(capsys):
     out = capsys.readouterr().out
     title, text = CODES["AWM4006"]
     assert out.startswith(f"AWM4006: {title}\n\n{text}\n\nExample. Each snippet follows the lines\n\n")
-    assert "\n      require not slot.taken else fail SlotTaken \"the slot is taken\"\n" in out
-    assert "\n      require not slot.taken else fail slot_taken \"the slot is taken\"\n" in out
+    assert '\n      require not slot.taken else fail SlotTaken "the slot is taken"\n' in out
+    assert '\n      require not slot.taken else fail slot_taken "the slot is taken"\n' in out
 
 
 def test_explain_shows_the_files_an_example_needs(capsys):

@@ -2,6 +2,7 @@
 tool of every bundled spec, and the shared table of bad inputs (tests/hostile_inputs.py) through
 the Python API, episodes and `awmc call`/`awmc verify`. Never an internal_error or a traceback,
 a message naming the problem, and a refused request leaves the state exactly as it was."""
+
 from __future__ import annotations
 
 import io
@@ -24,9 +25,28 @@ from awmlang.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = st.one_of(
     st.text(max_size=60),
-    st.sampled_from(["'", '"', "'; DROP TABLE account; --", "%", "_%_", "\\", "' OR '1'='1", "\u202e", "😀" * 30,
-                     "{x}", "null", "NaN", "2025-13-45", "x" * 5000,
-                     "\ud800", "caf\u00e9 \ud83d", "a\udfffb", "nul\x00"]),
+    st.sampled_from(
+        [
+            "'",
+            '"',
+            "'; DROP TABLE account; --",
+            "%",
+            "_%_",
+            "\\",
+            "' OR '1'='1",
+            "\u202e",
+            "😀" * 30,
+            "{x}",
+            "null",
+            "NaN",
+            "2025-13-45",
+            "x" * 5000,
+            "\ud800",
+            "caf\u00e9 \ud83d",
+            "a\udfffb",
+            "nul\x00",
+        ]
+    ),
 )
 
 
@@ -35,8 +55,16 @@ def _plain_value(spec: dict, session):
     kind = spec["kind"]
     if kind == "entity":
         return 1 if spec["key"] == "int" else "x"
-    return {"int": 1, "float": 1.0, "decimal": 1.5, "bool": True, "date": "2025-06-01",
-            "datetime": "2025-06-01 10:00:00", "json": {}, "list": []}.get(kind, (spec.get("members") or [None])[0])
+    return {
+        "int": 1,
+        "float": 1.0,
+        "decimal": 1.5,
+        "bool": True,
+        "date": "2025-06-01",
+        "datetime": "2025-06-01 10:00:00",
+        "json": {},
+        "list": [],
+    }.get(kind, (spec.get("members") or [None])[0])
 
 
 def _cases():
@@ -50,7 +78,9 @@ def _cases():
 
 
 @pytest.mark.parametrize("spec,tool", list(_cases()))
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_hostile_text_arguments(spec, tool, data):
     env = awmlang.load(spec)
@@ -71,6 +101,7 @@ def test_hostile_text_arguments(spec, tool, data):
 
 
 # ---- the shared table, through each entry point ---------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def shop():
@@ -105,13 +136,15 @@ def test_episode_step_refuses_each_bad_call(shop, bad, as_json_text):
     arguments = json.dumps(bad.arguments) if as_json_text else bad.arguments
     if isinstance(bad.arguments, dict) or as_json_text:
         assert_refused(episode.step({"name": bad.tool, "arguments": arguments}), bad)
-    else:      # the episode refuses a non-object itself (a string is read as JSON text)
+    else:  # the episode refuses a non-object itself (a string is read as JSON text)
         result = episode.step({"name": bad.tool, "arguments": arguments})
         assert result["error"]["code"] == "invalid_arguments"
-        assert result["error"]["message"] in ("the arguments must be a JSON object",
-                                              "the arguments are not valid JSON: Expecting value at column 1")
+        assert result["error"]["message"] in (
+            "the arguments must be a JSON object",
+            "the arguments are not valid JSON: Expecting value at column 1",
+        )
     assert episode.session.snapshot() == before
-    assert episode.finish(answer="\ud83d")["reward"] == 0.0           # the answer is read, not a crash
+    assert episode.finish(answer="\ud83d")["reward"] == 0.0  # the answer is read, not a crash
 
 
 def no_crash(captured) -> None:
@@ -145,8 +178,10 @@ def test_unknown_users_are_refused_up_front(shop, user, argv_user, refusal, tmp_
         shop.episode(task="cheapest_lamp_in_stock", user=user)
     db = tmp_path / "state.db"
     db.write_bytes(shop.initial_image)
-    for argv in (["call", str(SPEC), "add_to_cart", '{"product": 1}', "--db", str(db), "--user", argv_user],
-                 ["verify", str(SPEC), "--task", "cheapest_lamp_in_stock", "--db", str(db), "--user", argv_user]):
+    for argv in (
+        ["call", str(SPEC), "add_to_cart", '{"product": 1}', "--db", str(db), "--user", argv_user],
+        ["verify", str(SPEC), "--task", "cheapest_lamp_in_stock", "--db", str(db), "--user", argv_user],
+    ):
         assert main(argv) == 2
         captured = capsys.readouterr()
         no_crash(captured)
@@ -156,7 +191,7 @@ def test_unknown_users_are_refused_up_front(shop, user, argv_user, refusal, tmp_
 
 def test_a_user_key_given_as_text_acts_as_the_stored_key(shop):
     s = shop.session(user="3")
-    assert s.me == 3                      # so handlers comparing owner keys with `me` see 3, not "3"
+    assert s.me == 3  # so handlers comparing owner keys with `me` see 3, not "3"
     assert s.call("get_my_profile", {})["result"]["id"] == 3
 
 
@@ -199,8 +234,11 @@ def test_a_database_that_is_not_this_specs_is_a_usage_error(shop, bad_image, tmp
     bad.write_bytes(image)
     good.write_bytes(shop.initial_image)
     task = ["verify", str(SPEC), "--task", "cheapest_lamp_in_stock"]
-    for argv in (["call", str(SPEC), "add_to_cart", '{"product": 1}', "--db", str(bad)],
-                 [*task, "--db", str(bad)], [*task, "--db", str(good), "--before", str(bad)]):
+    for argv in (
+        ["call", str(SPEC), "add_to_cart", '{"product": 1}', "--db", str(bad)],
+        [*task, "--db", str(bad)],
+        [*task, "--db", str(good), "--before", str(bad)],
+    ):
         assert main(argv) == 2
         captured = capsys.readouterr()
         no_crash(captured)
@@ -210,6 +248,7 @@ def test_a_database_that_is_not_this_specs_is_a_usage_error(shop, bad_image, tmp
 
 
 # ---- task answers ------------------------------------------------------------------------------
+
 
 def test_a_lone_surrogate_in_an_answer_is_read_as_a_replacement_character(shop):
     s = shop.session()
@@ -231,21 +270,24 @@ def test_an_answer_that_is_not_text_is_refused(shop, answer):
 JSON = {"kind": "json", "optional": False}
 
 
-@pytest.mark.parametrize("value,problem", [
-    ({"a": ["ok", "\ud800"]}, "has text that is not valid Unicode text: a lone surrogate U+D800 at character 0"),
-    ({"\udfff": 1}, "has a key that is not valid Unicode text: a lone surrogate U+DFFF at character 0"),
-    ({1: "x"}, "must have text keys, got a number"),
-    ([float("nan")], "must hold only finite numbers"),
-    ({"a": {1, 2}}, "must be JSON data, got set"),
-    ([b"bytes"], "must be JSON data, got bytes"),
-])
+@pytest.mark.parametrize(
+    "value,problem",
+    [
+        ({"a": ["ok", "\ud800"]}, "has text that is not valid Unicode text: a lone surrogate U+D800 at character 0"),
+        ({"\udfff": 1}, "has a key that is not valid Unicode text: a lone surrogate U+DFFF at character 0"),
+        ({1: "x"}, "must have text keys, got a number"),
+        ([float("nan")], "must hold only finite numbers"),
+        ({"a": {1, 2}}, "must be JSON data, got set"),
+        ([b"bytes"], "must be JSON data, got bytes"),
+    ],
+)
 def test_a_json_value_must_be_valid_json_data(value, problem):
     assert convert(value, JSON) == (None, problem)
 
 
 def test_deep_json_is_refused_without_recursion():
     deep: list = []
-    for _ in range(200_000):            # far beyond Python's recursion limit
+    for _ in range(200_000):  # far beyond Python's recursion limit
         deep = [deep]
     assert convert(deep, JSON) == (None, f"is nested deeper than {MAX_JSON_DEPTH} levels")
     shallow: list = []
@@ -261,10 +303,14 @@ def test_nul_in_a_json_value_is_kept_since_json_text_escapes_it():
 
 def test_lone_surrogates_nested_in_lists_are_refused():
     spec = {"kind": "list", "optional": False, "items": {"kind": "text", "optional": False}}
-    assert convert(["ok", "x\ud800"], spec) == (None, "item 1 is not valid Unicode text: a lone surrogate U+D800 at character 1")
+    assert convert(["ok", "x\ud800"], spec) == (
+        None,
+        "item 1 is not valid Unicode text: a lone surrogate U+D800 at character 1",
+    )
 
 
 # ---- `awmc call` reads its arguments from standard input ---------------------------------------
+
 
 class Terminal(io.TextIOWrapper):
     def isatty(self) -> bool:
@@ -287,14 +333,22 @@ def test_awmc_call_reads_the_arguments_from_standard_input(shop, monkeypatch, ca
 def test_awmc_call_without_arguments_on_a_terminal_is_a_usage_error(monkeypatch, capsys):
     stdin(monkeypatch, b"", terminal=True)
     assert main(["call", str(SPEC), "get_my_profile"]) == 2
-    assert capsys.readouterr().err == ("awmc: error: give the arguments as a JSON object ('{}' for none), "
-                                       "or pipe them on standard input (or give - to read them from it)\n")
+    assert capsys.readouterr().err == (
+        "awmc: error: give the arguments as a JSON object ('{}' for none), "
+        "or pipe them on standard input (or give - to read them from it)\n"
+    )
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "the arguments on standard input are empty: send a JSON object ('{}' for none)"),
-    (b'{"query":\n  lamp}', "the arguments on standard input are not valid JSON: Expecting value at line 2, column 3"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "the arguments on standard input are empty: send a JSON object ('{}' for none)"),
+        (
+            b'{"query":\n  lamp}',
+            "the arguments on standard input are not valid JSON: Expecting value at line 2, column 3",
+        ),
+    ],
+)
 def test_bad_standard_input_is_a_usage_error(monkeypatch, capsys, data, message):
     stdin(monkeypatch, data)
     assert main(["call", str(SPEC), "search_products"]) == 2
@@ -303,8 +357,10 @@ def test_bad_standard_input_is_a_usage_error(monkeypatch, capsys, data, message)
 
 def test_invalid_json_on_the_command_line_names_its_position(capsys):
     assert main(["call", str(SPEC), "search_products", '{"query": "x",}']) == 2
-    assert capsys.readouterr().err == ("awmc: error: the arguments are not valid JSON: "
-                                       "Expecting property name enclosed in double quotes at line 1, column 15\n")
+    assert capsys.readouterr().err == (
+        "awmc: error: the arguments are not valid JSON: "
+        "Expecting property name enclosed in double quotes at line 1, column 15\n"
+    )
 
 
 def test_awmc_call_in_a_pipe_end_to_end():
@@ -317,13 +373,15 @@ def test_awmc_call_in_a_pipe_end_to_end():
     raw = subprocess.run(awmc + ["-"], input=b'{"query": "\xff"}', capture_output=True, timeout=120)
     assert raw.returncode == 1 and b"Traceback" not in raw.stderr
     assert json.loads(raw.stdout)["error"]["details"]["problems"] == [
-        {"argument": "query", "problem": "is not valid Unicode text: a lone surrogate U+DCFF at character 0"}]
+        {"argument": "query", "problem": "is not valid Unicode text: a lone surrogate U+DCFF at character 0"}
+    ]
 
 
 def test_a_seeded_user_is_looked_up_once_not_in_each_session(shop, monkeypatch):
     """Opening a session reads none of its pages (idle sessions stay small): the user check
     runs once per user against a copy of the seed."""
     from awmlang.runtime import session as session_module
+
     lookups = []
     real = session_module.stored_user_key
     monkeypatch.setattr(session_module, "stored_user_key", lambda *a: lookups.append(a[2]) or real(*a))
@@ -340,9 +398,12 @@ def test_a_seeded_user_is_looked_up_once_not_in_each_session(shop, monkeypatch):
 def test_the_default_user_is_1_even_in_a_spec_without_users(tmp_path):
     """Only a user asked for is checked: a session of a spec whose seed has no users still opens."""
     spec = tmp_path / "empty.awm"
-    spec.write_text('env empty "No users yet" { description "d" user Person }\n'
-                    "entity Person { id: int @id  name: text }\n")
+    spec.write_text(
+        'env empty "No users yet" { description "d" user Person }\nentity Person { id: int @id  name: text }\n'
+    )
     env = awmlang.load(spec)
     assert env.session().me == 1
-    with pytest.raises(SessionError, match="^no Person with key 1 to act as: the starting database has no Person rows$"):
+    with pytest.raises(
+        SessionError, match="^no Person with key 1 to act as: the starting database has no Person rows$"
+    ):
         env.session(user=1)

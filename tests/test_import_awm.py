@@ -5,6 +5,7 @@ to match tools.e_commerce_33.json, the official gen_tasks), library (gen_db + ge
 gen_tasks + gen_scenario, made to be imported exactly) and messy (broken lines, broken SQL, shapes
 awm can only approximate).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,6 +47,7 @@ def pipeline_database(folder: Path) -> sqlite3.Connection:
     """The database the AWM pipeline builds from gen_db + gen_sample: the DDL, the indexes, then
     each INSERT in order, skipping those that fail; with its clock fixed to the env's clock
     (`'now'`, CURRENT_TIMESTAMP, CURRENT_DATE), as docs/import.md says the importer does."""
+
     def pinned(sql: str) -> str:
         sql = re.sub(r"'now'", f"'{CLOCK}'", sql, flags=re.IGNORECASE)
         return sql.replace("CURRENT_TIMESTAMP", f"'{CLOCK}'").replace("CURRENT_DATE", f"'{CLOCK[:10]}'")
@@ -64,7 +66,9 @@ def pipeline_database(folder: Path) -> sqlite3.Connection:
 
 
 def user_tables(db) -> list[str]:
-    return sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+    return sorted(
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    )
 
 
 def rows(db, table: str) -> list[tuple]:
@@ -72,6 +76,7 @@ def rows(db, table: str) -> list[tuple]:
 
 
 # ---- e_commerce_33: the official gen_db sample ---------------------------------------------------
+
 
 def ecom_catalog() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
@@ -99,10 +104,12 @@ def test_e_commerce_keeps_columns_keys_defaults_and_checks(ecom):
         # name, NOT NULL, default, primary key: all equal (cid, name, type, notnull, dflt_value, pk)
         assert [(r[1], r[3], r[4], r[5]) for r in info_a] == [(r[1], r[3], r[4], r[5]) for r in info_b], table
         for a, b in zip(info_a, info_b):
-            if affinity(a[2]) != "NUMERIC":        # DATETIME columns are TEXT in awm (docs/import.md)
+            if affinity(a[2]) != "NUMERIC":  # DATETIME columns are TEXT in awm (docs/import.md)
                 assert affinity(a[2]) == affinity(b[2]), (table, a, b)
-        sql_a, sql_b = (db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
-                        for db in (original, seeded))
+        sql_a, sql_b = (
+            db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+            for db in (original, seeded)
+        )
         assert sql_a.count("CHECK") == sql_b.count("CHECK"), table
 
 
@@ -111,8 +118,10 @@ def test_e_commerce_keeps_foreign_keys_and_indexes(ecom):
     original, seeded = ecom_catalog(), awmlang.load(spec).session().db
 
     def fks(db, table):
-        return sorted((r[3], r[2], r[4], r[6].replace("NO ACTION", "RESTRICT"))
-                      for r in db.execute(f"PRAGMA foreign_key_list({table})"))
+        return sorted(
+            (r[3], r[2], r[4], r[6].replace("NO ACTION", "RESTRICT"))
+            for r in db.execute(f"PRAGMA foreign_key_list({table})")
+        )
 
     def indexes(db, table):
         out = set()
@@ -123,12 +132,12 @@ def test_e_commerce_keeps_foreign_keys_and_indexes(ecom):
 
     for table in user_tables(original):
         expected = fks(original, table)
-        if table == "product_aggregates":      # its primary key is also the foreign key: kept as a plain @id
+        if table == "product_aggregates":  # its primary key is also the foreign key: kept as a plain @id
             assert expected == [("product_id", "products", "id", "RESTRICT")] and fks(seeded, table) == []
         else:
             assert fks(seeded, table) == expected, table
         have = indexes(seeded, table)
-        for unique, cols in indexes(original, table):      # every index is there (a unique one covers a plain one)
+        for unique, cols in indexes(original, table):  # every index is there (a unique one covers a plain one)
             assert (unique, cols) in have or (True, cols) in have, (table, cols)
 
 
@@ -149,7 +158,7 @@ def test_e_commerce_tool_bodies(ecom):
     assert "tool remove_cart_item = delete CartItem" in text
     assert "tool create_product_review = create ProductReview(product, rating, title, body) with user = me" in text
     assert "return UserAddress where user == me order by id" in text
-    search = text[text.index("tool search_products("):]
+    search = text[text.index("tool search_products(") :]
     assert search.index('fail not_implemented "search_products is not implemented yet') < search.index("}")
     s = awmlang.load(spec).session()
     failed = s.call("get_product_by_id", {"product_id": 1})
@@ -168,17 +177,18 @@ def test_e_commerce_tasks_need_verifiers(ecom):
 
 # ---- library: the database carries over exactly -------------------------------------------------
 
+
 def test_library_seeded_database_equals_the_pipelines(library):
     spec, result = library
     assert result["compiled"] is True and result["database"]["equal"] is True
     original, seeded = pipeline_database(LIBRARY), awmlang.load(spec).session().db
-    assert user_tables(seeded) == user_tables(original)      # sqlite_sequence (AUTOINCREMENT) aside
+    assert user_tables(seeded) == user_tables(original)  # sqlite_sequence (AUTOINCREMENT) aside
     for table in user_tables(original):
         info_a = original.execute(f'PRAGMA table_info("{table}")').fetchall()
         info_b = seeded.execute(f'PRAGMA table_info("{table}")').fetchall()
         assert [r[1] for r in info_a] == [r[1] for r in info_b], table
         for a, b in zip(info_a, info_b):
-            if affinity(a[2]) != "NUMERIC":       # DATETIME, DATE, BOOLEAN, DECIMAL: see docs/import.md
+            if affinity(a[2]) != "NUMERIC":  # DATETIME, DATE, BOOLEAN, DECIMAL: see docs/import.md
                 assert affinity(a[2]) == affinity(b[2]), (table, a[1])
         assert rows(seeded, table) == rows(original, table), table
     assert result["rows"] == 16
@@ -211,6 +221,7 @@ def test_library_checks_accept_and_reject_what_sqlite_did(library):
             return True
         except sqlite3.Error:
             return False
+
     assert [accepts(seeded, p) for p in probes] == [accepts(original, p) for p in probes]
 
 
@@ -247,9 +258,13 @@ def test_library_text_is_quoted_and_dates_follow_the_clock(library):
     assert 'task task_2 "Write a note saying \\"return {all} books\\" and pin it." {' in text
     s = awmlang.load(spec).session()
     (users,) = s.query("SELECT full_name, joined_at FROM users WHERE id = 3")
-    assert users == ("Cy {the librarian} \\\\ Zoë", CLOCK)               # an omitted CURRENT_TIMESTAMP: the clock
-    assert s.query("SELECT joined_at FROM users WHERE id = 1") == [("2024-12-02 09:00:00",)]   # datetime('now', '-30 days')
-    assert s.query("SELECT body FROM notes WHERE id = 1") == [('Line one\nline\ttwo with "quotes" and a \\\\ backslash',)]
+    assert users == ("Cy {the librarian} \\\\ Zoë", CLOCK)  # an omitted CURRENT_TIMESTAMP: the clock
+    assert s.query("SELECT joined_at FROM users WHERE id = 1") == [
+        ("2024-12-02 09:00:00",)
+    ]  # datetime('now', '-30 days')
+    assert s.query("SELECT body FROM notes WHERE id = 1") == [
+        ('Line one\nline\ttwo with "quotes" and a \\\\ backslash',)
+    ]
 
 
 def test_reimport_is_byte_identical(library, tmp_path):
@@ -261,10 +276,12 @@ def test_reimport_is_byte_identical(library, tmp_path):
 
 # ---- broken input: reported with file and line, never a traceback ----------------------------------
 
+
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory):
     import io
     import sys
+
     out = tmp_path_factory.mktemp("messy")
     stdout, stderr = io.StringIO(), io.StringIO()
     old = sys.stdout, sys.stderr
@@ -295,7 +312,7 @@ def test_messy_scenarios_still_import(messy):
     by_name = {s["scenario"]: s for s in report["scenarios"]}
     assert by_name["fine_one"]["status"] == "imported" and by_name["fine_one"]["database"]["equal"] is True
     odd = by_name["odd_shapes"]
-    assert odd["status"] == "imported" and odd["compiled"] is True       # the rest of its tables import
+    assert odd["status"] == "imported" and odd["compiled"] is True  # the rest of its tables import
     assert (out / "odd_shapes.awm").exists() and (out / "fine_one.awm").exists()
 
 
@@ -307,6 +324,7 @@ def test_messy_sql_and_fields_are_reported(messy):
 
     def has(items, place, *words):
         return any(w == place and all(x in m for x in words) for w, m in items)
+
     assert has(errors, "gen_db.jsonl:1", "table broken", "fails in SQLite")
     assert has(errors, "gen_db.jsonl:6", "second db record")
     assert has(errors, "gen_sample.jsonl:1", "statement 2", "fails in SQLite", "INSERT INTO items VALUES (")
@@ -328,13 +346,13 @@ def test_messy_sql_and_fields_are_reported(messy):
 
 
 def test_scenarios_without_a_schema_are_skipped():
-    report = import_awm([str(ECOM)], None).as_json()        # None: generate only, write nothing
+    report = import_awm([str(ECOM)], None).as_json()  # None: generate only, write nothing
     status = {s["scenario"]: s["status"] for s in report["scenarios"]}
     assert status == {"code_hosting_2": "skipped", "content_platform_1": "skipped", "e_commerce_33": "imported"}
 
 
 def test_human_report_and_usage_errors(tmp_path, capsys):
-    assert main(["import", "awm", str(LIBRARY), "-o", str(tmp_path)]) == 1      # five INSERTs fail
+    assert main(["import", "awm", str(LIBRARY), "-o", str(tmp_path)]) == 1  # five INSERTs fail
     out, err = capsys.readouterr()
     assert err == "" and "library_9: imported" in out and "tools 8: 6 complete, 2 signature only" in out
     assert "seeded database equal to the pipeline's: yes" in out
@@ -347,11 +365,16 @@ def test_human_report_and_usage_errors(tmp_path, capsys):
 
 # ---- pieces -----------------------------------------------------------------------------------------
 
+
 def test_pin_now_replaces_only_readings_of_the_clock():
-    sql = ("INSERT INTO t VALUES (datetime('now', '-3 days'), CURRENT_TIMESTAMP, current_date, 'now', "
-           "date('NOW', 'localtime'), julianday())")
-    assert pin_now(sql, CLOCK) == (f"INSERT INTO t VALUES (datetime('{CLOCK}', '-3 days'), '{CLOCK}', '2025-01-01', 'now', "
-                                   f"date('{CLOCK}', '+0 seconds'), julianday('{CLOCK}'))")
+    sql = (
+        "INSERT INTO t VALUES (datetime('now', '-3 days'), CURRENT_TIMESTAMP, current_date, 'now', "
+        "date('NOW', 'localtime'), julianday())"
+    )
+    assert pin_now(sql, CLOCK) == (
+        f"INSERT INTO t VALUES (datetime('{CLOCK}', '-3 days'), '{CLOCK}', '2025-01-01', 'now', "
+        f"date('{CLOCK}', '+0 seconds'), julianday('{CLOCK}'))"
+    )
 
 
 def test_names_with_line_breaks_cannot_inject_spec_code(tmp_path):
@@ -359,9 +382,25 @@ def test_names_with_line_breaks_cannot_inject_spec_code(tmp_path):
     import json as _json
 
     from awmlang.cli import main as awmc
+
     db = {"scenario": "inj", "db_schema": {"tables": [{"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY)"}]}}
-    spec = {"scenario": "inj", "api_spec": {"api_groups": [{"group_name": "G\nentity Evil { id: int @id }", "endpoints": [
-        {"operation_id": "get_t", "method": "GET", "path": "/t\ntool evil() -> json \"x\" { return 1 }\n#"}]}]}}
+    spec = {
+        "scenario": "inj",
+        "api_spec": {
+            "api_groups": [
+                {
+                    "group_name": "G\nentity Evil { id: int @id }",
+                    "endpoints": [
+                        {
+                            "operation_id": "get_t",
+                            "method": "GET",
+                            "path": '/t\ntool evil() -> json "x" { return 1 }\n#',
+                        }
+                    ],
+                }
+            ]
+        },
+    }
     source = tmp_path / "in"
     source.mkdir()
     (source / "gen_db.jsonl").write_text(_json.dumps(db) + "\n")
@@ -376,8 +415,13 @@ def test_line_separators_inside_json_strings_do_not_split_lines(tmp_path):
     import json as _json
 
     from awmlang.cli import main as awmc
-    db = {"scenario": "sep", "db_schema": {"tables": [
-        {"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'a\u2028b')"}]}}
+
+    db = {
+        "scenario": "sep",
+        "db_schema": {
+            "tables": [{"name": "t", "ddl": "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'a\u2028b')"}]
+        },
+    }
     source = tmp_path / "in"
     source.mkdir()
     (source / "gen_db.jsonl").write_text(_json.dumps(db, ensure_ascii=False) + "\n")
@@ -389,19 +433,33 @@ def test_renamed_parameters_never_collide(tmp_path):
     import json as _json
 
     from awmlang.cli import main as awmc
+
     db = {"scenario": "dup", "db_schema": {"tables": [{"name": "x", "ddl": "CREATE TABLE x (id INTEGER PRIMARY KEY)"}]}}
     endpoints = [
-        {"operation_id": "s1", "method": "GET", "path": "/s1", "request_params": {"a b": {"type": "string"}, "a_b": {"type": "string"}}},
-        {"operation_id": "s2", "method": "GET", "path": "/x/{item_id}", "request_params": {"item id": {"type": "integer"}}},
+        {
+            "operation_id": "s1",
+            "method": "GET",
+            "path": "/s1",
+            "request_params": {"a b": {"type": "string"}, "a_b": {"type": "string"}},
+        },
+        {
+            "operation_id": "s2",
+            "method": "GET",
+            "path": "/x/{item_id}",
+            "request_params": {"item id": {"type": "integer"}},
+        },
     ]
     source = tmp_path / "in"
     source.mkdir()
     (source / "gen_db.jsonl").write_text(_json.dumps(db) + "\n")
-    (source / "gen_spec.jsonl").write_text(_json.dumps({"scenario": "dup", "api_spec": {"api_groups": [
-        {"group_name": "G", "endpoints": endpoints}]}}) + "\n")
+    (source / "gen_spec.jsonl").write_text(
+        _json.dumps({"scenario": "dup", "api_spec": {"api_groups": [{"group_name": "G", "endpoints": endpoints}]}})
+        + "\n"
+    )
     out = tmp_path / "out"
     awmc(["import", "awm", str(source), "-o", str(out)])
     from awmlang.compiler.build import build_spec
+
     result = build_spec(out / "dup.awm")
     assert result.ok, [d.message for d in result.errors]
 
@@ -410,9 +468,16 @@ def test_temp_tables_are_reported_and_skipped(tmp_path):
     import json as _json
 
     from awmlang.cli import main as awmc
-    db = {"scenario": "tt", "db_schema": {"tables": [
-        {"name": "tmp1", "ddl": "CREATE TEMP TABLE tmp1 (id INTEGER PRIMARY KEY)"},
-        {"name": "real1", "ddl": "CREATE TABLE real1 (id INTEGER PRIMARY KEY)"}]}}
+
+    db = {
+        "scenario": "tt",
+        "db_schema": {
+            "tables": [
+                {"name": "tmp1", "ddl": "CREATE TEMP TABLE tmp1 (id INTEGER PRIMARY KEY)"},
+                {"name": "real1", "ddl": "CREATE TABLE real1 (id INTEGER PRIMARY KEY)"},
+            ]
+        },
+    }
     source = tmp_path / "in"
     source.mkdir()
     (source / "gen_db.jsonl").write_text(_json.dumps(db) + "\n")
@@ -423,14 +488,17 @@ def test_temp_tables_are_reported_and_skipped(tmp_path):
 
 # ---- files the importer does not read, and repeated warnings ---------------------------------------
 
+
 def test_a_tools_json_beside_the_jsonl_files_is_reported_not_silently_ignored(tmp_path):
-    report = import_awm([str(ECOM)], None).as_json()       # the folder holds tools.e_commerce_33.json
+    report = import_awm([str(ECOM)], None).as_json()  # the folder holds tools.e_commerce_33.json
     [skipped] = [p for p in report["problems"] if p["file"].endswith("tools.e_commerce_33.json")]
     assert skipped["level"] == "warning" and skipped["line"] == 0
     assert skipped["message"].startswith("not imported: it lists the MCP tool names of scenario `e_commerce_33`")
-    named = import_awm([str(ECOM / "tools.e_commerce_33.json"), str(ECOM / "gen_db.e_commerce_33.jsonl")], None).as_json()
+    named = import_awm(
+        [str(ECOM / "tools.e_commerce_33.json"), str(ECOM / "gen_db.e_commerce_33.jsonl")], None
+    ).as_json()
     assert [p["file"] for p in named["problems"]] == [str(ECOM / "tools.e_commerce_33.json")]
-    assert named["files"] == [str(ECOM / "gen_db.e_commerce_33.jsonl")]        # not read as JSONL
+    assert named["files"] == [str(ECOM / "gen_db.e_commerce_33.jsonl")]  # not read as JSONL
 
 
 def test_a_warning_repeated_on_every_line_is_printed_once(tmp_path, capsys):
@@ -439,20 +507,33 @@ def test_a_warning_repeated_on_every_line_is_printed_once(tmp_path, capsys):
     for f in LIBRARY.iterdir():
         (inputs / f.name).write_bytes(f.read_bytes())
     verifier = inputs / "gen_verifier.jsonl"
-    verifier.write_text("".join(json.dumps({"scenario": "library_9", "task_idx": i, "verification": {"code": "x"}}) + "\n"
-                                for i in range(250)))
+    verifier.write_text(
+        "".join(
+            json.dumps({"scenario": "library_9", "task_idx": i, "verification": {"code": "x"}}) + "\n"
+            for i in range(250)
+        )
+    )
     main(["import", "awm", str(inputs), "-o", str(tmp_path / "out")])
     out = capsys.readouterr().out
     skipped = [line for line in out.splitlines() if "gen_verifier" in line]
-    assert skipped == [f"warning: 250 lines skipped: gen_verifier (verifier code) is not imported (first at {verifier}:1)"]
+    assert skipped == [
+        f"warning: 250 lines skipped: gen_verifier (verifier code) is not imported (first at {verifier}:1)"
+    ]
     main(["import", "awm", str(inputs), "-o", str(tmp_path / "out"), "--json"])
     problems = json.loads(capsys.readouterr().out)["problems"]
-    assert [p["line"] for p in problems if p["file"] == str(verifier)] == list(range(1, 251))   # JSON keeps each line
+    assert [p["line"] for p in problems if p["file"] == str(verifier)] == list(range(1, 251))  # JSON keeps each line
 
 
 def test_repeated_problems_are_counted_with_the_first_place():
     from awmlang.import_awm import Problem, Where, aggregated
+
     problems = [Problem("warning", "odd value", Where("a.jsonl", n)) for n in (3, 7)] + [
-        Problem("error", "odd value", Where("a.jsonl", 9)), Problem("warning", "no gen_db"), Problem("warning", "no gen_db")]
-    assert aggregated(problems) == ["warning: odd value (2 times; first at a.jsonl:3)", "a.jsonl:9: error: odd value",
-                                    "warning: no gen_db (2 times)"]
+        Problem("error", "odd value", Where("a.jsonl", 9)),
+        Problem("warning", "no gen_db"),
+        Problem("warning", "no gen_db"),
+    ]
+    assert aggregated(problems) == [
+        "warning: odd value (2 times; first at a.jsonl:3)",
+        "a.jsonl:9: error: odd value",
+        "warning: no gen_db (2 times)",
+    ]

@@ -1,5 +1,6 @@
 """The package's modules import each other without cycles (functions' own imports included):
 a cycle makes the import order matter and hides which layer depends on which."""
+
 from __future__ import annotations
 
 import ast
@@ -10,16 +11,23 @@ PACKAGES = {"awmlang": ROOT / "awmlang", "awmlang.compiler": ROOT / "compiler", 
 
 
 def _modules() -> dict[str, Path]:
-    return {f"{package}.{path.stem}" if path.stem != "__init__" else package: path
-            for package, folder in PACKAGES.items() for path in folder.glob("*.py")}
+    return {
+        f"{package}.{path.stem}" if path.stem != "__init__" else package: path
+        for package, folder in PACKAGES.items()
+        for path in folder.glob("*.py")
+    }
 
 
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     """The package modules `name` imports anywhere, except under `if TYPE_CHECKING:`."""
     package = name if path.stem == "__init__" else name.rpartition(".")[0]
     tree = ast.parse(path.read_text())
-    skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
-               for n in ast.walk(node)}
+    skipped = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
     found = set()
     for node in ast.walk(tree):
         if id(node) in skipped:
@@ -43,7 +51,7 @@ def test_no_import_cycles():
 
     def visit(node, stack):
         if node in stack:
-            cycles.append(stack[stack.index(node):] + [node])
+            cycles.append(stack[stack.index(node) :] + [node])
             return
         for nxt in sorted(graph[node]):
             if nxt not in done:

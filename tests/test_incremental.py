@@ -3,6 +3,7 @@
 Each case edits the shop spec the way a person or an LLM repair loop would, builds it with a
 warm cache, and compares every output and diagnostic with a build that starts from nothing.
 """
+
 from __future__ import annotations
 
 import random
@@ -27,43 +28,67 @@ def move_first_tool_to_the_end(text: str) -> str:
 
 def replacing(name: str, old: str, new: str):
     """An edit that replaces the first `old` (which must be there) by `new`."""
+
     def edit(text: str) -> str:
         assert old in text, name
         return text.replace(old, new, 1)
+
     edit.__name__ = name
     return edit
 
 
 # a new column changes every SELECT of products: cached tool code must not survive it
 add_an_entity_field = replacing("add_an_entity_field", "entity Product {\n", "entity Product {\n  note: text?\n")
-change_a_seed_price = replacing("change_a_seed_price", '"Compact earbuds with charging case", 59.99',
-                                '"Compact earbuds with charging case", 64.99')
+change_a_seed_price = replacing(
+    "change_a_seed_price", '"Compact earbuds with charging case", 59.99', '"Compact earbuds with charging case", 64.99'
+)
 move_the_clock = replacing("move_the_clock", 'clock "2025-03-10 10:00:00"', 'clock "2025-04-01 08:30:00"')
-break_a_tool = replacing("break_a_tool", 'tool search_products(', 'tool search_products(broken: Nonexistent, ')
-edit_a_task = replacing("edit_a_task", "expect contains_number(answer, me.store_credit)",
-                        "expect contains_number(answer, me.store_credit)\n  expect me.store_credit >= 0")
+break_a_tool = replacing("break_a_tool", "tool search_products(", "tool search_products(broken: Nonexistent, ")
+edit_a_task = replacing(
+    "edit_a_task",
+    "expect contains_number(answer, me.store_credit)",
+    "expect contains_number(answer, me.store_credit)\n  expect me.store_credit >= 0",
+)
 # Category is reached from cart code only through CartItem -> Product -> Category
 make_a_field_optional_two_relations_away = replacing(
-    "make_a_field_optional_two_relations_away", "slug: text @unique @length(2, 40)\n  name: text @unique",
-    "slug: text @unique @length(2, 40)\n  name: text? @unique")
+    "make_a_field_optional_two_relations_away",
+    "slug: text @unique @length(2, 40)\n  name: text @unique",
+    "slug: text @unique @length(2, 40)\n  name: text? @unique",
+)
 # `i.product.name` in checkout names neither Product nor `name` as a type: the error must still come
 rename_a_field_read_through_a_relation = replacing(
-    "rename_a_field_read_through_a_relation", "  name: text @length(2, 120) @index", "  title: text @length(2, 120) @index")
-add_an_enum_member = replacing("add_an_enum_member", "enum Carrier { ups dhl fedex usps }",
-                               "enum Carrier { ups dhl fedex usps ontrac }")
+    "rename_a_field_read_through_a_relation",
+    "  name: text @length(2, 120) @index",
+    "  title: text @length(2, 120) @index",
+)
+add_an_enum_member = replacing(
+    "add_an_enum_member", "enum Carrier { ups dhl fedex usps }", "enum Carrier { ups dhl fedex usps ontrac }"
+)
 # tools write `cancelled` without naming OrderStatus: they must see the member go
 rename_an_enum_member_a_tool_writes_bare = replacing(
-    "rename_an_enum_member_a_tool_writes_bare", "enum OrderStatus { pending paid shipped delivered cancelled returned }",
-    "enum OrderStatus { pending paid shipped delivered canceled returned }")
+    "rename_an_enum_member_a_tool_writes_bare",
+    "enum OrderStatus { pending paid shipped delivered cancelled returned }",
+    "enum OrderStatus { pending paid shipped delivered canceled returned }",
+)
 
 
 def insert_a_comment_at_the_top(text: str) -> str:
     return "# a comment that shifts every declaration below it\n" + text
 
 
-EDITS = [move_first_tool_to_the_end, add_an_entity_field, change_a_seed_price, move_the_clock,
-         break_a_tool, edit_a_task, make_a_field_optional_two_relations_away, add_an_enum_member,
-         insert_a_comment_at_the_top, rename_an_enum_member_a_tool_writes_bare, rename_a_field_read_through_a_relation]
+EDITS = [
+    move_first_tool_to_the_end,
+    add_an_entity_field,
+    change_a_seed_price,
+    move_the_clock,
+    break_a_tool,
+    edit_a_task,
+    make_a_field_optional_two_relations_away,
+    add_an_enum_member,
+    insert_a_comment_at_the_top,
+    rename_an_enum_member_a_tool_writes_bare,
+    rename_a_field_read_through_a_relation,
+]
 
 
 def snapshot(result):
@@ -83,7 +108,7 @@ def test_every_edit_builds_the_same_bytes_warm_and_cold(tmp_path):
         warm = build_spec(spec, text, cache=cache)
         cold = build_spec(spec, text, cache=None)
         assert snapshot(warm) == snapshot(cold), edit.__name__
-        assert cache.misses > misses_before, edit.__name__      # the edit was noticed
+        assert cache.misses > misses_before, edit.__name__  # the edit was noticed
         if edit is break_a_tool:
             assert not warm.ok and "Nonexistent" in render_human(warm.diagnostics, warm.sources)
             text = text.replace("broken: Nonexistent, ", "", 1)
@@ -108,8 +133,10 @@ def test_removing_any_declaration_builds_the_same_warm_and_cold(spec, tmp_path):
     build_spec(path, text, cache=cache)
     pieces = piece_ids(text, str(path))
     for _, start, piece in pieces[1::3]:
-        edited = text[:start] + text[start + len(piece):]
-        assert snapshot(build_spec(path, edited, cache=cache)) == snapshot(build_spec(path, edited, cache=None)), piece[:60]
+        edited = text[:start] + text[start + len(piece) :]
+        assert snapshot(build_spec(path, edited, cache=cache)) == snapshot(build_spec(path, edited, cache=None)), piece[
+            :60
+        ]
 
 
 @pytest.mark.parametrize("spec", sorted((ROOT / "specs").glob("*.awm")), ids=lambda p: p.stem)
@@ -120,9 +147,12 @@ def test_a_rebuild_of_an_edited_tool_reuses_the_rest(spec, tmp_path):
     # a new description for one tool: only that tool (its piece, check, code and schema) and
     # the tasks whose solutions call it (their check and code) are made again
     match = re.search(r'\ntool (\w+)\([^)]*\)[^"{]*"', text)
-    edited = text[:match.end()] + "(edited) " + text[match.end():]
-    callers = [t for t in model.tasks
-               if any(getattr(step, "tool", None) and step.tool.name == match.group(1) for step in t.decl.solution or ())]
+    edited = text[: match.end()] + "(edited) " + text[match.end() :]
+    callers = [
+        t
+        for t in model.tasks
+        if any(getattr(step, "tool", None) and step.tool.name == match.group(1) for step in t.decl.solution or ())
+    ]
     misses_before = cache.misses
     warm = build_spec(spec, edited, cache=cache)
     assert warm.ok
@@ -133,12 +163,14 @@ def test_a_rebuild_of_an_edited_tool_reuses_the_rest(spec, tmp_path):
 NO_TOOLS = 'env empty "Empty" { description "no tools" }\nentity Thing { id: int @id }\n'
 
 
-@pytest.mark.parametrize("spec", sorted((ROOT / "specs").glob("*.awm")) + ["no_tools"],
-                         ids=lambda p: getattr(p, "stem", p))
+@pytest.mark.parametrize(
+    "spec", sorted((ROOT / "specs").glob("*.awm")) + ["no_tools"], ids=lambda p: getattr(p, "stem", p)
+)
 def test_tools_json_rendered_per_tool_equals_the_whole_document(spec, tmp_path):
     import json
 
     from awmlang.compiler.lower_schema import render_tools_json, tool_schemas
+
     if spec == "no_tools":
         spec = tmp_path / "empty.awm"
         spec.write_text(NO_TOOLS)
@@ -150,10 +182,10 @@ def test_the_cache_is_bounded_and_keeps_what_was_used_last():
     cache = BuildCache(size=3)
     for key in "abc":
         cache.get(key, lambda key=key: key.upper())
-    assert cache.get("a", lambda: "made again") == "A"       # a hit makes "a" the most recent
+    assert cache.get("a", lambda: "made again") == "A"  # a hit makes "a" the most recent
     cache.get("d", lambda: "D")
     assert len(cache) == 3
-    assert cache.get("b", lambda: "made again") == "made again"   # "b" was the least recent: gone
+    assert cache.get("b", lambda: "made again") == "made again"  # "b" was the least recent: gone
     assert cache.get("a", lambda: "made again") == "A"
 
 
@@ -173,7 +205,7 @@ def test_a_versioned_entry_is_reused_only_while_what_it_read_is_unchanged():
     assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 1
     versions["Product"] = 2
     assert cache.get_versioned("tool f", make, versions_of) == "code for Product v2" and len(made) == 2
-    versions["Product"] = 1                                   # an undo: the older version is still kept
+    versions["Product"] = 1  # an undo: the older version is still kept
     assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 2
 
 
@@ -202,11 +234,15 @@ def test_declarations_sharing_a_piece_are_cached_apart(tmp_path):
     assert same_warm_and_cold(path, two_seeds_on_one_line(MINI)).ok
     indented = "\n".join("  " + line if line else line for line in MINI.split("\n"))
     assert same_warm_and_cold(path, indented).ok
-    both = MINI + ('tool stock_ok() "Is all stock non-negative?" { return count(Product where stock < 0) == 0 }\n'
-                   '  invariant stock_ok "Stock is never negative": all Product p: p.stock >= 0\n')
+    both = MINI + (
+        'tool stock_ok() "Is all stock non-negative?" { return count(Product where stock < 0) == 0 }\n'
+        '  invariant stock_ok "Stock is never negative": all Product p: p.stock >= 0\n'
+    )
     assert "'stock_ok': ('Stock is never negative'" in same_warm_and_cold(path, both).outputs["handlers.py"]
     duplicate = MINI.replace(TOOL_LINE, TOOL_LINE.rstrip("\n") + ' tool get_product = get Nonexistent "Second."\n')
-    assert "AWM1006" in render_human(same_warm_and_cold(path, duplicate).diagnostics, build_spec(path, duplicate).sources)
+    assert "AWM1006" in render_human(
+        same_warm_and_cold(path, duplicate).diagnostics, build_spec(path, duplicate).sources
+    )
 
 
 def test_which_declaration_owns_a_name_is_part_of_what_is_read(tmp_path):
@@ -219,16 +255,22 @@ def test_every_user_property_of_the_env_counts(tmp_path):
     env = 'env shop "Online shop" { description "A simplified e-commerce platform" user User }'
     assert env in MINI
     first = MINI.replace(env, env[:-1] + "user Nobody }") + 'tool my_mail() "My e-mail." { return me.email }\n'
-    same_warm_and_cold(tmp_path / "shop.awm", first, first.replace("email: text @unique  joined", "mail: text @unique  joined", 1))
+    same_warm_and_cold(
+        tmp_path / "shop.awm", first, first.replace("email: text @unique  joined", "mail: text @unique  joined", 1)
+    )
 
 
 def test_a_task_sees_which_tools_checked_and_which_declaration_won(tmp_path):
     path = tmp_path / "shop.awm"
     misspelt = MINI + 'task t1 "List home products." { solution { list_product(category: "home") } expect true }\n'
-    same_warm_and_cold(path, misspelt, misspelt.replace("name: text @index  category: text  price", "name: text @index  price", 1))
-    twice = MINI + ('tool find_products = list Product(nosuch) "First, broken."\n'
-                    'tool find_products = list Product(category) "Second: by category."\n'
-                    'task home "List home products." { solution { find_products(category: "home") } expect true }\n')
+    same_warm_and_cold(
+        path, misspelt, misspelt.replace("name: text @index  category: text  price", "name: text @index  price", 1)
+    )
+    twice = MINI + (
+        'tool find_products = list Product(nosuch) "First, broken."\n'
+        'tool find_products = list Product(category) "Second: by category."\n'
+        'task home "List home products." { solution { find_products(category: "home") } expect true }\n'
+    )
     same_warm_and_cold(path, twice, twice.replace('list Product(category) "Second', 'list Product(name) "Second'))
 
 
@@ -245,7 +287,7 @@ def random_edit(text: str, rng: random.Random) -> str:
         if fields:
             m = rng.choice(fields)
             new = f"{m.group(1)}: {rng.choice(SCALAR_TYPES) if kind == 'retype' else m.group(2)}{'' if m.group(3) else '?'}"
-            return text[:m.start()] + new + text[m.end():]
+            return text[: m.start()] + new + text[m.end() :]
     if kind == "drop" and len(pieces) > 2:
         pieces.pop(rng.randrange(1, len(pieces)))
     elif kind == "copy":
@@ -273,15 +315,21 @@ def test_random_edit_sequences_build_the_same_warm_and_cold(seed, tmp_path):
         edited = random_edit(text, rng) if rng.random() < 0.9 else MINI
         warm, cold = build_spec(path, edited, cache=cache), build_spec(path, edited, cache=None)
         assert (warm.ok, *snapshot(warm)) == (cold.ok, *snapshot(cold)), f"seed {seed}, step {step}"
-        if warm.ok or rng.random() < 0.3:       # mostly stay among specs that build: more code is cached
+        if warm.ok or rng.random() < 0.3:  # mostly stay among specs that build: more code is cached
             text = edited
 
 
 def test_threads_sharing_one_cache_build_what_cold_builds_do(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
+
     path = tmp_path / "shop.awm"
-    texts = [MINI, two_seeds_on_one_line(MINI), MINI.replace("name: text @index", "name: text? @index", 1),
-             MINI.replace(TOOL_LINE, ""), MINI + "enum Spare { a b }\n"]
+    texts = [
+        MINI,
+        two_seeds_on_one_line(MINI),
+        MINI.replace("name: text @index", "name: text? @index", 1),
+        MINI.replace(TOOL_LINE, ""),
+        MINI + "enum Spare { a b }\n",
+    ]
     expected = [snapshot(build_spec(path, t, cache=None)) for t in texts]
     cache = BuildCache()
 

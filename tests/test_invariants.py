@@ -1,4 +1,5 @@
 """Invariants: compiled to SQL that returns counterexamples; off / enforce / check sessions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,7 +26,13 @@ def test_invariants_compile_to_queries_of_violating_rows(env):
     s.db.execute("PRAGMA foreign_keys = OFF")
     s.db.execute("DELETE FROM user")
     assert s.check_invariants() == [
-        {"invariant": "stock_never_negative", "description": "Stock never goes negative", "entity": "Product", "rows": [1], "count": 1},
+        {
+            "invariant": "stock_never_negative",
+            "description": "Stock never goes negative",
+            "entity": "Product",
+            "rows": [1],
+            "count": 1,
+        },
         {"invariant": "someone", "description": "There is at least one user", "entity": None, "rows": [], "count": 1},
     ]
 
@@ -42,7 +49,14 @@ def test_enforce_rolls_back_and_names_the_invariant_and_rows(env):
     r = s.call("sell", {"product": 1, "n": 5})
     assert r["error"]["code"] == "invariant_violation"
     assert r["error"]["details"]["violations"] == [
-        {"invariant": "stock_never_negative", "description": "Stock never goes negative", "entity": "Product", "rows": [1], "count": 1}]
+        {
+            "invariant": "stock_never_negative",
+            "description": "Stock never goes negative",
+            "entity": "Product",
+            "rows": [1],
+            "count": 1,
+        }
+    ]
     assert s.query("SELECT stock FROM product") == [(3,)]
     assert s.call("sell", {"product": 1, "n": 2})["ok"]
     assert s.query("SELECT stock FROM product") == [(1,)]
@@ -51,10 +65,22 @@ def test_enforce_rolls_back_and_names_the_invariant_and_rows(env):
 def test_check_records_violations_and_keeps_the_call(env):
     s = env.session(invariants="check")
     assert s.call("fix_total", {"order": 1, "total": 9})["ok"]
-    assert s.query("SELECT total FROM \"order\"") == [(900,)]
-    assert s.violations == [{"tool": "fix_total", "arguments": {"order": 1, "total": 9},
-                             "violations": [{"invariant": "order_totals", "description": "Order totals match their items",
-                                             "entity": "Order", "rows": [1], "count": 1}]}]
+    assert s.query('SELECT total FROM "order"') == [(900,)]
+    assert s.violations == [
+        {
+            "tool": "fix_total",
+            "arguments": {"order": 1, "total": 9},
+            "violations": [
+                {
+                    "invariant": "order_totals",
+                    "description": "Order totals match their items",
+                    "entity": "Order",
+                    "rows": [1],
+                    "count": 1,
+                }
+            ],
+        }
+    ]
 
 
 def test_where_clause_limits_the_rows_an_invariant_covers(env):

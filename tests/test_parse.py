@@ -1,4 +1,5 @@
 """The parser: the seed fast path gives exactly the grammar's nodes; positions are kept."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -75,14 +76,20 @@ def every_piece():
 
 
 def test_nodes_built_during_the_parse_equal_those_from_lark_s_tree():
-    tree_parser = Lark.open_from_package("awmlang.grammar", "awm.lark", parser="lalr", start=["start", "expr"],
-                                         maybe_placeholders=True, propagate_positions=True)
+    tree_parser = Lark.open_from_package(
+        "awmlang.grammar",
+        "awm.lark",
+        parser="lalr",
+        start=["start", "expr"],
+        maybe_placeholders=True,
+        propagate_positions=True,
+    )
     compared = 0
     for piece in every_piece():
         try:
             reference = _FromLarkTree().transform(tree_parser.parse(piece, start="start"))
         except Exception:
-            with pytest.raises(Exception):      # bad syntax (a diagnostics case): both reject it
+            with pytest.raises(Exception):  # bad syntax (a diagnostics case): both reject it
                 parse_nodes(piece, "start", "x.awm")
             continue
         assert same_tree(parse_nodes(piece, "start", "x.awm"), reference), piece[:80]
@@ -91,11 +98,11 @@ def test_nodes_built_during_the_parse_equal_those_from_lark_s_tree():
 
 
 def test_fast_path_declines_what_it_does_not_know():
-    assert fast_seed('seed P(a, b) { (1, now()) }', "x", 0) is None
-    assert fast_seed('seed P(a) { (S.a) }', "x", 0) is None
+    assert fast_seed("seed P(a, b) { (1, now()) }", "x", 0) is None
+    assert fast_seed("seed P(a) { (S.a) }", "x", 0) is None
     assert fast_seed('seed P from "p.csv"', "x", 0) is None
     assert fast_seed('seed P(a) { ("{x}") }', "x", 0) is None
-    module, diags = parse_source('env e {}\nseed P(a, b) { (1, now() - days(2)) }\n', "x.awm")
+    module, diags = parse_source("env e {}\nseed P(a, b) { (1, now() - days(2)) }\n", "x.awm")
     assert not diags and isinstance(module.decls[1].rows[0].values[1], n.Binary)
 
 
@@ -108,7 +115,8 @@ def test_spans_point_at_the_source():
     def source_of(span):
         span = sources.resolve(span)
         assert span.path == "x.awm"
-        return text[span.start:span.end]
+        return text[span.start : span.end]
+
     assert source_of(ret.span) == "return x + 10"
     assert source_of(ret.value.right.span) == "10"
 
@@ -116,18 +124,18 @@ def test_spans_point_at_the_source():
 def test_an_unchanged_declaration_is_reused_wherever_it_moves():
     tool = 'tool f(x: int) "d" { return x + 10 }\n'
     cache = BuildCache()
-    first, _ = parse_source('env e {}\n' + tool, "moved.awm", cache=cache)
+    first, _ = parse_source("env e {}\n" + tool, "moved.awm", cache=cache)
     text = 'env e { description "longer now" }\n\n' + tool
     sources = Sources()
     second, _ = parse_source(text, "moved.awm", sources, cache)
-    assert second.decls[1] is first.decls[1]           # not parsed again
+    assert second.decls[1] is first.decls[1]  # not parsed again
     assert second.decls[0] is not first.decls[0]
     ret = sources.resolve(second.decls[1].body.stmts[0].span)
-    assert text[ret.start:ret.end] == "return x + 10"  # but placed where it is now
+    assert text[ret.start : ret.end] == "return x + 10"  # but placed where it is now
 
 
 def test_repeated_pieces_are_placed_apart():
-    text = 'env e {}\nenum A { x }\nenum A { x }\n'
+    text = "env e {}\nenum A { x }\nenum A { x }\n"
     sources = Sources()
     module, _ = parse_source(text, "twice.awm", sources)
     first, second = (sources.resolve(d.span) for d in module.decls[1:])
@@ -141,7 +149,7 @@ def test_a_syntax_error_in_a_moved_piece_is_reported_where_it_is():
     text = "env e {}\n\n\n" + bad
     sources = Sources()
     _, diags = parse_source(text, "err.awm", sources, cache)
-    assert cache.hits == 1          # the tool piece (the env piece gained blank lines)
+    assert cache.hits == 1  # the tool piece (the env piece gained blank lines)
     assert sources.line_col(diags[0].span) == (4, 9)
 
 
@@ -153,15 +161,17 @@ def test_keywords_are_contextual():
 
 def test_unreadable_import_paths_are_diagnostics(tmp_path):
     from awmlang.compiler.build import check_spec
+
     for path in ['"\x00"', '"/nonexistent/dir/x.awm"', '"."']:
-        result = check_spec(tmp_path / "s.awm", text=f'env e {{}}\nimport {path}\n')
+        result = check_spec(tmp_path / "s.awm", text=f"env e {{}}\nimport {path}\n")
         assert [d.code for d in result.diagnostics] == ["AWM0010"], path
 
 
 def test_unreadable_seed_files_are_diagnostics(tmp_path):
     from awmlang.compiler.build import build_spec
+
     for path in ['"\x00.csv"', '"missing.csv"', '"x.txt"']:
-        result = build_spec(tmp_path / "s.awm", text=f'env e {{}}\nentity E {{ id: int @id }}\nseed E from {path}\n')
+        result = build_spec(tmp_path / "s.awm", text=f"env e {{}}\nentity E {{ id: int @id }}\nseed E from {path}\n")
         assert [d.code for d in result.diagnostics] == ["AWM0012"], path
 
 
@@ -169,15 +179,20 @@ def test_braces_in_seed_strings_defaults_and_checks_agree_on_both_parser_paths()
     import sqlite3
 
     from awmlang.compiler.build import build_spec
-    text = ('env e {}\nentity U { id: int @id  name: text = "{{none}}" @check(name != "{{x}}")  at: date? }\n'
-            'seed U(id, name) { (1, "a {{b}}") (2, "c \\{d\\}") }\n'
-            'seed U(id, name, at) { (3, "e {{f}}", today()) (4, "g \\{h\\}", null) }\n')
+
+    text = (
+        'env e {}\nentity U { id: int @id  name: text = "{{none}}" @check(name != "{{x}}")  at: date? }\n'
+        'seed U(id, name) { (1, "a {{b}}") (2, "c \\{d\\}") }\n'
+        'seed U(id, name, at) { (3, "e {{f}}", today()) (4, "g \\{h\\}", null) }\n'
+    )
     result = build_spec("braces.awm", text=text)
     assert result.ok, [d.message for d in result.diagnostics]
     db = sqlite3.connect(":memory:")
     db.deserialize(result.outputs["initial.db"])
     assert db.execute("SELECT name FROM u ORDER BY id").fetchall() == [("a {b}",), ("c {d}",), ("e {f}",), ("g {h}",)]
-    hole = build_spec("hole.awm", text='env e {}\nentity U { id: int @id  name: text }\nseed U(id, name) { (1, "a {name}") }\n')
+    hole = build_spec(
+        "hole.awm", text='env e {}\nentity U { id: int @id  name: text }\nseed U(id, name) { (1, "a {name}") }\n'
+    )
     assert [d.code for d in hole.errors] == ["AWM3002"]
 
 

@@ -1,12 +1,13 @@
 """`Entity.field` names the current row's field inside a query over that entity: the way to
 mean the field where a parameter has the same name (and so to silence AWM4004)."""
+
 from __future__ import annotations
 
 from awmlang.compiler.build import build_spec
 
 import awmlang
 
-SPEC = '''
+SPEC = """
 env t "T" { user User }
 entity User { id: int @id  name: text }
 entity Ticket { id: int @id  owner: User  score: int }
@@ -26,7 +27,7 @@ tool beaten() -> list<Ticket> "Every ticket, if one of yours scores over 4 (a ne
 }
 seed User(id, name) { (1, "ann") }
 seed Ticket(id, owner, score) { (1, 1, 1) (2, 1, 3) (3, 1, 5) }
-'''
+"""
 
 
 def _session(tmp_path, text=SPEC):
@@ -37,7 +38,10 @@ def _session(tmp_path, text=SPEC):
 
 def test_qualified_field_reads_the_row_not_the_parameter(tmp_path):
     s = _session(tmp_path)
-    assert s.call("above", {"score": 2})["result"] == [{"id": 3, "owner_id": 1, "score": 5}, {"id": 2, "owner_id": 1, "score": 3}]
+    assert s.call("above", {"score": 2})["result"] == [
+        {"id": 3, "owner_id": 1, "score": 5},
+        {"id": 2, "owner_id": 1, "score": 3},
+    ]
     assert [t["id"] for t in s.call("top", {"score": 1})["result"]] == [3]
     assert s.call("bump_below", {"score": 4})["result"] == 2
     assert [t["score"] for t in s.call("above", {"score": 0})["result"]] == [5, 4, 2]

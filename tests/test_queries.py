@@ -1,4 +1,5 @@
 """Queries compiled to SQL, each case a small spec compiled in the test (regressions included)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -7,7 +8,7 @@ import pytest
 
 import awmlang
 
-SPEC = '''
+SPEC = """
 env q "Queries" { user U }
 enum Prio { low medium high urgent }
 enum S { a b c }
@@ -35,7 +36,7 @@ seed I(p, k, pts, done, s, prio) {
   (1, "x", 5, true, a, high) (1, "x", 3, true, b, urgent) (1, "y", null, true, c, low) (1, "ax", 9, false, a, medium)
   (2, "y", 1, true, a, low)
 }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_starts_and_ends_with(s):
     assert [i["id"] for i in call(s, "prefixed", {"pre": ""})] == [1, 2, 3, 4, 5]
 
 
-SPEC2 = '''
+SPEC2 = """
 env r "Rows" { user U }
 record Pick { item: I  n: int }
 entity U { id: int @id  name: text  items: I[] via owner }
@@ -116,7 +117,7 @@ tool note_length(item: I) -> int "Length of the item's note, or 0." {
 }
 seed U(id, name) { (1, "a") (2, "b") (3, "c") }
 seed I(owner, n, due, note) { (1, 9, "2025-01-05", "hello") (1, 1, "2025-01-01", null) (2, 4, "2025-02-01", null) (3, 2, "2024-12-31", null) }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +159,7 @@ def test_null_tests_narrow_types(s2):
     assert s.call("note_length", {"item": 2})["error"]["message"] == "item 2 has no note"
 
 
-SPEC3 = '''
+SPEC3 = """
 env n "Nested" { user U }
 entity U { id: int @id  name: text @unique }
 entity F { id: int @id  a: U  b: U }
@@ -172,7 +173,7 @@ tool first_two() -> json "Nights of the first two bookings per room." {
 seed U(id, name) { (1, "ann") (2, "bob") (3, "cy") }
 seed F(a, b) { (1, 2) (3, 1) }
 seed B(room, nights) { ("A1", 2) ("B2", 3) ("A1", 1) }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +191,7 @@ def test_group_by_respects_the_limit_of_its_source(s3):
     assert call(s3, "first_two") == [{"room": "A1", "nights": 2}, {"room": "B2", "nights": 3}]
 
 
-SPEC4 = '''
+SPEC4 = """
 env u "Unions and aggregates" {}
 union Target { account { number: text } card { last4: text  limit: decimal? } }
 entity O { id: int @id  total: decimal  items: I[] }
@@ -204,13 +205,13 @@ tool pay(t: Target) -> text "Describe a target." {
 task pay_card "Pay by card." { solution { pay(t: {kind: "card", last4: "1234"}) }  expect count(O) == 3 }
 seed O(id, total) { (1, 0) (2, 5.00) (3, 1.00) }
 seed I(o, price, at) { (2, 2.00, 1) (2, 3.00, 2) (3, 1.00, 1) }
-'''
+"""
 
 
 def test_sum_of_no_rows_is_zero_in_sql_and_first_in_queries(tmp_path):
     path = tmp_path / "u.awm"
     path.write_text(SPEC4)
-    env = awmlang.load(path)            # the seed satisfies both invariants
+    env = awmlang.load(path)  # the seed satisfies both invariants
     s = env.session()
     assert s.check_invariants() == []
     s.db.execute("UPDATE i SET price = 0 WHERE at = 2")
@@ -225,7 +226,7 @@ def test_union_literals_in_solutions(tmp_path):
     assert run["ok"] and run["calls"][0]["result"]["result"] == "card 1234"
 
 
-SPEC5 = '''
+SPEC5 = """
 env p "Precision" {}
 entity P { id: int @id  rating: float  price: decimal  a: int?  b: int? }
 invariant near "Ratings are within a thousandth of 4.5 or above 1": all P p: abs(p.rating - 4.5) < 0.001 or p.rating > 1
@@ -234,13 +235,13 @@ tool close_to(x: float) -> list<P> "Rows whose rating is within 0.001 of x." { r
 tool paired() -> list<P> "Rows with a and b both set or both unset." { return P where (a is null) == (b is null) }
 tool tiny() -> float "A small constant." { let x: float = 0.001  return x }
 seed P(id, rating, price, a, b) { (1, 4.5, 1.00, null, null) (2, 4.7, 2.00, 1, 2) }
-'''
+"""
 
 
 def test_literals_with_more_places_and_parenthesised_null_tests(tmp_path):
     path = tmp_path / "p.awm"
     path.write_text(SPEC5)
-    s = awmlang.load(path).session()      # the seed satisfies both invariants
+    s = awmlang.load(path).session()  # the seed satisfies both invariants
     assert [p["id"] for p in call(s, "close_to", {"x": 4.5})] == [1]
     assert [p["id"] for p in call(s, "paired")] == [1, 2]
     assert call(s, "tiny") == 0.001
@@ -248,14 +249,14 @@ def test_literals_with_more_places_and_parenthesised_null_tests(tmp_path):
     assert [v["invariant"] for v in s.check_invariants()] == ["both_or_neither"]
 
 
-SPEC6 = '''
+SPEC6 = """
 env c "Checks" {}
 entity P { id: int @id  price: float?  discount: float? @check(discount <= price - 1)  t: int @check(t > 1 * -2) }
 tool cheap() -> list<P> "Rows whose price minus discount is under 10 (null prices never match)." {
   return P where price - discount < 10 order by id
 }
 seed P(id, price, discount, t) { (1, 20, 15, 0) (2, null, null, 1) (3, 30, 5, 2) }
-'''
+"""
 
 
 def test_nullable_arithmetic_over_fields_runs_in_sql_and_constants_fold(tmp_path):

@@ -1,4 +1,5 @@
 """Runtime behaviour on tests/cases/features: values, atomicity, isolation, errors, determinism."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,22 +33,40 @@ def test_decimal_arithmetic_is_exact(s):
     assert ok(s.call("sum_money", {"a": 0.1, "b": 0.2})) == 0.3
     assert ok(s.call("running_total", {"amounts": [0.1, 0.2, 0.3]})) == [0.1, 0.3, 0.6]
     math = ok(s.call("money_math", {"x": 10, "rate": 0.333}))
-    assert math == {"rounded": 4.29, "half_up": 2.68, "as_float": 3.33, "absolute": 90.0, "smaller": 5.0, "larger": 10.0}
+    assert math == {
+        "rounded": 4.29,
+        "half_up": 2.68,
+        "as_float": 3.33,
+        "absolute": 90.0,
+        "smaller": 5.0,
+        "larger": 10.0,
+    }
 
 
 def test_lists_by_position_and_exact_messages(s):
     assert ok(s.call("pair_up", {"names": ["b", "a"], "scores": [1, 2]})) == ["a=2", "b=1"]
-    assert err(s.call("pair_up", {"names": ["b"], "scores": [1, 2]}), "length_mismatch")["message"] == "1 names but 2 scores"
+    assert (
+        err(s.call("pair_up", {"names": ["b"], "scores": [1, 2]}), "length_mismatch")["message"]
+        == "1 names but 2 scores"
+    )
 
 
 def test_records_unions_and_child_rows(s):
     voucher = {"kind": "voucher", "code": "X", "percent": 10}
     p = ok(s.call("buy", {"lines": [{"item": 1, "quantity": 2}, {"item": 2, "quantity": 1}], "payment": voucher}))
-    assert (p["total"], p["paid_with"], p["due"], p["created"]) == (40.03, "voucher X", "2025-04-09", "2025-03-10 12:00:01")
+    assert (p["total"], p["paid_with"], p["due"], p["created"]) == (
+        40.03,
+        "voucher X",
+        "2025-04-09",
+        "2025-03-10 12:00:01",
+    )
     assert s.query("SELECT position, item_id, quantity FROM order_line ORDER BY position") == [(1, 1, 2), (2, 2, 1)]
     summary = ok(s.call("purchase_summary", {"purchase": p["id"]}))
     assert summary == {"lines": 2, "units": 3, "value": 44.48, "first_item": "Anvil", "days_left": 30}
-    assert err(s.call("buy", {"lines": [{"item": 3, "quantity": 1}], "payment": CARD}), "inactive")["message"] == "Crate is not for sale"
+    assert (
+        err(s.call("buy", {"lines": [{"item": 3, "quantity": 1}], "payment": CARD}), "inactive")["message"]
+        == "Crate is not for sale"
+    )
     assert err(s.call("buy", {"lines": [{"item": 1, "quantity": 1}], "payment": {**CARD, "number": "12"}}), "bad_card")
     bad = err(s.call("buy", {"lines": [{"item": 1}], "payment": {"kind": "cash"}}), "invalid_arguments")
     assert [p["argument"] for p in bad["details"]["problems"]] == ["lines", "payment"]
@@ -69,13 +88,18 @@ def test_group_by_upsert_and_set_null(s):
     assert ok(s.call("set_note", {"key": "mine", "body": "a"}))["member_id"] == 1
     assert ok(s.call("set_note", {"key": "mine", "body": "b"}))["body"] == "b"
     assert s.query("SELECT COUNT(*) FROM note WHERE key = 'mine'") == [(1,)]
-    assert ok(s.call("forget_member", {"who": 2})) == 1      # Bo's note survives, unowned
+    assert ok(s.call("forget_member", {"who": 2})) == 1  # Bo's note survives, unowned
     assert s.query("SELECT member_id FROM note WHERE key = 'welcome'") == [(None,)]
 
 
 def test_update_over_a_query(s):
     assert ok(s.call("reprice", {"percent": 10})) == 27.26
-    assert s.query("SELECT sku, price FROM item ORDER BY id") == [("ABC-1", 2199), ("ABC-2", 495), ("XYZ-9", 10), ("XYZ-7", 22)]
+    assert s.query("SELECT sku, price FROM item ORDER BY id") == [
+        ("ABC-1", 2199),
+        ("ABC-2", 495),
+        ("XYZ-9", 10),
+        ("XYZ-7", 22),
+    ]
 
 
 def test_a_failed_call_leaves_no_trace(s):
@@ -99,19 +123,26 @@ def test_internal_errors_are_contained_and_located(s, monkeypatch):
     def broken(rt, db, args):
         db.execute("INSERT INTO purchase (member_id, total, paid_with, created) VALUES (1, 1, 'x', 'now')")
         return 1 / 0
+
     monkeypatch.setitem(s.env.handlers, "explode", (broken, True, validator))
     e = err(s.call("explode"), "internal_error")
     assert e["details"]["error"] == "ZeroDivisionError"
     assert s.query("SELECT COUNT(*) FROM purchase") == [(0,)]
-    assert ok(s.call("level_of", {"points": 1})) == "bronze"       # the session still works
+    assert ok(s.call("level_of", {"points": 1})) == "bronze"  # the session still works
 
 
 def test_internal_error_names_the_spec_line(s, monkeypatch):
     module = s.env.module
     monkeypatch.setattr(module, "to_text", lambda v: 1 / 0)
     e = err(s.call("pair_up", {"names": ["a"], "scores": [1, 2]}), "internal_error")
-    line = CASE.read_text().splitlines().index(
-        '  require len(names) == len(scores) else fail length_mismatch "{len(names)} names but {len(scores)} scores"') + 1
+    line = (
+        CASE.read_text()
+        .splitlines()
+        .index(
+            '  require len(names) == len(scores) else fail length_mismatch "{len(names)} names but {len(scores)} scores"'
+        )
+        + 1
+    )
     assert e["details"]["at"].endswith(f"spec.awm:{line}")
 
 
@@ -120,8 +151,11 @@ def test_unknown_tool_and_argument_errors(s):
     assert e["details"]["did_you_mean"][0] == "by_sku"
     e = err(s.call("find_items", {"prefix": 3, "level": "platinum", "min_price": "x", "extra": 1}), "invalid_arguments")
     assert {p["argument"]: p["problem"] for p in e["details"]["problems"]} == {
-        "extra": "unknown argument", "prefix": "must be a string, got a number",
-        "level": "must be one of bronze, silver, gold", "min_price": "must be a decimal number"}
+        "extra": "unknown argument",
+        "prefix": "must be a string, got a number",
+        "level": "must be one of bronze, silver, gold",
+        "min_price": "must be a decimal number",
+    }
     err(s.call("by_sku", {"item_id": 99}), "not_found")
     err(s.call("purchase_summary", {"purchase": 99}), "not_found")
     err(s.call("by_sku", "not an object"), "invalid_arguments")
@@ -145,8 +179,13 @@ def test_sessions_are_isolated_and_resettable():
 
 def test_replaying_calls_gives_byte_identical_state():
     env = awmlang.load(CASE)
-    calls = [("buy", {"lines": [{"item": 1, "quantity": 2}], "payment": CARD}), ("set_note", {"key": "a", "body": "b"}),
-             ("reprice", {"percent": -5}), ("explode", {}), ("rename_item", {"item_id": 2, "title": "Pail"})]
+    calls = [
+        ("buy", {"lines": [{"item": 1, "quantity": 2}], "payment": CARD}),
+        ("set_note", {"key": "a", "body": "b"}),
+        ("reprice", {"percent": -5}),
+        ("explode", {}),
+        ("rename_item", {"item_id": 2, "title": "Pail"}),
+    ]
     images = []
     for _ in range(2):
         s = env.session()

@@ -4,6 +4,7 @@ Seeded actors: customer 1 is Alice (cart: 2x Wireless Mouse #7, 1x Pour-Over Cof
 store credit 12.50; addresses 1 (default) and 2), customer 9 is Sam, the only staff member.
 The session clock starts at 2025-03-10 10:00:00.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -14,6 +15,7 @@ CARD = {"kind": "card", "number": "4242424242424242", "holder": "Alice Moreau", 
 
 
 # ---- helpers ---------------------------------------------------------------------------
+
 
 def stock(s, product_id):
     return one(s, "SELECT stock FROM product WHERE id = ?", (product_id,))[0]
@@ -35,10 +37,27 @@ def as_user(s, user):
 
 # ---- coverage --------------------------------------------------------------------------
 
+
 def test_seed_data_is_loaded(s):
-    counts = {t: one(s, f'SELECT count(*) FROM "{t}"')[0] for t in
-              ["customer", "address", "category", "product", "coupon", "gift_card", "voucher", "cart_item",
-               "wishlist_item", "order", "order_item", "payment_record", "return_request", "review"]}
+    counts = {
+        t: one(s, f'SELECT count(*) FROM "{t}"')[0]
+        for t in [
+            "customer",
+            "address",
+            "category",
+            "product",
+            "coupon",
+            "gift_card",
+            "voucher",
+            "cart_item",
+            "wishlist_item",
+            "order",
+            "order_item",
+            "payment_record",
+            "return_request",
+            "review",
+        ]
+    }
     assert sum(counts.values()) >= 150
     assert counts["product"] == 40 and counts["order"] == 22 and counts["review"] == 30
 
@@ -49,6 +68,7 @@ def test_unknown_tool(s):
 
 
 # ---- catalog ---------------------------------------------------------------------------
+
 
 def test_list_categories(s):
     rows = ok(s.call("list_categories", {"parent_id": 4}))
@@ -110,16 +130,32 @@ def test_search_products_filters_and_sorts(s):
 
 
 def test_search_products_failures(s):
-    fails(s, "search_products", {"min_price": 50, "max_price": 10}, "bad_price_range",
-        "min_price 50.00 is above max_price 10.00")
+    fails(
+        s,
+        "search_products",
+        {"min_price": 50, "max_price": 10},
+        "bad_price_range",
+        "min_price 50.00 is above max_price 10.00",
+    )
     fails(s, "search_products", {"sort": "popularity"}, "invalid_arguments")
     fails(s, "search_products", {"category": 77}, "not_found")
 
 
 def test_create_product(s):
     as_user(s, STAFF)
-    p = ok(s.call("create_product", {"sku": "EL-3003", "name": "Tablet 10 inch", "category": 1,
-                                     "price": 299.0, "stock": 5, "description": "10 inch tablet"}))
+    p = ok(
+        s.call(
+            "create_product",
+            {
+                "sku": "EL-3003",
+                "name": "Tablet 10 inch",
+                "category": 1,
+                "price": 299.0,
+                "stock": 5,
+                "description": "10 inch tablet",
+            },
+        )
+    )
     assert p["id"] == 41 and p["active"] is True and p["rating"] == 0.0 and p["created_at"] == "2025-03-10 10:00:01"
     assert one(s, "SELECT sku, price, stock, category_id FROM product WHERE id = 41") == ("EL-3003", 29900, 5, 1)
 
@@ -167,8 +203,13 @@ def test_restock_product_stock_limit(s):
     for _ in range(9):
         ok(s.call("restock_product", {"product": 5, "amount": 10000}))
     assert stock(s, 5) == 90250
-    fails(s, "restock_product", {"product": 5, "amount": 10000}, "stock_limit",
-          "USB-C Cable 2m has 90250 units; restocking 10000 would exceed the 100000 limit")
+    fails(
+        s,
+        "restock_product",
+        {"product": 5, "amount": 10000},
+        "stock_limit",
+        "USB-C Cable 2m has 90250 units; restocking 10000 would exceed the 100000 limit",
+    )
     assert ok(s.call("restock_product", {"product": 5, "amount": 9750}))["stock"] == 100000
 
 
@@ -187,6 +228,7 @@ def test_low_stock_products_forbidden(s):
 
 # ---- account ---------------------------------------------------------------------------
 
+
 def test_get_my_profile(s):
     me = ok(s.call("get_my_profile", {}))
     assert me["name"] == "Alice Moreau" and me["store_credit"] == 12.5 and me["is_staff"] is False
@@ -197,14 +239,23 @@ def test_get_my_profile(s):
 
 def test_update_my_profile(s):
     me = ok(s.call("update_my_profile", {"phone": "+33 7 00 00 00 00", "name": "Alice M. Moreau"}))
-    assert (me["name"], me["phone"], me["email"]) == ("Alice M. Moreau", "+33 7 00 00 00 00", "alice.moreau@example.com")
+    assert (me["name"], me["phone"], me["email"]) == (
+        "Alice M. Moreau",
+        "+33 7 00 00 00 00",
+        "alice.moreau@example.com",
+    )
     me = ok(s.call("update_my_profile", {"email": "alice@moreau.fr"}))
     assert one(s, "SELECT name, email FROM customer WHERE id = 1") == ("Alice M. Moreau", "alice@moreau.fr")
 
 
 def test_update_my_profile_failures(s):
-    fails(s, "update_my_profile", {"email": "bob.okafor@example.com"}, "email_taken",
-          "the email bob.okafor@example.com belongs to another account")
+    fails(
+        s,
+        "update_my_profile",
+        {"email": "bob.okafor@example.com"},
+        "email_taken",
+        "the email bob.okafor@example.com belongs to another account",
+    )
     fails(s, "update_my_profile", {"name": ""}, "invalid_arguments")
 
 
@@ -218,20 +269,54 @@ def test_list_my_addresses(s):
 
 
 def test_add_address(s):
-    a = ok(s.call("add_address", {"label": "Cabin", "recipient": "Alice Moreau", "street": "3 Chemin du Lac",
-                                   "city": "Annecy", "postcode": "74000", "country": "fr", "make_default": True}))
+    a = ok(
+        s.call(
+            "add_address",
+            {
+                "label": "Cabin",
+                "recipient": "Alice Moreau",
+                "street": "3 Chemin du Lac",
+                "city": "Annecy",
+                "postcode": "74000",
+                "country": "fr",
+                "make_default": True,
+            },
+        )
+    )
     assert a["id"] == 14 and a["country"] == "FR" and a["is_default"] is True and a["customer_id"] == 1
     assert s.query("SELECT id FROM address WHERE customer_id = 1 AND is_default = 1") == [(14,)]
-    b = ok(s.call("add_address", {"label": "Gym", "recipient": "Alice", "street": "9 Rue Garibaldi",
-                                   "city": "Lyon", "postcode": "69006", "country": "FR"}))
+    b = ok(
+        s.call(
+            "add_address",
+            {
+                "label": "Gym",
+                "recipient": "Alice",
+                "street": "9 Rue Garibaldi",
+                "city": "Lyon",
+                "postcode": "69006",
+                "country": "FR",
+            },
+        )
+    )
     assert b["is_default"] is False
 
 
 def test_add_address_first_one_becomes_default(s):
     as_user(s, STAFF)
     ok(s.call("delete_address", {"address_id": 12}))
-    a = ok(s.call("add_address", {"label": "Depot", "recipient": "Sam Ortiz", "street": "2 Dock St",
-                                   "city": "Portland", "postcode": "97209", "country": "US"}))
+    a = ok(
+        s.call(
+            "add_address",
+            {
+                "label": "Depot",
+                "recipient": "Sam Ortiz",
+                "street": "2 Dock St",
+                "city": "Portland",
+                "postcode": "97209",
+                "country": "US",
+            },
+        )
+    )
     assert a["is_default"] is True
 
 
@@ -258,8 +343,20 @@ def test_delete_address(s):
 
 
 def test_delete_default_address_promotes_the_oldest_other_one(s):
-    a = ok(s.call("add_address", {"label": "Cabin", "recipient": "Alice Moreau", "street": "3 Chemin du Lac",
-                                   "city": "Annecy", "postcode": "74000", "country": "FR", "make_default": True}))
+    a = ok(
+        s.call(
+            "add_address",
+            {
+                "label": "Cabin",
+                "recipient": "Alice Moreau",
+                "street": "3 Chemin du Lac",
+                "city": "Annecy",
+                "postcode": "74000",
+                "country": "FR",
+                "make_default": True,
+            },
+        )
+    )
     assert ok(s.call("delete_address", {"address_id": a["id"]})) == {"deleted": a["id"]}
     assert s.query("SELECT id, is_default FROM address WHERE customer_id = 1 ORDER BY id") == [(1, 1), (2, 0)]
     as_user(s, STAFF)  # Sam's only address: nothing left to promote
@@ -269,8 +366,13 @@ def test_delete_default_address_promotes_the_oldest_other_one(s):
 
 def test_delete_address_failures(s):
     # orders were placed with it: refused with a declared code, not a database constraint
-    fails(s, "delete_address", {"address_id": 1}, "address_in_use",
-          "address 1 is on 6 of your orders and cannot be deleted; edit it instead")
+    fails(
+        s,
+        "delete_address",
+        {"address_id": 1},
+        "address_in_use",
+        "address 1 is on 6 of your orders and cannot be deleted; edit it instead",
+    )
     fails(s, "delete_address", {"address_id": 3}, "forbidden", "address 3 is not yours")  # Bob's address
     fails(s, "delete_address", {"address_id": 300}, "not_found")
 
@@ -296,6 +398,7 @@ def test_my_spending(s):
 
 # ---- cart ------------------------------------------------------------------------------
 
+
 def test_view_cart(s):
     rows = ok(s.call("view_cart", {}))
     assert [(c["product_id"], c["quantity"]) for c in rows] == [(7, 2), (17, 1)]
@@ -310,13 +413,22 @@ def test_add_to_cart(s):
     assert item["id"] == 10 and item["quantity"] == 3
     item = ok(s.call("add_to_cart", {"product": 7, "quantity": 5}))
     assert item["quantity"] == 7
-    assert s.query("SELECT product_id, quantity FROM cart_item WHERE customer_id = 1 ORDER BY id") == [(7, 7), (17, 1), (3, 3)]
+    assert s.query("SELECT product_id, quantity FROM cart_item WHERE customer_id = 1 ORDER BY id") == [
+        (7, 7),
+        (17, 1),
+        (3, 3),
+    ]
 
 
 def test_add_to_cart_failures(s):
     ok(s.call("add_to_cart", {"product": 3, "quantity": 2}))
-    fails(s, "add_to_cart", {"product": 3, "quantity": 2}, "out_of_stock",
-          "only 3 of Bluetooth Speaker in stock, you asked for 4")
+    fails(
+        s,
+        "add_to_cart",
+        {"product": 3, "quantity": 2},
+        "out_of_stock",
+        "only 3 of Bluetooth Speaker in stock, you asked for 4",
+    )
     fails(s, "add_to_cart", {"product": 10}, "product_unavailable", "Webcam 1080p is no longer sold")
     fails(s, "add_to_cart", {"product": 999}, "not_found")
     fails(s, "add_to_cart", {"product": 1, "quantity": 100}, "invalid_arguments")
@@ -325,8 +437,13 @@ def test_add_to_cart_failures(s):
 def test_add_to_cart_line_limit(s):
     # 250 cables in stock, but a cart line holds at most 99 units
     ok(s.call("add_to_cart", {"product": 5, "quantity": 60}))
-    fails(s, "add_to_cart", {"product": 5, "quantity": 40}, "cart_line_limit",
-          "a cart line holds at most 99 units; you already have 60 of USB-C Cable 2m")
+    fails(
+        s,
+        "add_to_cart",
+        {"product": 5, "quantity": 40},
+        "cart_line_limit",
+        "a cart line holds at most 99 units; you already have 60 of USB-C Cable 2m",
+    )
     assert ok(s.call("add_to_cart", {"product": 5, "quantity": 39}))["quantity"] == 99
 
 
@@ -390,13 +507,19 @@ def test_quote_cart_failures(s):
     fails(s, "quote_cart", {"coupon_code": "STAFF50"}, "invalid_coupon", "coupon STAFF50 is not valid today")
     fails(s, "quote_cart", {"coupon_code": "nope"}, "invalid_coupon", "there is no coupon nope")
     as_user(s, 10)
-    fails(s, "quote_cart", {"coupon_code": "SPRING15"}, "coupon_minimum",
-          "coupon SPRING15 needs a subtotal of at least 60.00, your cart is 59.99")
+    fails(
+        s,
+        "quote_cart",
+        {"coupon_code": "SPRING15"},
+        "coupon_minimum",
+        "coupon SPRING15 needs a subtotal of at least 60.00, your cart is 59.99",
+    )
     as_user(s, 4)
     fails(s, "quote_cart", {}, "empty_cart", "your cart is empty")
 
 
 # ---- wishlist --------------------------------------------------------------------------
+
 
 def test_add_to_wishlist(s):
     w = ok(s.call("add_to_wishlist", {"product": 36, "note": "gift"}))
@@ -433,7 +556,11 @@ def test_move_wishlist_to_cart(s):
     assert ok(s.call("move_wishlist_to_cart", {})) == 3  # floor lamp, tent, mouse; monitors are out of stock
     assert s.query("SELECT product_id FROM wishlist_item WHERE customer_id = 1") == [(4,)]
     assert s.query("SELECT product_id, quantity FROM cart_item WHERE customer_id = 1 ORDER BY id") == [
-        (7, 2), (17, 1), (21, 1), (32, 1)]
+        (7, 2),
+        (17, 1),
+        (21, 1),
+        (32, 1),
+    ]
 
 
 def test_move_wishlist_to_cart_nothing(s):
@@ -443,9 +570,16 @@ def test_move_wishlist_to_cart_nothing(s):
 
 # ---- coupons and gift cards ------------------------------------------------------------
 
+
 def test_get_coupon(s):
     c = ok(s.call("get_coupon", {"coupon_code": "SPRING15"}))
-    assert (c["percent_off"], c["amount_off"], c["min_subtotal"], c["expires_on"], c["times_used"]) == (15, None, 60.0, "2025-03-31", 37)
+    assert (c["percent_off"], c["amount_off"], c["min_subtotal"], c["expires_on"], c["times_used"]) == (
+        15,
+        None,
+        60.0,
+        "2025-03-31",
+        37,
+    )
     c = ok(s.call("get_coupon", {"coupon_code": "FIVEOFF"}))
     assert c["amount_off"] == 5.0 and c["percent_off"] is None
 
@@ -463,13 +597,15 @@ def test_get_gift_card(s):
 
 # ---- checkout and buying -----------------------------------------------------------------
 
+
 def test_checkout_with_coupon(s):
     o = ok(s.call("checkout", {"address": 2, "coupon_code": "spring15"}))
     assert (o["id"], o["status"], o["address_id"], o["coupon_id"]) == (23, "pending", 2, "SPRING15")
     assert (o["subtotal"], o["discount"], o["shipping"], o["total"]) == (81.98, 12.3, 0.0, 69.68)
     assert o["placed_at"] == "2025-03-10 10:00:01"
-    assert s.query("SELECT product_id, quantity, unit_price FROM order_item WHERE order_id = 23 ORDER BY product_id") == [
-        (7, 2, 2499), (17, 1, 3200)]
+    assert s.query(
+        "SELECT product_id, quantity, unit_price FROM order_item WHERE order_id = 23 ORDER BY product_id"
+    ) == [(7, 2, 2499), (17, 1, 3200)]
     assert (stock(s, 7), stock(s, 17)) == (58, 39)
     assert s.query("SELECT count(*) FROM cart_item WHERE customer_id = 1") == [(0,)]
     assert one(s, "SELECT times_used FROM coupon WHERE code = 'SPRING15'") == (38,)
@@ -492,8 +628,7 @@ def test_checkout_failures(s):
     as_user(s, BOB)
     ok(s.call("buy_now", {"lines": [{"product": 3, "quantity": 1}], "address": 3}))
     as_user(s, ALICE)
-    fails(s, "checkout", {"address": 1}, "out_of_stock",
-          "only 2 of Bluetooth Speaker in stock, your cart has 3")
+    fails(s, "checkout", {"address": 1}, "out_of_stock", "only 2 of Bluetooth Speaker in stock, your cart has 3")
     ok(s.call("remove_from_cart", {"cart_item_id": 10}))
     as_user(s, STAFF)
     ok(s.call("update_product", {"product": 17, "active": False}))
@@ -502,15 +637,22 @@ def test_checkout_failures(s):
     ok(s.call("clear_cart", {}))
     fails(s, "checkout", {"address": 1}, "empty_cart", "your cart is empty")
     as_user(s, 10)
-    fails(s, "checkout", {"address": 13, "coupon_code": "SPRING15"}, "coupon_minimum",
-          "coupon SPRING15 needs a subtotal of at least 60.00, your cart is 59.99")
+    fails(
+        s,
+        "checkout",
+        {"address": 13, "coupon_code": "SPRING15"},
+        "coupon_minimum",
+        "coupon SPRING15 needs a subtotal of at least 60.00, your cart is 59.99",
+    )
 
 
 def test_buy_now(s):
     o = ok(s.call("buy_now", {"lines": [{"product": 20, "quantity": 1}, {"product": 36, "quantity": 1}], "address": 2}))
     assert (o["id"], o["status"], o["subtotal"], o["shipping"], o["total"]) == (23, "pending", 98.99, 0.0, 98.99)
     assert s.query("SELECT product_id, quantity, unit_price FROM order_item WHERE order_id = 23 ORDER BY id") == [
-        (20, 1, 2999), (36, 1, 6900)]
+        (20, 1, 2999),
+        (36, 1, 6900),
+    ]
     assert (stock(s, 20), stock(s, 36)) == (32, 0)
     # the cart is untouched
     assert s.query("SELECT count(*) FROM cart_item WHERE customer_id = 1") == [(2,)]
@@ -520,26 +662,50 @@ def test_buy_now(s):
 
 def test_buy_now_failures(s):
     fails(s, "buy_now", {"lines": [], "address": 1}, "empty_order", "an order needs at least one line")
-    fails(s, "buy_now", {"lines": [{"product": 20, "quantity": 1}], "address": 3}, "forbidden", "address 3 is not yours")
-    fails(s, "buy_now", {"lines": [{"product": 20, "quantity": 1}, {"product": 20, "quantity": 2}], "address": 1},
-          "duplicate_line", "LED Desk Lamp appears twice; use one line with the total quantity")
-    fails(s, "buy_now", {"lines": [{"product": 20, "quantity": 0}], "address": 1}, "bad_quantity",
-          "quantity 0 of LED Desk Lamp is not between 1 and 99")
-    fails(s, "buy_now", {"lines": [{"product": 20, "quantity": 1}, {"product": 36, "quantity": 2}], "address": 1},
-          "out_of_stock", "only 1 of Remote Control Car in stock, you asked for 2")
-    fails(s, "buy_now", {"lines": [{"product": 27, "quantity": 1}], "address": 1}, "product_unavailable",
-          "Learning SQL is no longer sold")
+    fails(
+        s, "buy_now", {"lines": [{"product": 20, "quantity": 1}], "address": 3}, "forbidden", "address 3 is not yours"
+    )
+    fails(
+        s,
+        "buy_now",
+        {"lines": [{"product": 20, "quantity": 1}, {"product": 20, "quantity": 2}], "address": 1},
+        "duplicate_line",
+        "LED Desk Lamp appears twice; use one line with the total quantity",
+    )
+    fails(
+        s,
+        "buy_now",
+        {"lines": [{"product": 20, "quantity": 0}], "address": 1},
+        "bad_quantity",
+        "quantity 0 of LED Desk Lamp is not between 1 and 99",
+    )
+    fails(
+        s,
+        "buy_now",
+        {"lines": [{"product": 20, "quantity": 1}, {"product": 36, "quantity": 2}], "address": 1},
+        "out_of_stock",
+        "only 1 of Remote Control Car in stock, you asked for 2",
+    )
+    fails(
+        s,
+        "buy_now",
+        {"lines": [{"product": 27, "quantity": 1}], "address": 1},
+        "product_unavailable",
+        "Learning SQL is no longer sold",
+    )
     fails(s, "buy_now", {"lines": [{"product": 999, "quantity": 1}], "address": 1}, "not_found")
     fails(s, "buy_now", {"lines": [{"product": 20}], "address": 1}, "invalid_arguments")
 
 
 # ---- payment ---------------------------------------------------------------------------
 
+
 def test_pay_order_by_card(s):
     o = ok(s.call("pay_order", {"order": 5, "payment": CARD}))
     assert (o["status"], o["paid_at"]) == ("paid", "2025-03-10 10:00:01")
     assert s.query("SELECT method, reference, amount, refunded_amount FROM payment_record WHERE order_id = 5") == [
-        ("card", "Alice Moreau", 6999, 0)]
+        ("card", "Alice Moreau", 6999, 0)
+    ]
 
 
 def test_pay_order_by_gift_card(s):
@@ -549,41 +715,93 @@ def test_pay_order_by_gift_card(s):
     o = ok(s.call("pay_order", {"order": o["id"], "payment": {"kind": "gift_card", "code": "gc-fatima-0006"}}))
     assert o["status"] == "paid"
     assert one(s, "SELECT balance FROM gift_card WHERE code = 'GC-FATIMA-0006'") == (1200,)
-    assert one(s, "SELECT method, reference, amount FROM payment_record WHERE order_id = 23") == ("gift_card", "GC-FATIMA-0006", 23800)
+    assert one(s, "SELECT method, reference, amount FROM payment_record WHERE order_id = 23") == (
+        "gift_card",
+        "GC-FATIMA-0006",
+        23800,
+    )
 
 
 def test_pay_order_by_voucher_surplus_becomes_credit(s):
     o = ok(s.call("pay_order", {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2025-CCCC"}}))
     assert o["status"] == "paid"
     assert credit(s, 1) == 1250 + 10000 - 6999
-    assert one(s, "SELECT redeemed_by_id, redeemed_at FROM voucher WHERE code = 'VCH-2025-CCCC'") == (1, "2025-03-10 10:00:01")
+    assert one(s, "SELECT redeemed_by_id, redeemed_at FROM voucher WHERE code = 'VCH-2025-CCCC'") == (
+        1,
+        "2025-03-10 10:00:01",
+    )
     assert ok(s.call("get_my_profile", {}))["store_credit"] == 42.51
 
 
 def test_pay_order_card_failures(s):
-    fails(s, "pay_order", {"order": 5, "payment": dict(CARD, number="4242")}, "card_invalid", "a card number has 16 digits, got 4")
-    fails(s, "pay_order", {"order": 5, "payment": dict(CARD, expires="2025-02-28")}, "card_expired", "the card expired on 2025-02-28")
-    fails(s, "pay_order", {"order": 5, "payment": dict(CARD, number="4000000000000002")}, "card_declined", "the bank declined the card")
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": dict(CARD, number="4242")},
+        "card_invalid",
+        "a card number has 16 digits, got 4",
+    )
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": dict(CARD, expires="2025-02-28")},
+        "card_expired",
+        "the card expired on 2025-02-28",
+    )
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": dict(CARD, number="4000000000000002")},
+        "card_declined",
+        "the bank declined the card",
+    )
     fails(s, "pay_order", {"order": 5, "payment": {"kind": "bitcoin", "code": "x"}}, "invalid_arguments")
     fails(s, "pay_order", {"order": 5, "payment": {"kind": "card", "number": "4242424242424242"}}, "invalid_arguments")
 
 
 def test_pay_order_gift_card_and_voucher_failures(s):
-    fails(s, "pay_order", {"order": 5, "payment": {"kind": "gift_card", "code": "GC-ALICE-0001"}},
-          "insufficient_balance", "gift card GC-ALICE-0001 has 40.00, the order needs 69.99")
-    fails(s, "pay_order", {"order": 5, "payment": {"kind": "gift_card", "code": "GC-OLD-0003"}},
-          "gift_card_expired", "gift card GC-OLD-0003 expired on 2025-01-31")
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": {"kind": "gift_card", "code": "GC-ALICE-0001"}},
+        "insufficient_balance",
+        "gift card GC-ALICE-0001 has 40.00, the order needs 69.99",
+    )
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": {"kind": "gift_card", "code": "GC-OLD-0003"}},
+        "gift_card_expired",
+        "gift card GC-OLD-0003 expired on 2025-01-31",
+    )
     fails(s, "pay_order", {"order": 5, "payment": {"kind": "gift_card", "code": "GC-NONE-9999"}}, "not_found")
-    fails(s, "pay_order", {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2025-BBBB"}},
-          "voucher_too_small", "voucher VCH-2025-BBBB is worth 50.00, the order needs 69.99")
-    fails(s, "pay_order", {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2025-EEEE"}},
-          "voucher_redeemed", "voucher VCH-2025-EEEE was already redeemed on 2025-02-10 10:01:00")
-    fails(s, "pay_order", {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2024-DDDD"}},
-          "voucher_expired", "voucher VCH-2024-DDDD expired on 2024-12-31")
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2025-BBBB"}},
+        "voucher_too_small",
+        "voucher VCH-2025-BBBB is worth 50.00, the order needs 69.99",
+    )
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2025-EEEE"}},
+        "voucher_redeemed",
+        "voucher VCH-2025-EEEE was already redeemed on 2025-02-10 10:01:00",
+    )
+    fails(
+        s,
+        "pay_order",
+        {"order": 5, "payment": {"kind": "voucher", "code": "VCH-2024-DDDD"}},
+        "voucher_expired",
+        "voucher VCH-2024-DDDD expired on 2024-12-31",
+    )
 
 
 def test_pay_order_status_and_owner_failures(s):
-    fails(s, "pay_order", {"order": 4, "payment": CARD}, "not_payable", "order 4 is paid, only pending orders can be paid")
+    fails(
+        s, "pay_order", {"order": 4, "payment": CARD}, "not_payable", "order 4 is paid, only pending orders can be paid"
+    )
     fails(s, "pay_order", {"order": 9, "payment": CARD}, "forbidden", "order 9 is not yours")
     fails(s, "pay_order", {"order": 404, "payment": CARD}, "not_found")
 
@@ -615,6 +833,7 @@ def test_apply_store_credit_failures(s):
 
 
 # ---- cancellation ----------------------------------------------------------------------
+
 
 def test_cancel_pending_order_restocks(s):
     o = ok(s.call("cancel_order", {"order": 5}))
@@ -660,10 +879,16 @@ def test_cancel_order_failures(s):
 
 # ---- fulfilment ------------------------------------------------------------------------
 
+
 def test_ship_and_deliver(s):
     as_user(s, STAFF)
     o = ok(s.call("ship_order", {"order": 4, "carrier": "dhl", "tracking_number": "JD0146000099"}))
-    assert (o["status"], o["carrier"], o["tracking_number"], o["shipped_at"]) == ("shipped", "dhl", "JD0146000099", "2025-03-10 10:00:01")
+    assert (o["status"], o["carrier"], o["tracking_number"], o["shipped_at"]) == (
+        "shipped",
+        "dhl",
+        "JD0146000099",
+        "2025-03-10 10:00:01",
+    )
     o = ok(s.call("mark_delivered", {"order": 4}))
     assert (o["status"], o["delivered_at"]) == ("delivered", "2025-03-10 10:00:02")
     assert one(s, 'SELECT status FROM "order" WHERE id = 4') == ("delivered",)
@@ -694,7 +919,13 @@ def test_my_orders(s):
 
 def test_get_order(s):
     o = ok(s.call("get_order", {"order_id": 2}))
-    assert (o["coupon_id"], o["subtotal"], o["discount"], o["total"], o["carrier"]) == ("WELCOME10", 66.99, 6.7, 60.29, "ups")
+    assert (o["coupon_id"], o["subtotal"], o["discount"], o["total"], o["carrier"]) == (
+        "WELCOME10",
+        66.99,
+        6.7,
+        60.29,
+        "ups",
+    )
     fails(s, "get_order", {"order_id": 7}, "not_found")  # Bob's order
 
 
@@ -712,6 +943,7 @@ def test_order_items_failures(s):
 
 # ---- returns ---------------------------------------------------------------------------
 
+
 def test_request_return(s):
     r = ok(s.call("request_return", {"order_item": 1, "units": 1, "reason": "damaged", "comment": "cracked headband"}))
     assert (r["id"], r["status"], r["quantity"], r["customer_id"], r["refund_amount"]) == (7, "requested", 1, 1, 0.0)
@@ -720,12 +952,27 @@ def test_request_return(s):
 
 def test_request_return_failures(s):
     # item 2: 2 cables, 1 already requested
-    fails(s, "request_return", {"order_item": 2, "units": 2, "reason": "damaged"}, "too_many",
-          "only 1 of USB-C Cable 2m can still be returned")
-    fails(s, "request_return", {"order_item": 3, "units": 1, "reason": "damaged"}, "return_window_closed",
-          "order 2 was delivered 55 days ago; returns close after 30 days")
-    fails(s, "request_return", {"order_item": 5, "units": 1, "reason": "damaged"}, "not_returnable",
-          "order 3 is shipped; only delivered orders can be returned")
+    fails(
+        s,
+        "request_return",
+        {"order_item": 2, "units": 2, "reason": "damaged"},
+        "too_many",
+        "only 1 of USB-C Cable 2m can still be returned",
+    )
+    fails(
+        s,
+        "request_return",
+        {"order_item": 3, "units": 1, "reason": "damaged"},
+        "return_window_closed",
+        "order 2 was delivered 55 days ago; returns close after 30 days",
+    )
+    fails(
+        s,
+        "request_return",
+        {"order_item": 5, "units": 1, "reason": "damaged"},
+        "not_returnable",
+        "order 3 is shipped; only delivered orders can be returned",
+    )
     fails(s, "request_return", {"order_item": 12, "units": 1, "reason": "damaged"}, "forbidden", "order 7 is not yours")
     fails(s, "request_return", {"order_item": 1, "units": 1, "reason": "changed_mind"}, "invalid_arguments")
 
@@ -761,8 +1008,16 @@ def test_process_return_reject(s):
 def test_process_return_failures(s):
     fails(s, "process_return", {"return_request": 4, "approve": True}, "forbidden", "only staff can process returns")
     as_user(s, STAFF)
-    fails(s, "process_return", {"return_request": 1, "approve": True}, "already_processed", "return 1 is already approved")
-    fails(s, "process_return", {"return_request": 3, "approve": False}, "already_processed", "return 3 is already rejected")
+    fails(
+        s, "process_return", {"return_request": 1, "approve": True}, "already_processed", "return 1 is already approved"
+    )
+    fails(
+        s,
+        "process_return",
+        {"return_request": 3, "approve": False},
+        "already_processed",
+        "return 3 is already rejected",
+    )
     fails(s, "process_return", {"return_request": 99, "approve": True}, "not_found")
 
 
@@ -776,11 +1031,16 @@ def test_my_returns(s):
 
 # ---- reviews ---------------------------------------------------------------------------
 
+
 def test_write_review(s):
     r = ok(s.call("write_review", {"product": 24, "stars": 4, "title": "Great read", "body": "Long but worth it"}))
     assert (r["id"], r["rating"], r["verified"], r["customer_id"]) == (31, 4, False, 1)  # order 3 is not delivered
     assert one(s, "SELECT rating, review_count FROM product WHERE id = 24") == (4.33, 3)
-    assert one(s, "SELECT title, body, created_at FROM review WHERE id = 31") == ("Great read", "Long but worth it", "2025-03-10 10:00:01")
+    assert one(s, "SELECT title, body, created_at FROM review WHERE id = 31") == (
+        "Great read",
+        "Long but worth it",
+        "2025-03-10 10:00:01",
+    )
 
 
 def test_write_review_verified_purchase(s):
@@ -794,8 +1054,13 @@ def test_write_review_verified_purchase(s):
 
 
 def test_write_review_failures(s):
-    fails(s, "write_review", {"product": 1, "stars": 4, "title": "again"}, "already_reviewed",
-          "you already reviewed Noise Cancelling Headphones; use update_review")
+    fails(
+        s,
+        "write_review",
+        {"product": 1, "stars": 4, "title": "again"},
+        "already_reviewed",
+        "you already reviewed Noise Cancelling Headphones; use update_review",
+    )
     fails(s, "write_review", {"product": 2, "stars": 6, "title": "wow"}, "invalid_arguments")
     fails(s, "write_review", {"product": 2, "stars": 5, "title": ""}, "invalid_arguments")
 
@@ -859,6 +1124,7 @@ def test_rating_breakdown(s):
 
 # ---- reports ---------------------------------------------------------------------------
 
+
 def test_sales_by_status(s):
     as_user(s, STAFF)
     rows = ok(s.call("sales_by_status", {"from_date": "2025-03-01", "to_date": "2025-03-10"}))
@@ -873,20 +1139,32 @@ def test_sales_by_status(s):
 
 
 def test_sales_by_status_failures(s):
-    fails(s, "sales_by_status", {"from_date": "2025-03-01", "to_date": "2025-03-10"}, "forbidden",
-        "only staff can see sales reports")
+    fails(
+        s,
+        "sales_by_status",
+        {"from_date": "2025-03-01", "to_date": "2025-03-10"},
+        "forbidden",
+        "only staff can see sales reports",
+    )
     as_user(s, STAFF)
-    fails(s, "sales_by_status", {"from_date": "2025-03-10", "to_date": "2025-03-01"}, "bad_period",
-        "from_date 2025-03-10 is after to_date 2025-03-01")
+    fails(
+        s,
+        "sales_by_status",
+        {"from_date": "2025-03-10", "to_date": "2025-03-01"},
+        "bad_period",
+        "from_date 2025-03-10 is after to_date 2025-03-01",
+    )
     fails(s, "sales_by_status", {"from_date": "March", "to_date": "2025-03-01"}, "invalid_arguments")
 
 
 def test_best_sellers(s):
     as_user(s, STAFF)
     rows = ok(s.call("best_sellers", {"category_slug": "audio"}))
-    assert rows == [{"product_id": 1, "units": 2, "revenue": 298.0},
-                    {"product_id": 2, "units": 2, "revenue": 119.98},
-                    {"product_id": 3, "units": 2, "revenue": 79.0}]
+    assert rows == [
+        {"product_id": 1, "units": 2, "revenue": 298.0},
+        {"product_id": 2, "units": 2, "revenue": 119.98},
+        {"product_id": 3, "units": 2, "revenue": 79.0},
+    ]
     everything = {r["product_id"]: r for r in ok(s.call("best_sellers", {}))}
     assert everything[5]["units"] == 7 and everything[5]["revenue"] == 69.93
     assert everything[6]["units"] == 1  # Chen's keyboard (order 11) was returned
@@ -902,6 +1180,7 @@ def test_best_sellers_failures(s):
 
 # ---- invariants ------------------------------------------------------------------------
 
+
 def test_seed_satisfies_every_invariant(s):
     assert len(s.env.invariants) >= 20
     assert s.check_invariants() == []
@@ -911,16 +1190,22 @@ def test_seed_satisfies_every_invariant(s):
 CORRUPTIONS = {
     "stock_not_negative": ("UPDATE product SET stock = -1 WHERE id = 1", [1]),
     "cart_quantity_in_range": ("UPDATE cart_item SET quantity = 0 WHERE id = 1", [1]),
-    "gift_card_balance_not_negative": ("UPDATE gift_card SET balance = -100 WHERE code = 'GC-ALICE-0001'", ["GC-ALICE-0001"]),
+    "gift_card_balance_not_negative": (
+        "UPDATE gift_card SET balance = -100 WHERE code = 'GC-ALICE-0001'",
+        ["GC-ALICE-0001"],
+    ),
     "store_credit_not_negative": ("UPDATE customer SET store_credit = -1 WHERE id = 2", [2]),
     "order_subtotal_is_sum_of_items": ("UPDATE order_item SET quantity = 3 WHERE id = 1", [1]),
     "order_total_rule": ('UPDATE "order" SET total = total + 10000 WHERE id = 5', [5]),
     "shipping_rule": ('UPDATE "order" SET shipping = 499, total = total + 499 WHERE id = 5', [5]),
     "paid_orders_fully_paid": ("UPDATE payment_record SET amount = 10000 WHERE id = 1", [1]),
-    "pending_orders_unpaid": ("INSERT INTO payment_record (id, order_id, method, reference, amount, paid_at, refunded_amount) "
-                              "VALUES (99, 5, 'card', 'x', 6999, '2025-03-10 10:00:00', 0)", [5]),
+    "pending_orders_unpaid": (
+        "INSERT INTO payment_record (id, order_id, method, reference, amount, paid_at, refunded_amount) "
+        "VALUES (99, 5, 'card', 'x', 6999, '2025-03-10 10:00:00', 0)",
+        [5],
+    ),
     "cancelled_orders_refunded": ("UPDATE payment_record SET refunded_amount = 0 WHERE id = 15", [15]),
-    "returned_orders_fully_returned": ('UPDATE "order" SET status = \'returned\' WHERE id = 1', [1]),
+    "returned_orders_fully_returned": ("UPDATE \"order\" SET status = 'returned' WHERE id = 1", [1]),
     "shipped_orders_tracked": ('UPDATE "order" SET tracking_number = NULL WHERE id = 3', [3]),
     "returned_quantity_is_sum_of_approved_returns": ("UPDATE order_item SET returned_quantity = 1 WHERE id = 1", [1]),
     "returns_within_ordered_units": ("UPDATE return_request SET quantity = 2 WHERE id = 5", [27]),
@@ -929,7 +1214,10 @@ CORRUPTIONS = {
     "verified_reviews_are_purchases": ("UPDATE review SET verified = 1 WHERE id = 3", [3]),
     "one_default_address": ("UPDATE address SET is_default = 1 WHERE id = 2", [1]),
     "coupon_uses_counted": ("UPDATE coupon SET times_used = 1 WHERE code = 'WELCOME10'", ["WELCOME10"]),
-    "voucher_redemption_complete": ("UPDATE voucher SET redeemed_at = NULL WHERE code = 'VCH-2025-EEEE'", ["VCH-2025-EEEE"]),
+    "voucher_redemption_complete": (
+        "UPDATE voucher SET redeemed_at = NULL WHERE code = 'VCH-2025-EEEE'",
+        ["VCH-2025-EEEE"],
+    ),
 }
 
 
@@ -945,6 +1233,7 @@ def test_each_invariant_catches_a_direct_corruption(s, name):
 def test_every_invariant_is_exercised():
     # one_review_per_customer_and_product is also a @@unique, so no direct write can break it
     from conftest import load_spec_env
+
     assert set(load_spec_env("shop").invariants) == set(CORRUPTIONS) | {"one_review_per_customer_and_product"}
 
 
@@ -983,7 +1272,7 @@ def test_enforced_invariants_hold_through_a_realistic_day(enforcing):
     ok(s.call("mark_delivered", {"order": o["id"]}))
     ok(s.call("restock_product", {"product": 4, "amount": 5}))
     assert s.check_invariants() == []
-    assert one(s, 'SELECT status FROM "order" WHERE id = 1') == ("returned",)   # both lines now returned
+    assert one(s, 'SELECT status FROM "order" WHERE id = 1') == ("returned",)  # both lines now returned
 
 
 def test_enforce_mode_rejects_a_write_that_would_break_an_invariant(enforcing):
@@ -999,6 +1288,7 @@ def test_enforce_mode_rejects_a_write_that_would_break_an_invariant(enforcing):
 
 # ---- tasks -----------------------------------------------------------------------------
 
+
 def test_a_wrong_answer_fails_the_question_tasks(spec_session):
     s = spec_session("shop")
     assert s.verify("store_credit_balance", answer="You have 13.50 in store credit.")["passed"] is False
@@ -1009,6 +1299,6 @@ def test_a_wrong_answer_fails_the_question_tasks(spec_session):
 
 def test_a_partial_run_earns_partial_reward(spec_session):
     s = spec_session("shop")
-    ok(s.call("cancel_order", {"order": 4}))   # but never re-orders the towels
+    ok(s.call("cancel_order", {"order": 4}))  # but never re-orders the towels
     report = s.verify("cancel_and_reorder_towels")
     assert report["passed"] is False and 0 < report["reward"] < 1

@@ -2,13 +2,29 @@
 
 The session clock starts at 2025-06-02 09:00:00; user 1 is Maya Chen (silver, 8579 points).
 """
+
 from __future__ import annotations
 
 from conftest import load_spec_env
 from spec_helpers import err, ok, state
 
-TABLES = ("airport", "traveller", "flight", "flight_fare", "hotel", "room", "itinerary", "flight_booking",
-          "passenger", "hotel_reservation", "payment", "refund", "loyalty_entry", "voucher", "hotel_review")
+TABLES = (
+    "airport",
+    "traveller",
+    "flight",
+    "flight_fare",
+    "hotel",
+    "room",
+    "itinerary",
+    "flight_booking",
+    "passenger",
+    "hotel_reservation",
+    "payment",
+    "refund",
+    "loyalty_entry",
+    "voucher",
+    "hotel_review",
+)
 
 CARD = {"kind": "card", "number": "4111111111111111", "holder": "Maya Chen", "expiry": "09/27"}
 MAYA = {"full_name": "Maya Chen", "birth_date": "1990-04-12", "passport_number": "548812345"}
@@ -26,6 +42,7 @@ def points(s, traveller=1):
 
 # ---- coverage -------------------------------------------------------------------------------
 
+
 def test_seed_row_counts(spec_session):
     s = spec_session("travel")
     counts = {t: one(s, f"SELECT COUNT(*) FROM {t}") for t in TABLES}
@@ -35,6 +52,7 @@ def test_seed_row_counts(spec_session):
 
 
 # ---- CRUD: airports, flights, hotels --------------------------------------------------------
+
 
 def test_get_airport(spec_session):
     s = spec_session("travel")
@@ -65,7 +83,9 @@ def test_list_flight_fares(spec_session):
     s = spec_session("travel")
     fares = ok(s.call("list_flight_fares", {"flight_id": 3}))
     assert [(f["id"], f["fare_class"], f["price"], f["seats_available"]) for f in fares] == [
-        (5, "economy", 98.5, 3), (6, "business", 310.0, 0)]
+        (5, "economy", 98.5, 3),
+        (6, "business", 310.0, 0),
+    ]
     biz = ok(s.call("list_flight_fares", {"fare_class": "business", "limit": 200}))
     assert len(biz) == 25 and all(f["fare_class"] == "business" for f in biz)
     err(s.call("list_flight_fares", {"fare_class": "first"}), "invalid_arguments")
@@ -82,7 +102,10 @@ def test_list_rooms(spec_session):
     s = spec_session("travel")
     rooms = ok(s.call("list_rooms", {"hotel_id": 2}))
     assert [(r["id"], r["kind"], r["nightly_rate"], r["inventory"]) for r in rooms] == [
-        (4, "single", 89.0, 3), (5, "double", 118.0, 2), (6, "twin", 112.0, 4)]
+        (4, "single", 89.0, 3),
+        (5, "double", 118.0, 2),
+        (6, "twin", 112.0, 4),
+    ]
     suites = ok(s.call("list_rooms", {"kind": "suite"}))
     assert {r["hotel_id"] for r in suites} == {1, 3, 6, 7, 9, 12}
     err(s.call("list_rooms", {"kind": "penthouse"}), "invalid_arguments")
@@ -98,6 +121,7 @@ def test_list_hotel_reviews(spec_session):
 
 
 # ---- profile ----------------------------------------------------------------------------------
+
 
 def test_my_profile(spec_session):
     s = spec_session("travel")
@@ -136,7 +160,11 @@ def test_loyalty_history(spec_session):
 def test_list_my_vouchers(spec_session):
     s = spec_session("travel")
     vs = ok(s.call("list_my_vouchers", {}))
-    assert [(v["code"], v["balance"]) for v in vs] == [("MAYA-CREDIT", 244.0), ("SUMMER-150", 150.0), ("WELCOME-50", 50.0)]
+    assert [(v["code"], v["balance"]) for v in vs] == [
+        ("MAYA-CREDIT", 244.0),
+        ("SUMMER-150", 150.0),
+        ("WELCOME-50", 50.0),
+    ]
     s3 = spec_session("travel", user=3)
     assert [v["code"] for v in ok(s3.call("list_my_vouchers", {}))] == ["SOFIA-GIFT"]
     err(s.call("list_my_vouchers", {"limit": 201}), "invalid_arguments")
@@ -168,11 +196,14 @@ def test_my_spending(spec_session):
         {"method": "voucher", "payments": 1, "total": 256.0, "latest": "2025-05-25 20:05:00"},
     ]
     s4 = spec_session("travel", user=4)
-    assert ok(s4.call("my_spending", {})) == [{"method": "card", "payments": 1, "total": 354.0, "latest": "2025-05-11 09:43:00"}]
+    assert ok(s4.call("my_spending", {})) == [
+        {"method": "card", "payments": 1, "total": 354.0, "latest": "2025-05-11 09:43:00"}
+    ]
     err(s.call("my_spending", {"method": "card"}), "invalid_arguments")
 
 
 # ---- search -------------------------------------------------------------------------------------
+
 
 def test_find_airports(spec_session):
     s = spec_session("travel")
@@ -193,7 +224,11 @@ def test_search_flights_sorting(spec_session):
     by_duration = ok(s.call("search_flights", {**args, "sort_by": "duration"}))
     assert [o["fare_id"] for o in by_duration] == [5, 1, 3]
     by_departure = ok(s.call("search_flights", {**args, "sort_by": "departure"}))
-    assert [o["departs_at"] for o in by_departure] == ["2025-06-20 07:30:00", "2025-06-20 10:15:00", "2025-06-20 18:05:00"]
+    assert [o["departs_at"] for o in by_departure] == [
+        "2025-06-20 07:30:00",
+        "2025-06-20 10:15:00",
+        "2025-06-20 18:05:00",
+    ]
 
 
 def test_search_flights_filters(spec_session):
@@ -204,8 +239,12 @@ def test_search_flights_filters(spec_session):
     assert [o["total"] for o in four] == [516.0, 568.0]
     cheap = ok(s.call("search_flights", {**args, "max_price": 130}))
     assert [o["fare_id"] for o in cheap] == [5, 3]
-    biz = ok(s.call("search_flights", {"origin": "LHR", "destination": "JFK", "date": "2025-07-15",
-                                        "fare_class": "business", "passengers": 3}))
+    biz = ok(
+        s.call(
+            "search_flights",
+            {"origin": "LHR", "destination": "JFK", "date": "2025-07-15", "fare_class": "business", "passengers": 3},
+        )
+    )
     assert [(o["number"], o["total"]) for o in biz] == [("VS3", 7950.0), ("BA117", 8670.0)]
     # an airline-cancelled flight is not offered
     assert ok(s.call("search_flights", {"origin": "DUB", "destination": "LHR", "date": "2025-06-08"})) == []
@@ -216,41 +255,71 @@ def test_search_flights_filters(spec_session):
 
 def test_search_flights_failures(spec_session):
     s = spec_session("travel")
-    err(s.call("search_flights", {"origin": "LHR", "destination": "LHR", "date": "2025-06-20"}),
-        "same_airport", "origin and destination are both LHR")
-    err(s.call("search_flights", {"origin": "LHR", "destination": "CDG", "date": "2025-05-18"}),
-        "date_in_past", "2025-05-18 is in the past; today is 2025-06-02")
+    err(
+        s.call("search_flights", {"origin": "LHR", "destination": "LHR", "date": "2025-06-20"}),
+        "same_airport",
+        "origin and destination are both LHR",
+    )
+    err(
+        s.call("search_flights", {"origin": "LHR", "destination": "CDG", "date": "2025-05-18"}),
+        "date_in_past",
+        "2025-05-18 is in the past; today is 2025-06-02",
+    )
     err(s.call("search_flights", {"origin": "LHR", "destination": "XXX", "date": "2025-06-20"}), "not_found")
-    err(s.call("search_flights", {"origin": "LHR", "destination": "CDG", "date": "2025-06-20", "passengers": 10}),
-        "invalid_arguments")
+    err(
+        s.call("search_flights", {"origin": "LHR", "destination": "CDG", "date": "2025-06-20", "passengers": 10}),
+        "invalid_arguments",
+    )
 
 
 def test_search_hotels(spec_session):
     s = spec_session("travel")
-    offers = ok(s.call("search_hotels", {"city": "paris", "check_in": "2025-06-21", "check_out": "2025-06-24",
-                                         "guests": 2, "max_rate": 300}))
+    offers = ok(
+        s.call(
+            "search_hotels",
+            {"city": "paris", "check_in": "2025-06-21", "check_out": "2025-06-24", "guests": 2, "max_rate": 300},
+        )
+    )
     # Le Petit Montmartre's 2 double rooms are both taken on 22-24 June
     assert [(o["room_id"], o["hotel_name"], o["kind"], o["total"], o["rooms_left"]) for o in offers] == [
-        (6, "Le Petit Montmartre", "twin", 336.0, 4), (2, "Hotel Lumiere Saint-Germain", "double", 630.0, 10)]
+        (6, "Le Petit Montmartre", "twin", 336.0, 4),
+        (2, "Hotel Lumiere Saint-Germain", "double", 630.0, 10),
+    ]
     assert offers[0]["nights"] == 3 and offers[0]["hotel_id"] == 2 and offers[0]["stars"] == 3
-    later = ok(s.call("search_hotels", {"city": "Paris", "check_in": "2025-06-28", "check_out": "2025-06-30",
-                                        "guests": 2, "max_rate": 130}))
+    later = ok(
+        s.call(
+            "search_hotels",
+            {"city": "Paris", "check_in": "2025-06-28", "check_out": "2025-06-30", "guests": 2, "max_rate": 130},
+        )
+    )
     assert [(o["room_id"], o["rooms_left"]) for o in later] == [(6, 4), (5, 2)]
-    luxury = ok(s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-01", "check_out": "2025-07-02",
-                                         "min_stars": 5}))
+    luxury = ok(
+        s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-01", "check_out": "2025-07-02", "min_stars": 5})
+    )
     assert [o["room_id"] for o in luxury] == [29, 7, 8]
 
 
 def test_search_hotels_failures(spec_session):
     s = spec_session("travel")
-    err(s.call("search_hotels", {"city": "Paris", "check_in": "2025-06-01", "check_out": "2025-06-03"}),
-        "date_in_past", "check-in 2025-06-01 is in the past; today is 2025-06-02")
-    err(s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-03", "check_out": "2025-07-01"}),
-        "bad_dates", "check-out 2025-07-01 must be after check-in 2025-07-03")
-    err(s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-01", "check_out": "2025-08-01"}),
-        "stay_too_long", "a stay is at most 30 nights, not 31")
-    err(s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-01", "check_out": "2025-07-02", "guests": 9}),
-        "invalid_arguments")
+    err(
+        s.call("search_hotels", {"city": "Paris", "check_in": "2025-06-01", "check_out": "2025-06-03"}),
+        "date_in_past",
+        "check-in 2025-06-01 is in the past; today is 2025-06-02",
+    )
+    err(
+        s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-03", "check_out": "2025-07-01"}),
+        "bad_dates",
+        "check-out 2025-07-01 must be after check-in 2025-07-03",
+    )
+    err(
+        s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-01", "check_out": "2025-08-01"}),
+        "stay_too_long",
+        "a stay is at most 30 nights, not 31",
+    )
+    err(
+        s.call("search_hotels", {"city": "Paris", "check_in": "2025-07-01", "check_out": "2025-07-02", "guests": 9}),
+        "invalid_arguments",
+    )
 
 
 def test_departures_by_destination(spec_session):
@@ -258,28 +327,43 @@ def test_departures_by_destination(spec_session):
     groups = ok(s.call("departures_by_destination", {"origin": "LHR"}))
     by_dest = {g["destination_id"]: g for g in groups}
     assert len(groups) == 13
-    assert by_dest["CDG"] == {"destination_id": "CDG", "flights": 4, "shortest_minutes": 75,
-                              "first_departure": "2025-06-02 10:00:00"}
+    assert by_dest["CDG"] == {
+        "destination_id": "CDG",
+        "flights": 4,
+        "shortest_minutes": 75,
+        "first_departure": "2025-06-02 10:00:00",
+    }
     assert by_dest["DXB"]["flights"] == 2 and by_dest["DXB"]["shortest_minutes"] == 410
     # Dublin: the cancelled Ryanair flight does not count
     assert ok(s.call("departures_by_destination", {"origin": "DUB"})) == [
-        {"destination_id": "LHR", "flights": 1, "shortest_minutes": 75, "first_departure": "2025-06-09 18:30:00"}]
+        {"destination_id": "LHR", "flights": 1, "shortest_minutes": 75, "first_departure": "2025-06-09 18:30:00"}
+    ]
     err(s.call("departures_by_destination", {"origin": "ABC"}), "not_found")
 
 
 def test_hotel_rating(spec_session):
     s = spec_session("travel")
     assert ok(s.call("hotel_rating", {"hotel": 6})) == {
-        "hotel_id": 6, "name": "Canal House Amsterdam", "reviews": 2, "average_stars": 4.5,
-        "latest_comment": "Lovely canal view, spotless room and a great breakfast."}
+        "hotel_id": 6,
+        "name": "Canal House Amsterdam",
+        "reviews": 2,
+        "average_stars": 4.5,
+        "latest_comment": "Lovely canal view, spotless room and a great breakfast.",
+    }
     r7 = ok(s.call("hotel_rating", {"hotel": 7}))
     assert r7["average_stars"] == 3.5 and r7["latest_comment"] == "Elevators were slow at breakfast time."
     assert ok(s.call("hotel_rating", {"hotel": 5})) == {
-        "hotel_id": 5, "name": "Camden Lock Inn", "reviews": 0, "average_stars": None, "latest_comment": None}
+        "hotel_id": 5,
+        "name": "Camden Lock Inn",
+        "reviews": 0,
+        "average_stars": None,
+        "latest_comment": None,
+    }
     err(s.call("hotel_rating", {"hotel": 999}), "not_found")
 
 
 # ---- itineraries --------------------------------------------------------------------------------
+
 
 def test_create_and_list_itineraries(spec_session):
     s = spec_session("travel")
@@ -295,8 +379,11 @@ def test_create_and_list_itineraries(spec_session):
 def test_create_itinerary_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
-    err(s.call("create_itinerary", {"title": "Paris weekend"}), "duplicate_itinerary",
-        "you already have an itinerary called Paris weekend")
+    err(
+        s.call("create_itinerary", {"title": "Paris weekend"}),
+        "duplicate_itinerary",
+        "you already have an itinerary called Paris weekend",
+    )
     err(s.call("create_itinerary", {"title": ""}), "invalid_arguments")
     err(s.call("create_itinerary", {"title": "x" * 81}), "invalid_arguments")
     assert state(s) == before
@@ -313,8 +400,11 @@ def test_rename_itinerary(spec_session):
     before = state(s)
     err(s.call("rename_itinerary", {"itinerary_id": 4, "title": "Mine now"}), "not_found", "Itinerary 4 not found")
     err(s.call("rename_itinerary", {"itinerary_id": 40, "title": "Nowhere"}), "not_found")
-    err(s.call("rename_itinerary", {"itinerary_id": 2, "title": "Paris weekend"}), "duplicate_itinerary",
-        "you already have an itinerary called Paris weekend")
+    err(
+        s.call("rename_itinerary", {"itinerary_id": 2, "title": "Paris weekend"}),
+        "duplicate_itinerary",
+        "you already have an itinerary called Paris weekend",
+    )
     err(s.call("rename_itinerary", {"itinerary_id": 2, "title": ""}), "invalid_arguments")
     assert state(s) == before
     # keeping its own title, or changing only the notes, is fine
@@ -332,7 +422,10 @@ def test_delete_itinerary(spec_session):
     assert ok(s.call("delete_itinerary", {"itinerary_id": 3})) == {"deleted": 3}
     assert s.query("SELECT id FROM itinerary WHERE id = 3") == []
     # bookings survive, ungrouped
-    assert s.query("SELECT id, itinerary_id FROM flight_booking WHERE id IN (3, 11) ORDER BY id") == [(3, None), (11, None)]
+    assert s.query("SELECT id, itinerary_id FROM flight_booking WHERE id IN (3, 11) ORDER BY id") == [
+        (3, None),
+        (11, None),
+    ]
     before = state(s)
     err(s.call("delete_itinerary", {"itinerary_id": 4}), "not_found")
     err(s.call("delete_itinerary", {"itinerary_id": 3}), "not_found")
@@ -342,9 +435,17 @@ def test_delete_itinerary(spec_session):
 def test_itinerary_summary(spec_session):
     s = spec_session("travel")
     assert ok(s.call("itinerary_summary", {"itinerary": 1})) == {
-        "itinerary_id": 1, "title": "Paris weekend", "flights": 2, "passengers": 4, "hotel_stays": 1,
-        "hotel_nights": 7, "total_cost": 1320.0, "paid": 1084.0, "outstanding": 236.0,
-        "first_departure": "2025-06-20 10:15:00"}
+        "itinerary_id": 1,
+        "title": "Paris weekend",
+        "flights": 2,
+        "passengers": 4,
+        "hotel_stays": 1,
+        "hotel_nights": 7,
+        "total_cost": 1320.0,
+        "paid": 1084.0,
+        "outstanding": 236.0,
+        "first_departure": "2025-06-20 10:15:00",
+    }
     dublin = ok(s.call("itinerary_summary", {"itinerary": 3}))
     assert dublin["total_cost"] == 123.99 and dublin["outstanding"] == 0 and dublin["hotel_stays"] == 0
     new = ok(s.call("create_itinerary", {"title": "Someday"}))
@@ -358,9 +459,17 @@ def test_add_to_itinerary(spec_session):
     s = spec_session("travel")
     summary = ok(s.call("add_to_itinerary", {"itinerary": 2, "flight_bookings": [3], "hotel_reservations": [8]}))
     assert summary == {
-        "itinerary_id": 2, "title": "New York summer", "flights": 2, "passengers": 2, "hotel_stays": 2,
-        "hotel_nights": 12, "total_cost": 6520.0, "paid": 3230.0, "outstanding": 3290.0,
-        "first_departure": "2025-06-05 08:00:00"}
+        "itinerary_id": 2,
+        "title": "New York summer",
+        "flights": 2,
+        "passengers": 2,
+        "hotel_stays": 2,
+        "hotel_nights": 12,
+        "total_cost": 6520.0,
+        "paid": 3230.0,
+        "outstanding": 3290.0,
+        "first_departure": "2025-06-05 08:00:00",
+    }
     assert one(s, "SELECT itinerary_id FROM flight_booking WHERE id = 3") == 2
     assert one(s, "SELECT itinerary_id FROM hotel_reservation WHERE id = 8") == 2
 
@@ -369,10 +478,16 @@ def test_add_to_itinerary_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
     # booking 3 would be moved before booking 6 fails: the whole call is undone
-    err(s.call("add_to_itinerary", {"itinerary": 2, "flight_bookings": [3, 6]}),
-        "forbidden", "flight booking 6 is not yours")
-    err(s.call("add_to_itinerary", {"itinerary": 2, "hotel_reservations": [4]}),
-        "forbidden", "hotel reservation 4 is not yours")
+    err(
+        s.call("add_to_itinerary", {"itinerary": 2, "flight_bookings": [3, 6]}),
+        "forbidden",
+        "flight booking 6 is not yours",
+    )
+    err(
+        s.call("add_to_itinerary", {"itinerary": 2, "hotel_reservations": [4]}),
+        "forbidden",
+        "hotel reservation 4 is not yours",
+    )
     err(s.call("add_to_itinerary", {"itinerary": 4, "flight_bookings": [3]}), "forbidden", "itinerary 4 is not yours")
     err(s.call("add_to_itinerary", {"itinerary": 2}), "nothing_to_add", "give at least one booking or reservation")
     assert state(s) == before
@@ -381,16 +496,25 @@ def test_add_to_itinerary_failures(spec_session):
 
 # ---- flight bookings ------------------------------------------------------------------------------
 
+
 def test_book_flight(spec_session):
     s = spec_session("travel")
-    booking = ok(s.call("book_flight", {"fare": 3, "itinerary": 1, "passengers": [
-        {**MAYA, "meal": "vegan"},
-        {"full_name": "  Lily Chen ", "birth_date": "2019-02-01"}]}))
+    booking = ok(
+        s.call(
+            "book_flight",
+            {
+                "fare": 3,
+                "itinerary": 1,
+                "passengers": [{**MAYA, "meal": "vegan"}, {"full_name": "  Lily Chen ", "birth_date": "2019-02-01"}],
+            },
+        )
+    )
     assert booking["id"] == 13 and booking["seats"] == 2 and booking["unit_price"] == 129.0
     assert booking["total"] == 258.0 and booking["status"] == "held" and booking["itinerary_id"] == 1
     assert one(s, "SELECT seats_available FROM flight_fare WHERE id = 3") == 22
-    assert s.query("SELECT full_name, birth_date, passport_number, meal FROM passenger WHERE booking_id = 13 ORDER BY id") == [
-        ("Maya Chen", "1990-04-12", "548812345", "vegan"), ("Lily Chen", "2019-02-01", None, "standard")]
+    assert s.query(
+        "SELECT full_name, birth_date, passport_number, meal FROM passenger WHERE booking_id = 13 ORDER BY id"
+    ) == [("Maya Chen", "1990-04-12", "548812345", "vegan"), ("Lily Chen", "2019-02-01", None, "standard")]
     assert one(s, "SELECT total FROM flight_booking WHERE id = 13") == 25800
     got = ok(s.call("get_flight_booking", {"flight_booking_id": 13}))
     assert got == booking
@@ -400,20 +524,46 @@ def test_book_flight_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
     four = [MAYA] + [{"full_name": f"Guest {i}", "birth_date": "1980-01-01"} for i in range(3)]
-    err(s.call("book_flight", {"fare": 5, "passengers": four}), "no_seats",
-        "only 3 economy seats left on BA318, asked for 4")
-    err(s.call("book_flight", {"fare": 3, "passengers": [{"full_name": "Lily Chen", "birth_date": "2019-02-01"}]}),
-        "no_adult", "at least one passenger must be 18 or older")
-    err(s.call("book_flight", {"fare": 3, "passengers": [MAYA, {**MAYA, "full_name": "maya chen "}]}),
-        "bad_passengers", "maya chen is listed twice")
-    err(s.call("book_flight", {"fare": 3, "passengers": [MAYA, {"full_name": "Baby Chen", "birth_date": "2025-07-01"}]}),
-        "bad_passengers", "Baby Chen has a birth date in the future: 2025-07-01")
-    err(s.call("book_flight", {"fare": 3, "passengers": []}), "bad_passengers", "a booking has 1 to 9 passengers, not 0")
-    err(s.call("book_flight", {"fare": 50, "passengers": [MAYA]}), "flight_cancelled",
-        "flight FR202 on 2025-06-08 16:00:00 is cancelled")
-    err(s.call("book_flight", {"fare": 49, "passengers": [MAYA]}), "already_departed",
-        "flight BA306 departed at 2025-05-18 09:00:00")
-    err(s.call("book_flight", {"fare": 3, "passengers": [MAYA], "itinerary": 4}), "forbidden", "itinerary 4 is not yours")
+    err(
+        s.call("book_flight", {"fare": 5, "passengers": four}),
+        "no_seats",
+        "only 3 economy seats left on BA318, asked for 4",
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [{"full_name": "Lily Chen", "birth_date": "2019-02-01"}]}),
+        "no_adult",
+        "at least one passenger must be 18 or older",
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [MAYA, {**MAYA, "full_name": "maya chen "}]}),
+        "bad_passengers",
+        "maya chen is listed twice",
+    )
+    err(
+        s.call(
+            "book_flight", {"fare": 3, "passengers": [MAYA, {"full_name": "Baby Chen", "birth_date": "2025-07-01"}]}
+        ),
+        "bad_passengers",
+        "Baby Chen has a birth date in the future: 2025-07-01",
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": []}), "bad_passengers", "a booking has 1 to 9 passengers, not 0"
+    )
+    err(
+        s.call("book_flight", {"fare": 50, "passengers": [MAYA]}),
+        "flight_cancelled",
+        "flight FR202 on 2025-06-08 16:00:00 is cancelled",
+    )
+    err(
+        s.call("book_flight", {"fare": 49, "passengers": [MAYA]}),
+        "already_departed",
+        "flight BA306 departed at 2025-05-18 09:00:00",
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [MAYA], "itinerary": 4}),
+        "forbidden",
+        "itinerary 4 is not yours",
+    )
     err(s.call("book_flight", {"fare": 999, "passengers": [MAYA]}), "not_found")
     err(s.call("book_flight", {"fare": 3, "passengers": [{"full_name": "No Birthday"}]}), "invalid_arguments")
     assert state(s) == before
@@ -423,14 +573,26 @@ def test_book_flight_checks_names_and_passports(spec_session):
     s = spec_session("travel")
     before = state(s)
     # these used to reach the database's length constraints
-    err(s.call("book_flight", {"fare": 3, "passengers": [MAYA, {"full_name": " X ", "birth_date": "2019-02-01"}]}),
-        "bad_passengers", 'a passenger\'s full name has 2 to 100 characters, not 1: "X"')
-    err(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "full_name": "M" * 101}]}),
-        "bad_passengers", 'a passenger\'s full name has 2 to 100 characters, not 101: "' + "M" * 101 + '"')
-    err(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "123"}]}),
-        "bad_passport", "Maya Chen's passport number must have 6 to 12 characters, not 3")
-    err(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "X" * 13}]}),
-        "bad_passport", "Maya Chen's passport number must have 6 to 12 characters, not 13")
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [MAYA, {"full_name": " X ", "birth_date": "2019-02-01"}]}),
+        "bad_passengers",
+        'a passenger\'s full name has 2 to 100 characters, not 1: "X"',
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "full_name": "M" * 101}]}),
+        "bad_passengers",
+        "a passenger's full name has 2 to 100 characters, not 101: \"" + "M" * 101 + '"',
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "123"}]}),
+        "bad_passport",
+        "Maya Chen's passport number must have 6 to 12 characters, not 3",
+    )
+    err(
+        s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "X" * 13}]}),
+        "bad_passport",
+        "Maya Chen's passport number must have 6 to 12 characters, not 13",
+    )
     assert state(s) == before
     ok(s.call("book_flight", {"fare": 3, "passengers": [{**MAYA, "passport_number": "X" * 12}]}))
 
@@ -440,8 +602,11 @@ def test_book_flight_refuses_departed_flights(spec_session):
     # a departed status counts even before the scheduled time
     s.db.execute("UPDATE flight SET status = 'departed' WHERE id = 1")
     before = state(s)
-    err(s.call("book_flight", {"fare": 1, "passengers": [MAYA]}), "already_departed",
-        "flight BA304 departed at 2025-06-20 07:30:00")
+    err(
+        s.call("book_flight", {"fare": 1, "passengers": [MAYA]}),
+        "already_departed",
+        "flight BA304 departed at 2025-06-20 07:30:00",
+    )
     assert state(s) == before
 
 
@@ -489,14 +654,26 @@ def test_change_fare_class_failures(spec_session):
     vueling = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
     ba318 = ok(s.call("book_flight", {"fare": 5, "passengers": [MAYA]}))
     before = state(s)
-    err(s.call("change_fare_class", {"booking": 1, "fare_class": "business"}), "not_held",
-        "booking 1 is confirmed; only held bookings can change fare class")
-    err(s.call("change_fare_class", {"booking": 2, "fare_class": "economy"}), "same_fare_class",
-        "booking 2 is already economy")
-    err(s.call("change_fare_class", {"booking": vueling["id"], "fare_class": "business"}), "no_such_fare",
-        "flight VY7823 has no business fare")
-    err(s.call("change_fare_class", {"booking": ba318["id"], "fare_class": "business"}), "no_seats",
-        "only 0 business seats left on BA318, need 1")
+    err(
+        s.call("change_fare_class", {"booking": 1, "fare_class": "business"}),
+        "not_held",
+        "booking 1 is confirmed; only held bookings can change fare class",
+    )
+    err(
+        s.call("change_fare_class", {"booking": 2, "fare_class": "economy"}),
+        "same_fare_class",
+        "booking 2 is already economy",
+    )
+    err(
+        s.call("change_fare_class", {"booking": vueling["id"], "fare_class": "business"}),
+        "no_such_fare",
+        "flight VY7823 has no business fare",
+    )
+    err(
+        s.call("change_fare_class", {"booking": ba318["id"], "fare_class": "business"}),
+        "no_seats",
+        "only 0 business seats left on BA318, need 1",
+    )
     err(s.call("change_fare_class", {"booking": 8, "fare_class": "business"}), "forbidden", "booking 8 is not yours")
     assert state(s) == before
 
@@ -506,54 +683,103 @@ def test_change_fare_class_after_departure_or_cancellation(spec_session):
     s = load_spec_env("travel").session(user=1, clock="2025-06-27 18:00:00")
     try:
         before = state(s)
-        err(s.call("change_fare_class", {"booking": 2, "fare_class": "business"}), "already_departed",
-            "flight AF1381 departed at 2025-06-27 17:40:00")
+        err(
+            s.call("change_fare_class", {"booking": 2, "fare_class": "business"}),
+            "already_departed",
+            "flight AF1381 departed at 2025-06-27 17:40:00",
+        )
         assert state(s) == before
     finally:
         s.close()
     s = spec_session("travel")
     s.db.execute("UPDATE flight SET status = 'cancelled' WHERE id = 4")
     before = state(s)
-    err(s.call("change_fare_class", {"booking": 2, "fare_class": "business"}), "flight_cancelled",
-        "flight AF1381 on 2025-06-27 17:40:00 is cancelled")
+    err(
+        s.call("change_fare_class", {"booking": 2, "fare_class": "business"}),
+        "flight_cancelled",
+        "flight AF1381 on 2025-06-27 17:40:00 is cancelled",
+    )
     assert state(s) == before
 
 
 # ---- hotel reservations ---------------------------------------------------------------------------
 
+
 def test_book_hotel(spec_session):
     s = spec_session("travel")
     r = ok(s.call("book_hotel", {"room": 22, "check_in": "2025-07-12", "check_out": "2025-07-15", "guests": 2}))
     assert r["id"] == 10 and r["nights"] == 3 and r["rooms"] == 1 and r["total"] == 384.0 and r["status"] == "held"
-    two = ok(s.call("book_hotel", {"room": 2, "check_in": "2025-06-20", "check_out": "2025-06-22", "guests": 4,
-                                   "room_count": 2, "itinerary": 1}))
+    two = ok(
+        s.call(
+            "book_hotel",
+            {
+                "room": 2,
+                "check_in": "2025-06-20",
+                "check_out": "2025-06-22",
+                "guests": 4,
+                "room_count": 2,
+                "itinerary": 1,
+            },
+        )
+    )
     assert two["rooms"] == 2 and two["total"] == 840.0 and two["itinerary_id"] == 1
     assert one(s, "SELECT total FROM hotel_reservation WHERE id = ?", (two["id"],)) == 84000
     # the last free double at Le Petit Montmartre after 27 June
     ok(s.call("book_hotel", {"room": 5, "check_in": "2025-06-27", "check_out": "2025-06-29", "guests": 2}))
     ok(s.call("book_hotel", {"room": 5, "check_in": "2025-06-28", "check_out": "2025-06-30", "guests": 1}))
-    err(s.call("book_hotel", {"room": 5, "check_in": "2025-06-28", "check_out": "2025-06-29", "guests": 1}),
-        "no_availability", "only 0 double room(s) free at Le Petit Montmartre for those nights")
+    err(
+        s.call("book_hotel", {"room": 5, "check_in": "2025-06-28", "check_out": "2025-06-29", "guests": 1}),
+        "no_availability",
+        "only 0 double room(s) free at Le Petit Montmartre for those nights",
+    )
 
 
 def test_book_hotel_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
-    err(s.call("book_hotel", {"room": 5, "check_in": "2025-06-23", "check_out": "2025-06-24", "guests": 2}),
-        "no_availability", "only 0 double room(s) free at Le Petit Montmartre for those nights")
-    err(s.call("book_hotel", {"room": 5, "check_in": "2025-06-28", "check_out": "2025-06-30", "guests": 5}),
-        "too_many_guests", "1 double room(s) sleep at most 2 guests, not 5")
-    err(s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-01", "guests": 1}),
-        "bad_dates", "check-out 2025-07-01 must be after check-in 2025-07-01")
-    err(s.call("book_hotel", {"room": 22, "check_in": "2025-06-01", "check_out": "2025-06-03", "guests": 1}),
-        "date_in_past", "check-in 2025-06-01 is in the past; today is 2025-06-02")
-    err(s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-08-01", "guests": 1}),
-        "stay_too_long", "a stay is at most 30 nights, not 31")
-    err(s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1,
-                              "itinerary": 5}), "forbidden", "itinerary 5 is not yours")
-    err(s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1,
-                              "room_count": 6}), "invalid_arguments")
-    err(s.call("book_hotel", {"room": 404, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1}), "not_found")
+    err(
+        s.call("book_hotel", {"room": 5, "check_in": "2025-06-23", "check_out": "2025-06-24", "guests": 2}),
+        "no_availability",
+        "only 0 double room(s) free at Le Petit Montmartre for those nights",
+    )
+    err(
+        s.call("book_hotel", {"room": 5, "check_in": "2025-06-28", "check_out": "2025-06-30", "guests": 5}),
+        "too_many_guests",
+        "1 double room(s) sleep at most 2 guests, not 5",
+    )
+    err(
+        s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-01", "guests": 1}),
+        "bad_dates",
+        "check-out 2025-07-01 must be after check-in 2025-07-01",
+    )
+    err(
+        s.call("book_hotel", {"room": 22, "check_in": "2025-06-01", "check_out": "2025-06-03", "guests": 1}),
+        "date_in_past",
+        "check-in 2025-06-01 is in the past; today is 2025-06-02",
+    )
+    err(
+        s.call("book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-08-01", "guests": 1}),
+        "stay_too_long",
+        "a stay is at most 30 nights, not 31",
+    )
+    err(
+        s.call(
+            "book_hotel", {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1, "itinerary": 5}
+        ),
+        "forbidden",
+        "itinerary 5 is not yours",
+    )
+    err(
+        s.call(
+            "book_hotel",
+            {"room": 22, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1, "room_count": 6},
+        ),
+        "invalid_arguments",
+    )
+    err(
+        s.call("book_hotel", {"room": 404, "check_in": "2025-07-01", "check_out": "2025-07-03", "guests": 1}),
+        "not_found",
+    )
     assert state(s) == before
 
 
@@ -570,29 +796,40 @@ def test_extend_stay(spec_session):
     r = ok(s.call("book_hotel", {"room": 5, "check_in": "2025-06-18", "check_out": "2025-06-20", "guests": 2}))
     before = state(s)
     # 22 June is fully booked (reservations 1 and 6)
-    err(s.call("extend_stay", {"reservation": r["id"], "extra_nights": 3}), "no_availability",
-        "Le Petit Montmartre has no double room free until 2025-06-23")
+    err(
+        s.call("extend_stay", {"reservation": r["id"], "extra_nights": 3}),
+        "no_availability",
+        "Le Petit Montmartre has no double room free until 2025-06-23",
+    )
     assert state(s) == before
     longer = ok(s.call("extend_stay", {"reservation": r["id"], "extra_nights": 2}))
     assert longer["check_out"] == "2025-06-22" and longer["nights"] == 4 and longer["total"] == 472.0
     assert s.query("SELECT check_out, nights, total FROM hotel_reservation WHERE id = ?", (r["id"],)) == [
-        ("2025-06-22", 4, 47200)]
+        ("2025-06-22", 4, 47200)
+    ]
 
 
 def test_extend_stay_failures(spec_session):
     s = spec_session("travel")
     long_stay = ok(s.call("book_hotel", {"room": 15, "check_in": "2025-07-01", "check_out": "2025-07-30", "guests": 1}))
     before = state(s)
-    err(s.call("extend_stay", {"reservation": long_stay["id"], "extra_nights": 2}), "stay_too_long",
-        "a stay is at most 30 nights, not 31")
-    err(s.call("extend_stay", {"reservation": 1, "extra_nights": 1}), "not_held",
-        "reservation 1 is confirmed; only held reservations can be extended")
+    err(
+        s.call("extend_stay", {"reservation": long_stay["id"], "extra_nights": 2}),
+        "stay_too_long",
+        "a stay is at most 30 nights, not 31",
+    )
+    err(
+        s.call("extend_stay", {"reservation": 1, "extra_nights": 1}),
+        "not_held",
+        "reservation 1 is confirmed; only held reservations can be extended",
+    )
     err(s.call("extend_stay", {"reservation": 7, "extra_nights": 1}), "forbidden", "reservation 7 is not yours")
     err(s.call("extend_stay", {"reservation": 2, "extra_nights": 15}), "invalid_arguments")
     assert state(s) == before
 
 
 # ---- payments --------------------------------------------------------------------------------------
+
 
 def test_pay_flight_booking_by_card(spec_session):
     s = spec_session("travel")
@@ -610,15 +847,19 @@ def test_pay_flight_booking_with_points(spec_session):
     s = spec_session("travel")
     b = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
     before = state(s)
-    err(s.call("pay_flight_booking", {"booking": b["id"], "method": {"kind": "points", "max_points": 5000}}),
-        "points_limit", "paying 72.99 takes 7299 points, more than your limit of 5000")
+    err(
+        s.call("pay_flight_booking", {"booking": b["id"], "method": {"kind": "points", "max_points": 5000}}),
+        "points_limit",
+        "paying 72.99 takes 7299 points, more than your limit of 5000",
+    )
     assert state(s) == before
     p = ok(s.call("pay_flight_booking", {"booking": b["id"], "method": {"kind": "points", "max_points": 10000}}))
     assert p["method"] == "points" and p["reference"] == "7299 points" and p["amount"] == 72.99
     assert points(s) == 8579 - 7299
     # paying with points earns nothing
     assert s.query("SELECT points, reason FROM loyalty_entry WHERE traveller_id = 1 ORDER BY id DESC LIMIT 1") == [
-        (-7299, f"paid flight booking {b['id']}")]
+        (-7299, f"paid flight booking {b['id']}")
+    ]
 
 
 def test_pay_flight_booking_with_voucher(spec_session):
@@ -633,19 +874,37 @@ def test_pay_flight_booking_with_voucher(spec_session):
 def test_pay_flight_booking_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
-    err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "points", "max_points": 50000}}),
-        "insufficient_points", "paying 236.00 takes 23600 points; you have 8579")
-    err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "WELCOME-50"}}),
-        "voucher_expired", "voucher WELCOME-50 expired on 2025-05-01")
-    err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "SUMMER-150"}}),
-        "insufficient_balance", "voucher SUMMER-150 has 150.00, the booking costs 236.00")
-    err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "GIFT-DAN300"}}),
-        "forbidden", "voucher GIFT-DAN300 is not yours")
+    err(
+        s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "points", "max_points": 50000}}),
+        "insufficient_points",
+        "paying 236.00 takes 23600 points; you have 8579",
+    )
+    err(
+        s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "WELCOME-50"}}),
+        "voucher_expired",
+        "voucher WELCOME-50 expired on 2025-05-01",
+    )
+    err(
+        s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "SUMMER-150"}}),
+        "insufficient_balance",
+        "voucher SUMMER-150 has 150.00, the booking costs 236.00",
+    )
+    err(
+        s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "GIFT-DAN300"}}),
+        "forbidden",
+        "voucher GIFT-DAN300 is not yours",
+    )
     err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "voucher", "code": "NOPE"}}), "not_found")
-    err(s.call("pay_flight_booking", {"booking": 2, "method": {**CARD, "number": "4111"}}),
-        "card_declined", "a card number has 16 digits, got 4")
-    err(s.call("pay_flight_booking", {"booking": 2, "method": {**CARD, "expiry": "2027-09"}}),
-        "card_declined", "expiry must be MM/YY")
+    err(
+        s.call("pay_flight_booking", {"booking": 2, "method": {**CARD, "number": "4111"}}),
+        "card_declined",
+        "a card number has 16 digits, got 4",
+    )
+    err(
+        s.call("pay_flight_booking", {"booking": 2, "method": {**CARD, "expiry": "2027-09"}}),
+        "card_declined",
+        "expiry must be MM/YY",
+    )
     err(s.call("pay_flight_booking", {"booking": 1, "method": CARD}), "not_payable", "booking 1 is confirmed")
     err(s.call("pay_flight_booking", {"booking": 8, "method": CARD}), "forbidden", "booking 8 is not yours")
     err(s.call("pay_flight_booking", {"booking": 2, "method": {"kind": "cash"}}), "invalid_arguments")
@@ -658,15 +917,20 @@ def test_pay_hotel_reservation_upgrades_tier(spec_session):
     assert p["hotel_reservation_id"] == 2 and p["flight_booking_id"] is None and p["amount"] == 3290.0
     assert one(s, "SELECT status FROM hotel_reservation WHERE id = 2") == "confirmed"
     assert s.query("SELECT points, tier FROM traveller WHERE id = 1") == [(8579 + 6580, "gold")]
-    assert s.query("SELECT points, reason FROM loyalty_entry ORDER BY id DESC LIMIT 1") == [(6580, "hotel reservation 2")]
+    assert s.query("SELECT points, reason FROM loyalty_entry ORDER BY id DESC LIMIT 1") == [
+        (6580, "hotel reservation 2")
+    ]
 
 
 def test_basic_traveller_reaches_silver(spec_session):
     s = spec_session("travel", user=2)
     ok(s.call("pay_flight_booking", {"booking": 8, "method": {**CARD, "holder": "Daniel Okafor"}}))
     assert s.query("SELECT points, tier FROM traveller WHERE id = 2") == [(2655, "basic")]
-    err(s.call("pay_hotel_reservation", {"reservation": 7, "method": {"kind": "voucher", "code": "GIFT-DAN300"}}),
-        "insufficient_balance", "voucher GIFT-DAN300 has 300.00, the reservation costs 840.00")
+    err(
+        s.call("pay_hotel_reservation", {"reservation": 7, "method": {"kind": "voucher", "code": "GIFT-DAN300"}}),
+        "insufficient_balance",
+        "voucher GIFT-DAN300 has 300.00, the reservation costs 840.00",
+    )
     ok(s.call("pay_hotel_reservation", {"reservation": 7, "method": CARD}))
     assert s.query("SELECT points, tier FROM traveller WHERE id = 2") == [(3495, "silver")]
 
@@ -675,11 +939,19 @@ def test_pay_hotel_reservation_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
     err(s.call("pay_hotel_reservation", {"reservation": 7, "method": CARD}), "forbidden", "reservation 7 is not yours")
-    err(s.call("pay_hotel_reservation", {"reservation": 1, "method": CARD}), "not_payable", "reservation 1 is confirmed")
-    err(s.call("pay_hotel_reservation", {"reservation": 2, "method": {"kind": "points", "max_points": 400000}}),
-        "insufficient_points", "paying 3290.00 takes 329000 points; you have 8579")
-    err(s.call("pay_hotel_reservation", {"reservation": 2, "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}),
-        "insufficient_balance", "voucher MAYA-CREDIT has 244.00, the reservation costs 3290.00")
+    err(
+        s.call("pay_hotel_reservation", {"reservation": 1, "method": CARD}), "not_payable", "reservation 1 is confirmed"
+    )
+    err(
+        s.call("pay_hotel_reservation", {"reservation": 2, "method": {"kind": "points", "max_points": 400000}}),
+        "insufficient_points",
+        "paying 3290.00 takes 329000 points; you have 8579",
+    )
+    err(
+        s.call("pay_hotel_reservation", {"reservation": 2, "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}),
+        "insufficient_balance",
+        "voucher MAYA-CREDIT has 244.00, the reservation costs 3290.00",
+    )
     err(s.call("pay_hotel_reservation", {"reservation": 99, "method": CARD}), "not_found")
     assert state(s) == before
 
@@ -690,14 +962,22 @@ def test_payment_options(spec_session):
     opts = ok(s.call("payment_options", {"amount": 72.99}))
     assert opts == [
         {"label": "7299 of your 8579 loyalty points", "method": {"kind": "points", "max_points": 7299}},
-        {"label": "voucher SUMMER-150 (150.00 left, expires 2025-09-30)", "method": {"kind": "voucher", "code": "SUMMER-150"}},
-        {"label": "voucher MAYA-CREDIT (244.00 left, expires 2025-12-31)", "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}]
+        {
+            "label": "voucher SUMMER-150 (150.00 left, expires 2025-09-30)",
+            "method": {"kind": "voucher", "code": "SUMMER-150"},
+        },
+        {
+            "label": "voucher MAYA-CREDIT (244.00 left, expires 2025-12-31)",
+            "method": {"kind": "voucher", "code": "MAYA-CREDIT"},
+        },
+    ]
     assert [o["method"]["code"] for o in ok(s.call("payment_options", {"amount": 236}))] == ["MAYA-CREDIT"]
     assert ok(s.call("payment_options", {"amount": 5000})) == []
     # Sofia's 1840 points do not cover 20.00 (2000 points); her voucher does
     s3 = spec_session("travel", user=3)
     assert [o["label"] for o in ok(s3.call("payment_options", {"amount": 20}))] == [
-        "voucher SOFIA-GIFT (70.00 left, expires 2026-03-31)"]
+        "voucher SOFIA-GIFT (70.00 left, expires 2026-03-31)"
+    ]
     err(s.call("payment_options", {"amount": 0}), "invalid_arguments")
     err(s.call("payment_options", {}), "invalid_arguments")
 
@@ -713,6 +993,7 @@ def test_payment_options_can_be_passed_to_pay(spec_session):
 
 
 # ---- cancellation -------------------------------------------------------------------------------------
+
 
 def test_quote_flight_cancellation_fee_rules(spec_session):
     s = spec_session("travel")
@@ -734,8 +1015,11 @@ def test_quote_flight_cancellation_fee_rules(spec_session):
 def test_quote_flight_cancellation_failures(spec_session):
     s = spec_session("travel")
     err(s.call("quote_flight_cancellation", {"booking": 9}), "already_cancelled", "booking 9 is already cancelled")
-    err(s.call("quote_flight_cancellation", {"booking": 4}), "already_departed",
-        "flight AF1080 departed at 2025-05-20 07:00:00")
+    err(
+        s.call("quote_flight_cancellation", {"booking": 4}),
+        "already_departed",
+        "flight AF1080 departed at 2025-05-20 07:00:00",
+    )
     err(s.call("quote_flight_cancellation", {"booking": 6}), "forbidden", "booking 6 is not yours")
 
 
@@ -746,7 +1030,8 @@ def test_cancel_paid_flight_booking(spec_session):
     assert one(s, "SELECT status FROM flight_booking WHERE id = 1") == "cancelled"
     assert one(s, "SELECT seats_available FROM flight_fare WHERE id = 3") == 26
     assert s.query("SELECT payment_id, amount, fee, reason FROM refund ORDER BY id DESC LIMIT 1") == [
-        (1, 23220, 2580, "flight booking 1 cancelled 18 days before departure")]
+        (1, 23220, 2580, "flight booking 1 cancelled 18 days before departure")
+    ]
     # the 516 points earned on booking 1 are taken back
     assert points(s) == 8579 - 516
     refunds = ok(s.call("list_my_refunds", {}))
@@ -785,8 +1070,11 @@ def test_cancel_flight_booking_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
     err(s.call("cancel_flight_booking", {"booking": 9}), "already_cancelled", "booking 9 is already cancelled")
-    err(s.call("cancel_flight_booking", {"booking": 4}), "already_departed",
-        "flight AF1080 departed at 2025-05-20 07:00:00")
+    err(
+        s.call("cancel_flight_booking", {"booking": 4}),
+        "already_departed",
+        "flight AF1080 departed at 2025-05-20 07:00:00",
+    )
     err(s.call("cancel_flight_booking", {"booking": 7}), "forbidden", "booking 7 is not yours")
     err(s.call("cancel_flight_booking", {"booking": 70}), "not_found")
     assert state(s) == before
@@ -800,8 +1088,11 @@ def test_cancel_hotel_reservation_late_fee(spec_session):
     assert one(s, "SELECT balance FROM voucher WHERE code = 'MAYA-CREDIT'") == 37200
     assert s.query("SELECT payment_id, amount, fee FROM refund ORDER BY id DESC LIMIT 1") == [(14, 12800, 12800)]
     assert points(s) == 8579 - 512
-    err(s.call("cancel_hotel_reservation", {"reservation": 8}), "already_cancelled",
-        "reservation 8 is already cancelled")
+    err(
+        s.call("cancel_hotel_reservation", {"reservation": 8}),
+        "already_cancelled",
+        "reservation 8 is already cancelled",
+    )
 
 
 def test_cancel_hotel_reservation_free(spec_session):
@@ -819,14 +1110,18 @@ def test_cancel_hotel_reservation_free(spec_session):
 def test_cancel_hotel_reservation_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
-    err(s.call("cancel_hotel_reservation", {"reservation": 3}), "already_started",
-        "the stay started on 2025-05-10; it can no longer be cancelled")
+    err(
+        s.call("cancel_hotel_reservation", {"reservation": 3}),
+        "already_started",
+        "the stay started on 2025-05-10; it can no longer be cancelled",
+    )
     err(s.call("cancel_hotel_reservation", {"reservation": 4}), "forbidden", "reservation 4 is not yours")
     err(s.call("cancel_hotel_reservation", {"reservation": 44}), "not_found")
     assert state(s) == before
 
 
 # ---- reviews ---------------------------------------------------------------------------------------------
+
 
 def test_review_hotel(spec_session):
     s = spec_session("travel")
@@ -838,18 +1133,25 @@ def test_review_hotel(spec_session):
     assert again["id"] == 1 and again["stars"] == 3 and again["comment"] == "Stairs got steeper."
     assert again["updated_at"] == "2025-06-02 09:00:02"
     assert s.query("SELECT stars, comment FROM hotel_review WHERE hotel_id = 6 AND traveller_id = 1") == [
-        (3, "Stairs got steeper.")]
+        (3, "Stairs got steeper.")
+    ]
     assert ok(s.call("hotel_rating", {"hotel": 6}))["average_stars"] == 3.5
 
 
 def test_review_hotel_failures(spec_session):
     s = spec_session("travel")
     before = state(s)
-    err(s.call("review_hotel", {"hotel": 7, "stars": 4}), "no_completed_stay",
-        "you have no completed stay at Midtown Skyline Hotel to review")
+    err(
+        s.call("review_hotel", {"hotel": 7, "stars": 4}),
+        "no_completed_stay",
+        "you have no completed stay at Midtown Skyline Hotel to review",
+    )
     # a booked but future stay does not count either
-    err(s.call("review_hotel", {"hotel": 2, "stars": 4}), "no_completed_stay",
-        "you have no completed stay at Le Petit Montmartre to review")
+    err(
+        s.call("review_hotel", {"hotel": 2, "stars": 4}),
+        "no_completed_stay",
+        "you have no completed stay at Le Petit Montmartre to review",
+    )
     err(s.call("review_hotel", {"hotel": 6, "stars": 6}), "invalid_arguments")
     assert state(s) == before
 
@@ -868,11 +1170,24 @@ def test_withdraw_review(spec_session):
 
 # ---- invariants --------------------------------------------------------------------------------------------
 
-INVARIANTS = {"seats_within_capacity", "booked_seats_fit_capacity", "passengers_match_seats", "flight_booking_total",
-              "stay_nights_match_dates", "reservation_total", "guests_fit_rooms", "no_overbooked_nights",
-              "points_match_ledger", "refunds_within_payment", "payment_has_one_target", "flight_payment_matches_status",
-              "hotel_payment_matches_status", "itinerary_items_are_own", "itinerary_stays_are_own",
-              "voucher_payments_use_own_voucher"}
+INVARIANTS = {
+    "seats_within_capacity",
+    "booked_seats_fit_capacity",
+    "passengers_match_seats",
+    "flight_booking_total",
+    "stay_nights_match_dates",
+    "reservation_total",
+    "guests_fit_rooms",
+    "no_overbooked_nights",
+    "points_match_ledger",
+    "refunds_within_payment",
+    "payment_has_one_target",
+    "flight_payment_matches_status",
+    "hotel_payment_matches_status",
+    "itinerary_items_are_own",
+    "itinerary_stays_are_own",
+    "voucher_payments_use_own_voucher",
+}
 
 
 def test_seed_satisfies_the_invariants(spec_session):
@@ -887,13 +1202,15 @@ def broken(s):
 
 def test_invariants_name_the_rows_of_a_broken_state(spec_session):
     s = spec_session("travel")
-    s.db.execute("UPDATE flight_fare SET seats_available = 181 WHERE id = 1")      # economy has 180 seats
-    s.db.execute("UPDATE flight_fare SET seats_available = 180 WHERE id = 3")      # 2 seats are booked on it
+    s.db.execute("UPDATE flight_fare SET seats_available = 181 WHERE id = 1")  # economy has 180 seats
+    s.db.execute("UPDATE flight_fare SET seats_available = 180 WHERE id = 3")  # 2 seats are booked on it
     s.db.execute("DELETE FROM passenger WHERE booking_id = 7 AND full_name = 'Marco Rossi'")
-    s.db.execute("UPDATE hotel_reservation SET check_out = '2025-06-28' WHERE id = 1")   # nights still 7
-    s.db.execute("UPDATE hotel_reservation SET rooms = 2, total = 70800 WHERE id = 6")   # 3 doubles of 2 on 22 June
+    s.db.execute("UPDATE hotel_reservation SET check_out = '2025-06-28' WHERE id = 1")  # nights still 7
+    s.db.execute("UPDATE hotel_reservation SET rooms = 2, total = 70800 WHERE id = 6")  # 3 doubles of 2 on 22 June
     s.db.execute("UPDATE traveller SET points = points + 1 WHERE id = 4")
-    s.db.execute("INSERT INTO refund (payment_id, amount, fee, reason, created_at) VALUES (2, 8000, 500, 'x', '2025-06-02')")
+    s.db.execute(
+        "INSERT INTO refund (payment_id, amount, fee, reason, created_at) VALUES (2, 8000, 500, 'x', '2025-06-02')"
+    )
     s.db.execute("UPDATE flight_booking SET status = 'held' WHERE id = 3")
     got = broken(s)
     assert got["seats_within_capacity"] == [1]
@@ -904,25 +1221,49 @@ def test_invariants_name_the_rows_of_a_broken_state(spec_session):
     assert got["points_match_ledger"] == [4]
     assert got["refunds_within_payment"] == [2]
     assert got["flight_payment_matches_status"] == [3]
-    assert got["hotel_payment_matches_status"] == [6]       # paid 354.00, now costs 708.00
-    assert set(got) == {"seats_within_capacity", "booked_seats_fit_capacity", "passengers_match_seats",
-                        "stay_nights_match_dates", "no_overbooked_nights", "points_match_ledger",
-                        "refunds_within_payment", "flight_payment_matches_status", "hotel_payment_matches_status"}
+    assert got["hotel_payment_matches_status"] == [6]  # paid 354.00, now costs 708.00
+    assert set(got) == {
+        "seats_within_capacity",
+        "booked_seats_fit_capacity",
+        "passengers_match_seats",
+        "stay_nights_match_dates",
+        "no_overbooked_nights",
+        "points_match_ledger",
+        "refunds_within_payment",
+        "flight_payment_matches_status",
+        "hotel_payment_matches_status",
+    }
 
 
 def test_enforced_invariants_hold_through_a_realistic_trip(spec_session):
     s = load_spec_env("travel").session(user=1, invariants="enforce")
     try:
         trip = ok(s.call("create_itinerary", {"title": "Lisbon in July"}))
-        b = ok(s.call("book_flight", {"fare": 19, "itinerary": trip["id"], "passengers": [
-            MAYA, {"full_name": "Tom Chen", "birth_date": "1988-11-03", "meal": "vegan"}]}))
+        b = ok(
+            s.call(
+                "book_flight",
+                {
+                    "fare": 19,
+                    "itinerary": trip["id"],
+                    "passengers": [MAYA, {"full_name": "Tom Chen", "birth_date": "1988-11-03", "meal": "vegan"}],
+                },
+            )
+        )
         ok(s.call("change_fare_class", {"booking": b["id"], "fare_class": "business"}))
         ok(s.call("change_fare_class", {"booking": b["id"], "fare_class": "economy"}))
         ok(s.call("pay_flight_booking", {"booking": b["id"], "method": CARD}))
-        r = ok(s.call("book_hotel", {"room": 23, "check_in": "2025-07-12", "check_out": "2025-07-13", "guests": 1,
-                                     "itinerary": trip["id"]}))
+        r = ok(
+            s.call(
+                "book_hotel",
+                {"room": 23, "check_in": "2025-07-12", "check_out": "2025-07-13", "guests": 1, "itinerary": trip["id"]},
+            )
+        )
         ok(s.call("extend_stay", {"reservation": r["id"], "extra_nights": 1}))
-        ok(s.call("pay_hotel_reservation", {"reservation": r["id"], "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}))
+        ok(
+            s.call(
+                "pay_hotel_reservation", {"reservation": r["id"], "method": {"kind": "voucher", "code": "MAYA-CREDIT"}}
+            )
+        )
         cheap = ok(s.call("book_flight", {"fare": 16, "passengers": [MAYA]}))
         ok(s.call("pay_flight_booking", {"booking": cheap["id"], "method": {"kind": "points", "max_points": 8000}}))
         ok(s.call("cancel_flight_booking", {"booking": cheap["id"]}))
@@ -939,6 +1280,7 @@ def test_enforced_invariants_hold_through_a_realistic_trip(spec_session):
 
 
 # ---- tasks ---------------------------------------------------------------------------------------------------
+
 
 def test_question_tasks_reject_wrong_answers(spec_session):
     s = spec_session("travel")

@@ -1,4 +1,5 @@
 """The bundled specs: sizes the project promises, and a test file that calls every tool."""
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,7 @@ def test_every_tool_is_called_by_its_test_file(spec, builds):
 def test_awmc_check_passes(spec, builds, tmp_path, capsys):
     """Every bundled spec has real invariants and tasks, and `awmc check` finds no problem."""
     from awmlang.cli import main
+
     model = builds[spec.stem].model
     assert len(model.invariants) >= 4 and len(model.tasks) >= 10
     code = main(["check", str(spec), "--json", "--save-dir", str(tmp_path)])

@@ -1,4 +1,5 @@
 """Tasks: gold solutions, verifiers with before/after state and the final answer, `awmc verify`."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,15 @@ def env():
 
 def test_verifier_fails_on_the_untouched_state(env):
     report = env.session().verify("restock_lamp", answer="no idea")
-    assert report == {"task": "restock_lamp", "reward": 0.0, "passed": False, "checks": [
-        {"expect": "Product[1].stock == before(Product[1].stock) + 4", "passed": False, "observed": 3, "weight": 3},
-        {"expect": "contains_number(answer, Product[1].stock)", "passed": False, "observed": False, "weight": 1}]}
+    assert report == {
+        "task": "restock_lamp",
+        "reward": 0.0,
+        "passed": False,
+        "checks": [
+            {"expect": "Product[1].stock == before(Product[1].stock) + 4", "passed": False, "observed": 3, "weight": 3},
+            {"expect": "contains_number(answer, Product[1].stock)", "passed": False, "observed": False, "weight": 1},
+        ],
+    }
 
 
 def test_gold_solution_passes_and_gives_the_answer(env):
@@ -43,6 +50,7 @@ def test_partial_credit_is_weighted(env):
 
 def test_answer_numbers_may_use_separators():
     from awmlang.runtime.support import contains_number
+
     assert contains_number("The total is 1,234.50 dollars", 1234.5)
     assert not contains_number("The total is 1,234.51", 1234.5)
     assert contains_number("7 units", 7) and not contains_number("17 units", 7)
@@ -51,7 +59,7 @@ def test_answer_numbers_may_use_separators():
 def test_a_failing_gold_solution_is_reported(env):
     s = env.session(invariants="enforce")
     assert s.call("sell", {"product": 1, "n": 3})["ok"]
-    run = s.run_solution("sell_out")              # selling 3 more would make stock negative
+    run = s.run_solution("sell_out")  # selling 3 more would make stock negative
     assert run["ok"] is False
     assert run["error"].startswith("sell failed: invariant_violation")
     assert s.query("SELECT stock FROM product") == [(0,)]
@@ -79,8 +87,9 @@ def test_cli_verify(env, tmp_path, capsys):
 
 def test_the_documented_pantry_example_behaves_as_documented(tmp_path):
     import re
+
     doc = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text()
-    block = next(b for b in re.findall(r"```awm\n(.*?)```", doc, re.DOTALL) if b.startswith('env pantry'))
+    block = next(b for b in re.findall(r"```awm\n(.*?)```", doc, re.DOTALL) if b.startswith("env pantry"))
     spec = tmp_path / "pantry.awm"
     spec.write_text(block)
     env = awmlang.load(spec)
@@ -95,13 +104,13 @@ def test_the_documented_pantry_example_behaves_as_documented(tmp_path):
 
 def test_key_lookups_inside_queries_of_expects(tmp_path):
     spec = tmp_path / "r.awm"
-    spec.write_text('''env r "Repro" { user U }
+    spec.write_text("""env r "Repro" { user U }
 entity U { id: int @id  name: text  notes: N[] }
 entity N { id: int @id  owner: U  body: text }
 tool add(body: text) -> N "Add a note." { return insert N(owner: me, body: body) }
 task t "Add a note." { solution { add(body: "x") }  expect count(U[1].notes) == 1  expect count(N where owner == U[1]) == 1 }
 seed U(id, name) { (1, "a") }
-''')
+""")
     env = awmlang.load(spec)
     s = env.session()
     assert not s.verify("t")["passed"]
