@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..runtime.support import Fail, shift_time
+from ..runtime.support import CLOCK_FORMAT
 from ..text import counted
 from . import nodes as n
 from .cache import no_memo
+from .constants import NOT_CONST, Constants, const_number
 from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean, with_article
+from .nodes import children
 from .types import (
     ANY,
     BOOL,
@@ -27,7 +29,6 @@ from .types import (
     DATETIME,
     DECIMAL,
     DURATION,
-    DURATION_SECONDS,
     FLOAT,
     INT,
     JSON,
@@ -44,6 +45,7 @@ from .types import (
     ParamInfo,
     RecordInfo,
     SeedInfo,
+    SeedRef,
     T,
     TaskInfo,
     ToolInfo,
@@ -57,7 +59,6 @@ from .types import (
 )
 
 DEFAULT_CLOCK = "2025-01-01 09:00:00"
-CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 RESERVED = {"me", "true", "false", "null", "id_", "rt", "args"}
 CRUD_LIMIT_MAX = 200
 
@@ -72,15 +73,6 @@ SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
-@dataclass(frozen=True)
-class SeedRef:
-    """A seed value that names another row by a unique field: `User[username: "alice"]`."""
-
-    entity: str
-    field: str
-    value: Any
 
 
 @dataclass
@@ -601,7 +593,7 @@ class Checker:
         values = []
         for arg in a.args:
             v = const_number(arg)
-            if v is _NOT_CONST:
+            if v is NOT_CONST:
                 self.error(
                     "AWM2011", f"`@{a.name.name}` bounds must be numbers or `null`", getattr(arg, "span", a.span)
                 )
@@ -714,123 +706,13 @@ class Checker:
         if t.kind == "any":
             return  # the field's type is unknown, and reported
         value = self.const_value(expr, t)
-        if value is _NOT_CONST:
+        if value is NOT_CONST:
             self.error("AWM2009", f"the default of `{name}` must be a constant, `now()` or `today()`", expr.span)
 
     # ---- constants (defaults, seeds, bounds) ---------------------------------------------
     def const_value(self, expr: n.Expr, t: T, seed_clock: str | None = None):
-        """Evaluate a constant expression against the expected type; _NOT_CONST if it is not one."""
-        if isinstance(expr, n.Template) and all(isinstance(p, str) for p in expr.parts):
-            # a string whose braces were all written `{{`/`}}` (or `\{`): plain text
-            expr = n.Literal("".join(expr.parts), "text", expr.span)
-        if isinstance(expr, n.Literal):
-            if expr.kind == "null":
-                return None if t.optional or t.kind in ("json", "any") else self._bad_const(expr, t)
-            return self.coerce_literal(expr, t)
-        if isinstance(expr, n.Unary) and expr.op == "-":
-            v = self.const_value(expr.operand, t, seed_clock)
-            return -v if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else _NOT_CONST
-        if isinstance(expr, n.Name) and t.kind == "enum":
-            if expr.name in self.enums.get(t.name, []):
-                return expr.name
-            self.error(
-                "AWM1007",
-                f"`{expr.name}` is not a member of enum `{t.name}`",
-                expr.span,
-                help=did_you_mean(expr.name, self.enums.get(t.name, [])),
-            )
-            return None
-        if isinstance(expr, n.Member) and t.kind == "enum" and isinstance(expr.obj, n.Name) and expr.obj.name == t.name:
-            return self.const_value(n.Name(expr.name.name, expr.name.span), t)
-        if isinstance(expr, n.Call) and expr.func.name in ("now", "today") and not expr.args:
-            want = "datetime" if expr.func.name == "now" else "date"
-            if t.kind not in (want, "any", "text") and not (want == "date" and t.kind == "datetime"):
-                self.error("AWM2001", f"`{expr.func.name}()` is {with_article(want)}, but `{t}` is expected", expr.span)
-            if seed_clock is None:
-                return ("now",) if expr.func.name == "now" else ("today",)
-            return seed_clock if expr.func.name == "now" else seed_clock[:10]
-        if isinstance(expr, n.Binary) and expr.op in ("+", "-", "*") and is_numeric(t):
-            left, right = const_number(expr.left), const_number(expr.right)
-            if isinstance(left, (int, Decimal)) and isinstance(right, (int, Decimal)):
-                value = left + right if expr.op == "+" else left - right if expr.op == "-" else left * right
-                return value if t.kind != "float" else float(value)
-        if isinstance(expr, n.Binary) and expr.op in "+-" and seed_clock is not None:
-            base = self.const_value(expr.left, t, seed_clock)
-            delta = self.const_duration(expr.right)
-            if isinstance(base, str) and delta is not None:
-                try:
-                    return shift_time(base, delta if expr.op == "+" else -delta)
-                except Fail as f:
-                    self.error("AWM2001", f.message, expr.span)
-                    return None
-        if isinstance(expr, n.ListLit) and t.kind in ("list", "json"):
-            elem = t.elem if t.kind == "list" else JSON
-            return [self.const_value(x, elem, seed_clock) for x in expr.items]
-        if isinstance(expr, n.RecordLit) and t.kind in ("json", "record", "union"):
-            declared = self.records[t.name].fields if t.kind == "record" and t.name in self.records else {}
-            return {
-                f.name.name: self.const_value(
-                    f.value, declared[f.name.name].type if f.name.name in declared else JSON, seed_clock
-                )
-                for f in expr.fields
-            }
-        return _NOT_CONST
-
-    def const_duration(self, expr) -> int | None:
-        if isinstance(expr, n.Call) and expr.func.name in DURATION_SECONDS and len(expr.args) == 1:
-            v = const_number(expr.args[0])
-            if isinstance(v, int):
-                return v * DURATION_SECONDS[expr.func.name]
-        return None
-
-    def _bad_const(self, expr, t):
-        self.error(
-            "AWM2001",
-            f"`null` is not allowed here: `{t}` is not optional",
-            expr.span,
-            help=f"declare it optional: `{t}?`",
-        )
-
-    def coerce_literal(self, lit: n.Literal, t: T):
-        k, v = lit.kind, lit.value
-        want = t.kind
-        if want in ("any", "json"):
-            return Decimal(v) if k == "decimal" else v
-        if want == "entity":
-            key = self.entities[t.name].key if t.name in self.entities else None
-            want = key.type.kind if key else "int"
-        if k == "int" and want in ("int", "float", "decimal"):
-            return v if want == "int" else (float(v) if want == "float" else Decimal(v))
-        if k == "decimal" and want in ("decimal", "float"):
-            return Decimal(v) if want == "decimal" else float(v)
-        if k == "bool" and want == "bool":
-            return v
-        if k == "text" and want == "text":
-            return v
-        if k == "text" and want in ("date", "datetime"):
-            fmt = "%Y-%m-%d" if want == "date" else CLOCK_FORMAT
-            try:
-                dt.datetime.strptime(v, fmt)
-                return v
-            except ValueError:
-                self.error(
-                    "AWM2001",
-                    f'"{v}" is not {with_article(want)} (expected {"YYYY-MM-DD" if want == "date" else "YYYY-MM-DD HH:MM:SS"})',
-                    lit.span,
-                )
-                return None
-        if k == "text" and want == "enum":
-            if v in self.enums.get(t.name, []):
-                return v
-            self.error(
-                "AWM1007",
-                f'"{v}" is not a member of enum `{t.name}`',
-                lit.span,
-                help=did_you_mean(v, self.enums.get(t.name, [])),
-            )
-            return None
-        self.error("AWM2001", f"expected a value of type `{t}`, found {k} literal", lit.span)
-        return None
+        """Evaluate a constant expression against the expected type; NOT_CONST if it is not one."""
+        return Constants(self.enums, self.entities, self.records, self.error).value(expr, t, seed_clock)
 
     # ---- tools --------------------------------------------------------------------------
     def check_tool(self, decl: n.ToolDecl):
@@ -891,7 +773,7 @@ class Checker:
             self.error("AWM1015", f"`{p.name.name}` is reserved and cannot name a parameter", p.name.span)
         if p.default is not None:
             v = self.const_value(p.default, t)
-            if v is _NOT_CONST:
+            if v is NOT_CONST:
                 self.error("AWM2009", f"the default of parameter `{p.name.name}` must be a constant", p.default.span)
         for a in p.attrs:
             if a.name.name in ("range", "length"):
@@ -2158,7 +2040,9 @@ class Checker:
         arg = e.args[0] if len(e.args) == 1 else None
         if isinstance(arg, n.Literal) and arg.kind == "text":  # date("2025-03-01"): a date written out
             self.types[arg] = TEXT
-            self.coerce_literal(arg, DATE if len(arg.value) <= 10 else DATETIME)
+            Constants(self.enums, self.entities, self.records, self.error).coerce_literal(
+                arg, DATE if len(arg.value) <= 10 else DATETIME
+            )
             return DATE
         return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)  # text is parsed (invalid_value)
 
@@ -2356,7 +2240,7 @@ class Checker:
                 return None
             return SeedRef(target.name, tf.column, self.seed_value(expr.value, tf))
         value = self.const_value(expr, f.type, seed_clock=self.clock)
-        if value is _NOT_CONST:
+        if value is NOT_CONST:
             self.error("AWM3002", f"a seed value must be a constant (for `{f.name}: {f.type}`)", expr.span)
             return None
         if f.type.kind == "enum" and isinstance(value, str) and self.enum_writes.get(f.type.name) is not ALL_MEMBERS:
@@ -2451,28 +2335,6 @@ GROUP_AGGREGATES = ("count", "sum", "avg", "min", "max")
 FUNCTIONS = sorted(name[2:] for name in dir(Checker) if name.startswith("f_"))
 
 
-class _NotConst:
-    def __repr__(self):
-        return "<not constant>"
-
-
-_NOT_CONST = _NotConst()
-
-
-def const_number(e):
-    if isinstance(e, n.Literal):
-        if e.kind == "int":
-            return e.value
-        if e.kind == "decimal":
-            return Decimal(e.value)
-        if e.kind == "null":
-            return None
-    if isinstance(e, n.Unary) and e.op == "-":
-        v = const_number(e.operand)
-        return -v if isinstance(v, (int, Decimal)) else _NOT_CONST
-    return _NOT_CONST
-
-
 def comparable(a: T, b: T) -> bool:
     if "any" in (a.kind, b.kind) or "null" in (a.kind, b.kind):
         return True
@@ -2499,39 +2361,6 @@ def joined_items(a: T, b: T) -> T | None:
     if {a.kind, b.kind} in ({"int", "float"}, {"int", "decimal"}):
         return (a if a.kind != "int" else b).opt(a.optional or b.optional)
     return None
-
-
-def children(e) -> list:
-    """The direct sub-expressions of an expression node (not nested query bodies' statements)."""
-    if isinstance(e, (n.Literal, n.Name, n.OuterName, n.Me)):
-        return []
-    if isinstance(e, n.Template):
-        return [p for p in e.parts if not isinstance(p, str)]
-    if isinstance(e, n.Member):
-        return [e.obj]
-    if isinstance(e, n.Index):
-        return [e.obj, e.index]
-    if isinstance(e, n.LookupBy):
-        return [e.obj, e.value]
-    if isinstance(e, n.Call):
-        return list(e.args)
-    if isinstance(e, n.ListLit):
-        return list(e.items)
-    if isinstance(e, (n.RecordLit, n.Insert)):
-        return [f.value for f in (e.fields if isinstance(e, n.RecordLit) else e.values)]
-    if isinstance(e, n.Upsert):
-        return [f.value for f in e.values]
-    if isinstance(e, n.Unary):
-        return [e.operand]
-    if isinstance(e, n.Binary):
-        return [e.left, e.right]
-    if isinstance(e, n.IsNull):
-        return [e.operand]
-    if isinstance(e, (n.Where, n.OrderBy, n.GroupBy)):
-        return [e.source]  # the condition reads the inner row, not the outer one
-    if isinstance(e, (n.Limit, n.Offset)):
-        return [e.source, e.count]
-    return []
 
 
 ALL_MEMBERS = object()  # marks an enum whose stored values come from parameters or computations

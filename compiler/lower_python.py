@@ -14,7 +14,7 @@ import jinja2
 
 from . import nodes as n
 from .cache import no_memo
-from .check import const_eval
+from .constants import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
 

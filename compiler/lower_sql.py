@@ -21,8 +21,9 @@ from sqlglot.dialects.dialect import Dialect
 from ..runtime.support import TRIM_CHARS, to_json_text
 from . import nodes as n
 from .cache import no_memo
-from .check import _NOT_CONST, SeedRef, children, const_eval
-from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, T, is_numeric, numeric_join
+from .constants import NOT_CONST, const_eval
+from .nodes import children
+from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, SeedRef, T, is_numeric, numeric_join
 
 SQL_TYPES = {
     "int": "INTEGER",
@@ -364,7 +365,7 @@ class SqlCompiler:
         if self.python is None:
             value = const_eval(self.model, e, t)
             if (
-                value is _NOT_CONST
+                value is NOT_CONST
                 or isinstance(value, tuple)
                 or value is None
                 and not (isinstance(e, n.Literal) and e.kind == "null")

@@ -539,3 +539,36 @@ def decl_key(decl) -> tuple[str, int, str]:
     """Names a top-level declaration across builds: its piece (file and text), where it starts
     in the piece (a piece may hold several declarations) and its kind."""
     return decl.span.path, decl.span.start, type(decl).__name__
+
+
+def children(e) -> list:
+    """The direct sub-expressions of an expression node (not nested query bodies' statements)."""
+    if isinstance(e, (Literal, Name, OuterName, Me)):
+        return []
+    if isinstance(e, Template):
+        return [p for p in e.parts if not isinstance(p, str)]
+    if isinstance(e, Member):
+        return [e.obj]
+    if isinstance(e, Index):
+        return [e.obj, e.index]
+    if isinstance(e, LookupBy):
+        return [e.obj, e.value]
+    if isinstance(e, Call):
+        return list(e.args)
+    if isinstance(e, ListLit):
+        return list(e.items)
+    if isinstance(e, (RecordLit, Insert)):
+        return [f.value for f in (e.fields if isinstance(e, RecordLit) else e.values)]
+    if isinstance(e, Upsert):
+        return [f.value for f in e.values]
+    if isinstance(e, Unary):
+        return [e.operand]
+    if isinstance(e, Binary):
+        return [e.left, e.right]
+    if isinstance(e, IsNull):
+        return [e.operand]
+    if isinstance(e, (Where, OrderBy, GroupBy)):
+        return [e.source]  # the condition reads the inner row, not the outer one
+    if isinstance(e, (Limit, Offset)):
+        return [e.source, e.count]
+    return []

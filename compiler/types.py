@@ -245,3 +245,12 @@ class Model:
     source_files: list[str]
     invariants: list[InvariantInfo] = field(default_factory=list)
     tasks: list[TaskInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeedRef:
+    """A seed value that names another row by a unique field: `User[username: "alice"]`."""
+
+    entity: str
+    field: str
+    value: Any

@@ -15,11 +15,10 @@ from awmlang.text import counted
 
 from .episode import Episode
 from .errors import LONE_SURROGATE, SessionError, error_result, ok_result, shown, suggest_tool, valid_text
-from .support import Fail, failure_of, open_database, sql_functions_used
+from .support import CLOCK_FORMAT, Fail, failure_of, open_database, sql_functions_used
 from .validate import Validator
 
 log = logging.getLogger("awmlang.runtime")
-CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 INVARIANT_MODES = ("off", "enforce", "check")
 MAX_REPORTED_ROWS = 20
 MAX_CACHED_USERS = 4096

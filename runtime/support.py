@@ -14,7 +14,7 @@ D = Decimal
 _CENT = Decimal("0.01")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_CLOCK = "%Y-%m-%d %H:%M:%S"
+CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"  # how datetimes are written, everywhere
 
 __all__ = [
     "D",
@@ -301,7 +301,7 @@ def to_date(v):
         return None
     text = str(v)
     try:
-        (_dt.date.fromisoformat(text) if len(text) == 10 else _dt.datetime.strptime(text, _CLOCK))
+        (_dt.date.fromisoformat(text) if len(text) == 10 else _dt.datetime.strptime(text, CLOCK_FORMAT))
     except ValueError:
         raise Fail("invalid_value", f"{text!r} is not a date (YYYY-MM-DD) or datetime (YYYY-MM-DD HH:MM:SS)") from None
     return text[:10]
@@ -335,7 +335,7 @@ def shift_time(value, seconds):
     try:
         if len(value) == 10:
             return (_dt.date.fromisoformat(value) + _dt.timedelta(seconds=seconds)).isoformat()
-        return (_dt.datetime.strptime(value, _CLOCK) + _dt.timedelta(seconds=seconds)).strftime(_CLOCK)
+        return (_dt.datetime.strptime(value, CLOCK_FORMAT) + _dt.timedelta(seconds=seconds)).strftime(CLOCK_FORMAT)
     except OverflowError:
         raise Fail("invalid_value", f"{value} moved by {seconds} seconds is outside the years 1-9999") from None
 

@@ -44,9 +44,26 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     return {m for m in found if m in known and m != name and not PACKAGES.get(m)}
 
 
-def test_no_import_cycles():
+def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    return {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+
+
+def test_lowering_never_reaches_the_checker():
+    """Lowering reads the checked Model (and evaluates constants with compiler/constants.py);
+    it never imports check.py, directly or through another module."""
+    graph = _graph()
+    for start in ("awmlang.compiler.lower_sql", "awmlang.compiler.lower_python", "awmlang.compiler.lower_schema"):
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        assert "awmlang.compiler.check" not in seen, start
+
+
+def test_no_import_cycles():
+    graph = _graph()
     cycles = []
 
     def visit(node, stack):
