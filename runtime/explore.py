@@ -22,7 +22,6 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .session import Environment, Session
-from .support import open_database
 
 WORDS = ["alpha", "Bravo", "charlie", "x", "", "A long name with spaces", "ünïcödé", "O'Brien", "50%", "a_b"]
 MISSING_KEY_SHARE = 0.1
@@ -121,10 +120,9 @@ _COLUMNS: weakref.WeakKeyDictionary[Environment, dict[str, set[str]]] = weakref.
 def _table_columns(env) -> dict[str, set[str]]:
     """table -> its column names, read once per environment (the schema never changes)."""
     if env not in _COLUMNS:
-        db = open_database(env.initial_image)
-        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-        _COLUMNS[env] = {t: {r[1] for r in db.execute(f'PRAGMA table_info("{t}")').fetchall()} for t in tables}
-        db.close()
+        with env.seeded_db() as db:
+            tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+            _COLUMNS[env] = {t: {r[1] for r in db.execute(f'PRAGMA table_info("{t}")').fetchall()} for t in tables}
     return _COLUMNS[env]
 
 
