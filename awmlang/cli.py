@@ -123,8 +123,8 @@ WATCH_INTERVAL_S = 0.25
 
 def watch(args, out_root: Path, watched: dict[Path, dict[str, str | None]]) -> None:
     """Rebuild each spec when a file its last build read changes (the spec, its imports, its
-    seed files), until interrupted. Builds share this process's compiler cache, so an edit
-    re-checks and re-lowers only the declarations it touched."""
+    seed files), until interrupted. Builds share this process's parse memo, so an edit parses
+    again only the declarations it touched."""
     from awmlang.compiler.build import file_digest
 
     sys.stderr.write("watching for changes (Ctrl-C to stop)\n")

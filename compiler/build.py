@@ -1,7 +1,7 @@
 """The orchestrator: spec file -> diagnostics and the build outputs, as {name: text or bytes}.
 
-Only the CLI and the cache write files; everything here returns data, so `awmc build`, the
-runtime's cache and the tests share one code path.
+Only the CLI and the runtime's cache write files; everything here returns data, so `awmc build`,
+`awmlang.load` and the tests share one code path.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import importlib.util
 import json
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,14 +20,12 @@ from pathlib import Path
 
 from ..runtime.support import open_database
 from . import nodes as n
-from .cache import BuildCache, no_memo
 from .check import check
-from .depends import Dependencies
-from .diagnostics import Diagnostic, Sources, sort_and_dedupe, spec_relative
+from .diagnostics import Diagnostic, Sources, display_path, sort_and_dedupe, spec_relative
 from .lower_python import lower_python, lower_tool
-from .lower_schema import render_tools_json
+from .lower_schema import clear_schema_memo, render_tools_json
 from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements, table_statements
-from .parse import load_modules
+from .parse import forget_parsed_pieces, load_modules
 from .types import Model
 
 COMPILER_VERSION = "0.1.0"
@@ -77,79 +77,95 @@ def source_hash(sources: Sources, root: Path) -> str:
     return digest.hexdigest()
 
 
-# Builds in this process share one cache: rebuilding an edited spec re-parses and re-lowers
-# only the declarations the edit touched.
-BUILD_CACHE = BuildCache()
-
-
-def check_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
+def check_spec(path: str | Path, text: str | None = None, memo: bool = True) -> BuildResult:
     """Parse and check only (no outputs). The errors include those that lowering finds in
-    queries (AWM2007), so a spec's every error is reported in one pass."""
-    return _check(path, text, cache)[0]
+    queries (AWM2007), so a spec's every error is reported in one pass. With `memo`, a spec
+    whose files are all unchanged since this process last checked it is not checked again,
+    and unchanged declarations are not parsed again."""
+    return _remembered("check", path, text, memo, lambda: _check(path, text, memo)[0])
 
 
-def _check(path, text, cache) -> tuple[BuildResult, Callable]:
-    """The check's result and the memo its lowering probe filled (build_spec reuses it)."""
+def _check(path, text, memo: bool) -> tuple[BuildResult, dict]:
+    """The check's result and what its lowering probe lowered (build_spec reuses it)."""
     sources = Sources()
-    modules, diags = load_modules(path, sources, text, cache)
-    model, memo = None, no_memo
+    modules, diags = load_modules(path, sources, text, memo)
+    model, probed = None, {}
     if not any(d.is_error for d in diags):
-        memo = within_build(memo_for(cache, modules))
-        model, check_diags = check(modules, memo, partial=True)
+        model, check_diags = check(modules, partial=True)
         diags = diags + check_diags
         clean = not any(d.is_error for d in check_diags)
         if model is not None:
-            diags += lowering_errors(model, memo if clean else no_memo, check_diags)
+            lowering_diags, probed = lowering_errors(model, check_diags, types_key(modules) if memo else None)
+            diags += lowering_diags
         if not clean:
-            model = None
+            model, probed = None, {}
         _add_seed_files(modules, sources)
     result = BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
     if not result.ok:
         result.model = None
-    return result, memo
+    return result, probed
 
 
-def within_build(memo: Callable) -> Callable:
-    """`memo` that also remembers each result for the rest of this build, so the lowering
-    probe's work is done once even without a cache."""
-    made: dict = {}
-
-    def remembered(key, make):
-        if key not in made:
-            made[key] = memo(key, make)
-        return made[key]
-
-    return remembered
+# The lowering memo: the code of a tool, an invariant or a table is made from its declaration
+# and the types alone (env, enums, entities, records, unions: lowering reads nothing else of the
+# Model), so it is reused while its declaration's text and every type declaration are unchanged.
+# A spec with errors is lowered afresh.
+LOWERED_KEPT = 4096
+_memo_lock = threading.Lock()  # builds may run on several threads (the memos are shared)
+_lowered: OrderedDict[tuple, object] = OrderedDict()
+TYPE_DECLS = (n.EnvDecl, n.EnumDecl, n.EntityDecl, n.RecordDecl, n.UnionDecl)
 
 
-def lowering_errors(model: Model, memo: Callable, check_diags: list[Diagnostic]) -> list[Diagnostic]:
+def types_key(modules: list[n.Module]) -> str:
+    """Names the text and order of every type declaration (a piece's id holds its text's digest)."""
+    placed = [(d.span.path, d.span.start) for m in modules for d in m.decls if isinstance(d, TYPE_DECLS)]
+    return hashlib.blake2b(repr(placed).encode(), digest_size=16).hexdigest()
+
+
+def _lowered_by(key: tuple | None, make: Callable):
+    if key is None:
+        return make()
+    with _memo_lock:
+        if key in _lowered:
+            _lowered.move_to_end(key)
+            return _lowered[key]
+    value = make()
+    with _memo_lock:
+        _lowered[key] = value
+        while len(_lowered) > LOWERED_KEPT:
+            _lowered.popitem(last=False)
+    return value
+
+
+def lowering_errors(
+    model: Model, check_diags: list[Diagnostic], types: str | None = None
+) -> tuple[list[Diagnostic], dict]:
     """Lower each tool, invariant and table whose declaration checked without errors, and
-    report what cannot be lowered (an expression a query cannot hold, AWM2007). On a spec with
-    errors `model` is partial: a declaration may then fail for a reason already reported (it
-    reads a broken one), and is skipped."""
+    report what cannot be lowered (an expression a query cannot hold, AWM2007). Returns those
+    diagnostics and what was lowered, by (kind, name). On a spec with errors `model` is partial:
+    a declaration may then fail for a reason already reported (it reads a broken one), and is
+    skipped. With `types` (the `types_key`), a clean spec reuses code lowered before."""
     broken = {d.span.path for d in check_diags if d.is_error and d.span is not None}
     partial = bool(broken)
     if partial:  # an expression typed `any` stands for an error reported elsewhere
         broken |= {node.span.path for node, t in model.types.items() if t.kind == "any" and hasattr(node, "span")}
-    jobs = [(t.decl.span, ("tool", t.checked), lambda t=t: lower_tool(model, t)) for t in model.tools.values()]
-    jobs += [
-        (i.decl.span, ("invariant", i.checked), lambda i=i: invariant_statement(model, i)) for i in model.invariants
-    ]
+    jobs = [(t.decl.span, ("tool", t.name), lambda t=t: lower_tool(model, t)) for t in model.tools.values()]
+    jobs += [(i.decl.span, ("invariant", i.name), lambda i=i: invariant_statement(model, i)) for i in model.invariants]
     jobs += [
         (e.decl.span, ("table", e.name), lambda e=e: table_statements(model, e.name)) for e in model.entities.values()
     ]
-    out = []
+    out, lowered = [], {}
     for span, key, make in jobs:
         if span.path in broken:
             continue
         try:
-            memo(key, make)
+            lowered[key] = _lowered_by(None if partial or types is None else (types, span.path, span.start, key), make)
         except LoweringError as exc:
             out.append(Diagnostic(exc.code, str(exc), exc.span, help=exc.help))
         except Exception:
             if not partial:
                 raise
-    return out
+    return out, lowered
 
 
 def _add_seed_files(modules, sources: Sources) -> None:
@@ -204,47 +220,33 @@ def state_json(result: BuildResult) -> str:
     )
 
 
-def memo_for(cache: BuildCache | None, modules: list[n.Module]):
-    """`memo(key, make)` for one build: `key` names what a result is made from (a declaration's
-    check, ...); the cache also tracks the types it reads (depends.py)."""
-    return no_memo if cache is None else Dependencies(modules, cache).memo
+def build_spec(path: str | Path, text: str | None = None, memo: bool = True) -> BuildResult:
+    """Check a spec and, if it has no errors, lower it to every output. With `memo`, a spec whose
+    files are all unchanged since this process last built it is not built again (the result is
+    shared: do not change it), and unchanged declarations are not parsed again."""
+    return _remembered("build", path, text, memo, lambda: _build(path, text, memo))
 
 
-def seed_statements_of(seed, model: Model, memo) -> list[tuple[n.Span, str]]:
-    """A seed declaration's INSERTs; those of a seed file are made again each time (the key
-    would need the file's text)."""
-    if seed.decl is None or seed.decl.file is not None:
-        return seed_rows_statements(model, seed)
-    return memo(("seed", seed.checked), lambda: seed_rows_statements(model, seed))
-
-
-def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | None = BUILD_CACHE) -> BuildResult:
-    """Check a spec and, if it has no errors, lower it to every output. With a cache, what an
-    earlier build lowered from the same declarations is reused: the outputs are the same bytes."""
-    result, memo = _check(path, text, cache)
+def _build(path: str | Path, text: str | None, memo: bool) -> BuildResult:
+    result, probed = _check(path, text, memo)
     if not result.ok or result.model is None:
         return result
     model = result.model
     try:
-        schema = schema_statements(model, memo)
+        schema = schema_statements(model, {name: code for (kind, name), code in probed.items() if kind == "table"})
         invariants = {
-            inv.name: memo(("invariant", inv.checked), lambda inv=inv: invariant_statement(model, inv))
-            for inv in model.invariants
+            inv.name: probed.get(("invariant", inv.name)) or invariant_statement(model, inv) for inv in model.invariants
         }
-        handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, memo)
-        tools_json = render_tools_json(model, memo)
-        seeds = [statement for seed in model.seeds for statement in seed_statements_of(seed, model, memo)]
+        lowered_tools = {name: code for (kind, name), code in probed.items() if kind == "tool"}
+        handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, lowered_tools)
+        tools_json = render_tools_json(model)
+        seeds = [statement for seed in model.seeds for statement in seed_rows_statements(model, seed)]
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(
             result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span, help=exc.help)], result.sources
         )
         return result
-    # the seeded database is a function of its statements (and their spans, for error reports)
-    db_bytes, seed_errors = (
-        load_database(schema, seeds)
-        if cache is None
-        else cache.get(("database", tuple(schema), tuple(seeds)), lambda: load_database(schema, seeds))
-    )
+    db_bytes, seed_errors = load_database(schema, seeds)
     if not seed_errors:
         seed_errors = seed_invariant_errors(model, db_bytes, invariants)
     if seed_errors:
@@ -261,6 +263,56 @@ def build_spec(path: str | Path, text: str | None = None, cache: BuildCache | No
     outputs["manifest.json"] = manifest(model, result.sources, Path(path).resolve().parent, outputs)
     result.outputs = outputs
     return result
+
+
+# The last builds and checks without errors of this process, by what and where: (the spec's text,
+# the digest of every other file the build read, the result). A rebuild with nothing changed
+# reuses its result. Results with errors are not kept: an error may be a file that is missing
+# now and there later, which no digest of what was read would notice.
+REMEMBERED_BUILDS = 64
+_remembered_builds: OrderedDict[tuple, tuple[str, dict[str, str | None], BuildResult]] = OrderedDict()
+
+
+def _remembered(kind: str, path, text: str | None, memo: bool, make: Callable[[], BuildResult]) -> BuildResult:
+    if not memo:
+        return make()
+    spec = Path(path)
+    try:
+        key = (kind, str(path), str(spec.resolve()), str(Path.cwd()))  # display paths depend on the cwd
+    except (OSError, ValueError):
+        return make()
+    spec_text = text if text is not None else _read_text(spec)
+    with _memo_lock:
+        kept = _remembered_builds.get(key)
+    if kept is not None and spec_text is not None and kept[0] == spec_text:
+        if all(file_digest(other) == digest for other, digest in kept[1].items()):
+            return kept[2]
+    result = make()
+    if spec_text is not None and result.ok:
+        main = display_path(spec)
+        others = {str(Path(p).resolve()): text_digest(t) for p, t in result.sources.texts.items() if p != main}
+        with _memo_lock:
+            _remembered_builds[key] = (spec_text, others, result)
+            _remembered_builds.move_to_end(key)
+            while len(_remembered_builds) > REMEMBERED_BUILDS:
+                _remembered_builds.popitem(last=False)
+    return result
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def forget_builds() -> None:
+    """Forget every remembered build, lowered declaration, parsed piece and tool schema (to
+    measure a build from nothing)."""
+    _remembered_builds.clear()
+    _lowered.clear()
+    forget_parsed_pieces()
+    clear_schema_memo()
 
 
 def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[bytes, list[Diagnostic]]:
@@ -386,9 +438,12 @@ def manifest(model: Model, sources: Sources, root: Path, outputs: dict[str, str 
 def spec_locator(sources: Sources, spec: str | Path) -> Callable[[n.Span], str]:
     """`file:line` of a span for generated code, the file named relative to the spec's folder."""
     root = Path(spec).resolve().parent
+    named: dict[str, str] = {}  # file -> its name relative to the spec (asked once per line)
 
     def locate(span: n.Span) -> str:
         file, line = sources.location(span).rsplit(":", 1)
-        return f"{spec_relative(file, root)}:{line}"
+        if file not in named:
+            named[file] = spec_relative(file, root)
+        return f"{named[file]}:{line}"
 
     return locate

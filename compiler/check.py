@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,9 +16,7 @@ from typing import Any
 from ..runtime.support import CLOCK_FORMAT
 from ..text import counted
 from . import nodes as n
-from .cache import no_memo
 from .constants import NOT_CONST, Constants, const_number
-from .depends import TypeTable
 from .diagnostics import Diagnostic, Label, did_you_mean, with_article
 from .nodes import children
 from .types import (
@@ -114,31 +111,6 @@ class Ctx:
         return Ctx(scope, self.rows, self.tool, self.row_vars)
 
 
-_CHECKS = itertools.count(1)  # serial numbers of declaration checks
-
-# What a declaration's check reads from the checker: the environment's user and clock, and the
-# type tables, fixed once the types are resolved.
-SHARED_STATE = ("enums", "records", "unions", "entities", "user_entity", "user_unresolved", "clock", "file_of")
-
-
-@dataclass(frozen=True)
-class Effects:
-    """What checking one tool, seed, invariant or task adds to the checker's state. Shared
-    between builds, so never changed: `Checker.absorb` copies it in."""
-
-    diags: tuple
-    types: dict
-    bindings: dict
-    row_dependent: frozenset
-    local_reads: frozenset
-    used: frozenset
-    enum_writes: dict
-    tools: dict
-    seeds: tuple
-    invariants: tuple
-    tasks: tuple
-
-
 class Checker:
     def __init__(self):
         self.diags: list[Diagnostic] = []
@@ -146,13 +118,12 @@ class Checker:
         self.bindings: dict[Any, Binding] = {}
         self.row_dependent: set[int] = set()
         self.env: n.EnvDecl | None = None
-        # the type tables note every lookup, so a cached check or code knows what it read (depends.py)
-        self.enums: dict[str, list[str]] = TypeTable("enum")
+        self.enums: dict[str, list[str]] = {}
         self.enum_decls: dict[str, n.EnumDecl] = {}
         self.type_spans: dict[str, n.Span] = {}
-        self.records: dict[str, RecordInfo] = TypeTable("record")
-        self.unions: dict[str, UnionInfo] = TypeTable("union")
-        self.entities: dict[str, EntityInfo] = TypeTable("entity")
+        self.records: dict[str, RecordInfo] = {}
+        self.unions: dict[str, UnionInfo] = {}
+        self.entities: dict[str, EntityInfo] = {}
         self.tools: dict[str, ToolInfo] = {}
         self.seeds: list[SeedInfo] = []
         self.used: set[str] = set()
@@ -176,12 +147,9 @@ class Checker:
         self.diags.append(Diagnostic(code, message, span, "warning", help))
 
     # ---- entry ----------------------------------------------------------------------
-    def run(self, modules: list[n.Module], memo=None) -> Model | None:
-        """Check the declarations of `modules`. The types (env, enums, entities, records, unions)
-        are checked here; each tool, seed, invariant and task is checked on its own and its
-        Effects merged, in declaration order. `memo(key, make)` may return the Effects of an
-        earlier check of the same declaration text (and of the types it read: depends.py)."""
-        memo = memo or no_memo
+    def run(self, modules: list[n.Module]) -> Model | None:
+        """Check the declarations of `modules`: first the types (env, enums, entities, records,
+        unions), then each tool, seed, invariant and task against them, in declaration order."""
         decls = [d for m in modules for d in m.decls]
         self.file_of = {d: m.path for m in modules for d in m.decls}
         self.collect(decls)
@@ -191,38 +159,16 @@ class Checker:
             self.check_owner(entity)
         for decl in decls:
             if isinstance(decl, n.ToolDecl):
-                self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_tool", decl)))
+                self.check_tool(decl)
         for decl in decls:
             if isinstance(decl, n.SeedDecl):
-                if decl.file is not None:  # reads a file: never reused
-                    self.absorb(self.effects("check_seed", decl))
-                else:
-                    self.absorb(memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_seed", decl)))
+                self.check_seed(decl)
         for decl in decls:
             if isinstance(decl, n.Invariant) and self.first_of_its_name(decl, self.invariants):
-                self.absorb(
-                    memo(("check",) + n.decl_key(decl), lambda decl=decl: self.effects("check_invariant", decl))
-                )
-        # a task reads the tools it calls (the declarations that won their names), and names
-        # every tool that checked in a "did you mean"
-        tool_names = tuple(sorted(self.tools))
+                self.check_invariant(decl)
         for decl in decls:
             if isinstance(decl, n.Task) and self.first_of_its_name(decl, self.tasks):
-                called = tuple(
-                    sorted(
-                        {
-                            (s.tool.name, self.tools[s.tool.name].checked if s.tool.name in self.tools else None)
-                            for s in decl.solution or ()
-                            if isinstance(s, n.SolutionCall)
-                        }
-                    )
-                )
-                self.absorb(
-                    memo(
-                        ("check",) + n.decl_key(decl) + (tool_names, called),
-                        lambda decl=decl: self.effects("check_task", decl, tools=self.tools),
-                    )
-                )
+                self.check_task(decl)
         self.report_unused()
         if any(d.is_error for d in self.diags):
             return None
@@ -263,48 +209,6 @@ class Checker:
             self.error("AWM1001", f"{kind} `{name}` is declared twice", decl.name.span)
             return False
         return True
-
-    def effects(self, method: str, decl, tools: dict | None = None) -> Effects:
-        """Run one declaration's check on a checker that shares this one's types (read only)
-        and record what it adds. `tools` are the tools it may read (tasks read them)."""
-        sub = Checker()
-        for attr in SHARED_STATE:
-            setattr(sub, attr, getattr(self, attr))
-        sub.tools = {} if tools is None else tools
-        getattr(sub, method)(decl)
-        serial = next(_CHECKS)
-        for info in [*(sub.tools.values() if tools is None else ()), *sub.seeds, *sub.invariants, *sub.tasks]:
-            info.checked = serial  # code made from this info is keyed by it (a new check, new code)
-        enum_writes = {k: v if v is ALL_MEMBERS else frozenset(v) for k, v in sub.enum_writes.items()}
-        return Effects(
-            tuple(sub.diags),
-            sub.types,
-            sub.bindings,
-            frozenset(sub.row_dependent),
-            frozenset(sub.local_reads),
-            frozenset(sub.used),
-            enum_writes,
-            sub.tools if tools is None else {},
-            tuple(sub.seeds),
-            tuple(sub.invariants),
-            tuple(sub.tasks),
-        )
-
-    def absorb(self, e: Effects) -> None:
-        self.diags.extend(e.diags)
-        self.types.update(e.types)
-        self.bindings.update(e.bindings)
-        self.row_dependent |= e.row_dependent
-        self.local_reads |= e.local_reads
-        self.used |= e.used
-        for enum, written in e.enum_writes.items():
-            mine = self.enum_writes.get(enum, frozenset())
-            self.enum_writes[enum] = ALL_MEMBERS if ALL_MEMBERS in (mine, written) else set(mine) | written
-        for name, tool in e.tools.items():
-            self.tools.setdefault(name, tool)
-        self.seeds.extend(e.seeds)
-        self.invariants.extend(e.invariants)
-        self.tasks.extend(e.tasks)
 
     # ---- pass 1: names ---------------------------------------------------------------
     def collect(self, decls):
@@ -2421,18 +2325,11 @@ def writes(block: n.Block) -> bool:
     return False
 
 
-def const_eval(model: Model, expr: n.Expr, t: T, clock: str | None = None):
-    """Evaluate a checked constant (a default, a bound) with the model's enums and entities."""
-    checker = Checker()
-    checker.enums, checker.entities = model.enums, model.entities
-    return checker.const_value(expr, t, seed_clock=clock)
-
-
-def check(modules: list[n.Module], memo=None, partial: bool = False) -> tuple[Model | None, list[Diagnostic]]:
+def check(modules: list[n.Module], partial: bool = False) -> tuple[Model | None, list[Diagnostic]]:
     """The Model and the diagnostics; with errors the model is None, or with `partial` the
     partial model (see `Checker.model`)."""
     checker = Checker()
-    model = checker.run(modules, memo)
+    model = checker.run(modules)
     if model is None and partial:
         model = checker.model(modules)
     return model, checker.diags

@@ -13,7 +13,6 @@ from decimal import Decimal
 import jinja2
 
 from . import nodes as n
-from .cache import no_memo
 from .constants import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
@@ -673,20 +672,16 @@ def json_default(value):
     return value
 
 
-def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None, memo=no_memo) -> str:
+def lower_python(
+    model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None, lowered_tools: dict | None = None
+) -> str:
     """The handlers module; `locate(span)` names a span as "file:line" for the line map;
-    `invariants` maps each invariant to its SELECT of violating keys. `memo(key, make)` may
-    return an earlier result for the same key: each function is keyed by the check it is made
-    from (`checked`), plus those of the tools a task calls."""
-    functions = [
-        memo(("tool", model.tools[name].checked), lambda tool=model.tools[name]: lower_tool(model, tool))
-        for name in sorted(model.tools)
-    ]
-    tasks = [
-        memo(("task", task.checked) + called_tools(model, task), lambda task=task: lower_task(model, task))
-        for task in sorted(model.tasks, key=lambda t: t.name)
-    ]
-    outputs = [memo(("output", name), lambda name=name: lower_output(model, name)) for name in sorted(model.entities)]
+    `invariants` maps each invariant to its SELECT of violating keys; `lowered_tools` holds
+    tools already lowered by this build (the check's probe for AWM2007)."""
+    lowered_tools = lowered_tools or {}
+    functions = [lowered_tools.get(name) or lower_tool(model, model.tools[name]) for name in sorted(model.tools)]
+    tasks = [lower_task(model, task) for task in sorted(model.tasks, key=lambda t: t.name)]
+    outputs = [lower_output(model, name) for name in sorted(model.entities)]
     template = ENV.get_template("handlers.py.j2")
     text = template.render(
         spec=spec_name,
@@ -721,13 +716,6 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
         "params": params,
         "description": tool.description,
     }
-
-
-def called_tools(model: Model, task) -> tuple:
-    """The tools a task's gold solution calls, by name and the check that made each (their
-    parameter types shape how the task's arguments are written)."""
-    steps = [s for s in task.decl.solution or () if isinstance(s, n.SolutionCall)]
-    return tuple(sorted({(s.tool.name, model.tools[s.tool.name].checked) for s in steps}))
 
 
 def lower_output(model: Model, name: str) -> dict:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, create_model
 
-from .cache import no_memo
 from .diagnostics import with_article
 from .lower_python import tool_params
 from .types import Model
@@ -69,6 +68,7 @@ def _cached_schema(params_json: str, tool_name: str) -> str:
 def clear_schema_memo() -> None:
     """Forget the memoised schemas (for measuring a build from nothing)."""
     _cached_schema.cache_clear()
+    _rendered_entries.cache_clear()
 
 
 def _build_schema(params: list[dict], tool_name: str) -> dict:
@@ -122,10 +122,13 @@ def _strip_titles(node):
 def tool_entries(model: Model, name: str) -> tuple[dict, dict]:
     """One tool's entry in the OpenAI format and in the MCP format."""
     tool = model.tools[name]
-    schema = parameters_schema(tool_params(model, tool), name)
+    return _entries(name, tool.description, parameters_schema(tool_params(model, tool), name))
+
+
+def _entries(name: str, description: str, schema: dict) -> tuple[dict, dict]:
     return (
-        {"type": "function", "function": {"name": name, "description": tool.description, "parameters": schema}},
-        {"name": name, "description": tool.description, "inputSchema": schema},
+        {"type": "function", "function": {"name": name, "description": description, "parameters": schema}},
+        {"name": name, "description": description, "inputSchema": schema},
     )
 
 
@@ -135,21 +138,27 @@ def tool_schemas(model: Model) -> dict:
     return {"openai": [e[0] for e in entries], "mcp": [e[1] for e in entries]}
 
 
-def render_tools_json(model: Model, memo=no_memo) -> str:
+def render_tools_json(model: Model) -> str:
     """tools.json: `tool_schemas` as JSON with two-space indents. Each tool's entries are
-    rendered on their own (and memoised by `memo(key, make)`, keyed by the tool's check),
-    then joined exactly as `json.dumps(tool_schemas(model), indent=2)` would join them."""
+    rendered on their own, then joined exactly as `json.dumps(tool_schemas(model), indent=2)`
+    would join them."""
     rendered = [
-        memo(
-            ("tool_json", model.tools[name].checked),
-            lambda name=name: tuple(_indented(e) for e in tool_entries(model, name)),
-        )
+        _rendered_entries(json.dumps(tool_params(model, model.tools[name])), name, model.tools[name].description)
         for name in sorted(model.tools)
     ]
     lists = [",\n".join(r[i] for r in rendered) for i in (0, 1)]
     if not rendered:
         return '{\n  "openai": [],\n  "mcp": []\n}\n'
     return '{\n  "openai": [\n' + lists[0] + '\n  ],\n  "mcp": [\n' + lists[1] + "\n  ]\n}\n"
+
+
+@lru_cache(maxsize=4096)
+def _rendered_entries(params_json: str, name: str, description: str) -> tuple[str, str]:
+    """A tool's two entries as indented JSON text (memoised with the schema: json's indenting
+    encoder is pure Python, about a tenth of a build)."""
+    schema = json.loads(_cached_schema(params_json, name))
+    openai, mcp = _entries(name, description, schema)
+    return _indented(openai), _indented(mcp)
 
 
 def _indented(entry: dict) -> str:

@@ -20,7 +20,6 @@ from sqlglot.dialects.dialect import Dialect
 
 from ..runtime.support import TRIM_CHARS, to_json_text
 from . import nodes as n
-from .cache import no_memo
 from .constants import NOT_CONST, const_eval
 from .nodes import children
 from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, SeedRef, T, is_numeric, numeric_join
@@ -105,10 +104,12 @@ def column_sql_type(model: Model, f: FieldInfo) -> str:
 # ---- DDL -------------------------------------------------------------------------------------
 
 
-def schema_statements(model: Model, memo=no_memo) -> list[str]:
-    """The DDL, table by table (in table-name order); `memo(key, make)` may reuse a table's."""
+def schema_statements(model: Model, lowered: dict[str, list[str]] | None = None) -> list[str]:
+    """The DDL, table by table (in table-name order); `lowered` holds entities' statements
+    already made by this build."""
     names = [e.name for e in sorted(model.entities.values(), key=lambda e: e.table)]
-    return [s for name in names for s in memo(("table", name), lambda name=name: table_statements(model, name))]
+    lowered = lowered or {}
+    return [s for name in names for s in lowered.get(name) or table_statements(model, name)]
 
 
 def table_statements(model: Model, name: str) -> list[str]:

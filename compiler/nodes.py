@@ -535,12 +535,6 @@ class Module:
     decls: tuple[Decl, ...]
 
 
-def decl_key(decl) -> tuple[str, int, str]:
-    """Names a top-level declaration across builds: its piece (file and text), where it starts
-    in the piece (a piece may hold several declarations) and its kind."""
-    return decl.span.path, decl.span.start, type(decl).__name__
-
-
 def children(e) -> list:
     """The direct sub-expressions of an expression node (not nested query bodies' statements)."""
     if isinstance(e, (Literal, Name, OuterName, Me)):

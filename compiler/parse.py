@@ -3,8 +3,8 @@
 The LALR parser is built once per process from the packaged grammar. A file is cut into
 top-level declarations at lines that start with a declaration keyword, and each piece is
 parsed on its own, so one syntax error does not hide the errors (or the declarations)
-after it. Spans are relative to their piece, so with a BuildCache an unchanged declaration
-is parsed once, wherever an edit moves it.
+after it. Spans are relative to their piece, so a piece is parsed once per process and
+reused wherever an edit moves it (the parse memo, keyed by the piece's text).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from lark.parsers.lalr_analysis import Shift
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from . import nodes as n
-from .cache import BuildCache
 from .diagnostics import Diagnostic, Label, Sources, display_path
 
 DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import|invariant|task)\b", re.MULTILINE)
@@ -1012,14 +1011,16 @@ def piece_ids(text: str, path: str) -> list[tuple[str, int, str]]:
     return out
 
 
-def parse_piece(piece: str, piece_id: str, cache: BuildCache | None = None) -> tuple[tuple, tuple[Diagnostic, ...]]:
-    """The declarations in one piece and its syntax errors, spans relative to the piece."""
-    if cache is None:
-        return _parse_piece_uncached(piece, piece_id)
-    return cache.get(("piece", piece_id, piece), lambda: _parse_piece_uncached(piece, piece_id))
+PARSE_MEMO_SIZE = 8192  # pieces: about 20 large specs
 
 
-def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagnostic, ...]]:
+def parse_piece(piece: str, piece_id: str, memo: bool = True) -> tuple[tuple, tuple[Diagnostic, ...]]:
+    """The declarations in one piece and its syntax errors, spans relative to the piece. With
+    `memo`, a piece this process parsed before is not parsed again (nodes are frozen: shared)."""
+    return parse_memo(piece, piece_id) if memo else _parse_piece(piece, piece_id)
+
+
+def _parse_piece(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagnostic, ...]]:
     if piece.startswith("seed"):
         seed = fast_seed(piece, piece_id, 0)
         if seed is not None:
@@ -1032,12 +1033,21 @@ def _parse_piece_uncached(piece: str, piece_id: str) -> tuple[tuple, tuple[Diagn
         return (), (Diagnostic("AWM0004", str(exc), n.Span(piece_id, exc.offset, exc.offset + 1)),)
 
 
+# the parse memo: nodes are frozen, so a piece's parse is shared by every build that reads it
+parse_memo = lru_cache(maxsize=PARSE_MEMO_SIZE)(_parse_piece)
+
+
+def forget_parsed_pieces() -> None:
+    """Empty the parse memo (to measure a build from nothing)."""
+    parse_memo.cache_clear()
+
+
 def parse_source(
-    text: str, path: str, sources: Sources | None = None, cache: BuildCache | None = None
+    text: str, path: str, sources: Sources | None = None, memo: bool = True
 ) -> tuple[n.Module, list[Diagnostic]]:
     """Parse one file's text. Returns the declarations that parsed and the syntax errors.
     Spans are relative to their declaration's piece: `sources.resolve` places them in the file.
-    With a cache, a piece parsed before (same file, same text) is not parsed again."""
+    With `memo`, a piece parsed before (same file, same text) is not parsed again."""
     sources = sources if sources is not None else Sources()
     sources.add(path, text)
     decls: list = []
@@ -1046,7 +1056,7 @@ def parse_source(
         if len(diags) >= MAX_SYNTAX_ERRORS:
             break
         sources.add_piece(piece_id, path, start)
-        piece_decls, piece_diags = parse_piece(piece, piece_id, cache)
+        piece_decls, piece_diags = parse_piece(piece, piece_id, memo)
         decls.extend(piece_decls)
         diags.extend(piece_diags)
     return n.Module(path, tuple(decls)), diags
@@ -1072,7 +1082,7 @@ def parse_expression(text: str, path: str = "<expr>") -> n.Expr:
 
 
 def load_modules(
-    path: str | Path, sources: Sources, text: str | None = None, cache: BuildCache | None = None
+    path: str | Path, sources: Sources, text: str | None = None, memo: bool = True
 ) -> tuple[list[n.Module], list[Diagnostic]]:
     """Parse a spec file and, depth first, every file it imports (each once)."""
     modules: list[n.Module] = []
@@ -1108,7 +1118,7 @@ def load_modules(
                 reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
                 diags.append(Diagnostic("AWM0010", f"cannot read `{display}`: {reason}", via.span if via else None))
                 return
-        module, errors = parse_source(content, display, sources, cache)
+        module, errors = parse_source(content, display, sources, memo)
         diags.extend(errors)
         for decl in module.decls:
             if isinstance(decl, n.Import):

@@ -182,7 +182,6 @@ class ToolInfo:
     decl: n.ToolDecl
     writes: bool = False
     fail_codes: list[str] = field(default_factory=list)
-    checked: int = 0  # which check made this (check.Effects.serial): a cache key for code made from it
 
 
 @dataclass
@@ -191,7 +190,6 @@ class SeedInfo:
     columns: list[str]
     rows: list[tuple[n.Span, list[Any]]]  # values already evaluated to Python constants
     decl: n.SeedDecl | None = None
-    checked: int = 0
 
 
 @dataclass
@@ -200,7 +198,6 @@ class InvariantInfo:
     description: str
     entity: str | None  # `all Entity v: ...`; None for a condition over the whole state
     decl: n.Invariant
-    checked: int = 0
 
 
 @dataclass
@@ -208,7 +205,6 @@ class TaskInfo:
     name: str
     instruction: str
     decl: n.Task
-    checked: int = 0
 
 
 @dataclass

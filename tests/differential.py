@@ -220,7 +220,7 @@ def _failing_tools(head: str, tools: list[str], path: Path) -> tuple[set[str], o
     bad: set[str] = set()
     while True:
         text = head + "".join(t for t in tools if _name(t) not in bad)
-        result = check_spec(_write(path, text), cache=None)
+        result = check_spec(_write(path, text), memo=False)
         if result.ok:
             return bad, result.model
         lines = {i + 1: _name(line) for i, line in enumerate(text.splitlines()) if line.startswith("tool ")}

@@ -59,7 +59,7 @@ def test_outputs_do_not_depend_on_the_working_directory(tmp_path, monkeypatch):
     builds = []
     for cwd, path in [(case, "spec.awm"), (case.parent, "features/spec.awm"), (tmp_path, str(case / "spec.awm"))]:
         monkeypatch.chdir(cwd)
-        builds.append(build_spec(path, cache=None))
+        builds.append(build_spec(path, memo=False))
     assert all(b.ok for b in builds)
     for name in OUTPUT_FILES:
         assert builds[0].outputs[name] == builds[1].outputs[name] == builds[2].outputs[name], name

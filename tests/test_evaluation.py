@@ -172,7 +172,7 @@ def test_json_lists_survive_a_reset(tmp_path):
 def test_type_errors_instead_of_wrong_values(tmp_path, source, message):
     path = tmp_path / "t.awm"
     path.write_text('env t "T" {}\n' + source + "\n")
-    result = build_spec(path, cache=None)
+    result = build_spec(path, memo=False)
     assert any(message in d.message for d in result.errors), [d.message for d in result.diagnostics]
 
 
@@ -182,7 +182,7 @@ def test_a_local_shadowed_by_a_field_is_warned(tmp_path):
         'env t "T" {}\nentity I { id: int @id  total: int }\n'
         'tool f(i: I) -> I "d" { let total = 3\n update i set total = total\n return i }\n'
     )
-    result = build_spec(path, cache=None)
+    result = build_spec(path, memo=False)
     shadowed = [d for d in result.diagnostics if d.code == "AWM4004"]
     assert len(shadowed) == 1 and "keeps the field as it is" in shadowed[0].message
 

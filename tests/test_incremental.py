@@ -1,7 +1,8 @@
-"""Incremental builds: reusing what earlier builds parsed and lowered never changes a byte.
+"""Rebuilds in one process: reusing what earlier builds parsed never changes a byte.
 
-Each case edits the shop spec the way a person or an LLM repair loop would, builds it with a
-warm cache, and compares every output and diagnostic with a build that starts from nothing.
+Each case edits the shop spec the way a person or an LLM repair loop would, builds it with the
+process's memos warm (parsed pieces, whole unchanged builds), and compares every output and
+diagnostic with a build that starts from nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from pathlib import Path
 
 import pytest
 from awmlang.compiler.build import build_spec
-from awmlang.compiler.cache import BuildCache
 from awmlang.compiler.diagnostics import render_human
-from awmlang.compiler.parse import piece_ids
+from awmlang.compiler.parse import parse_memo, piece_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = (ROOT / "specs" / "shop.awm").read_text()
@@ -37,7 +37,7 @@ def replacing(name: str, old: str, new: str):
     return edit
 
 
-# a new column changes every SELECT of products: cached tool code must not survive it
+# a new column changes every SELECT of products
 add_an_entity_field = replacing("add_an_entity_field", "entity Product {\n", "entity Product {\n  note: text?\n")
 change_a_seed_price = replacing(
     "change_a_seed_price", '"Compact earbuds with charging case", 59.99', '"Compact earbuds with charging case", 64.99'
@@ -97,18 +97,17 @@ def snapshot(result):
 
 def test_every_edit_builds_the_same_bytes_warm_and_cold(tmp_path):
     spec = tmp_path / "shop.awm"
-    cache = BuildCache()
-    warm = build_spec(spec, SHOP, cache=cache)
+    warm = build_spec(spec, SHOP)
     assert warm.ok
     text = SHOP
     for edit in EDITS:
         text = edit(text)
         assert text != SHOP
-        misses_before = cache.misses
-        warm = build_spec(spec, text, cache=cache)
-        cold = build_spec(spec, text, cache=None)
+        misses_before = parse_memo.cache_info().misses
+        warm = build_spec(spec, text)
+        cold = build_spec(spec, text, memo=False)
         assert snapshot(warm) == snapshot(cold), edit.__name__
-        assert cache.misses > misses_before, edit.__name__  # the edit was noticed
+        assert parse_memo.cache_info().misses > misses_before, edit.__name__  # the edit was noticed
         if edit is break_a_tool:
             assert not warm.ok and "Nonexistent" in render_human(warm.diagnostics, warm.sources)
             text = text.replace("broken: Nonexistent, ", "", 1)
@@ -117,10 +116,10 @@ def test_every_edit_builds_the_same_bytes_warm_and_cold(tmp_path):
             text = text.replace(" canceled ", " cancelled ", 1)
         if edit is rename_a_field_read_through_a_relation:
             assert not warm.ok
-    # and back to the original text: everything comes from the cache
-    misses_before = cache.misses
-    assert snapshot(build_spec(spec, SHOP, cache=cache)) == snapshot(build_spec(spec, SHOP, cache=None))
-    assert cache.misses == misses_before
+    # and back to the original text: the build made first is the one returned
+    first = build_spec(spec, SHOP)
+    assert build_spec(spec, SHOP) is first
+    assert snapshot(first) == snapshot(build_spec(spec, SHOP, memo=False))
 
 
 @pytest.mark.parametrize("spec", ["calendar", "tracker"])
@@ -129,35 +128,24 @@ def test_removing_any_declaration_builds_the_same_warm_and_cold(spec, tmp_path):
     reports and produces exactly what a cold build does."""
     path = ROOT / "specs" / f"{spec}.awm"
     text = path.read_text()
-    cache = BuildCache()
-    build_spec(path, text, cache=cache)
+    build_spec(path, text)
     pieces = piece_ids(text, str(path))
     for _, start, piece in pieces[1::3]:
         edited = text[:start] + text[start + len(piece) :]
-        assert snapshot(build_spec(path, edited, cache=cache)) == snapshot(build_spec(path, edited, cache=None)), piece[
-            :60
-        ]
+        assert snapshot(build_spec(path, edited)) == snapshot(build_spec(path, edited, memo=False)), piece[:60]
 
 
 @pytest.mark.parametrize("spec", sorted((ROOT / "specs").glob("*.awm")), ids=lambda p: p.stem)
-def test_a_rebuild_of_an_edited_tool_reuses_the_rest(spec, tmp_path):
+def test_a_rebuild_of_an_edited_tool_parses_only_that_tool(spec):
     text = spec.read_text()
-    cache = BuildCache()
-    model = build_spec(spec, text, cache=cache).model
-    # a new description for one tool: only that tool (its piece, check, code and schema) and
-    # the tasks whose solutions call it (their check and code) are made again
+    build_spec(spec, text)
     match = re.search(r'\ntool (\w+)\([^)]*\)[^"{]*"', text)
     edited = text[: match.end()] + "(edited) " + text[match.end() :]
-    callers = [
-        t
-        for t in model.tasks
-        if any(getattr(step, "tool", None) and step.tool.name == match.group(1) for step in t.decl.solution or ())
-    ]
-    misses_before = cache.misses
-    warm = build_spec(spec, edited, cache=cache)
+    misses_before = parse_memo.cache_info().misses
+    warm = build_spec(spec, edited)
     assert warm.ok
-    assert cache.misses - misses_before == 4 + 2 * len(callers)
-    assert warm.outputs == build_spec(spec, edited, cache=None).outputs
+    assert parse_memo.cache_info().misses - misses_before == 1
+    assert warm.outputs == build_spec(spec, edited, memo=False).outputs
 
 
 NO_TOOLS = 'env empty "Empty" { description "no tools" }\nentity Thing { id: int @id }\n'
@@ -174,39 +162,30 @@ def test_tools_json_rendered_per_tool_equals_the_whole_document(spec, tmp_path):
     if spec == "no_tools":
         spec = tmp_path / "empty.awm"
         spec.write_text(NO_TOOLS)
-    model = build_spec(spec, cache=None).model
+    model = build_spec(spec, memo=False).model
     assert render_tools_json(model) == json.dumps(tool_schemas(model), indent=2) + "\n"
 
 
-def test_the_cache_is_bounded_and_keeps_what_was_used_last():
-    cache = BuildCache(size=3)
-    for key in "abc":
-        cache.get(key, lambda key=key: key.upper())
-    assert cache.get("a", lambda: "made again") == "A"  # a hit makes "a" the most recent
-    cache.get("d", lambda: "D")
-    assert len(cache) == 3
-    assert cache.get("b", lambda: "made again") == "made again"  # "b" was the least recent: gone
-    assert cache.get("a", lambda: "made again") == "A"
+def test_an_unchanged_spec_is_not_built_again_until_a_file_it_reads_changes(tmp_path):
+    spec = tmp_path / "shop.awm"
+    seeds = tmp_path / "users.csv"
+    seeds.write_text("id,username,email\n7,grace,grace@example.com\n")
+    spec.write_text(MINI + 'seed User from "users.csv"\n')
+    first = build_spec(spec)
+    assert first.ok and build_spec(spec) is first
+    seeds.write_text("id,username,email\n8,heidi,heidi@example.com\n")  # a file the build read
+    second = build_spec(spec)
+    assert second is not first and b"heidi" in second.outputs["initial.db"]
+    spec.write_text(MINI)
+    assert build_spec(spec) is not second
 
 
-def test_a_versioned_entry_is_reused_only_while_what_it_read_is_unchanged():
-    cache = BuildCache()
-    versions = {"Product": 1}
-    made = []
-
-    def make():
-        made.append(1)
-        return f"code for Product v{versions['Product']}", ("Product",)
-
-    def versions_of(reads):
-        return tuple(versions[r] for r in reads)
-
-    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1"
-    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 1
-    versions["Product"] = 2
-    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v2" and len(made) == 2
-    versions["Product"] = 1  # an undo: the older version is still kept
-    assert cache.get_versioned("tool f", make, versions_of) == "code for Product v1" and len(made) == 2
+def test_a_build_with_errors_is_made_again_once_the_missing_file_is_there(tmp_path):
+    spec = tmp_path / "shop.awm"
+    spec.write_text('import "more.awm"\n' + MINI)
+    assert not build_spec(spec).ok
+    (tmp_path / "more.awm").write_text("enum Spare { a b }\n")
+    assert build_spec(spec).ok
 
 
 # ---- regressions found by an adversarial review (each once made warm differ from cold) -------
@@ -216,9 +195,8 @@ TOOL_LINE = 'tool get_product = get Product "Get a product by its id."\n'
 
 
 def same_warm_and_cold(path, *texts):
-    cache = BuildCache()
     for text in texts:
-        warm, cold = build_spec(path, text, cache=cache), build_spec(path, text, cache=None)
+        warm, cold = build_spec(path, text), build_spec(path, text, memo=False)
         assert (warm.ok, *snapshot(warm)) == (cold.ok, *snapshot(cold))
     return warm
 
@@ -229,7 +207,7 @@ def two_seeds_on_one_line(text):
     return text.replace(first, first.rstrip("\n") + " ")
 
 
-def test_declarations_sharing_a_piece_are_cached_apart(tmp_path):
+def test_declarations_sharing_a_piece_are_memoised_apart(tmp_path):
     path = tmp_path / "shop.awm"
     assert same_warm_and_cold(path, two_seeds_on_one_line(MINI)).ok
     indented = "\n".join("  " + line if line else line for line in MINI.split("\n"))
@@ -309,17 +287,16 @@ def random_edit(text: str, rng: random.Random) -> str:
 def test_random_edit_sequences_build_the_same_warm_and_cold(seed, tmp_path):
     rng = random.Random(seed)
     path = tmp_path / "shop.awm"
-    cache = BuildCache()
     text = MINI
     for step in range(40):
         edited = random_edit(text, rng) if rng.random() < 0.9 else MINI
-        warm, cold = build_spec(path, edited, cache=cache), build_spec(path, edited, cache=None)
+        warm, cold = build_spec(path, edited), build_spec(path, edited, memo=False)
         assert (warm.ok, *snapshot(warm)) == (cold.ok, *snapshot(cold)), f"seed {seed}, step {step}"
-        if warm.ok or rng.random() < 0.3:  # mostly stay among specs that build: more code is cached
+        if warm.ok or rng.random() < 0.3:  # mostly stay among specs that build
             text = edited
 
 
-def test_threads_sharing_one_cache_build_what_cold_builds_do(tmp_path):
+def test_threads_sharing_the_memos_build_what_cold_builds_do(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     path = tmp_path / "shop.awm"
@@ -330,12 +307,11 @@ def test_threads_sharing_one_cache_build_what_cold_builds_do(tmp_path):
         MINI.replace(TOOL_LINE, ""),
         MINI + "enum Spare { a b }\n",
     ]
-    expected = [snapshot(build_spec(path, t, cache=None)) for t in texts]
-    cache = BuildCache()
+    expected = [snapshot(build_spec(path, t, memo=False)) for t in texts]
 
     def build_all(offset: int) -> list:
         order = texts[offset:] + texts[:offset]
-        return [(texts.index(t), snapshot(build_spec(path, t, cache=cache))) for t in order * 3]
+        return [(texts.index(t), snapshot(build_spec(path, t))) for t in order * 3]
 
     with ThreadPoolExecutor(4) as pool:
         for results in pool.map(build_all, range(4)):

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from awmlang.compiler import nodes as n
-from awmlang.compiler.cache import BuildCache
 from awmlang.compiler.diagnostics import Sources
-from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_nodes, parse_source
+from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_memo, parse_nodes, parse_source
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark, Transformer, Tree
@@ -123,11 +122,10 @@ def test_spans_point_at_the_source():
 
 def test_an_unchanged_declaration_is_reused_wherever_it_moves():
     tool = 'tool f(x: int) "d" { return x + 10 }\n'
-    cache = BuildCache()
-    first, _ = parse_source("env e {}\n" + tool, "moved.awm", cache=cache)
+    first, _ = parse_source("env e {}\n" + tool, "moved.awm")
     text = 'env e { description "longer now" }\n\n' + tool
     sources = Sources()
-    second, _ = parse_source(text, "moved.awm", sources, cache)
+    second, _ = parse_source(text, "moved.awm", sources)
     assert second.decls[1] is first.decls[1]  # not parsed again
     assert second.decls[0] is not first.decls[0]
     ret = sources.resolve(second.decls[1].body.stmts[0].span)
@@ -144,12 +142,12 @@ def test_repeated_pieces_are_placed_apart():
 
 def test_a_syntax_error_in_a_moved_piece_is_reported_where_it_is():
     bad = "tool f( {\n"
-    cache = BuildCache()
-    parse_source("env e {}\n" + bad, "err.awm", cache=cache)
+    parse_source("env e {}\n" + bad, "err.awm")
+    hits_before = parse_memo.cache_info().hits
     text = "env e {}\n\n\n" + bad
     sources = Sources()
-    _, diags = parse_source(text, "err.awm", sources, cache)
-    assert cache.hits == 1  # the tool piece (the env piece gained blank lines)
+    _, diags = parse_source(text, "err.awm", sources)
+    assert parse_memo.cache_info().hits == hits_before + 1  # the tool piece (the env piece gained blank lines)
     assert sources.line_col(diags[0].span) == (4, 9)
 
 
