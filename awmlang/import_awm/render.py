@@ -1,0 +1,58 @@
+"""The spec text of one scenario: the env, the entities, the tools, the tasks and the seeds."""
+
+from __future__ import annotations
+
+from awmlang.import_awm.entities import Entity, Model
+from awmlang.import_awm.literals import awm_text, comment
+from awmlang.import_awm.naming import env_name, snake
+from awmlang.import_awm.read import Scenario
+from awmlang.import_awm.seeds import render_seeds
+from awmlang.import_awm.sql import CLOCK
+from awmlang.import_awm.tasks import render_tasks
+from awmlang.import_awm.tools import ToolText
+
+
+def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: list[str], description: str) -> str:
+    sources = ", ".join(f"{r.kind}: {r.where.short()}" for r in sorted(scenario.records.values(), key=lambda r: r.kind))
+    out = [
+        comment(f"Imported from the AWM pipeline by `awmc import awm` (scenario {scenario.name})."),
+        comment(f"Sources: {sources}."),
+        "# docs/import.md says what carries over exactly, what is approximated and what is left to complete.",
+        "",
+    ]
+    props = [f"  description {awm_text(description)}"] if description else []
+    if model.user is not None:
+        props.append(f"  user {model.user.name}")
+    props.append(f'  clock "{CLOCK}"')
+    out += [f"env {env_name(scenario.name)} {awm_text(scenario.name)} {{"] + props + ["}", ""]
+    if model.entities:
+        out += ["# ---- entities: one per table ----", ""]
+    for entity in model.entities:
+        out += render_entity(entity) + [""]
+    if tools:
+        complete = sum(t.complete for t in tools)
+        out += [f"# ---- tools: {complete} complete, {len(tools) - complete} signature only ----", ""]
+        for t in tools:
+            out += [t.text, ""]
+    if tasks:
+        out += render_tasks(tasks, scenario.records["tasks"].where)
+    seeds = render_seeds(model)
+    if seeds:
+        out += ["# ---- seed data: the rows of the pipeline's database, as SQLite stored them ----", ""] + seeds
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def render_entity(entity: Entity) -> list[str]:
+    table = entity.table
+    out = [comment(f"table {table.name} ({table.where.short()})")] + [
+        comment(f"approximated: {n}") for n in entity.notes
+    ]
+    out.append(f"entity {entity.name} {{")
+    if table.name != snake(entity.name):
+        out.append(f"  @@table({awm_text(table.name)})")
+    out += [f"  {f.render()}" for f in entity.fields]
+    out += [f"  @@unique({', '.join(f.name for f in u)})" for u in entity.uniques]
+    out += [f"  @@index({', '.join(f.name for f in i)})" for i in entity.indexes]
+    return out + ["}"]

@@ -1,0 +1,150 @@
+"""Seed data: the order tables and rows are seeded in, and the rebuilt rows as awm seed literals."""
+
+from __future__ import annotations
+
+from awmlang.import_awm.entities import Entity, Field, Model, note
+from awmlang.import_awm.literals import awm_number, awm_text, comment
+from awmlang.import_awm.naming import field_name
+from awmlang.import_awm.problems import Problems
+from awmlang.import_awm.sql import sqlite_text, stored_as
+from awmlang.text import counted
+
+
+def seed_order(model: Model, problems: Problems) -> list[Entity]:
+    """Parents seed before their children (awm checks foreign keys row by row); the
+    declarations keep the tables' order. A cycle between tables is broken by keeping one of
+    its foreign keys as a plain column."""
+    remaining = list(model.entities)
+    ordered: list[Entity] = []
+    while remaining:
+        ready = [e for e in remaining if all(f.relation is e or f.relation not in remaining for f in e.fields)]
+        if not ready:
+            entity = remaining[0]
+            for f in entity.fields:
+                if f.relation is not None and f.relation is not entity and f.relation in remaining:
+                    note(
+                        entity,
+                        problems,
+                        f"foreign key `{f.column}` -> {f.relation.table.name} is kept as a plain column: "
+                        "the tables refer to each other, so no seed order satisfies both",
+                    )
+                    unlink(f)
+            continue
+        ordered.append(ready[0])
+        remaining.remove(ready[0])
+    return ordered
+
+
+def unlink(f: Field) -> None:
+    f.type = f.relation.key.type
+    f.relation = None
+    f.on_delete = "restrict"
+    f.name = field_name(f.column, set())
+
+
+def order_rows_by_parent(entity: Entity, problems: Problems) -> None:
+    """A table that refers to itself: parents first, when the key is the rowid (so `ORDER BY
+    rowid` is unchanged)."""
+    selfref = [f for f in entity.fields if f.relation is entity]
+    if not selfref or not entity.table.rows:
+        return
+    columns = [c.name for c in entity.table.columns if not c.generated]
+    key_i = columns.index(entity.key.column)
+    ref_i = [columns.index(f.column) for f in selfref]
+    placed: set = set()
+    pending = list(entity.table.rows)
+    ordered = []
+    while pending:
+        ready = [r for r in pending if all(r[i] is None or r[i] in placed or r[i] == r[key_i] for i in ref_i)]
+        if not ready:
+            break
+        placed.update(r[key_i] for r in ready)
+        ordered += ready
+        pending = [r for r in pending if r[key_i] not in placed]
+    if ordered + pending == entity.table.rows:
+        return
+    if entity.table.column(entity.key.column).decl.upper() != "INTEGER":  # not the rowid: the order shows
+        note(entity, problems, "rows refer to later rows of the same table; their seed order differs from the original")
+    entity.table.rows[:] = ordered + pending
+
+
+def seed_value(value, f: Field, coerced: dict[str, int]) -> str:
+    """A stored value as an awm seed literal of the field's type; a value that does not fit is
+    converted (and counted in `coerced`, reported per column)."""
+    kind = f.scalar
+    if value is None:
+        return "null"
+    if isinstance(value, bytes):
+        coerced["blob"] = coerced.get("blob", 0) + 1
+        value = value.hex()
+    if kind in ("text", "datetime", "date"):
+        if not isinstance(value, str):
+            coerced["number"] = coerced.get("number", 0) + 1
+            value = sqlite_text(value)
+        if "\0" in value:
+            coerced["nul"] = coerced.get("nul", 0) + 1
+            value = value.replace("\0", "")
+        return awm_text(value, braces="escape")
+    if isinstance(value, str):
+        coerced["text"] = coerced.get("text", 0) + 1
+        value = stored_as(value, "NUMERIC")
+        if isinstance(value, str):
+            return "0" if kind == "int" else "0.0"
+    if kind == "int":
+        if isinstance(value, float):
+            coerced["real"] = coerced.get("real", 0) + 1
+            if value != value or value in (float("inf"), float("-inf")):
+                return "0"  # an infinite or NaN REAL in an INTEGER column has no integer value
+            value = round(value)
+        return str(value)
+    if isinstance(value, int):
+        coerced["integer"] = coerced.get("integer", 0) + 1
+    text = awm_number(value)
+    if text is None:
+        coerced["infinite"] = coerced.get("infinite", 0) + 1
+        return "0.0"
+    return text
+
+
+COERCION_TEXT = {
+    "integer": "whole numbers the original stores as INTEGER (its column has NUMERIC affinity) are REAL here",
+    "real": "fractional numbers in an integer column are rounded",
+    "text": "text values in a numeric column are converted",
+    "number": "numbers in a text column are stored as text",
+    "blob": "BLOB values are stored as their hex digits, as text",
+    "nul": "NUL characters are removed (SQL text cannot carry them)",
+    "infinite": "infinite or NaN values are stored as 0.0",
+}
+
+
+def render_seeds(model: Model) -> list[str]:
+    out = []
+    for entity in model.seed_order:
+        rows = entity.table.rows
+        if not rows:
+            continue
+        columns = [c.name for c in entity.table.columns if not c.generated]
+        index = {name: i for i, name in enumerate(columns)}
+        coerced: dict[str, dict[str, int]] = {}
+        lines = []
+        for rowid, row in enumerate(rows, 1):
+            values = []
+            for f in entity.fields:
+                counts = coerced.setdefault(f.key_column, {})
+                values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
+            lines.append(f"  ({', '.join(values)})")
+        out += (
+            [
+                comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
+                f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{",
+            ]
+            + lines
+            + ["}", ""]
+        )
+        for column, counts in sorted(coerced.items()):
+            for what, n in sorted(counts.items()):
+                model.problems.warn(
+                    f"table {entity.table.name}, column {column}: {counted(n, 'value')}: {COERCION_TEXT[what]}",
+                    entity.table.where,
+                )
+    return out
