@@ -15,7 +15,9 @@ from awmlang.import_awm.sql import quote_ident
 
 
 @dataclass
-class Column:
+class AwmColumn:
+    """A column of a pipeline table, as `PRAGMA table_xinfo` reports it."""
+
     name: str
     decl: str  # declared type, as written
     notnull: bool
@@ -25,7 +27,9 @@ class Column:
 
 
 @dataclass
-class ForeignKey:
+class AwmForeignKey:
+    """A foreign key of a pipeline table (`PRAGMA foreign_key_list`)."""
+
     columns: list[str]
     parent: str
     parent_columns: list[str | None]
@@ -34,7 +38,9 @@ class ForeignKey:
 
 
 @dataclass
-class Index:
+class AwmIndex:
+    """An index of a pipeline table (`PRAGMA index_list` / `index_xinfo`)."""
+
     name: str
     unique: bool
     origin: str  # c (CREATE INDEX), u (UNIQUE constraint), pk
@@ -44,19 +50,21 @@ class Index:
 
 
 @dataclass
-class Table:
+class AwmTable:
+    """A table of the pipeline's database as SQLite made it, with its rows as stored."""
+
     name: str
     where: Where
-    columns: list[Column]
-    fks: list[ForeignKey]
-    indexes: list[Index]
+    columns: list[AwmColumn]
+    fks: list[AwmForeignKey]
+    indexes: list[AwmIndex]
     checks: list[tuple[str | None, exp.Expression]]  # (column or None for table-level, condition)
     autoincrement: bool
     without_rowid: bool
     collations: dict[str, str]
     rows: list[tuple] = field(default_factory=list)  # as stored, in rowid order
 
-    def column(self, name: str) -> Column | None:
+    def column(self, name: str) -> AwmColumn | None:
         return next((c for c in self.columns if c.name == name), None)
 
     @property
@@ -64,7 +72,7 @@ class Table:
         return [c.name for c in sorted((c for c in self.columns if c.pk), key=lambda c: c.pk)]
 
 
-def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[Table]:
+def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[AwmTable]:
     tables = []
     for source in rebuilt.tables:
         if (
@@ -87,15 +95,16 @@ def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[Table]:
     return tables
 
 
-def read_table(rebuilt: Rebuilt, source: TableSource) -> Table:
+def read_table(rebuilt: Rebuilt, source: TableSource) -> AwmTable:
     db = rebuilt.catalog
     q = quote_ident(source.name)
     columns = [
-        Column(r[1], r[2] or "", bool(r[3]), r[4], r[5], r[6] in (2, 3)) for r in db.execute(f"PRAGMA table_xinfo({q})")
+        AwmColumn(r[1], r[2] or "", bool(r[3]), r[4], r[5], r[6] in (2, 3))
+        for r in db.execute(f"PRAGMA table_xinfo({q})")
     ]
-    fks: dict[int, ForeignKey] = {}
+    fks: dict[int, AwmForeignKey] = {}
     for r in db.execute(f"PRAGMA foreign_key_list({q})"):
-        fk = fks.setdefault(r[0], ForeignKey([], r[2], [], r[6].upper(), r[5].upper()))
+        fk = fks.setdefault(r[0], AwmForeignKey([], r[2], [], r[6].upper(), r[5].upper()))
         fk.columns.append(r[3])
         fk.parent_columns.append(r[4])
     indexes = []
@@ -103,7 +112,7 @@ def read_table(rebuilt: Rebuilt, source: TableSource) -> Table:
         info = list(db.execute(f"PRAGMA index_xinfo({quote_ident(r[1])})"))
         keys = [x for x in info if x[5]]
         indexes.append(
-            Index(
+            AwmIndex(
                 r[1],
                 bool(r[2]),
                 r[3],
@@ -118,7 +127,7 @@ def read_table(rebuilt: Rebuilt, source: TableSource) -> Table:
         db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)).fetchone()[0]
         or ""
     )
-    table = Table(
+    table = AwmTable(
         source.name,
         source.where,
         columns,
@@ -164,7 +173,7 @@ def collations_of(tree: exp.Create) -> dict[str, str]:
     return out
 
 
-def read_rows(db: sqlite3.Connection, table: Table) -> list[tuple]:
+def read_rows(db: sqlite3.Connection, table: AwmTable) -> list[tuple]:
     """The table's rows as stored, stored columns only, in rowid (insertion) order."""
     columns = [c for c in table.columns if not c.generated]
     select = f"SELECT {', '.join(quote_ident(c.name) for c in columns)} FROM {quote_ident(table.name)}"

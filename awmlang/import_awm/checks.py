@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from awmlang.import_awm.entities import Entity, Field, note
+from awmlang.import_awm.entities import EntityPlan, FieldPlan, note
 from awmlang.import_awm.literals import DATE_RE, DATETIME_RE, awm_number, awm_text
 from awmlang.import_awm.problems import Problems
 from awmlang.import_awm.sql import sql_constant
@@ -22,10 +22,10 @@ class Term:
     text: str
     kind: str  # num | text | datetime | date | bool | null
     nullable: bool = False
-    field: Field | None = None
+    field: FieldPlan | None = None
 
 
-def plan_check(entity: Entity, column: str | None, cond: exp.Expression, problems: Problems) -> None:
+def plan_check(entity: EntityPlan, column: str | None, cond: exp.Expression, problems: Problems) -> None:
     sql = cond.sql("sqlite")
     try:
         term = CheckTranslator(entity).translate(cond)
@@ -71,10 +71,10 @@ class CheckTranslator:
     ARITH = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Mod: "%"}
     FUNCS = {exp.Length: "len", exp.Lower: "lower", exp.Upper: "upper", exp.Abs: "abs", exp.Trim: "trim"}
 
-    def __init__(self, entity: Entity):
+    def __init__(self, entity: EntityPlan):
         self.entity = entity
 
-    def fields_in(self, cond: exp.Expression) -> list[Field]:
+    def fields_in(self, cond: exp.Expression) -> list[FieldPlan]:
         """The fields a condition reads, in the order they appear."""
         found = [self.entity.by_column(c.name) for c in cond.dfs() if isinstance(c, exp.Column)]
         return list(dict.fromkeys(f for f in found if f is not None))

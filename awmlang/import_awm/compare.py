@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from awmlang.import_awm.entities import Model
+from awmlang.import_awm.entities import SchemaPlan
 from awmlang.import_awm.sql import affinity, quote_ident
 from awmlang.text import counted
 
@@ -32,14 +32,14 @@ def user_tables(db: sqlite3.Connection) -> list[str]:
     )
 
 
-def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) -> dict:
+def compare_databases(original: sqlite3.Connection, image: bytes, schema: SchemaPlan) -> dict:
     """Whether the spec's seed database holds exactly the pipeline's tables, columns and rows."""
     seeded = sqlite3.connect(":memory:")
     seeded.deserialize(image)
     differences: list[str] = []
     changed: list[str] = []
     try:
-        for entity in model.entities:
+        for entity in schema.entities:
             name = entity.table.name
             cols_a, cols_b = table_columns(original, name), dict(table_columns(seeded, name))
             names_a = [c for c, _ in cols_a]
@@ -55,16 +55,16 @@ def compare_databases(original: sqlite3.Connection, image: bytes, model: Model) 
             if rows_a != rows_b:
                 bad = sum(a != b for a, b in zip(rows_a, rows_b)) + abs(len(rows_a) - len(rows_b))
                 differences.append(f"{name}: {bad} of {counted(len(rows_a), 'row')} different")
-        imported = {e.table.name for e in model.entities}
+        imported = {e.table.name for e in schema.entities}
         for name in user_tables(original):
             if name not in imported:
                 differences.append(f"{name}: not imported")
     finally:
         seeded.close()
     for d in differences:
-        model.problems.warn(f"the seeded database differs from the pipeline's: {d}")
+        schema.problems.warn(f"the seeded database differs from the pipeline's: {d}")
     if changed:
-        model.problems.warn(
+        schema.problems.warn(
             f"NUMERIC affinity (DATETIME, DATE, BOOLEAN, DECIMAL, ...) in {counted(len(changed), 'column')}: "
             "stored with the affinity of the awm type; the values are the same (see `database.affinity`)"
         )

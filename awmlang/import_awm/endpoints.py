@@ -8,7 +8,7 @@ from typing import Any
 
 from awmlang.import_awm.naming import field_name, valid_name
 from awmlang.import_awm.problems import Problems, Where
-from awmlang.import_awm.read import Record, get_list, text_of, unknown_fields
+from awmlang.import_awm.read import AwmRecord, get_list, text_of, unknown_fields
 
 SPEC_TYPES = {
     "integer": "int",
@@ -27,7 +27,9 @@ SPEC_TYPES = {
 
 
 @dataclass
-class Param:
+class AwmParam:
+    """A request parameter of a gen_spec endpoint."""
+
     name: str  # the awm name (the spec's name when it is valid)
     spec_name: str
     type: str  # awm type from the spec's type
@@ -39,19 +41,21 @@ class Param:
 
 
 @dataclass
-class Endpoint:
+class AwmEndpoint:
+    """A gen_spec endpoint: what the importer makes a tool of."""
+
     name: str
     method: str
     path: str
     summary: str
     description: str
     group: str
-    params: list[Param]
+    params: list[AwmParam]
     tables: list[str]
     where: Where
 
 
-def read_endpoints(record: Record, problems: Problems) -> list[Endpoint]:
+def read_endpoints(record: AwmRecord, problems: Problems) -> list[AwmEndpoint]:
     where = record.where
     api = record.data.get("api_spec")
     if not isinstance(api, dict):
@@ -72,7 +76,9 @@ def read_endpoints(record: Record, problems: Problems) -> list[Endpoint]:
     return out
 
 
-def read_endpoint(raw, group: str, number: int, where: Where, problems: Problems, names: set[str]) -> Endpoint | None:
+def read_endpoint(
+    raw, group: str, number: int, where: Where, problems: Problems, names: set[str]
+) -> AwmEndpoint | None:
     label = f"group {group}, endpoint #{number}"
     if not isinstance(raw, dict):
         problems.error(f"{label} is not an object; skipped", where)
@@ -93,7 +99,7 @@ def read_endpoint(raw, group: str, number: int, where: Where, problems: Problems
     path = str(raw.get("path") or "")
     params = read_params(raw.get("request_params"), path, label, where, problems)
     tables = [t for t in raw.get("required_tables") or [] if isinstance(t, str)]
-    return Endpoint(
+    return AwmEndpoint(
         name,
         str(raw.get("method") or "").upper(),
         path,
@@ -106,7 +112,7 @@ def read_endpoint(raw, group: str, number: int, where: Where, problems: Problems
     )
 
 
-def read_params(raw, path: str, label: str, where: Where, problems: Problems) -> list[Param]:
+def read_params(raw, path: str, label: str, where: Where, problems: Problems) -> list[AwmParam]:
     if isinstance(raw, list):  # a variant: a list of {name, ...}
         raw = {p.get("name"): p for p in raw if isinstance(p, dict) and isinstance(p.get("name"), str)}
     if raw is None:
@@ -131,7 +137,7 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
                 f"{label}: parameter `{spec_name}` has the unknown type `{spec_type}`; it takes any JSON", where
             )
         params.append(
-            Param(
+            AwmParam(
                 name,
                 spec_name,
                 SPEC_TYPES.get(spec_type, "json"),
@@ -146,6 +152,6 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
         if placeholder not in {p.spec_name for p in params} | {p.name for p in params} and valid_name(placeholder):
             problems.warn(f"{label}: path parameter `{placeholder}` is not in request_params; added as required", where)
             params.append(
-                Param(placeholder, placeholder, "int" if placeholder.endswith("id") else "text", "path", True, "")
+                AwmParam(placeholder, placeholder, "int" if placeholder.endswith("id") else "text", "path", True, "")
             )
     return params

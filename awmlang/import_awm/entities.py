@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from awmlang.import_awm.catalog import Column, Table
+from awmlang.import_awm.catalog import AwmColumn, AwmTable
 from awmlang.import_awm.literals import DATE_RE, DATETIME_RE, awm_text, constant_literal
 from awmlang.import_awm.naming import field_name, unique_name
 from awmlang.import_awm.problems import Problems
@@ -17,19 +17,21 @@ AWM_AFFINITY = {"int": "INTEGER", "float": "REAL", "text": "TEXT", "datetime": "
 
 
 @dataclass(eq=False)
-class Field:
+class FieldPlan:
+    """A field the importer writes for one column (or the key it adds)."""
+
     name: str
     column: str | None  # None: a key added by the importer (no original column)
     type: str  # int | float | text | datetime | date | an entity name
     optional: bool
     is_id: bool = False
-    relation: Entity | None = None
+    relation: EntityPlan | None = None
     on_delete: str = "restrict"
     default: str | None = None
     unique: bool = False
     index: bool = False
     checks: list[str] = field(default_factory=list)
-    source: Column | None = None
+    source: AwmColumn | None = None
 
     @property
     def scalar(self) -> str:
@@ -57,39 +59,43 @@ class Field:
 
 
 @dataclass(eq=False)
-class Entity:
-    name: str
-    table: Table
-    fields: list[Field]
-    key: Field
-    uniques: list[tuple[Field, ...]] = field(default_factory=list)  # @@unique (fields, named when rendered)
-    indexes: list[tuple[Field, ...]] = field(default_factory=list)  # @@index
-    notes: list[str] = field(default_factory=list)
-    owner: Field | None = None  # a required relation to the env's user entity
+class EntityPlan:
+    """The entity the importer writes for one AwmTable."""
 
-    def by_column(self, column: str) -> Field | None:
+    name: str
+    table: AwmTable
+    fields: list[FieldPlan]
+    key: FieldPlan
+    uniques: list[tuple[FieldPlan, ...]] = field(default_factory=list)  # @@unique (fields, named when rendered)
+    indexes: list[tuple[FieldPlan, ...]] = field(default_factory=list)  # @@index
+    notes: list[str] = field(default_factory=list)
+    owner: FieldPlan | None = None  # a required relation to the env's user entity
+
+    def by_column(self, column: str) -> FieldPlan | None:
         return next((f for f in self.fields if f.column == column), None)
 
 
 @dataclass
-class Model:
-    scenario: str
-    entities: list[Entity]
-    user: Entity | None = None
-    problems: Problems = field(default_factory=Problems)
-    seed_order: list[Entity] = field(default_factory=list)  # parents before children
+class SchemaPlan:
+    """A scenario's entities as the importer writes them, and the env's user entity."""
 
-    def entity_of_table(self, table: str) -> Entity | None:
+    scenario: str
+    entities: list[EntityPlan]
+    user: EntityPlan | None = None
+    problems: Problems = field(default_factory=Problems)
+    seed_order: list[EntityPlan] = field(default_factory=list)  # parents before children
+
+    def entity_of_table(self, table: str) -> EntityPlan | None:
         return next((e for e in self.entities if e.table.name == table), None)
 
 
-def note(entity: Entity, problems: Problems, message: str) -> None:
+def note(entity: EntityPlan, problems: Problems, message: str) -> None:
     """An approximation: a comment above the entity and a warning in the report."""
     entity.notes.append(message)
     problems.warn(f"table {entity.table.name}: {message}", entity.table.where)
 
 
-def plan_entity(name: str, table: Table, problems: Problems) -> Entity:
+def plan_entity(name: str, table: AwmTable, problems: Problems) -> EntityPlan:
     taken: set[str] = set()
     fields = []
     stored = [c for c in table.columns if not c.generated]
@@ -99,9 +105,11 @@ def plan_entity(name: str, table: Table, problems: Problems) -> Entity:
         taken.add(fname)
         ftype = scalar_type(col, values)
         fields.append(
-            Field(fname, col.name, ftype, optional=not col.notnull and not (col.pk and len(table.pk) == 1), source=col)
+            FieldPlan(
+                fname, col.name, ftype, optional=not col.notnull and not (col.pk and len(table.pk) == 1), source=col
+            )
         )
-    entity = Entity(name, table, fields, fields[0] if fields else None)  # the key is chosen below
+    entity = EntityPlan(name, table, fields, fields[0] if fields else None)  # the key is chosen below
     for col in table.columns:
         if col.generated:
             note(entity, problems, f"generated column `{col.name}` is not imported (awm has no computed columns)")
@@ -124,7 +132,7 @@ def plan_entity(name: str, table: Table, problems: Problems) -> Entity:
     return entity
 
 
-def scalar_type(col: Column, values: list) -> str:
+def scalar_type(col: AwmColumn, values: list) -> str:
     d = col.decl.upper()
     aff = affinity(col.decl)
     kinds = {type(v) for v in values if v is not None}
@@ -144,7 +152,7 @@ def scalar_type(col: Column, values: list) -> str:
     return "float" if kinds and kinds <= {int, float} else "text"
 
 
-def temporal_type(col: Column, values: list) -> str:
+def temporal_type(col: AwmColumn, values: list) -> str:
     d = col.decl.upper()
     want = "datetime" if ("DATETIME" in d or "TIMESTAMP" in d) else "date" if "DATE" in d and "TIME" not in d else None
     if want is None:
@@ -176,7 +184,7 @@ def valid_time(value: str, kind: str) -> bool:
         return False
 
 
-def choose_key(entity: Entity, problems: Problems) -> None:
+def choose_key(entity: EntityPlan, problems: Problems) -> None:
     """Every entity needs one `int` or `text` @id. A single-column primary key of that type is
     kept. Otherwise a NOT NULL UNIQUE column serves, or a key column is added (its values are
     the original rowids)."""
@@ -202,7 +210,7 @@ def choose_key(entity: Entity, problems: Problems) -> None:
                 note(entity, problems, f"no primary key: the unique NOT NULL column `{column}` serves as the key")
                 return
     name = unique_name("id", {f.name for f in entity.fields}) if any(f.name == "id" for f in entity.fields) else "id"
-    key = Field(name, None, "int", optional=False, is_id=True)
+    key = FieldPlan(name, None, "int", optional=False, is_id=True)
     entity.fields.insert(0, key)
     entity.key = key
     why = (
@@ -224,7 +232,7 @@ def choose_key(entity: Entity, problems: Problems) -> None:
         entity.by_column(pk[0]).unique = True
 
 
-def awm_default(entity: Entity, f: Field, problems: Problems) -> str | None:
+def awm_default(entity: EntityPlan, f: FieldPlan, problems: Problems) -> str | None:
     col = f.source
     if col.default is None or f.is_id and f.type == "int":
         return None
@@ -266,8 +274,8 @@ def is_now_call(node: exp.Expression, name: str) -> bool:
     return False
 
 
-def plan_indexes(entity: Entity, problems: Problems) -> None:
-    seen: set[tuple[bool, tuple[Field, ...]]] = set()
+def plan_indexes(entity: EntityPlan, problems: Problems) -> None:
+    seen: set[tuple[bool, tuple[FieldPlan, ...]]] = set()
     key = (entity.key.column,)
     for ix in entity.table.indexes:
         if ix.origin == "pk":

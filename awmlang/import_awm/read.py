@@ -40,7 +40,9 @@ KNOWN_FIELDS = {
 
 
 @dataclass
-class Record:
+class AwmRecord:
+    """One JSONL line of the pipeline: a gen_db, gen_sample, gen_spec, gen_tasks or gen_scenario record."""
+
     kind: str  # db | sample | spec | tasks | info
     data: dict
     where: Where
@@ -49,7 +51,7 @@ class Record:
 @dataclass
 class Scenario:
     name: str
-    records: dict[str, Record] = field(default_factory=dict)
+    records: dict[str, AwmRecord] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
 
 
@@ -145,7 +147,7 @@ def read_line(line: str, where: Where, scenarios: dict[str, Scenario], problems:
             where,
         )
         return
-    scenario.records[kind] = Record(kind, data, where)
+    scenario.records[kind] = AwmRecord(kind, data, where)
     unknown_fields(data, "info" if kind == "info" else kind, where, scenario.problems)
 
 

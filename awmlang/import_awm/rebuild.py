@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from awmlang.import_awm.problems import Problems, Where
-from awmlang.import_awm.read import Record, get_list, unknown_fields
+from awmlang.import_awm.read import AwmRecord, get_list, unknown_fields
 from awmlang.import_awm.sql import (
     first_keyword,
     new_connection,
@@ -38,7 +38,7 @@ class Rebuilt:
     failed_inserts: int = 0
 
 
-def rebuild(db_record: Record, sample_record: Record | None, problems: Problems, clock: str) -> Rebuilt:
+def rebuild(db_record: AwmRecord, sample_record: AwmRecord | None, problems: Problems, clock: str) -> Rebuilt:
     rebuilt = Rebuilt(new_connection(), new_connection(), [])
     schema = db_record.data.get("db_schema")
     where = db_record.where
@@ -128,7 +128,7 @@ def created_name(sql: str) -> str:
     return name[1:-1].replace('""', '"') if name[0] in '"`[' else name
 
 
-def run_inserts(rebuilt: Rebuilt, record: Record, problems: Problems, clock: str) -> None:
+def run_inserts(rebuilt: Rebuilt, record: AwmRecord, problems: Problems, clock: str) -> None:
     where = record.where
     sample = record.data.get("sample_data")
     if not isinstance(sample, dict):

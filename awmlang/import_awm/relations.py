@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from awmlang.import_awm.catalog import ForeignKey, Table
-from awmlang.import_awm.entities import Entity, Field, Model, note
+from awmlang.import_awm.catalog import AwmForeignKey, AwmTable
+from awmlang.import_awm.entities import EntityPlan, FieldPlan, SchemaPlan, note
 from awmlang.import_awm.naming import field_name, unique_name
 from awmlang.import_awm.problems import Problems
 
 
-def link_relations(model: Model, entity: Entity, problems: Problems) -> None:
+def link_relations(schema: SchemaPlan, entity: EntityPlan, problems: Problems) -> None:
     """Foreign keys become relation fields where awm can keep them exactly."""
     table = entity.table
-    broken = dangling_foreign_keys(table, model)
+    broken = dangling_foreign_keys(table, schema)
     for fk in table.fks:
-        reason = relation_problem(model, entity, fk, broken)
+        reason = relation_problem(schema, entity, fk, broken)
         if reason is not None:
             note(
                 entity,
@@ -22,21 +22,23 @@ def link_relations(model: Model, entity: Entity, problems: Problems) -> None:
             )
             continue
         f = entity.by_column(fk.columns[0])
-        parent = model.entity_of_table(fk.parent)
+        parent = schema.entity_of_table(fk.parent)
         f.relation, f.type = parent, parent.name
         f.name = relation_field_name(entity, f)
         f.on_delete = relation_on_delete(entity, f, fk, problems)
         if fk.on_update not in ("NO ACTION", "RESTRICT"):
             note(entity, problems, f"ON UPDATE {fk.on_update} of `{f.column}` is dropped (awm keys do not change)")
-    if model.user is not None:
-        owners = [f for f in entity.fields if f.relation is model.user and not f.optional]
-        entity.owner = owners[0] if len(owners) == 1 and entity is not model.user else None
+    if schema.user is not None:
+        owners = [f for f in entity.fields if f.relation is schema.user and not f.optional]
+        entity.owner = owners[0] if len(owners) == 1 and entity is not schema.user else None
 
 
-def relation_problem(model: Model, entity: Entity, fk: ForeignKey, broken: set[tuple[str, ...]]) -> str | None:
+def relation_problem(
+    schema: SchemaPlan, entity: EntityPlan, fk: AwmForeignKey, broken: set[tuple[str, ...]]
+) -> str | None:
     if len(fk.columns) != 1:
         return "composite foreign keys are not relations in awm"
-    parent = model.entity_of_table(fk.parent)
+    parent = schema.entity_of_table(fk.parent)
     if parent is None:
         return f"table {fk.parent} is not imported"
     f = entity.by_column(fk.columns[0])
@@ -54,11 +56,11 @@ def relation_problem(model: Model, entity: Entity, fk: ForeignKey, broken: set[t
     return None
 
 
-def dangling_foreign_keys(table: Table, model: Model) -> set[tuple[str, ...]]:
+def dangling_foreign_keys(table: AwmTable, schema: SchemaPlan) -> set[tuple[str, ...]]:
     """Foreign keys that the sample rows break, found by comparing values the way SQLite does."""
     out = set()
     for fk in table.fks:
-        parent = model.entity_of_table(fk.parent)
+        parent = schema.entity_of_table(fk.parent)
         if parent is None or len(fk.columns) != 1:
             continue
         i = [c.name for c in table.columns if not c.generated].index(fk.columns[0])
@@ -72,7 +74,7 @@ def dangling_foreign_keys(table: Table, model: Model) -> set[tuple[str, ...]]:
     return out
 
 
-def relation_field_name(entity: Entity, f: Field) -> str:
+def relation_field_name(entity: EntityPlan, f: FieldPlan) -> str:
     column = f.column
     base = column[:-3] if column.endswith("_id") and len(column) > 3 else column
     base = field_name(base, set())
@@ -81,7 +83,7 @@ def relation_field_name(entity: Entity, f: Field) -> str:
     return base if base not in taken else unique_name(base + "_ref", taken)
 
 
-def relation_on_delete(entity: Entity, f: Field, fk: ForeignKey, problems: Problems) -> str:
+def relation_on_delete(entity: EntityPlan, f: FieldPlan, fk: AwmForeignKey, problems: Problems) -> str:
     if fk.on_delete == "CASCADE":
         return "cascade"
     if fk.on_delete == "SET NULL":

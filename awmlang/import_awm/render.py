@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awmlang.import_awm.entities import Entity, Model
+from awmlang.import_awm.entities import EntityPlan, SchemaPlan
 from awmlang.import_awm.literals import awm_text, comment
 from awmlang.import_awm.naming import env_name, snake
 from awmlang.import_awm.read import Scenario
@@ -12,7 +12,9 @@ from awmlang.import_awm.tasks import render_tasks
 from awmlang.import_awm.tools import ToolText
 
 
-def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: list[str], description: str) -> str:
+def render_spec(
+    scenario: Scenario, schema: SchemaPlan, tools: list[ToolText], tasks: list[str], description: str
+) -> str:
     sources = ", ".join(f"{r.kind}: {r.where.short()}" for r in sorted(scenario.records.values(), key=lambda r: r.kind))
     out = [
         comment(f"Imported from the AWM pipeline by `awmc import awm` (scenario {scenario.name})."),
@@ -21,13 +23,13 @@ def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: 
         "",
     ]
     props = [f"  description {awm_text(description)}"] if description else []
-    if model.user is not None:
-        props.append(f"  user {model.user.name}")
+    if schema.user is not None:
+        props.append(f"  user {schema.user.name}")
     props.append(f'  clock "{CLOCK}"')
     out += [f"env {env_name(scenario.name)} {awm_text(scenario.name)} {{"] + props + ["}", ""]
-    if model.entities:
+    if schema.entities:
         out += ["# ---- entities: one per table ----", ""]
-    for entity in model.entities:
+    for entity in schema.entities:
         out += render_entity(entity) + [""]
     if tools:
         complete = sum(t.complete for t in tools)
@@ -36,7 +38,7 @@ def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: 
             out += [t.text, ""]
     if tasks:
         out += render_tasks(tasks, scenario.records["tasks"].where)
-    seeds = render_seeds(model)
+    seeds = render_seeds(schema)
     if seeds:
         out += ["# ---- seed data: the rows of the pipeline's database, as SQLite stored them ----", ""] + seeds
     while out and out[-1] == "":
@@ -44,7 +46,7 @@ def render_spec(scenario: Scenario, model: Model, tools: list[ToolText], tasks: 
     return "\n".join(out) + "\n"
 
 
-def render_entity(entity: Entity) -> list[str]:
+def render_entity(entity: EntityPlan) -> list[str]:
     table = entity.table
     out = [comment(f"table {table.name} ({table.where.short()})")] + [
         comment(f"approximated: {n}") for n in entity.notes

@@ -10,12 +10,12 @@ from awmlang.compiler.diagnostics import to_json
 from awmlang.import_awm.catalog import read_tables
 from awmlang.import_awm.compare import compare_databases
 from awmlang.import_awm.endpoints import read_endpoints
-from awmlang.import_awm.entities import Model
+from awmlang.import_awm.entities import SchemaPlan
 from awmlang.import_awm.problems import Problems
 from awmlang.import_awm.read import Scenario, text_of
 from awmlang.import_awm.rebuild import Rebuilt, rebuild
 from awmlang.import_awm.render import render_spec
-from awmlang.import_awm.schema import build_model
+from awmlang.import_awm.schema import plan_schema
 from awmlang.import_awm.sql import CLOCK
 from awmlang.import_awm.tasks import read_tasks
 from awmlang.import_awm.tools import render_tool
@@ -33,7 +33,7 @@ class Result:
     compiled: bool | None = None
     database: dict = field(default_factory=dict)
     rebuilt: Rebuilt | None = None
-    model: Model | None = None
+    schema: SchemaPlan | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,17 +81,17 @@ def convert(scenario: Scenario, result: Result) -> None:
         return
     rebuilt = rebuild(db, scenario.records.get("sample"), problems, CLOCK)
     tables = read_tables(rebuilt, problems)
-    model = build_model(scenario.name, tables, problems)
+    schema = plan_schema(scenario.name, tables, problems)
     endpoints = read_endpoints(scenario.records["spec"], problems) if "spec" in scenario.records else []
-    tools = [render_tool(e, model) for e in endpoints]
+    tools = [render_tool(e, schema) for e in endpoints]
     tasks = read_tasks(scenario.records["tasks"], problems) if "tasks" in scenario.records else []
     info = scenario.records.get("info")
     description = text_of(info.data.get("description")) if info else ""
-    result.text = render_spec(scenario, model, tools, tasks, description)
+    result.text = render_spec(scenario, schema, tools, tasks, description)
     result.counts = {
-        "tables": len(model.entities),
-        "columns": sum(len([c for c in e.table.columns]) for e in model.entities),
-        "rows": sum(len(e.table.rows) for e in model.entities),
+        "tables": len(schema.entities),
+        "columns": sum(len([c for c in e.table.columns]) for e in schema.entities),
+        "rows": sum(len(e.table.rows) for e in schema.entities),
         "inserts": {"total": rebuilt.inserts, "failed": rebuilt.failed_inserts},
         "tools": {
             "total": len(tools),
@@ -100,7 +100,7 @@ def convert(scenario: Scenario, result: Result) -> None:
         },
         "tasks": {"total": len(tasks), "needs_verifier": len(tasks)},
     }
-    result.rebuilt, result.model = rebuilt, model
+    result.rebuilt, result.schema = rebuilt, schema
 
 
 def write_and_check(result: Result, target: Path) -> None:
@@ -116,7 +116,7 @@ def write_and_check(result: Result, target: Path) -> None:
         else:
             result.problems.warn(f"the compiler warns: {text}")
     if built.ok:
-        result.database = compare_databases(result.rebuilt.data, built.outputs["initial.db"], result.model)
+        result.database = compare_databases(result.rebuilt.data, built.outputs["initial.db"], result.schema)
 
 
 def write_atomic(path: Path, text: str) -> None:

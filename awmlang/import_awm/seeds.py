@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awmlang.import_awm.entities import Entity, Field, Model, note
+from awmlang.import_awm.entities import EntityPlan, FieldPlan, SchemaPlan, note
 from awmlang.import_awm.literals import awm_number, awm_text, comment
 from awmlang.import_awm.naming import field_name
 from awmlang.import_awm.problems import Problems
@@ -10,12 +10,12 @@ from awmlang.import_awm.sql import sqlite_text, stored_as
 from awmlang.text import counted
 
 
-def seed_order(model: Model, problems: Problems) -> list[Entity]:
+def seed_order(schema: SchemaPlan, problems: Problems) -> list[EntityPlan]:
     """Parents seed before their children (awm checks foreign keys row by row); the
     declarations keep the tables' order. A cycle between tables is broken by keeping one of
     its foreign keys as a plain column."""
-    remaining = list(model.entities)
-    ordered: list[Entity] = []
+    remaining = list(schema.entities)
+    ordered: list[EntityPlan] = []
     while remaining:
         ready = [e for e in remaining if all(f.relation is e or f.relation not in remaining for f in e.fields)]
         if not ready:
@@ -35,14 +35,14 @@ def seed_order(model: Model, problems: Problems) -> list[Entity]:
     return ordered
 
 
-def unlink(f: Field) -> None:
+def unlink(f: FieldPlan) -> None:
     f.type = f.relation.key.type
     f.relation = None
     f.on_delete = "restrict"
     f.name = field_name(f.column, set())
 
 
-def order_rows_by_parent(entity: Entity, problems: Problems) -> None:
+def order_rows_by_parent(entity: EntityPlan, problems: Problems) -> None:
     """A table that refers to itself: parents first, when the key is the rowid (so `ORDER BY
     rowid` is unchanged)."""
     selfref = [f for f in entity.fields if f.relation is entity]
@@ -68,7 +68,7 @@ def order_rows_by_parent(entity: Entity, problems: Problems) -> None:
     entity.table.rows[:] = ordered + pending
 
 
-def seed_value(value, f: Field, coerced: dict[str, int]) -> str:
+def seed_value(value, f: FieldPlan, coerced: dict[str, int]) -> str:
     """A stored value as an awm seed literal of the field's type; a value that does not fit is
     converted (and counted in `coerced`, reported per column)."""
     kind = f.scalar
@@ -117,9 +117,9 @@ COERCION_TEXT = {
 }
 
 
-def render_seeds(model: Model) -> list[str]:
+def render_seeds(schema: SchemaPlan) -> list[str]:
     out = []
-    for entity in model.seed_order:
+    for entity in schema.seed_order:
         rows = entity.table.rows
         if not rows:
             continue
@@ -143,7 +143,7 @@ def render_seeds(model: Model) -> list[str]:
         )
         for column, counts in sorted(coerced.items()):
             for what, n in sorted(counts.items()):
-                model.problems.warn(
+                schema.problems.warn(
                     f"table {entity.table.name}, column {column}: {counted(n, 'value')}: {COERCION_TEXT[what]}",
                     entity.table.where,
                 )

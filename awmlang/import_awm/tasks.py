@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from awmlang.import_awm.literals import awm_text, comment
 from awmlang.import_awm.problems import Problems, Where
-from awmlang.import_awm.read import Record, get_list
+from awmlang.import_awm.read import AwmRecord, get_list
 
 NEEDS_VERIFIER = 'expect "this task needs a verifier" == ""'
 
 
-def read_tasks(record: Record, problems: Problems) -> list[str]:
+def read_tasks(record: AwmRecord, problems: Problems) -> list[str]:
     tasks = []
     for i, task in enumerate(get_list(record.data, "tasks", record.where, problems, "the tasks record"), 1):
         if isinstance(task, dict):

@@ -7,8 +7,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from awmlang.import_awm.endpoints import Endpoint, Param
-from awmlang.import_awm.entities import Entity, Field, Model
+from awmlang.import_awm.endpoints import AwmEndpoint, AwmParam
+from awmlang.import_awm.entities import EntityPlan, FieldPlan, SchemaPlan
 from awmlang.import_awm.literals import awm_text, comment
 from awmlang.import_awm.naming import snake
 
@@ -22,9 +22,11 @@ VERBS = {
 
 
 @dataclass
-class Binding:
-    param: Param
-    field: Field
+class ParamBinding:
+    """A tool parameter that sets or filters one field."""
+
+    param: AwmParam
+    field: FieldPlan
     awm_type: str  # the parameter's awm type
     bool_to_int: bool = False  # a boolean parameter for an int column
 
@@ -35,15 +37,15 @@ class Binding:
 @dataclass
 class ToolPlan:
     op: str  # get | list | create | update | delete
-    entity: Entity
-    key: Param | None = None
-    bindings: list[Binding] = field(default_factory=list)
-    limit: Param | None = None
-    offset: Param | None = None
+    entity: EntityPlan
+    key: AwmParam | None = None
+    bindings: list[ParamBinding] = field(default_factory=list)
+    limit: AwmParam | None = None
+    offset: AwmParam | None = None
     scoped: bool = False  # rows of the acting user only (`user == me`)
 
 
-def derive_tool(endpoint: Endpoint, model: Model) -> tuple[ToolPlan | None, str]:
+def derive_tool(endpoint: AwmEndpoint, schema: SchemaPlan) -> tuple[ToolPlan | None, str]:
     """The CRUD meaning of an endpoint, or why it has none."""
     op = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}.get(endpoint.method)
     if op is None:
@@ -62,13 +64,13 @@ def derive_tool(endpoint: Endpoint, model: Model) -> tuple[ToolPlan | None, str]
             None,
             f"it reads several tables ({', '.join(endpoint.tables)})" if endpoint.tables else "it names no table",
         )
-    entity = model.entity_of_table(endpoint.tables[0])
+    entity = schema.entity_of_table(endpoint.tables[0])
     if entity is None:
         return None, f"table {endpoint.tables[0]} is not imported"
     return plan_for(op, entity, endpoint, last[1:-1] if by_key else None)
 
 
-def plan_for(op: str, entity: Entity, endpoint: Endpoint, key_name: str | None) -> tuple[ToolPlan | None, str]:
+def plan_for(op: str, entity: EntityPlan, endpoint: AwmEndpoint, key_name: str | None) -> tuple[ToolPlan | None, str]:
     """The plan of a CRUD endpoint on one entity: every parameter is its key, a column or
     limit/offset."""
     plan = ToolPlan(op, entity)
@@ -98,7 +100,7 @@ def plan_for(op: str, entity: Entity, endpoint: Endpoint, key_name: str | None) 
     return plan, ""
 
 
-def refers_to_key(p: Param, entity: Entity) -> bool:
+def refers_to_key(p: AwmParam, entity: EntityPlan) -> bool:
     key = entity.key
     if key.column is None or p.type != key.type:
         return False
@@ -109,16 +111,16 @@ def refers_to_key(p: Param, entity: Entity) -> bool:
     )
 
 
-def bind(p: Param, entity: Entity) -> Binding | None:
+def bind(p: AwmParam, entity: EntityPlan) -> ParamBinding | None:
     f = entity.by_column(p.spec_name)
     if f is None or f.is_id and f.type == "int":
         return None
     if f.relation is not None:
-        return Binding(p, f, f.type) if p.type == f.relation.key.type else None
+        return ParamBinding(p, f, f.type) if p.type == f.relation.key.type else None
     if p.type == f.type or (p.type, f.type) in (("int", "float"), ("text", "datetime"), ("text", "date")):
-        return Binding(p, f, f.type)
+        return ParamBinding(p, f, f.type)
     if p.type == "bool" and f.type == "int":
-        return Binding(p, f, "bool", bool_to_int=True)
+        return ParamBinding(p, f, "bool", bool_to_int=True)
     return None
 
 
@@ -140,7 +142,7 @@ def param_decl(name: str, awm_type: str, required: bool) -> str:
     return f"{name}: {awm_type}{'' if required else '?'}"
 
 
-def crud_line(plan: ToolPlan, endpoint: Endpoint) -> str | None:
+def crud_line(plan: ToolPlan, endpoint: AwmEndpoint) -> str | None:
     """The one-line CRUD form, if it has exactly the endpoint's parameters."""
     e = plan.entity
     crud_key = f"{snake(e.name)}_{e.key.name}"
@@ -172,12 +174,12 @@ def crud_line(plan: ToolPlan, endpoint: Endpoint) -> str | None:
     return f"update {e.name}{fields}{scope}{' with ' + stamp.name + ' = now()' if stamp else ''}"
 
 
-def updated_at(plan: ToolPlan) -> Field | None:
+def updated_at(plan: ToolPlan) -> FieldPlan | None:
     f = next((x for x in plan.entity.fields if x.column == "updated_at" and x.type in ("datetime", "text")), None)
     return f if f is not None and f.default == "now()" and all(b.field is not f for b in plan.bindings) else None
 
 
-def tool_params(plan: ToolPlan, endpoint: Endpoint) -> list[str]:
+def tool_params(plan: ToolPlan, endpoint: AwmEndpoint) -> list[str]:
     out = []
     for p in endpoint.params:
         if p is plan.key:
@@ -228,7 +230,7 @@ def tool_body(plan: ToolPlan) -> tuple[str, list[str]]:
     return e.name, guard + [f"update {k} set {', '.join(sets)}", f"return {k}"]
 
 
-def create_value(b: Binding) -> str:
+def create_value(b: ParamBinding) -> str:
     if b.param.required or b.field.default is None:
         return b.value()
     if b.bool_to_int:
@@ -236,7 +238,7 @@ def create_value(b: Binding) -> str:
     return f"coalesce(${b.param.name}, {b.field.default})"
 
 
-def tool_description(endpoint: Endpoint) -> str:
+def tool_description(endpoint: AwmEndpoint) -> str:
     text = endpoint.summary
     if endpoint.description and endpoint.description != endpoint.summary:
         text = f"{text.rstrip('.')}. {endpoint.description}" if text else endpoint.description
@@ -258,8 +260,8 @@ class ToolText:
     complete: bool
 
 
-def render_tool(endpoint: Endpoint, model: Model) -> ToolText:
-    plan, why = derive_tool(endpoint, model)
+def render_tool(endpoint: AwmEndpoint, schema: SchemaPlan) -> ToolText:
+    plan, why = derive_tool(endpoint, schema)
     where = f"{endpoint.method} {endpoint.path}".strip()
     params = ", ".join(f"{p.spec_name} ({p.location}{', required' if p.required else ''})" for p in endpoint.params)
     head = [comment(f"{where} (group {endpoint.group}; tables: {', '.join(endpoint.tables) or '-'})")]
