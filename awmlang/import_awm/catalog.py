@@ -68,6 +68,11 @@ class AwmTable:
         return next((c for c in self.columns if c.name == name), None)
 
     @property
+    def stored_names(self) -> list[str]:
+        """The columns that hold values (not generated), in order: the order of `rows`."""
+        return [c.name for c in self.columns if not c.generated]
+
+    @property
     def pk(self) -> list[str]:
         return [c.name for c in sorted((c for c in self.columns if c.pk), key=lambda c: c.pk)]
 
@@ -75,12 +80,7 @@ class AwmTable:
 def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[AwmTable]:
     tables = []
     for source in rebuilt.tables:
-        if (
-            rebuilt.catalog.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)
-            ).fetchone()
-            is None
-        ):
+        if table_sql(rebuilt.catalog, source.name) is None:
             problems.warn(
                 f"table {source.name}: not a table of the main database (a TEMP table?); not imported", source.where
             )
@@ -95,22 +95,52 @@ def read_tables(rebuilt: Rebuilt, problems: Problems) -> list[AwmTable]:
     return tables
 
 
+def table_sql(db: sqlite3.Connection, name: str) -> str | None:
+    """The CREATE TABLE text SQLite keeps for a table of the main database ("" if none), or None if
+    there is no such table."""
+    row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return None if row is None else row[0] or ""
+
+
 def read_table(rebuilt: Rebuilt, source: TableSource) -> AwmTable:
     db = rebuilt.catalog
-    q = quote_ident(source.name)
-    columns = [
-        AwmColumn(r[1], r[2] or "", bool(r[3]), r[4], r[5], r[6] in (2, 3))
-        for r in db.execute(f"PRAGMA table_xinfo({q})")
+    tree = source.tree
+    sql = table_sql(db, source.name)
+    table = AwmTable(
+        source.name,
+        source.where,
+        read_columns(db, source.name),
+        read_foreign_keys(db, source.name),
+        read_indexes(db, source.name),
+        checks_of(tree) if tree is not None else [],
+        autoincrement_of(tree, sql),
+        bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.IGNORECASE)),
+        collations_of(tree) if tree is not None else {},
+    )
+    table.rows = read_rows(rebuilt.data, table)
+    return table
+
+
+def read_columns(db: sqlite3.Connection, table: str) -> list[AwmColumn]:
+    return [
+        AwmColumn(r[1], r[2] or "", bool(r[3]), r[4], r[5], r[6] in (2, 3))  # hidden 2, 3: generated columns
+        for r in db.execute(f"PRAGMA table_xinfo({quote_ident(table)})")
     ]
+
+
+def read_foreign_keys(db: sqlite3.Connection, table: str) -> list[AwmForeignKey]:
     fks: dict[int, AwmForeignKey] = {}
-    for r in db.execute(f"PRAGMA foreign_key_list({q})"):
+    for r in db.execute(f"PRAGMA foreign_key_list({quote_ident(table)})"):  # one row per column of a key
         fk = fks.setdefault(r[0], AwmForeignKey([], r[2], [], r[6].upper(), r[5].upper()))
         fk.columns.append(r[3])
         fk.parent_columns.append(r[4])
+    return list(fks.values())
+
+
+def read_indexes(db: sqlite3.Connection, table: str) -> list[AwmIndex]:
     indexes = []
-    for r in db.execute(f"PRAGMA index_list({q})"):
-        info = list(db.execute(f"PRAGMA index_xinfo({quote_ident(r[1])})"))
-        keys = [x for x in info if x[5]]
+    for r in db.execute(f"PRAGMA index_list({quote_ident(table)})"):
+        keys = [x for x in db.execute(f"PRAGMA index_xinfo({quote_ident(r[1])})") if x[5]]  # key columns, not rowid
         indexes.append(
             AwmIndex(
                 r[1],
@@ -121,25 +151,7 @@ def read_table(rebuilt: Rebuilt, source: TableSource) -> AwmTable:
                 any(x[3] or (x[4] or "BINARY").upper() != "BINARY" for x in keys),
             )
         )
-    indexes.sort(key=lambda x: x.name)
-    tree = source.tree
-    sql = (
-        db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (source.name,)).fetchone()[0]
-        or ""
-    )
-    table = AwmTable(
-        source.name,
-        source.where,
-        columns,
-        list(fks.values()),
-        indexes,
-        checks_of(tree) if tree is not None else [],
-        autoincrement_of(tree, sql),
-        bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*$", sql, re.IGNORECASE)),
-        collations_of(tree) if tree is not None else {},
-    )
-    table.rows = read_rows(rebuilt.data, table)
-    return table
+    return sorted(indexes, key=lambda x: x.name)
 
 
 def checks_of(tree: exp.Create) -> list[tuple[str | None, exp.Expression]]:
@@ -175,8 +187,7 @@ def collations_of(tree: exp.Create) -> dict[str, str]:
 
 def read_rows(db: sqlite3.Connection, table: AwmTable) -> list[tuple]:
     """The table's rows as stored, stored columns only, in rowid (insertion) order."""
-    columns = [c for c in table.columns if not c.generated]
-    select = f"SELECT {', '.join(quote_ident(c.name) for c in columns)} FROM {quote_ident(table.name)}"
+    select = f"SELECT {', '.join(quote_ident(c) for c in table.stored_names)} FROM {quote_ident(table.name)}"
     order = "rowid" if not table.without_rowid else ", ".join(quote_ident(c) for c in table.pk) or "1"
     try:
         return list(db.execute(f"{select} ORDER BY {order}"))

@@ -96,19 +96,7 @@ def note(entity: EntityPlan, problems: Problems, message: str) -> None:
 
 
 def plan_entity(name: str, table: AwmTable, problems: Problems) -> EntityPlan:
-    taken: set[str] = set()
-    fields = []
-    stored = [c for c in table.columns if not c.generated]
-    for i, col in enumerate(stored):
-        values = [row[i] for row in table.rows]
-        fname = field_name(col.name, taken)
-        taken.add(fname)
-        ftype = scalar_type(col, values)
-        fields.append(
-            FieldPlan(
-                fname, col.name, ftype, optional=not col.notnull and not (col.pk and len(table.pk) == 1), source=col
-            )
-        )
+    fields = plan_fields(table)
     entity = EntityPlan(name, table, fields, fields[0] if fields else None)  # the key is chosen below
     for col in table.columns:
         if col.generated:
@@ -130,6 +118,19 @@ def plan_entity(name: str, table: AwmTable, problems: Problems) -> EntityPlan:
             f"column `{col}` COLLATE {coll} is dropped: comparisons use the default (binary) collation",
         )
     return entity
+
+
+def plan_fields(table: AwmTable) -> list[FieldPlan]:
+    """A field per stored column, typed by its declaration and its values."""
+    taken: set[str] = set()
+    fields = []
+    for i, col in enumerate(c for c in table.columns if not c.generated):
+        fname = field_name(col.name, taken)
+        taken.add(fname)
+        ftype = scalar_type(col, [row[i] for row in table.rows])
+        optional = not col.notnull and not (col.pk and len(table.pk) == 1)  # a lone primary key is never NULL
+        fields.append(FieldPlan(fname, col.name, ftype, optional=optional, source=col))
+    return fields
 
 
 def scalar_type(col: AwmColumn, values: list) -> str:
@@ -188,27 +189,41 @@ def choose_key(entity: EntityPlan, problems: Problems) -> None:
     """Every entity needs one `int` or `text` @id. A single-column primary key of that type is
     kept. Otherwise a NOT NULL UNIQUE column serves, or a key column is added (its values are
     the original rowids)."""
-    table = entity.table
-    pk = table.pk
+    if not keep_primary_key(entity) and not use_unique_column(entity, problems):
+        add_rowid_key(entity, problems)
+
+
+def keep_primary_key(entity: EntityPlan) -> bool:
+    pk = entity.table.pk
     if len(pk) == 1:
         f = entity.by_column(pk[0])
         if f is not None and f.type in ("int", "text"):
             f.is_id, f.optional = True, False
             entity.key = f
-            return
-    unique_single = [
-        ix.columns[0]
-        for ix in table.indexes
-        if ix.unique and len(ix.columns) == 1 and not ix.partial and ix.columns[0] is not None
-    ]
-    if not pk:
-        for column in unique_single:
+            return True
+    return False
+
+
+def use_unique_column(entity: EntityPlan, problems: Problems) -> bool:
+    """Without a primary key, the first single-column unique index on a NOT NULL column."""
+    table = entity.table
+    if table.pk:
+        return False
+    for ix in table.indexes:
+        if ix.unique and len(ix.columns) == 1 and not ix.partial and ix.columns[0] is not None:
+            column = ix.columns[0]
             f = entity.by_column(column)
             if f is not None and f.type in ("int", "text") and not f.optional:
                 f.is_id = True
                 entity.key = f
                 note(entity, problems, f"no primary key: the unique NOT NULL column `{column}` serves as the key")
-                return
+                return True
+    return False
+
+
+def add_rowid_key(entity: EntityPlan, problems: Problems) -> None:
+    """An extra int key; the original primary key, if any, stays unique."""
+    pk = entity.table.pk
     name = unique_name("id", {f.name for f in entity.fields}) if any(f.name == "id" for f in entity.fields) else "id"
     key = FieldPlan(name, None, "int", optional=False, is_id=True)
     entity.fields.insert(0, key)
@@ -235,35 +250,35 @@ def choose_key(entity: EntityPlan, problems: Problems) -> None:
 def awm_default(entity: EntityPlan, f: FieldPlan, problems: Problems) -> str | None:
     col = f.source
     if col.default is None or f.is_id and f.type == "int":
-        return None
+        return None  # an int key's default is the next id
     node = parse_expression(col.default)
     if node is None:
         note(entity, problems, f"column `{col.name}`: DEFAULT {col.default} does not parse; dropped")
         return None
     node = unwrap(node)
+    if isinstance(node, exp.Null):
+        return None
+    literal = default_literal(node, f)
+    if literal is None:
+        note(
+            entity,
+            problems,
+            f"column `{col.name}`: DEFAULT {col.default} cannot be written in awm; dropped (inserts must give a value)",
+        )
+    return literal
+
+
+def default_literal(node: exp.Expression, f: FieldPlan) -> str | None:
+    """A DEFAULT as awm text (`now()`, `today()` or a constant of the field's type), or None."""
     if isinstance(node, exp.CurrentTimestamp) or is_now_call(node, "datetime"):
-        if f.type in ("datetime", "text"):
-            return "now()"
-    elif isinstance(node, exp.CurrentDate) or is_now_call(node, "date"):
-        if f.type in ("date", "datetime", "text"):
-            return "today()"
-    else:
-        try:
-            value = sql_constant(node)
-        except ValueError:
-            value = ...
-        if value is None:
-            return None
-        if value is not ...:
-            literal = constant_literal(stored_as(value, AWM_AFFINITY[f.scalar]), f.scalar)
-            if literal is not None:
-                return literal
-    note(
-        entity,
-        problems,
-        f"column `{col.name}`: DEFAULT {col.default} cannot be written in awm; dropped (inserts must give a value)",
-    )
-    return None
+        return "now()" if f.type in ("datetime", "text") else None
+    if isinstance(node, exp.CurrentDate) or is_now_call(node, "date"):
+        return "today()" if f.type in ("date", "datetime", "text") else None
+    try:
+        value = sql_constant(node)
+    except ValueError:
+        return None
+    return constant_literal(stored_as(value, AWM_AFFINITY[f.scalar]), f.scalar)
 
 
 def is_now_call(node: exp.Expression, name: str) -> bool:

@@ -22,13 +22,17 @@ def awm_text(value: str, braces: str = "literal") -> str:
     return f'"{out}"'
 
 
+def not_finite(value: float) -> bool:
+    return value != value or value in (float("inf"), float("-inf"))  # NaN is the one value unequal to itself
+
+
 def awm_number(value: float) -> str | None:
     """An awm number literal (no exponents; `9.99`), or None for inf/nan."""
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, int):
         return str(value)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not_finite(value):
         return None
     text = format(Decimal(repr(value)), "f")
     if "." not in text:

@@ -63,11 +63,11 @@ def dangling_foreign_keys(table: AwmTable, schema: SchemaPlan) -> set[tuple[str,
         parent = schema.entity_of_table(fk.parent)
         if parent is None or len(fk.columns) != 1:
             continue
-        i = [c.name for c in table.columns if not c.generated].index(fk.columns[0])
+        i = table.stored_names.index(fk.columns[0])
         target = fk.parent_columns[0] or (parent.table.pk[0] if parent.table.pk else None)
         if target is None or parent.table.column(target) is None:
             continue
-        j = [c.name for c in parent.table.columns if not c.generated].index(target)
+        j = parent.table.stored_names.index(target)
         keys = {row[j] for row in parent.table.rows}
         if any(row[i] is not None and row[i] not in keys for row in table.rows):
             out.add(tuple(fk.columns))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from awmlang.import_awm.entities import EntityPlan, FieldPlan, SchemaPlan, note
-from awmlang.import_awm.literals import awm_number, awm_text, comment
+from awmlang.import_awm.literals import awm_number, awm_text, comment, not_finite
 from awmlang.import_awm.naming import field_name
 from awmlang.import_awm.problems import Problems
 from awmlang.import_awm.sql import sqlite_text, stored_as
@@ -48,7 +50,7 @@ def order_rows_by_parent(entity: EntityPlan, problems: Problems) -> None:
     selfref = [f for f in entity.fields if f.relation is entity]
     if not selfref or not entity.table.rows:
         return
-    columns = [c.name for c in entity.table.columns if not c.generated]
+    columns = entity.table.stored_names
     key_i = columns.index(entity.key.column)
     ref_i = [columns.index(f.column) for f in selfref]
     placed: set = set()
@@ -68,40 +70,48 @@ def order_rows_by_parent(entity: EntityPlan, problems: Problems) -> None:
     entity.table.rows[:] = ordered + pending
 
 
-def seed_value(value, f: FieldPlan, coerced: dict[str, int]) -> str:
+def seed_value(value, f: FieldPlan, coerced: Counter) -> str:
     """A stored value as an awm seed literal of the field's type; a value that does not fit is
     converted (and counted in `coerced`, reported per column)."""
-    kind = f.scalar
     if value is None:
         return "null"
     if isinstance(value, bytes):
-        coerced["blob"] = coerced.get("blob", 0) + 1
+        coerced["blob"] += 1
         value = value.hex()
-    if kind in ("text", "datetime", "date"):
-        if not isinstance(value, str):
-            coerced["number"] = coerced.get("number", 0) + 1
-            value = sqlite_text(value)
-        if "\0" in value:
-            coerced["nul"] = coerced.get("nul", 0) + 1
-            value = value.replace("\0", "")
-        return awm_text(value, braces="escape")
+    if f.scalar in ("text", "datetime", "date"):
+        return text_seed(value, coerced)
+    return number_seed(value, f.scalar, coerced)
+
+
+def text_seed(value, coerced: Counter) -> str:
+    if not isinstance(value, str):
+        coerced["number"] += 1
+        value = sqlite_text(value)
+    if "\0" in value:
+        coerced["nul"] += 1
+        value = value.replace("\0", "")
+    return awm_text(value, braces="escape")
+
+
+def number_seed(value, kind: str, coerced: Counter) -> str:
+    """An int or float seed literal."""
     if isinstance(value, str):
-        coerced["text"] = coerced.get("text", 0) + 1
+        coerced["text"] += 1
         value = stored_as(value, "NUMERIC")
         if isinstance(value, str):
             return "0" if kind == "int" else "0.0"
     if kind == "int":
         if isinstance(value, float):
-            coerced["real"] = coerced.get("real", 0) + 1
-            if value != value or value in (float("inf"), float("-inf")):
+            coerced["real"] += 1
+            if not_finite(value):
                 return "0"  # an infinite or NaN REAL in an INTEGER column has no integer value
             value = round(value)
         return str(value)
     if isinstance(value, int):
-        coerced["integer"] = coerced.get("integer", 0) + 1
+        coerced["integer"] += 1
     text = awm_number(value)
     if text is None:
-        coerced["infinite"] = coerced.get("infinite", 0) + 1
+        coerced["infinite"] += 1
         return "0.0"
     return text
 
@@ -120,31 +130,32 @@ COERCION_TEXT = {
 def render_seeds(schema: SchemaPlan) -> list[str]:
     out = []
     for entity in schema.seed_order:
-        rows = entity.table.rows
-        if not rows:
-            continue
-        columns = [c.name for c in entity.table.columns if not c.generated]
-        index = {name: i for i, name in enumerate(columns)}
-        coerced: dict[str, dict[str, int]] = {}
-        lines = []
-        for rowid, row in enumerate(rows, 1):
-            values = []
-            for f in entity.fields:
-                counts = coerced.setdefault(f.key_column, {})
-                values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
-            lines.append(f"  ({', '.join(values)})")
-        out += (
-            [
-                comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
-                f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{",
-            ]
-            + lines
-            + ["}", ""]
-        )
-        for column, counts in sorted(coerced.items()):
-            for what, n in sorted(counts.items()):
-                schema.problems.warn(
-                    f"table {entity.table.name}, column {column}: {counted(n, 'value')}: {COERCION_TEXT[what]}",
-                    entity.table.where,
-                )
+        if entity.table.rows:
+            out += render_seed(entity, schema.problems) + [""]
     return out
+
+
+def render_seed(entity: EntityPlan, problems: Problems) -> list[str]:
+    """One table's `seed` block; the values it had to convert are reported per column."""
+    rows = entity.table.rows
+    index = {name: i for i, name in enumerate(entity.table.stored_names)}
+    coerced: dict[str, Counter] = {}
+    lines = []
+    for rowid, row in enumerate(rows, 1):
+        values = []
+        for f in entity.fields:
+            counts = coerced.setdefault(f.key_column, Counter())
+            values.append(str(rowid) if f.column is None else seed_value(row[index[f.column]], f, counts))
+        lines.append(f"  ({', '.join(values)})")
+    for column, counts in sorted(coerced.items()):
+        for what, n in sorted(counts.items()):
+            problems.warn(
+                f"table {entity.table.name}, column {column}: {counted(n, 'value')}: {COERCION_TEXT[what]}",
+                entity.table.where,
+            )
+    return [
+        comment(f"table {entity.table.name}: {counted(len(rows), 'row')}"),
+        f"seed {entity.name}({', '.join(f.name for f in entity.fields)}) {{",
+        *lines,
+        "}",
+    ]
