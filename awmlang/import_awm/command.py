@@ -98,29 +98,7 @@ def human_report(report: ImportReport, seconds: float) -> str:
     results = report.results
     lines = aggregated(report.problems)
     for r in results:
-        lines.append(f"{r.scenario}: {r.status}" + (f" -> {r.output}" if r.output else ""))
-        c = r.counts
-        if c:
-            lines.append(
-                f"  tables {c['tables']}, columns {c['columns']}, rows {c['rows']}"
-                f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)"
-            )
-            lines.append(
-                f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
-                f"{c['tools']['signature_only']} signature only (fail not_implemented)"
-            )
-            needing = c["tasks"]["needs_verifier"]
-            lines.append(f"  tasks {c['tasks']['total']}: {needing} {'needs' if needing == 1 else 'need'} a verifier")
-        if r.compiled is not None:
-            db = r.database
-            same = "" if not db else "; seeded database equal to the pipeline's: " + ("yes" if db["equal"] else "no")
-            lines.append(f"  compiles: {'yes' if r.compiled else 'no'}{same}")
-        errors = [p for p in r.problems if p.level == "error"]
-        warnings = [p for p in r.problems if p.level == "warning"]
-        for title, group in (("errors", errors), ("warnings", warnings)):
-            if group:
-                lines.append(f"  {title} ({len(group)}):")
-                lines += [f"    {line}" for line in aggregated(group)]
+        lines += scenario_report(r)
     counts = {s: sum(r.status == s for r in results) for s in ("imported", "failed", "skipped")}
     with_errors = sum(r.status == "imported" and not r.ok for r in results)
     lines.append(
@@ -128,3 +106,30 @@ def human_report(report: ImportReport, seconds: float) -> str:
         f"{counts['skipped']} skipped in {seconds:.1f} s"
     )
     return "\n".join(lines) + "\n"
+
+
+def scenario_report(r: Result) -> list[str]:
+    """A scenario's lines of the report: status, counts, compilation, then its problems."""
+    lines = [f"{r.scenario}: {r.status}" + (f" -> {r.output}" if r.output else "")]
+    c = r.counts
+    if c:
+        lines.append(
+            f"  tables {c['tables']}, columns {c['columns']}, rows {c['rows']}"
+            f" ({counted(c['inserts']['total'], 'statement')}, {c['inserts']['failed']} failed and skipped)"
+        )
+        lines.append(
+            f"  tools {c['tools']['total']}: {c['tools']['complete']} complete, "
+            f"{c['tools']['signature_only']} signature only (fail not_implemented)"
+        )
+        needing = c["tasks"]["needs_verifier"]
+        lines.append(f"  tasks {c['tasks']['total']}: {needing} {'needs' if needing == 1 else 'need'} a verifier")
+    if r.compiled is not None:
+        db = r.database
+        same = "" if not db else "; seeded database equal to the pipeline's: " + ("yes" if db["equal"] else "no")
+        lines.append(f"  compiles: {'yes' if r.compiled else 'no'}{same}")
+    for title, level in (("errors", "error"), ("warnings", "warning")):
+        group = [p for p in r.problems if p.level == level]
+        if group:
+            lines.append(f"  {title} ({len(group)}):")
+            lines += [f"    {line}" for line in aggregated(group)]
+    return lines

@@ -40,21 +40,7 @@ def compare_databases(original: sqlite3.Connection, image: bytes, schema: Schema
     changed: list[str] = []
     try:
         for entity in schema.entities:
-            name = entity.table.name
-            cols_a, cols_b = table_columns(original, name), dict(table_columns(seeded, name))
-            names_a = [c for c, _ in cols_a]
-            extra = [c for c in cols_b if c not in names_a]
-            missing = [c for c in names_a if c not in cols_b]
-            if extra:
-                differences.append(f"{name}: extra column {', '.join(extra)}")
-            if missing:
-                differences.append(f"{name}: missing column {', '.join(missing)}")
-            common = [c for c in names_a if c in cols_b]
-            changed += [f"{name}.{c}: {a} -> {cols_b[c]}" for c, a in cols_a if c in cols_b and a != cols_b[c]]
-            rows_a, rows_b = table_rows(original, name, common), table_rows(seeded, name, common)
-            if rows_a != rows_b:
-                bad = sum(a != b for a, b in zip(rows_a, rows_b)) + abs(len(rows_a) - len(rows_b))
-                differences.append(f"{name}: {bad} of {counted(len(rows_a), 'row')} different")
+            compare_table(original, seeded, entity.table.name, differences, changed)
         imported = {e.table.name for e in schema.entities}
         for name in user_tables(original):
             if name not in imported:
@@ -69,3 +55,24 @@ def compare_databases(original: sqlite3.Connection, image: bytes, schema: Schema
             "stored with the affinity of the awm type; the values are the same (see `database.affinity`)"
         )
     return {"equal": not differences, "differences": differences, "affinity": changed}
+
+
+def compare_table(
+    original: sqlite3.Connection, seeded: sqlite3.Connection, name: str, differences: list[str], changed: list[str]
+) -> None:
+    """One table's columns and rows; what differs is added to `differences`, columns whose
+    affinity changed to `changed`."""
+    cols_a, cols_b = table_columns(original, name), dict(table_columns(seeded, name))
+    names_a = [c for c, _ in cols_a]
+    extra = [c for c in cols_b if c not in names_a]
+    missing = [c for c in names_a if c not in cols_b]
+    if extra:
+        differences.append(f"{name}: extra column {', '.join(extra)}")
+    if missing:
+        differences.append(f"{name}: missing column {', '.join(missing)}")
+    common = [c for c in names_a if c in cols_b]
+    changed += [f"{name}.{c}: {a} -> {cols_b[c]}" for c, a in cols_a if c in cols_b and a != cols_b[c]]
+    rows_a, rows_b = table_rows(original, name, common), table_rows(seeded, name, common)
+    if rows_a != rows_b:
+        bad = sum(a != b for a, b in zip(rows_a, rows_b)) + abs(len(rows_a) - len(rows_b))
+        differences.append(f"{name}: {bad} of {counted(len(rows_a), 'row')} different")

@@ -113,6 +113,19 @@ def read_endpoint(
 
 
 def read_params(raw, path: str, label: str, where: Where, problems: Problems) -> list[AwmParam]:
+    raw = params_by_name(raw, label, where, problems)
+    params = []
+    taken = {name for name in raw if isinstance(name, str) and valid_name(name)}  # valid names keep theirs
+    for spec_name, p in raw.items():
+        param = read_param(spec_name, p, taken, label, where, problems)
+        if param is not None:
+            taken.add(param.name)
+            params.append(param)
+    return params + path_params(path, params, label, where, problems)
+
+
+def params_by_name(raw, label: str, where: Where, problems: Problems) -> dict:
+    """`request_params` as {name: parameter}."""
     if isinstance(raw, list):  # a variant: a list of {name, ...}
         raw = {p.get("name"): p for p in raw if isinstance(p, dict) and isinstance(p.get("name"), str)}
     if raw is None:
@@ -120,38 +133,40 @@ def read_params(raw, path: str, label: str, where: Where, problems: Problems) ->
     if not isinstance(raw, dict):
         problems.error(f"{label}: `request_params` must be an object; ignored", where)
         raw = {}
-    params = []
-    taken = {name for name in raw if isinstance(name, str) and valid_name(name)}  # valid names keep theirs
-    for spec_name, p in raw.items():
-        if not isinstance(p, dict):
-            problems.error(f"{label}: parameter `{spec_name}` is not an object; skipped", where)
-            continue
-        unknown_fields(p, "param", where, problems, f" ({label}, parameter {spec_name})")
-        name = spec_name if valid_name(spec_name) else field_name(spec_name, taken)
-        if name != spec_name:
-            problems.warn(f"{label}: parameter `{spec_name}` is not a valid awm name; it is named `{name}`", where)
-        taken.add(name)
-        spec_type = str(p.get("type") or "string").lower()
-        if spec_type not in SPEC_TYPES:
-            problems.warn(
-                f"{label}: parameter `{spec_name}` has the unknown type `{spec_type}`; it takes any JSON", where
-            )
-        params.append(
-            AwmParam(
-                name,
-                spec_name,
-                SPEC_TYPES.get(spec_type, "json"),
-                str(p.get("param_type") or "query"),
-                bool(p.get("required")),
-                text_of(p.get("description")),
-                p.get("example"),
-                "example" in p,
-            )
-        )
+    return raw
+
+
+def read_param(spec_name, p, taken: set[str], label: str, where: Where, problems: Problems) -> AwmParam | None:
+    if not isinstance(p, dict):
+        problems.error(f"{label}: parameter `{spec_name}` is not an object; skipped", where)
+        return None
+    unknown_fields(p, "param", where, problems, f" ({label}, parameter {spec_name})")
+    name = spec_name if valid_name(spec_name) else field_name(spec_name, taken)
+    if name != spec_name:
+        problems.warn(f"{label}: parameter `{spec_name}` is not a valid awm name; it is named `{name}`", where)
+    spec_type = str(p.get("type") or "string").lower()
+    if spec_type not in SPEC_TYPES:
+        problems.warn(f"{label}: parameter `{spec_name}` has the unknown type `{spec_type}`; it takes any JSON", where)
+    return AwmParam(
+        name,
+        spec_name,
+        SPEC_TYPES.get(spec_type, "json"),
+        str(p.get("param_type") or "query"),
+        bool(p.get("required")),
+        text_of(p.get("description")),
+        p.get("example"),
+        "example" in p,
+    )
+
+
+def path_params(path: str, params: list[AwmParam], label: str, where: Where, problems: Problems) -> list[AwmParam]:
+    """The path's `{placeholders}` that request_params leaves out, as required parameters."""
+    added: list[AwmParam] = []
     for placeholder in re.findall(r"\{([^}]+)\}", path):
-        if placeholder not in {p.spec_name for p in params} | {p.name for p in params} and valid_name(placeholder):
+        known = params + added
+        if placeholder not in {p.spec_name for p in known} | {p.name for p in known} and valid_name(placeholder):
             problems.warn(f"{label}: path parameter `{placeholder}` is not in request_params; added as required", where)
-            params.append(
+            added.append(
                 AwmParam(placeholder, placeholder, "int" if placeholder.endswith("id") else "text", "path", True, "")
             )
-    return params
+    return added

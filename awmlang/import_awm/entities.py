@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from awmlang.import_awm.catalog import AwmColumn, AwmTable
-from awmlang.import_awm.literals import DATE_RE, DATETIME_RE, awm_text, constant_literal
+from awmlang.import_awm.literals import DATE_RE, DATETIME_RE, constant_literal
 from awmlang.import_awm.naming import field_name, unique_name
 from awmlang.import_awm.problems import Problems
 from awmlang.import_awm.sql import affinity, parse_expression, sql_constant, stored_as, unwrap
@@ -44,18 +44,6 @@ class FieldPlan:
 
     def default_column(self) -> str:
         return f"{self.name}_id" if self.relation is not None else self.name
-
-    def render(self) -> str:
-        parts = [f"{self.name}: {self.type}{'?' if self.optional else ''}"]
-        if self.default is not None:
-            parts.append(f"= {self.default}")
-        parts += ["@id"] * self.is_id + ["@unique"] * self.unique + ["@index"] * self.index
-        parts += [f"@check({c})" for c in self.checks]
-        if self.on_delete in ("cascade", "set_null"):
-            parts.append(f"@{self.on_delete}")
-        if self.column is not None and self.column != self.default_column():
-            parts.append(f"@column({awm_text(self.column)})")
-        return " ".join(parts)
 
 
 @dataclass(eq=False)

@@ -18,7 +18,7 @@ from awmlang.import_awm.render import render_spec
 from awmlang.import_awm.schema import plan_schema
 from awmlang.import_awm.sql import CLOCK
 from awmlang.import_awm.tasks import read_tasks
-from awmlang.import_awm.tools import render_tool
+from awmlang.import_awm.tools import ToolText, render_tool
 
 
 @dataclass
@@ -88,9 +88,15 @@ def convert(scenario: Scenario, result: Result) -> None:
     info = scenario.records.get("info")
     description = text_of(info.data.get("description")) if info else ""
     result.text = render_spec(scenario, schema, tools, tasks, description)
-    result.counts = {
+    result.counts = counts(rebuilt, schema, tools, tasks)
+    result.rebuilt, result.schema = rebuilt, schema
+
+
+def counts(rebuilt: Rebuilt, schema: SchemaPlan, tools: list[ToolText], tasks: list[str]) -> dict:
+    """What the report counts: tables, columns, rows, statements, tools and tasks."""
+    return {
         "tables": len(schema.entities),
-        "columns": sum(len([c for c in e.table.columns]) for e in schema.entities),
+        "columns": sum(len(e.table.columns) for e in schema.entities),
         "rows": sum(len(e.table.rows) for e in schema.entities),
         "inserts": {"total": rebuilt.inserts, "failed": rebuilt.failed_inserts},
         "tools": {
@@ -100,7 +106,6 @@ def convert(scenario: Scenario, result: Result) -> None:
         },
         "tasks": {"total": len(tasks), "needs_verifier": len(tasks)},
     }
-    result.rebuilt, result.schema = rebuilt, schema
 
 
 def write_and_check(result: Result, target: Path) -> None:

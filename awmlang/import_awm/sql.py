@@ -88,13 +88,20 @@ def pin_now(sql: str, clock: str) -> str:
         tokens = tokenize(sql)
     except Exception:  # noqa: BLE001 - SQLite will report what is wrong with the text
         return sql
+    for start, end, text in sorted(clock_edits(tokens, clock), reverse=True):
+        sql = sql[:start] + text + sql[end:]
+    return sql
+
+
+def clock_edits(tokens: list, clock: str) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) of each token that reads the current time."""
     literal = {
         TokenType.CURRENT_TIMESTAMP: clock,
         TokenType.CURRENT_DATE: clock[:10],
         TokenType.CURRENT_TIME: clock[11:],
     }
     edits: list[tuple[int, int, str]] = []
-    calls: list[str | None] = []
+    calls: list[str | None] = []  # the function of each open parenthesis, innermost last
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.L_PAREN:
             name = tokens[i - 1].text.lower() if i else None
@@ -104,7 +111,7 @@ def pin_now(sql: str, clock: str) -> str:
                 and i + 1 < len(tokens)
                 and tokens[i + 1].token_type == TokenType.R_PAREN
             ):
-                edits.append((tok.end + 1, tok.end + 1, f"'{clock}'"))
+                edits.append((tok.end + 1, tok.end + 1, f"'{clock}'"))  # `datetime()` means 'now'
         elif tok.token_type == TokenType.R_PAREN:
             if calls:
                 calls.pop()
@@ -116,9 +123,7 @@ def pin_now(sql: str, clock: str) -> str:
                 edits.append((tok.start, tok.end + 1, f"'{clock}'"))
             elif word in ("localtime", "utc"):
                 edits.append((tok.start, tok.end + 1, "'+0 seconds'"))
-    for start, end, text in sorted(edits, reverse=True):
-        sql = sql[:start] + text + sql[end:]
-    return sql
+    return edits
 
 
 def new_connection() -> sqlite3.Connection:

@@ -197,28 +197,45 @@ def tool_params(plan: ToolPlan, endpoint: AwmEndpoint) -> list[str]:
 def tool_body(plan: ToolPlan) -> tuple[str, list[str]]:
     """(return type, statements) of the full-tool form."""
     e = plan.entity
-    guard = []
-    if plan.scoped and plan.key is not None:
-        k = plan.key.name
-        guard = [f"require {k}.{e.owner.name} == me else fail not_found {awm_text(e.name + ' not found', 'double')}"]
-    if plan.op == "get":
-        return e.name, guard + [f"return {plan.key.name}"]
-    if plan.op == "delete":
-        k = plan.key.name
-        return "json", guard + [f"let deleted = {k}.{e.key.name}", f"delete {k}", "return {deleted: deleted}"]
     if plan.op == "list":
-        conds = [f"{e.owner.name} == me"] if plan.scoped else []
-        for b in plan.bindings:
-            test = f"{b.field.name} == {b.value()}"
-            conds.append(test if b.param.required else f"(${b.param.name} is null or {test})")
-        query = e.name + (f" where {' and '.join(conds)}" if conds else "") + f" order by {e.key.name}"
-        query += " limit $limit" if plan.limit else ""
-        query += " offset $offset" if plan.offset else ""
-        return f"list<{e.name}>", [f"return {query}"]
+        return f"list<{e.name}>", [f"return {list_query(plan)}"]
     if plan.op == "create":
         values = [f"{e.owner.name}: me"] if plan.scoped else []
         values += [f"{b.field.name}: {create_value(b)}" for b in plan.bindings]
         return e.name, [f"return insert {e.name}({', '.join(values)})"]
+    guard = owner_guard(plan)
+    k = plan.key.name
+    if plan.op == "get":
+        return e.name, guard + [f"return {k}"]
+    if plan.op == "delete":
+        return "json", guard + [f"let deleted = {k}.{e.key.name}", f"delete {k}", "return {deleted: deleted}"]
+    return e.name, guard + [f"update {k} set {', '.join(update_sets(plan))}", f"return {k}"]
+
+
+def owner_guard(plan: ToolPlan) -> list[str]:
+    """A scoped tool given a key answers not_found for another user's row."""
+    if not (plan.scoped and plan.key is not None):
+        return []
+    e = plan.entity
+    message = awm_text(e.name + " not found", "double")
+    return [f"require {plan.key.name}.{e.owner.name} == me else fail not_found {message}"]
+
+
+def list_query(plan: ToolPlan) -> str:
+    """The query of a list tool; an optional filter left out (null) does not filter."""
+    e = plan.entity
+    conds = [f"{e.owner.name} == me"] if plan.scoped else []
+    for b in plan.bindings:
+        test = f"{b.field.name} == {b.value()}"
+        conds.append(test if b.param.required else f"(${b.param.name} is null or {test})")
+    query = e.name + (f" where {' and '.join(conds)}" if conds else "") + f" order by {e.key.name}"
+    query += " limit $limit" if plan.limit else ""
+    query += " offset $offset" if plan.offset else ""
+    return query
+
+
+def update_sets(plan: ToolPlan) -> list[str]:
+    """`field = value` for each binding (an optional one left out keeps the value), and the stamp."""
     sets = [
         f"{b.field.name} = " + (b.value() if b.param.required else f"coalesce({b.value()}, {b.field.name})")
         for b in plan.bindings
@@ -226,8 +243,7 @@ def tool_body(plan: ToolPlan) -> tuple[str, list[str]]:
     stamp = updated_at(plan)
     if stamp:
         sets.append(f"{stamp.name} = now()")
-    k = plan.key.name
-    return e.name, guard + [f"update {k} set {', '.join(sets)}", f"return {k}"]
+    return sets
 
 
 def create_value(b: ParamBinding) -> str:
