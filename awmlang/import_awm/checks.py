@@ -163,23 +163,28 @@ class CheckTranslator:
                     return
         raise NotExpressible(f"it compares {a.kind} with {b.kind}")
 
-    def t_EQ(self, node):
+    def compared(self, node) -> tuple[Term, Term]:
+        """The two sides of a comparison, which must be comparable."""
         a, b = self.translate(node.this), self.translate(node.expression)
         self.comparable(a, b)
-        if a.nullable or b.nullable:
-            return Term(f"({a.text} >= {b.text} and {a.text} <= {b.text})", "bool")
-        return Term(f"{a.text} == {b.text}", "bool")
+        return a, b
+
+    def t_EQ(self, node):
+        return self.equality(node, "==", (">=", "and", "<="))
 
     def t_NEQ(self, node):
-        a, b = self.translate(node.this), self.translate(node.expression)
-        self.comparable(a, b)
+        return self.equality(node, "!=", ("<", "or", ">"))
+
+    def equality(self, node, op: str, nullable_form: tuple[str, str, str]):
+        """With a nullable side, `a >= b and a <= b` (or `a < b or a > b`): NULL, as SQL's `=` is."""
+        a, b = self.compared(node)
         if a.nullable or b.nullable:
-            return Term(f"({a.text} < {b.text} or {a.text} > {b.text})", "bool")
-        return Term(f"{a.text} != {b.text}", "bool")
+            low, join, high = nullable_form
+            return Term(f"({a.text} {low} {b.text} {join} {a.text} {high} {b.text})", "bool")
+        return Term(f"{a.text} {op} {b.text}", "bool")
 
     def compare(self, node):
-        a, b = self.translate(node.this), self.translate(node.expression)
-        self.comparable(a, b)
+        a, b = self.compared(node)
         return Term(f"{a.text} {self.COMPARE[type(node)]} {b.text}", "bool")
 
     t_GT = t_GTE = t_LT = t_LTE = compare

@@ -8,7 +8,7 @@ from typing import Any
 
 from awmlang.import_awm.naming import field_name, valid_name
 from awmlang.import_awm.problems import Problems, Where
-from awmlang.import_awm.read import AwmRecord, get_list, text_of, unknown_fields
+from awmlang.import_awm.read import AwmRecord, get_list, record_items, text_of, unknown_fields
 
 SPEC_TYPES = {
     "integer": "int",
@@ -57,16 +57,11 @@ class AwmEndpoint:
 
 def read_endpoints(record: AwmRecord, problems: Problems) -> list[AwmEndpoint]:
     where = record.where
-    api = record.data.get("api_spec")
-    if not isinstance(api, dict):
-        problems.error("`api_spec` must be an object with `api_groups`", where)
+    groups = record_items(record, "api_spec", "api_groups", "api group", problems)
+    if groups is None:
         return []
-    unknown_fields(api, "api_spec", where, problems)
     out, names = [], set()
-    for g, group in enumerate(get_list(api, "api_groups", where, problems, "api_spec"), 1):
-        if not isinstance(group, dict):
-            problems.error(f"api group #{g} is not an object; skipped", where)
-            continue
+    for g, group in groups:
         unknown_fields(group, "api_group", where, problems, f" (group #{g})")
         gname = str(group.get("group_name") or f"#{g}")
         for i, raw in enumerate(get_list(group, "endpoints", where, problems, f"group {gname}"), 1):

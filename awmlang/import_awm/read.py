@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,3 +171,23 @@ def get_list(data: dict, key: str, where: Where, problems: Problems, what: str) 
 
 def text_of(value) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def record_items(record: AwmRecord, key: str, list_key: str, what: str, problems: Problems) -> Iterator | None:
+    """The objects of `record.data[key][list_key]` as (number from 1, object), reported as they go
+    by: an item that is not an object is skipped. None (reported) if `key` holds no object."""
+    where = record.where
+    container = record.data.get(key)
+    if not isinstance(container, dict):
+        problems.error(f"`{key}` must be an object with `{list_key}`", where)
+        return None
+    unknown_fields(container, key, where, problems)
+    return numbered_objects(get_list(container, list_key, where, problems, key), what, where, problems)
+
+
+def numbered_objects(items: list, what: str, where: Where, problems: Problems) -> Iterator[tuple[int, dict]]:
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            problems.error(f"{what} #{i} is not an object; skipped", where)
+            continue
+        yield i, item

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from awmlang.import_awm.problems import Problems, Where
-from awmlang.import_awm.read import AwmRecord, get_list, unknown_fields
+from awmlang.import_awm.read import AwmRecord, get_list, record_items, unknown_fields
 from awmlang.import_awm.sql import (
     first_keyword,
     new_connection,
@@ -40,16 +40,11 @@ class Rebuilt:
 
 def rebuild(db_record: AwmRecord, sample_record: AwmRecord | None, problems: Problems, clock: str) -> Rebuilt:
     rebuilt = Rebuilt(new_connection(), new_connection(), [])
-    schema = db_record.data.get("db_schema")
     where = db_record.where
-    if not isinstance(schema, dict):
-        problems.error("`db_schema` must be an object with `tables`", where)
+    tables = record_items(db_record, "db_schema", "tables", "db_schema table", problems)
+    if tables is None:
         return rebuilt
-    unknown_fields(schema, "db_schema", where, problems)
-    for i, table in enumerate(get_list(schema, "tables", where, problems, "db_schema"), 1):
-        if not isinstance(table, dict):
-            problems.error(f"db_schema table #{i} is not an object; skipped", where)
-            continue
+    for i, table in tables:
         unknown_fields(table, "db_table", where, problems, f" (table #{i})")
         create_table(rebuilt, table, i, where, problems, clock)
     if sample_record is not None:
@@ -130,15 +125,7 @@ def created_name(sql: str) -> str:
 
 def run_inserts(rebuilt: Rebuilt, record: AwmRecord, problems: Problems, clock: str) -> None:
     where = record.where
-    sample = record.data.get("sample_data")
-    if not isinstance(sample, dict):
-        problems.error("`sample_data` must be an object with `tables`", where)
-        return
-    unknown_fields(sample, "sample_data", where, problems)
-    for i, table in enumerate(get_list(sample, "tables", where, problems, "sample_data"), 1):
-        if not isinstance(table, dict):
-            problems.error(f"sample_data table #{i} is not an object; skipped", where)
-            continue
+    for i, table in record_items(record, "sample_data", "tables", "sample_data table", problems) or []:
         label = table.get("table_name") if isinstance(table.get("table_name"), str) else f"#{i}"
         unknown_fields(table, "sample_table", where, problems, f" (table {label})")
         for j, statement in enumerate(get_list(table, "insert_statements", where, problems, f"table {label}"), 1):
