@@ -38,7 +38,7 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return not any(p.level == "error" for p in self.problems) and all(r.ok for r in self.results)
+        return not self.problems.has_errors() and all(r.ok for r in self.results)
 
     def as_json(self) -> dict:
         return {

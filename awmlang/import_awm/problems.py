@@ -39,6 +39,9 @@ class Problem:
 
 
 class Problems(list):
+    def has_errors(self) -> bool:
+        return any(p.level == "error" for p in self)
+
     def error(self, message: str, where: Where | None = None) -> None:
         self.append(Problem("error", message, where))
 

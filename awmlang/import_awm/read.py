@@ -120,22 +120,10 @@ def read_inputs(files: list[Path]) -> tuple[dict[str, Scenario], Problems]:
 
 
 def read_line(line: str, where: Where, scenarios: dict[str, Scenario], problems: Problems) -> None:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        problems.error(f"not valid JSON ({exc.msg} at column {exc.colno}); line skipped", where)
+    record = parse_record(line, where, problems)
+    if record is None:
         return
-    if not isinstance(data, dict):
-        problems.error(f"a line must hold a JSON object, not {type(data).__name__}; line skipped", where)
-        return
-    kind = record_kind(data)
-    if kind is None:
-        ignored = next((what for key, what in IGNORED_KINDS.items() if key in data), None)
-        if ignored:
-            problems.warn(f"{ignored} is not imported; line skipped", where)
-        else:
-            problems.error(f"unrecognised record (keys: {', '.join(sorted(data)) or 'none'}); line skipped", where)
-        return
+    kind, data = record.kind, record.data
     name = data.get("name" if kind == "info" else "scenario")
     if not isinstance(name, str) or not name.strip():
         problems.error(f"{kind} record without a scenario name; line skipped", where)
@@ -148,8 +136,29 @@ def read_line(line: str, where: Where, scenarios: dict[str, Scenario], problems:
             where,
         )
         return
-    scenario.records[kind] = AwmRecord(kind, data, where)
+    scenario.records[kind] = record
     unknown_fields(data, "info" if kind == "info" else kind, where, scenario.problems)
+
+
+def parse_record(line: str, where: Where, problems: Problems) -> AwmRecord | None:
+    """The line's record, or None (reported) if it is not JSON, not an object, or of no kind."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        problems.error(f"not valid JSON ({exc.msg} at column {exc.colno}); line skipped", where)
+        return None
+    if not isinstance(data, dict):
+        problems.error(f"a line must hold a JSON object, not {type(data).__name__}; line skipped", where)
+        return None
+    kind = record_kind(data)
+    if kind is None:
+        ignored = next((what for key, what in IGNORED_KINDS.items() if key in data), None)
+        if ignored:
+            problems.warn(f"{ignored} is not imported; line skipped", where)
+        else:
+            problems.error(f"unrecognised record (keys: {', '.join(sorted(data)) or 'none'}); line skipped", where)
+        return None
+    return AwmRecord(kind, data, where)
 
 
 def unknown_fields(data, kind: str, where: Where, problems: Problems, context: str = "") -> None:

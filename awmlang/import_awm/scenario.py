@@ -37,12 +37,12 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.compiled is not False and not any(p.level == "error" for p in self.problems)
+        return self.compiled is not False and not self.problems.has_errors()
 
     @property
     def status(self) -> str:
         if not self.text:
-            return "failed" if any(p.level == "error" for p in self.problems) else "skipped"
+            return "failed" if self.problems.has_errors() else "skipped"
         return "failed" if self.compiled is False else "imported"
 
     def as_json(self) -> dict:
