@@ -1,4 +1,4 @@
-"""`awmc import awm`: the AWM pipeline's JSONL files -> .awm specs (awmlang/import_awm.py, docs/import.md).
+"""`awmc import awm`: the AWM pipeline's JSONL files -> .awm specs (awmlang/import_awm/, docs/import.md).
 
 Fixtures (tests/awm_fixtures/README.md): e_commerce_33 (the official gen_db sample, a gen_spec written
 to match tools.e_commerce_33.json, the official gen_tasks), library (gen_db + gen_sample + gen_spec +

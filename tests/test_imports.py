@@ -7,7 +7,12 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"awmlang": ROOT / "awmlang", "awmlang.compiler": ROOT / "compiler", "awmlang.runtime": ROOT / "runtime"}
+PACKAGES = {
+    "awmlang": ROOT / "awmlang",
+    "awmlang.compiler": ROOT / "compiler",
+    "awmlang.runtime": ROOT / "runtime",
+    "awmlang.import_awm": ROOT / "awmlang" / "import_awm",
+}
 
 
 def _modules() -> dict[str, Path]:
