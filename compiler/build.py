@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from ..runtime.support import open_database
@@ -39,14 +39,20 @@ def compiler_fingerprint() -> str:
     roots = [
         Path(__file__).parent,
         Path(__file__).parent.parent / "grammar",
-        Path(importlib.util.find_spec("awmlang.grammar").origin).parent,
-        Path(importlib.util.find_spec("awmlang.runtime").origin).parent,
+        _package_folder("awmlang.grammar"),
+        _package_folder("awmlang.runtime"),
     ]
     for root in dict.fromkeys(r.resolve() for r in roots):
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".lark", ".j2"):
                 digest.update(path.name.encode() + path.read_bytes())
     return f"{COMPILER_VERSION}+{digest.hexdigest()[:12]}"
+
+
+def _package_folder(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, name  # our own packages
+    return Path(spec.origin).parent
 
 
 OUTPUT_FILES = ("schema.sql", "seed.sql", "initial.db", "handlers.py", "tools.json", "manifest.json")
@@ -89,7 +95,7 @@ def _check(path, text, memo: bool) -> tuple[BuildResult, dict]:
     """The check's result and what its lowering probe lowered (build_spec reuses it)."""
     sources = Sources()
     modules, diags = load_modules(path, sources, text, memo)
-    model, probed = None, {}
+    model, probed = None, {}  # type: tuple[Model | None, dict]
     if not any(d.is_error for d in diags):
         model, check_diags = check(modules, partial=True)
         diags = diags + check_diags
@@ -146,24 +152,28 @@ def lowering_errors(
     a declaration may then fail for a reason already reported (it reads a broken one), and is
     skipped. With `types` (the `types_key`), a clean spec reuses code lowered before."""
     broken = {d.span.path for d in check_diags if d.is_error and d.span is not None}
-    partial = bool(broken)
-    if partial:  # an expression typed `any` stands for an error reported elsewhere
+    has_errors = bool(broken)
+    if has_errors:  # an expression typed `any` stands for an error reported elsewhere
         broken |= {node.span.path for node, t in model.types.items() if t.kind == "any" and hasattr(node, "span")}
-    jobs = [(t.decl.span, ("tool", t.name), lambda t=t: lower_tool(model, t)) for t in model.tools.values()]
-    jobs += [(i.decl.span, ("invariant", i.name), lambda i=i: invariant_statement(model, i)) for i in model.invariants]
+    jobs: list[tuple[n.Span, tuple[str, str], Callable[[], object]]] = []
+    jobs += [(t.decl.span, ("tool", t.name), partial(lower_tool, model, t)) for t in model.tools.values()]
+    jobs += [(i.decl.span, ("invariant", i.name), partial(invariant_statement, model, i)) for i in model.invariants]
     jobs += [
-        (e.decl.span, ("table", e.name), lambda e=e: table_statements(model, e.name)) for e in model.entities.values()
+        (e.decl.span, ("table", e.name), partial(table_statements, model, e.name)) for e in model.entities.values()
     ]
-    out, lowered = [], {}
+    out: list[Diagnostic] = []
+    lowered: dict[tuple[str, str], object] = {}
     for span, key, make in jobs:
         if span.path in broken:
             continue
         try:
-            lowered[key] = _lowered_by(None if partial or types is None else (types, span.path, span.start, key), make)
+            lowered[key] = _lowered_by(
+                None if has_errors or types is None else (types, span.path, span.start, key), make
+            )
         except LoweringError as exc:
             out.append(Diagnostic(exc.code, str(exc), exc.span, help=exc.help))
         except Exception:
-            if not partial:
+            if not has_errors:
                 raise
     return out, lowered
 
@@ -270,7 +280,7 @@ def _build(path: str | Path, text: str | None, memo: bool) -> BuildResult:
 # reuses its result. Results with errors are not kept: an error may be a file that is missing
 # now and there later, which no digest of what was read would notice.
 REMEMBERED_BUILDS = 64
-_remembered_builds: OrderedDict[tuple, tuple[str, dict[str, str | None], BuildResult]] = OrderedDict()
+_remembered_builds: OrderedDict[tuple, tuple[str, dict[str, str], BuildResult]] = OrderedDict()
 
 
 def _remembered(kind: str, path, text: str | None, memo: bool, make: Callable[[], BuildResult]) -> BuildResult:
@@ -323,7 +333,7 @@ def load_database(schema: list[str], seeds: list[tuple[n.Span, str]]) -> tuple[b
     for statement in schema:
         db.execute(statement)
     errors = []
-    rows: dict[tuple[str, int], n.Span] = {}  # (table, rowid) -> the seed row's span
+    rows: dict[tuple[str, int | None], n.Span] = {}  # (table, rowid) -> the seed row's span
     rejected_tables = set()
     db.execute("BEGIN")
     db.execute("PRAGMA defer_foreign_keys = ON")

@@ -50,7 +50,7 @@ class Constants:
         """Evaluate a constant expression against the expected type; NOT_CONST if it is not one."""
         if isinstance(expr, n.Template) and all(isinstance(p, str) for p in expr.parts):
             # a string whose braces were all written `{{`/`}}` (or `\{`): plain text
-            expr = n.Literal("".join(expr.parts), "text", expr.span)
+            expr = n.Literal("".join(p for p in expr.parts if isinstance(p, str)), "text", expr.span)
         if isinstance(expr, n.Literal):
             if expr.kind == "null":
                 return None if t.optional or t.kind in ("json", "any") else self._bad_null(expr, t)

@@ -29,7 +29,7 @@ def _python_type(spec: dict, owner: str, name: str):
         key = int if spec["key"] == "int" else str
         base = Annotated[key, Field(description=f"the key of {with_article(spec['entity'])}")]
     elif kind == "list":
-        base = list[_python_type(spec["items"], owner, name)]
+        base = list[_python_type(spec["items"], owner, name)]  # type: ignore[misc]  # item type known at run time
     elif kind == "record":
         base = _record_model(spec["fields"], f"{owner}_{name}")
     elif kind == "union":
@@ -37,7 +37,7 @@ def _python_type(spec: dict, owner: str, name: str):
         for variant, fields in spec["variants"].items():
             fields = dict(fields)
             variants.append(_record_model(fields, f"{owner}_{name}_{variant}", kind_literal=variant))
-        union = Union[tuple(variants)]  # built at run time from a tuple: `X | Y` cannot be
+        union = Union[tuple(variants)]  # type: ignore[valid-type]  # built at run time: `X | Y` cannot be
         base = Annotated[union, Field(discriminator="kind")] if len(variants) > 1 else variants[0]
     else:
         base = Any

@@ -7,7 +7,7 @@ resolved names) on them without two equal-looking expressions colliding.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union, dataclass_transform
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class Span:
     end: int
 
 
+@dataclass_transform(frozen_default=True, eq_default=False)  # so type checkers see the fields
 def node(cls):
     return dataclass(frozen=True, slots=True, eq=False)(cls)
 
@@ -47,7 +48,7 @@ class TypeRef:
 
 @node
 class Literal:
-    value: object  # int, str (decimal literals keep their text), bool or None
+    value: Any  # int, str (decimal literals keep their text), bool or None
     kind: str  # "int" | "decimal" | "text" | "bool" | "null"
     span: Span
 

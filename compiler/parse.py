@@ -376,7 +376,8 @@ class _ToNodes(Transformer):
     def binary(self, c):
         return n.Binary(c[1].value, c[0], c[2], self._span())
 
-    def _word_op(op):
+    @staticmethod
+    def _word_op(op: str):
         def method(self, c):
             return n.Binary(op, c[0], c[1], self._span())
 
@@ -729,8 +730,9 @@ def _syntax_error(exc: Exception, path: str, base: int, text: str) -> Diagnostic
             labels=unclosed,
         )
     if isinstance(exc, UnexpectedCharacters):
-        pos = base + exc.pos_in_stream
-        rest = text[exc.pos_in_stream : exc.pos_in_stream + 2]
+        at = exc.pos_in_stream or 0
+        pos = base + at
+        rest = text[at : at + 2]
         ch = rest[:1]
         if ch == '"':
             return Diagnostic(
@@ -1000,7 +1002,8 @@ def piece_ids(text: str, path: str) -> list[tuple[str, int, str]]:
     """(piece id, start offset, piece text) for each non-blank declaration piece of a file.
     The id names the file and the text's digest; a repeated piece gets `~k` appended.
     Spans inside a piece are relative to it, so a parsed piece can be reused wherever it moves."""
-    out, seen = [], {}
+    out: list[tuple[str, int, str]] = []
+    seen: dict[str, int] = {}
     for start, end in _pieces(text):
         piece = text[start:end]
         if not piece.strip():

@@ -43,7 +43,7 @@ class Episode:
             raise env.unknown_task(task)
         self.env = env
         self.task = task
-        self.prompt: str = env.tasks[task][0] if task is not None else instruction
+        self.prompt: str = env.tasks[task][0] if task is not None else str(instruction)
         self.session = env.session(user=user, invariants=invariants)
         self.max_steps = max_steps
         self.history: list[dict] = []
@@ -73,6 +73,7 @@ class Episode:
                 "max_steps", f"this episode allows at most {counted(self.max_steps, 'tool call')}", {}
             )
         else:
+            assert name is not None  # parse_tool_call names a problem otherwise
             result = self.session.call(name, arguments)
         self.history.append(
             {
@@ -88,7 +89,7 @@ class Episode:
     def finish(self, answer: str | None = None) -> dict:
         """End the episode: the task's verifier (reward, passed, checks), the answer and the
         number of steps. A free-text episode has no verifier: reward and passed are None."""
-        if self.done:
+        if self.result is not None:
             return self.result
         if self.task is not None:
             report = self.session.verify(self.task, answer=answer)

@@ -268,6 +268,8 @@ def minimize(env: Environment, finding: Finding) -> Finding:
                 calls, changed = candidate, True
                 break
     results, problem = replay(env, calls, finding.user)
+    if problem is None:  # did not happen again (it should: sessions are deterministic)
+        return finding
     return Finding(
         problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2], finding.user
     )

@@ -73,7 +73,8 @@ def json_kind(value) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
+    kinds: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    return kinds.get(type(value), "a number")
 
 
 def tool_result(result: dict) -> types.CallToolResult:
@@ -669,7 +670,7 @@ async def serve_stdio(
     server = EnvironmentServer(name, env, user, idle_timeout=None, recorder=recorder)
     try:
         async with stdio_server() as (read, write):
-            send_message, messages = anyio.create_memory_object_stream(0)
+            send_message, messages = anyio.create_memory_object_stream[SessionMessage](0)
 
             async def answer_malformed_lines():
                 async with send_message:

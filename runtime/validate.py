@@ -185,7 +185,7 @@ def convert(value, spec: dict):
 def _record(value, fields: dict):
     if not isinstance(value, dict):
         return None, f"must be an object, got {_json_type(value)}"
-    out = {}
+    out: dict = {}
     for key in value:
         if key not in fields:
             return None, f"has an unknown field `{shown(key)}`"
