@@ -53,9 +53,7 @@ def others_rows(session: Session) -> dict[str, dict]:
     """Rows of `@@owned_by` entities that belong to someone other than the acting user."""
     out = {}
     for entity, (table, key, owner) in session.env.owners.items():
-        rows = session.db.execute(
-            f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,)
-        ).fetchall()
+        rows = session.query(f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,))
         out[entity] = {r[0]: r[1:] for r in rows}
     return out
 
@@ -107,9 +105,9 @@ def _column_values(session: Session, name: str) -> list:
             if column in columns:
                 values += [
                     r[0]
-                    for r in session.db.execute(
+                    for r in session.query(
                         f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50'
-                    ).fetchall()
+                    )
                 ]
     return values
 
@@ -132,8 +130,8 @@ def _keys(session: Session, entity: str, mine: bool = False) -> list:
     table, column, user_column = session.env.entity_keys[entity]
     if mine and user_column is not None:
         sql = f'SELECT "{column}" FROM "{table}" WHERE "{user_column}" IS ? ORDER BY 1 LIMIT 200'
-        return [r[0] for r in session.db.execute(sql, (session.me,)).fetchall()]
-    return [r[0] for r in session.db.execute(f'SELECT "{column}" FROM "{table}" ORDER BY 1 LIMIT 200').fetchall()]
+        return [r[0] for r in session.query(sql, (session.me,))]
+    return [r[0] for r in session.query(f'SELECT "{column}" FROM "{table}" ORDER BY 1 LIMIT 200')]
 
 
 def draw_value(data, spec: dict, session: Session, bounds: dict, name: str | None = None):

@@ -142,7 +142,7 @@ class Recorder:
     def record(self, env_name: str, session_id: str, session: Session, calls: list[dict]) -> None:
         if self.full:
             return
-        final = session.db.serialize()
+        final, _ = session.snapshot()
         calls_text = json.dumps(calls, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace")
         shared = self._shared_image(env_name, session.start_image)
         size = len(final) + len(calls_text) + (0 if shared.exists() else len(session.start_image))

@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.util
 import json
 import logging
+import re
 import sqlite3
 import sys
 import threading
@@ -27,6 +28,10 @@ MAX_REPORTED_ROWS = 20
 MAX_CACHED_USERS = 4096
 DEFAULT_USER = 1
 TABLES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+POOL_SIZE = 16  # idle connections an environment keeps, each holding the seeded database
+READ_SQL = re.compile(r"\s*(SELECT|WITH|VALUES)\b", re.IGNORECASE)
+_CLOSED = sqlite3.connect(":memory:")  # what a closed session holds: using it raises, as a closed connection does
+_CLOSED.close()
 
 
 class Environment:
@@ -60,6 +65,8 @@ class Environment:
         self._seeded_users: dict[tuple, object] = {}
         self._seeded_db: sqlite3.Connection | None = None
         self._seeded_lock = threading.Lock()
+        self._pool: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
 
     @contextmanager
     def seeded_db(self) -> Iterator[sqlite3.Connection]:
@@ -76,6 +83,25 @@ class Environment:
         after one write each: 250 KB a session that way, 170 KB this way; reset costs ~15 µs more)."""
         with self.seeded_db() as seeded:
             seeded.backup(db)
+
+    def seeded_connection(self) -> sqlite3.Connection:
+        """A connection holding the seeded database, outside any transaction: an idle one from
+        the pool (its schema parsed and its statements prepared by earlier sessions), else a new copy."""
+        with self._pool_lock:
+            if self._pool:
+                return self._pool.pop()
+        db = open_database(functions=self.sql_functions)
+        self.copy_seeded(db)
+        return db
+
+    def pool_connection(self, db: sqlite3.Connection) -> None:
+        """Keep `db` for a later session (up to POOL_SIZE, else close it). Its database must be
+        the seeded one again: every change since it was taken rolled back."""
+        with self._pool_lock:
+            if len(self._pool) < POOL_SIZE:
+                self._pool.append(db)
+                return
+        db.close()
 
     def seeded_user(self, user):
         """The stored key of a user of the seeded image, or a SessionError: looked up once per
@@ -195,9 +221,27 @@ def _import_handlers(path: Path, digest: str):
 
 
 class Session:
-    """One isolated instance of an environment's state (an in-memory SQLite database)."""
+    """One isolated instance of an environment's state (an in-memory SQLite database).
 
-    __slots__ = ("db", "env", "invariant_mode", "me", "start_clock", "start_image", "start_time", "ticks", "violations")
+    The session runs inside one outer transaction over its starting database: a call is a
+    SAVEPOINT inside it, reset is ROLLBACK + BEGIN, and close rolls back and gives a seeded
+    connection back to the environment's pool. Off that path (after `restore`, or once `db`
+    has been handed out) calls commit, reset copies the starting database again, and close
+    closes the connection."""
+
+    __slots__ = (
+        "_db",
+        "_outer",
+        "_shared",
+        "env",
+        "invariant_mode",
+        "me",
+        "start_clock",
+        "start_image",
+        "start_time",
+        "ticks",
+        "violations",
+    )
 
     def __init__(
         self, env: Environment, user=None, clock: str | None = None, image: bytes | None = None, invariants: str = "off"
@@ -208,16 +252,25 @@ class Session:
         self.invariant_mode = invariants
         self.violations: list[dict] = []
         self.start_image = image if image is not None else env.initial_image
-        self.db = open_database(functions=env.sql_functions)
+        self._outer = False  # in the outer transaction over the starting database
+        self._shared = False  # `db` handed out: never in an outer transaction again
+        seeded = self.start_image is env.initial_image
+        self._db = env.seeded_connection() if seeded else open_database(functions=env.sql_functions)
         try:
-            env.load_image(self.db, self.start_image)
+            if not seeded:
+                env.load_image(self._db, self.start_image)
             self.me = self._known_user(user)
             self.start_clock = clock or env.clock
             self.start_time = dt.datetime.strptime(self.start_clock, CLOCK_FORMAT)  # parsed once, read by now()
         except Exception:
-            self.db.close()
+            if seeded:
+                env.pool_connection(self._db)  # untouched
+            else:
+                self._db.close()
+            self._db = _CLOSED
             raise
         self.ticks = 0
+        self._begin()
 
     def _known_user(self, user):
         """The key of the acting user as stored (so "3" becomes 3 for integer keys); a user
@@ -236,7 +289,26 @@ class Session:
             )
         if self.start_image is self.env.initial_image:
             return self.env.seeded_user(user)
-        return stored_user_key(self.db, self.env, user)
+        return stored_user_key(self._db, self.env, user)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The session's connection itself, for tests and tools that need more than query().
+        Handing it out commits the outer transaction, so the connection behaves as a plain one
+        (a PRAGMA takes effect, each call commits); it is never pooled."""
+        self._leave_outer("COMMIT")
+        self._shared = True
+        return self._db
+
+    def _begin(self) -> None:
+        if not self._shared:
+            self._db.execute("BEGIN")
+            self._outer = True
+
+    def _leave_outer(self, how: str) -> None:
+        if self._outer and self._db.in_transaction:
+            self._db.execute(how)
+        self._outer = False
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -245,32 +317,50 @@ class Session:
 
     def reset(self) -> None:
         """Back to the state the session started from and the start of the clock."""
-        if self.start_image is self.env.initial_image:
-            self.env.copy_seeded(self.db)
-        else:  # an image checked when the session opened
-            self.db.deserialize(self.start_image)
+        db = self._db
+        if self._outer and db.in_transaction:
+            db.execute("ROLLBACK")  # costs what the session wrote, not the size of the database
+        else:  # the database is no longer the starting one underneath (restored, or committed)
+            self._outer = False
+            if self.start_image is self.env.initial_image:
+                self.env.copy_seeded(db)
+            else:  # an image checked when the session opened
+                db.deserialize(self.start_image)
+        self._begin()
         self.ticks = 0
 
     def snapshot(self) -> tuple[bytes, int]:
-        return self.db.serialize(), self.ticks
+        return self._db.serialize(), self.ticks
 
     def restore(self, snap: tuple[bytes, int]) -> None:
         image, ticks = snap
-        self.db.deserialize(image)
+        self._leave_outer("ROLLBACK")
+        self._db.deserialize(image)  # until the next reset, calls commit into it
         self.ticks = ticks
 
     def save(self, path: str | Path) -> None:
         """Write the current database to a file (for `awmc call --db` and verifiers)."""
+        source = sqlite3.connect(":memory:")  # a backup cannot read a connection inside a write transaction
+        source.deserialize(self._db.serialize())
         target = sqlite3.connect(str(path))
-        self.db.backup(target)
+        source.backup(target)
         target.close()
+        source.close()
 
     def close(self) -> None:
-        self.db.close()
+        db, self._db = self._db, _CLOSED
+        if self._outer and db.in_transaction and self.start_image is self.env.initial_image:
+            db.execute("ROLLBACK")
+            self.env.pool_connection(db)
+        else:
+            db.close()
+        self._outer = False
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Read-only access for tests and verifiers."""
-        return self.db.execute(sql, params).fetchall()
+        """Read-only access for tests and verifiers. A statement other than a SELECT (a PRAGMA,
+        a COMMIT) runs on the connection handed out, as `db` does."""
+        db = self._db if READ_SQL.match(sql) else self.db
+        return db.execute(sql, params).fetchall()
 
     # ---- calls --------------------------------------------------------------------------
     def call(self, tool: str, arguments: dict | None = None) -> dict:
@@ -287,7 +377,7 @@ class Session:
                 {"problems": problems},
             )
         self.ticks += 1
-        db = self.db
+        db = self._db
         if writes:
             db.execute("SAVEPOINT call")
         try:
@@ -358,14 +448,23 @@ class Session:
         if answer is not None and not isinstance(answer, str):
             raise SessionError(f"the answer must be text, not {type(answer).__name__}")
         answer = valid_text(answer or "")
-        before_db = open_database(functions=self.env.sql_functions)
+        image = before if before is not None else self.start_image
+        pooled = image is self.env.initial_image
+        before_db = self.env.seeded_connection() if pooled else open_database(functions=self.env.sql_functions)
         checks = []
         try:
-            self.env.load_image(before_db, before if before is not None else self.start_image, "the starting database")
-            for source, weight, condition, observed in verifier(self, self.db, before_db, answer):
+            if pooled:
+                before_db.execute("BEGIN")  # only read; rolled back before it goes back to the pool
+            else:
+                self.env.load_image(before_db, image, "the starting database")
+            for source, weight, condition, observed in verifier(self, self._db, before_db, answer):
                 checks.append(_run_check(source, weight, condition, observed))
         finally:
-            before_db.close()
+            if pooled and before_db.in_transaction:
+                before_db.execute("ROLLBACK")
+                self.env.pool_connection(before_db)
+            else:
+                before_db.close()
         total = sum(c["weight"] for c in checks)
         earned = sum(c["weight"] for c in checks if c["passed"])
         return {
@@ -379,7 +478,7 @@ class Session:
         """Every invariant the current state breaks, with the keys of the violating rows."""
         out = []
         for name, (description, entity, sql) in self.env.invariants.items():
-            rows = [r[0] for r in self.db.execute(sql).fetchall()]
+            rows = [r[0] for r in self._db.execute(sql).fetchall()]
             if rows:
                 out.append(
                     {
@@ -394,8 +493,8 @@ class Session:
 
     def _rollback(self, writes: bool) -> None:
         if writes:
-            self.db.execute("ROLLBACK TO call")
-            self.db.execute("RELEASE call")
+            self._db.execute("ROLLBACK TO call")
+            self._db.execute("RELEASE call")
 
 
 def stored_user_key(db: sqlite3.Connection, env: Environment, user):
