@@ -214,6 +214,7 @@ def _import_handlers(path: Path, digest: str):
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path  # a .py file always has a loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules[name] = module
@@ -500,6 +501,7 @@ class Session:
 def stored_user_key(db: sqlite3.Connection, env: Environment, user):
     """The key of `user` as `db` stores it, or a SessionError naming the keys that exist."""
     entity = env.user_entity
+    assert entity is not None  # asked only of environments with a user entity
     table, key, _ = env.entity_keys[entity]
     # a lone surrogate or an integer beyond 64 bits cannot be bound, and matches no key
     bindable = not LONE_SURROGATE.search(user) if isinstance(user, str) else -(2**63) <= user < 2**63
