@@ -7,7 +7,6 @@ from ..diagnostics import Diagnostic
 from ..types import Model
 from .builtins import BuiltinsMixin
 from .const import ConstantsMixin
-from .crud import CrudMixin
 from .declarations import DeclarationsMixin
 from .expressions import ExpressionsMixin
 from .queries import QueriesMixin
@@ -23,7 +22,6 @@ class Checker(
     DeclarationsMixin,
     ConstantsMixin,
     ToolsMixin,
-    CrudMixin,
     StatementsMixin,
     ExpressionsMixin,
     QueriesMixin,

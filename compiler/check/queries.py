@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..diagnostics import did_you_mean
-from ..types import (
-    ANY,
-    BOOL,
-    FLOAT,
-    INT,
-    NUMERIC,
-    EntityInfo,
-    FieldInfo,
-    T,
-    entity_t,
-    is_numeric,
-    list_of,
-)
-from .state import Ctx
+from ..types import ANY, BOOL, FLOAT, INT, NUMERIC, EntityInfo, FieldInfo, T, entity_t, is_numeric, list_of
+from .state import Ctx, column_of
 from .walk import walk
 
 
@@ -88,16 +76,7 @@ class QueriesMixin:
 
     def column_of(self, entity: EntityInfo, name: n.Ident) -> FieldInfo | None:
         """The stored field `name` of the entity, or None after reporting it unknown."""
-        f = entity.fields.get(name.name)
-        if f is None or not f.is_column:
-            self.error(
-                "AWM1003",
-                f"unknown field `{name.name}` on `{entity.name}`",
-                name.span,
-                help=did_you_mean(name.name, [x.name for x in entity.columns]),
-            )
-            return None
-        return f
+        return column_of(entity, name, self.error)
 
     def check_field_values(self, entity: EntityInfo, values, ctx, span, require_all: bool):
         given = set()

@@ -1,4 +1,4 @@
-"""The checker's shared state (one place: `CheckerState`), scopes and the names every pass uses."""
+"""The checker's shared state (one place: `CheckerState`), scopes, and the names and helpers every pass uses."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import nodes as n
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, did_you_mean
 from ..types import (
     Binding,
     EntityInfo,
+    FieldInfo,
     InvariantInfo,
     RecordInfo,
     SeedInfo,
@@ -39,6 +40,20 @@ SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def column_of(entity: EntityInfo, name: n.Ident, error) -> FieldInfo | None:
+    """The stored field `name` of the entity, or None after reporting it unknown to `error`."""
+    f = entity.fields.get(name.name)
+    if f is None or not f.is_column:
+        error(
+            "AWM1003",
+            f"unknown field `{name.name}` on `{entity.name}`",
+            name.span,
+            help=did_you_mean(name.name, [x.name for x in entity.columns]),
+        )
+        return None
+    return f
 
 
 @dataclass
@@ -81,35 +96,51 @@ class Ctx:
 
 
 class CheckerState:
+    """Everything the checker knows, shared by all of its mixins (none keeps state of its own).
+
+    The Model is made of the tables, filled in pass order: `collect` names the types and tools,
+    `resolve_types` gives fields their types, then tools, seeds, invariants and tasks are checked."""
+
     def __init__(self):
-        self.diags: list[Diagnostic] = []
-        self.types: dict[Any, T] = {}
-        self.bindings: dict[Any, Binding] = {}
-        self.row_dependent: set[int] = set()
-        self.env: n.EnvDecl | None = None
-        self.enums: dict[str, list[str]] = {}
+        self.diags: list[Diagnostic] = []  # every diagnostic of the phase, in the order found
+        self.file_of: dict[Any, str] = {}  # top-level declaration -> the file it is in
+        # the declarations, as the Model holds them
+        self.env: n.EnvDecl | None = None  # the first `env` header
+        self.enums: dict[str, list[str]] = {}  # enum -> its members, in order
         self.enum_decls: dict[str, n.EnumDecl] = {}
-        self.type_spans: dict[str, n.Span] = {}
+        self.type_spans: dict[str, n.Span] = {}  # type or tool name -> where it is declared
         self.records: dict[str, RecordInfo] = {}
         self.unions: dict[str, UnionInfo] = {}
         self.entities: dict[str, EntityInfo] = {}
         self.tools: dict[str, ToolInfo] = {}
         self.seeds: list[SeedInfo] = []
-        self.used: set[str] = set()
-        self.user_entity: str | None = None
-        self.user_unresolved = False  # `user` names no entity: already reported, so `me` stays silent
-        self.clock = DEFAULT_CLOCK
-        self.local_reads: set[int] = set()
-        self.shadowed: list = []
-        self.outer_names: set[str] = set()
         self.invariants: list[InvariantInfo] = []
         self.tasks: list[TaskInfo] = []
-        self.in_task = False
-        self.enum_writes: dict[str, set[str] | object] = {}
-        self.file_of: dict[Any, str] = {}  # top-level declaration -> the file it is in
+        self.user_entity: str | None = None  # the env's `user`
+        self.user_unresolved = False  # `user` names no entity: already reported, so `me` stays silent
+        self.clock = DEFAULT_CLOCK  # the env's `clock`: what now() is in seeds
+        # what each expression is, for lowering
+        self.types: dict[Any, T] = {}  # expression (or a typed `let`) -> its type
+        self.bindings: dict[Any, Binding] = {}  # name -> what it refers to
+        self.row_dependent: set[int] = set()  # id() of the expressions that read a query's row
+        # for the warnings
+        self.used: set[str] = set()  # types named anywhere (AWM4001)
+        self.enum_writes: dict[str, set[str] | object] = {}  # enum -> members stored, or ALL_MEMBERS (AWM4005)
+        self.local_reads: set[int] = set()  # id() of the `let`s read (AWM4002)
+        # while checking one tool
+        self.shadowed: list = []  # (name, entity): a field read where a parameter has its name (AWM4004)
+        self.outer_names: set[str] = set()  # the names written `$name`
+        self._returns: list[T] = []  # the type of each `return`: the tool's, without a declared one
+        self._declared_return: T | None = None
+        self.in_task = False  # checking a task's `expect` (where `before(...)` is allowed)
 
     def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=(), labels=()):
         self.diags.append(Diagnostic(code, message, span, "error", help, tuple(notes), tuple(labels)))
 
     def warn(self, code: str, message: str, span: n.Span | None, help: str | None = None):
         self.diags.append(Diagnostic(code, message, span, "warning", help))
+
+    def check_description(self, kind: str, decl, help: str):
+        """A tool or invariant says what it is for: the agent, and whoever reads a failure, sees it."""
+        if not decl.description:
+            self.error("AWM1011", f"{kind} `{decl.name.name}` has no description", decl.name.span, help=help)

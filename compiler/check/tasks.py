@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..diagnostics import did_you_mean
-from ..types import (
-    JSON,
-    TEXT,
-    Binding,
-    InvariantInfo,
-    TaskInfo,
-)
+from ..types import JSON, TEXT, Binding, InvariantInfo, TaskInfo
 from .state import Ctx, Scope
 from .walk import walk
 
@@ -26,13 +20,9 @@ class TasksMixin:
 
     def check_invariant(self, decl: n.Invariant):
         name = decl.name.name
-        if not decl.description:
-            self.error(
-                "AWM1011",
-                f"invariant `{name}` has no description",
-                decl.name.span,
-                help=f'say what must hold: invariant {name} "Stock is never negative": ...',
-            )
+        self.check_description(
+            "invariant", decl, f'say what must hold: invariant {name} "Stock is never negative": ...'
+        )
         ctx = Ctx(Scope(), (), None)
         entity = None
         if decl.entity is not None:
