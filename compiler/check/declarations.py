@@ -8,42 +8,15 @@ from ...runtime.support import CLOCK_FORMAT
 from ...text import counted
 from .. import nodes as n
 from ..diagnostics import Label, did_you_mean
-from ..types import (
-    ANY,
-    BOOL,
-    SCALARS,
-    EntityInfo,
-    FieldInfo,
-    RecordInfo,
-    T,
-    UnionInfo,
-    is_numeric,
-    query_of,
-)
-from .state import Ctx, Scope, snake, valid_sql_name
+from ..types import ANY, BOOL, SCALARS, EntityInfo, FieldInfo, RecordInfo, T, UnionInfo, is_numeric, query_of
+from .state import Ctx, Scope, column_of, snake, valid_sql_name
 
 
 class DeclarationsMixin:
     def collect(self, decls):
+        """Pass 1: the env header, and the name of every type and tool (each once)."""
+        self.collect_env([d for d in decls if isinstance(d, n.EnvDecl)], decls)
         seen: dict[tuple[str, str], n.Ident] = {}
-        envs = [d for d in decls if isinstance(d, n.EnvDecl)]
-        if not envs:
-            first = next((d for d in decls if hasattr(d, "span")), None)
-            self.error(
-                "AWM1009",
-                "the spec has no `env` header",
-                first.span if first else None,
-                help='start the spec with `env name "Title" { description "..." }`',
-            )
-        for extra in envs[1:]:
-            self.error(
-                "AWM1009",
-                f"a second `env` header `{extra.name.name}`",
-                extra.name.span,
-                help="a spec declares exactly one environment",
-            )
-        if envs:
-            self.env = envs[0]
         for d in decls:
             if isinstance(d, (n.EnumDecl, n.RecordDecl, n.UnionDecl, n.EntityDecl)):
                 key = ("type", d.name.name)
@@ -64,14 +37,37 @@ class DeclarationsMixin:
                 continue
             seen[key] = d.name
             self.type_spans[d.name.name] = d.name.span
-            if isinstance(d, n.EnumDecl):
-                self.collect_enum(d)
-            elif isinstance(d, n.EntityDecl):
-                self.entities[d.name.name] = EntityInfo(d.name.name, snake(d.name.name), {}, d)
-            elif isinstance(d, n.RecordDecl):
-                self.records[d.name.name] = RecordInfo(d.name.name, {})
-            elif isinstance(d, n.UnionDecl):
-                self.unions[d.name.name] = UnionInfo(d.name.name, {})
+            self.collect_type(d)
+
+    def collect_env(self, envs: list[n.EnvDecl], decls):
+        if not envs:
+            first = next((d for d in decls if hasattr(d, "span")), None)
+            self.error(
+                "AWM1009",
+                "the spec has no `env` header",
+                first.span if first else None,
+                help='start the spec with `env name "Title" { description "..." }`',
+            )
+        for extra in envs[1:]:
+            self.error(
+                "AWM1009",
+                f"a second `env` header `{extra.name.name}`",
+                extra.name.span,
+                help="a spec declares exactly one environment",
+            )
+        if envs:
+            self.env = envs[0]
+
+    def collect_type(self, d):
+        """The table entry of a type declaration (a tool's comes with its check)."""
+        if isinstance(d, n.EnumDecl):
+            self.collect_enum(d)
+        elif isinstance(d, n.EntityDecl):
+            self.entities[d.name.name] = EntityInfo(d.name.name, snake(d.name.name), {}, d)
+        elif isinstance(d, n.RecordDecl):
+            self.records[d.name.name] = RecordInfo(d.name.name, {})
+        elif isinstance(d, n.UnionDecl):
+            self.unions[d.name.name] = UnionInfo(d.name.name, {})
 
     def collect_enum(self, d: n.EnumDecl):
         members = []
@@ -85,38 +81,9 @@ class DeclarationsMixin:
 
     def resolve_type(self, ref: n.TypeRef, allow_many: bool = False) -> T:
         if ref.many:
-            if not allow_many:
-                self.error("AWM1002", f"`{ref.name}[]` (rows pointing back) is only allowed on entity fields", ref.span)
-                return ANY
-            if ref.name not in self.entities:
-                self.unknown_type(ref)
-                return ANY
-            self.used.add(ref.name)
-            return query_of(ref.name)
+            return self.resolve_backref_type(ref, allow_many)
         if ref.args:
-            if ref.name == "map":
-                self.error(
-                    "AWM1002",
-                    "there is no `map<K, V>` type",
-                    ref.span,
-                    help="use `json` for a free-form object, or a list of records: "
-                    "`list<Entry>` with `record Entry { key: text  value: decimal }`",
-                )
-                return ANY
-            if ref.name != "list":
-                self.error(
-                    "AWM1002",
-                    f"unknown generic type `{ref.name}<...>`",
-                    ref.span,
-                    help="the only generic type is `list<T>`",
-                )
-                return ANY
-            if len(ref.args) != 1:
-                self.error(
-                    "AWM1002", "`list` takes one element type", ref.span, help="write `list<int>` or `list<RecordName>`"
-                )
-                return ANY
-            return T("list", args=(self.resolve_type(ref.args[0]),), optional=ref.optional)
+            return self.resolve_generic(ref)
         if ref.name in SCALARS:
             return T(ref.name, optional=ref.optional)
         for kind, table in (
@@ -138,6 +105,43 @@ class DeclarationsMixin:
             return ANY
         self.unknown_type(ref)
         return ANY
+
+    def resolve_backref_type(self, ref: n.TypeRef, allow_many: bool) -> T:
+        """`Entity[]`: the rows of another entity that point at this one."""
+        if not allow_many:
+            self.error("AWM1002", f"`{ref.name}[]` (rows pointing back) is only allowed on entity fields", ref.span)
+            return ANY
+        if ref.name not in self.entities:
+            self.unknown_type(ref)
+            return ANY
+        self.used.add(ref.name)
+        return query_of(ref.name)
+
+    def resolve_generic(self, ref: n.TypeRef) -> T:
+        """`name<...>`: only `list<T>` is one."""
+        if ref.name == "map":
+            self.error(
+                "AWM1002",
+                "there is no `map<K, V>` type",
+                ref.span,
+                help="use `json` for a free-form object, or a list of records: "
+                "`list<Entry>` with `record Entry { key: text  value: decimal }`",
+            )
+            return ANY
+        if ref.name != "list":
+            self.error(
+                "AWM1002",
+                f"unknown generic type `{ref.name}<...>`",
+                ref.span,
+                help="the only generic type is `list<T>`",
+            )
+            return ANY
+        if len(ref.args) != 1:
+            self.error(
+                "AWM1002", "`list` takes one element type", ref.span, help="write `list<int>` or `list<RecordName>`"
+            )
+            return ANY
+        return T("list", args=(self.resolve_type(ref.args[0]),), optional=ref.optional)
 
     def unknown_type(self, ref: n.TypeRef):
         names = list(SCALARS) + list(self.enums) + list(self.entities) + list(self.records) + list(self.unions)
@@ -190,12 +194,18 @@ class DeclarationsMixin:
             if t.kind == "query":
                 e.fields[name] = FieldInfo(name, t, name, f, backref=(t.elem.name, ""))
                 continue
-            if t.kind == "union" or t.kind == "record":
-                pass  # stored as JSON text
+            # a record or union is stored as JSON text, in the column of the field's name
             column = f"{name}_id" if t.kind == "entity" else name
             info = FieldInfo(name, t, column, f, default=f.default)
             self.apply_field_attrs(e, info, f)
             e.fields[name] = info
+        self.check_key(e)
+        self.check_columns(e)
+        for ta in e.decl.table_attrs:
+            self.apply_table_attr(e, ta)
+
+    def check_key(self, e: EntityInfo):
+        """One `@id` field, an `int` or a `text`."""
         keys = [f for f in e.fields.values() if f.is_id]
         if len(keys) != 1:
             self.error(
@@ -204,10 +214,13 @@ class DeclarationsMixin:
                 e.decl.name.span,
                 help="add `id: int @id` as its first field",
             )
-        else:
-            e.key = keys[0]
-            if e.key.type.kind not in ("int", "text") or e.key.type.optional:
-                self.error("AWM1012", f"the `@id` field of `{e.name}` must be `int` or `text`", e.key.decl.type.span)
+            return
+        e.key = keys[0]
+        if e.key.type.kind not in ("int", "text") or e.key.type.optional:
+            self.error("AWM1012", f"the `@id` field of `{e.name}` must be `int` or `text`", e.key.decl.type.span)
+
+    def check_columns(self, e: EntityInfo):
+        """No two fields stored in one column."""
         columns: dict[str, FieldInfo] = {}
         for f in e.fields.values():
             if f.is_column and f.column in columns:
@@ -219,46 +232,38 @@ class DeclarationsMixin:
                 )
             elif f.is_column:
                 columns[f.column] = f
-        for ta in e.decl.table_attrs:
-            if ta.name.name == "table":
-                if ta.text is None or not valid_sql_name(ta.text):
-                    self.error(
-                        "AWM2011", '`@@table` takes the table\'s name as a string: `@@table("order_items")`', ta.span
-                    )
-                else:
-                    e.table = ta.text
-                continue
-            if ta.text is not None:
-                self.error("AWM2011", f"`@@{ta.name.name}` takes field names, not a string", ta.span)
-                continue
-            names = []
-            for ident in ta.fields:
-                if ident.name not in e.fields or not e.fields[ident.name].is_column:
-                    self.error(
-                        "AWM1003",
-                        f"unknown field `{ident.name}` on `{e.name}`",
-                        ident.span,
-                        help=did_you_mean(ident.name, [f.name for f in e.fields.values() if f.is_column]),
-                    )
-                else:
-                    names.append(ident.name)
-            if ta.name.name == "unique":
-                e.uniques.append(tuple(names))
-            elif ta.name.name == "index":
-                e.indexes.append(tuple(names))
-            elif ta.name.name == "owned_by":
-                if len(ta.fields) != 1:
-                    self.error("AWM2002", "`@@owned_by` names one field: the relation to the row's owner", ta.span)
-                elif names:
-                    e.owner = (names[0], ta)
-            else:
+
+    def apply_table_attr(self, e: EntityInfo, ta):
+        """`@@table("name")`, or `@@unique`, `@@index` or `@@owned_by` over fields."""
+        if ta.name.name == "table":
+            if ta.text is None or not valid_sql_name(ta.text):
                 self.error(
-                    "AWM1008",
-                    f"unknown table attribute `@@{ta.name.name}`",
-                    ta.name.span,
-                    help=did_you_mean(ta.name.name, ["unique", "index", "owned_by"])
-                    or "use `@@unique(a, b)` or `@@index(a, b)`",
+                    "AWM2011", '`@@table` takes the table\'s name as a string: `@@table("order_items")`', ta.span
                 )
+            else:
+                e.table = ta.text
+            return
+        if ta.text is not None:
+            self.error("AWM2011", f"`@@{ta.name.name}` takes field names, not a string", ta.span)
+            return
+        names = [ident.name for ident in ta.fields if column_of(e, ident, self.error) is not None]
+        if ta.name.name == "unique":
+            e.uniques.append(tuple(names))
+        elif ta.name.name == "index":
+            e.indexes.append(tuple(names))
+        elif ta.name.name == "owned_by":
+            if len(ta.fields) != 1:
+                self.error("AWM2002", "`@@owned_by` names one field: the relation to the row's owner", ta.span)
+            elif names:
+                e.owner = (names[0], ta)
+        else:
+            self.error(
+                "AWM1008",
+                f"unknown table attribute `@@{ta.name.name}`",
+                ta.name.span,
+                help=did_you_mean(ta.name.name, ["unique", "index", "owned_by"])
+                or "use `@@unique(a, b)` or `@@index(a, b)`",
+            )
 
     FIELD_ATTRS = ("id", "unique", "index", "check", "range", "length", "cascade", "set_null", "restrict", "column")
 
