@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ...text import counted
 from .. import nodes as n
-from ..constants import Constants
 from ..diagnostics import did_you_mean
 from ..types import (
     ANY,
@@ -18,6 +17,7 @@ from ..types import (
     NUMERIC,
     SCALARS,
     TEXT,
+    T,
     assignable,
     is_numeric,
     list_of,
@@ -70,41 +70,54 @@ class BuiltinsMixin:
         return ANY
 
     def aggregate(self, e, ctx, expected, fname):
+        """`sum`, `avg`, `min` and `max` of a list, or of an expression over a query's rows;
+        `min` and `max` also of several values."""
         if len(e.args) == 1:
-            t = self.expr(e.args[0], ctx)
-            if t.kind == "list" and (is_numeric(t.elem) or fname in ("min", "max")):
-                if fname == "avg":
-                    return FLOAT if t.elem.kind != "decimal" else DECIMAL
-                return t.elem if fname == "sum" else t.elem.opt(True)
-            if t.kind != "any":
-                self.error(
-                    "AWM2003",
-                    f"`{fname}` takes a list of numbers, or a query and an expression: `{fname}(q, e)`",
-                    e.args[0].span,
-                )
-            return ANY
+            return self.list_aggregate(e, ctx, fname)
         if len(e.args) >= 2 and fname in ("min", "max"):
             first = self.expr(e.args[0], ctx)
             if first.kind != "query":
-                result = first
-                for a, t in zip(e.args, [first] + [self.expr(a, ctx) for a in e.args[1:]]):
-                    if t.kind not in NUMERIC + ("text", "date", "datetime", "any", "null"):
-                        self.error("AWM2001", f"`{fname}` compares numbers, text or dates, got `{t}`", a.span)
-                        return ANY
-                    if result.kind == "null":
-                        result = t.opt(True)
-                    elif is_numeric(result) and is_numeric(t):
-                        result = numeric_join(result.required(), t.required()).opt(result.optional and t.optional)
-                    elif not comparable(result, t):
-                        self.error("AWM2001", f"`{fname}` of `{result}` and `{t}`", a.span)
-                    elif t.kind != "null":  # nulls are skipped: null only if every argument is
-                        result = result.opt(result.optional and t.optional)
-                return result
+                return self.extreme_of_values(e, ctx, fname, first)
         elif len(e.args) == 2:
             first = self.expr(e.args[0], ctx)
         else:
             self.arity(e, 1, 2)
             return ANY
+        return self.query_aggregate(e, ctx, fname, first)
+
+    def list_aggregate(self, e, ctx, fname):
+        t = self.expr(e.args[0], ctx)
+        if t.kind == "list" and (is_numeric(t.elem) or fname in ("min", "max")):
+            if fname == "avg":
+                return FLOAT if t.elem.kind != "decimal" else DECIMAL
+            return t.elem if fname == "sum" else t.elem.opt(True)
+        if t.kind != "any":
+            self.error(
+                "AWM2003",
+                f"`{fname}` takes a list of numbers, or a query and an expression: `{fname}(q, e)`",
+                e.args[0].span,
+            )
+        return ANY
+
+    def extreme_of_values(self, e, ctx, fname, first: T) -> T:
+        """`min(a, b, ...)` or `max(a, b, ...)`, where `first` is the type of `a`."""
+        result = first
+        for a, t in zip(e.args, [first] + [self.expr(a, ctx) for a in e.args[1:]]):
+            if t.kind not in NUMERIC + ("text", "date", "datetime", "any", "null"):
+                self.error("AWM2001", f"`{fname}` compares numbers, text or dates, got `{t}`", a.span)
+                return ANY
+            if result.kind == "null":
+                result = t.opt(True)
+            elif is_numeric(result) and is_numeric(t):
+                result = numeric_join(result.required(), t.required()).opt(result.optional and t.optional)
+            elif not comparable(result, t):
+                self.error("AWM2001", f"`{fname}` of `{result}` and `{t}`", a.span)
+            elif t.kind != "null":  # nulls are skipped: null only if every argument is
+                result = result.opt(result.optional and t.optional)
+        return result
+
+    def query_aggregate(self, e, ctx, fname, first: T) -> T:
+        """`fname(q, e)`: `e` over the rows of the query `q`, whose type is `first`."""
         if first.kind != "query":
             if first.kind != "any":
                 self.error("AWM2003", f"`{fname}(q, e)` needs a query first, got `{first}`", e.args[0].span)
@@ -218,9 +231,7 @@ class BuiltinsMixin:
         arg = e.args[0] if len(e.args) == 1 else None
         if isinstance(arg, n.Literal) and arg.kind == "text":  # date("2025-03-01"): a date written out
             self.types[arg] = TEXT
-            Constants(self.enums, self.entities, self.records, self.error).coerce_literal(
-                arg, DATE if len(arg.value) <= 10 else DATETIME
-            )
+            self.constants().coerce_literal(arg, DATE if len(arg.value) <= 10 else DATETIME)
             return DATE
         return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)  # text is parsed (invalid_value)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..constants import NOT_CONST, Constants, const_number
-from ..types import (
-    T,
-)
+from ..types import T
 
 
 class ConstantsMixin:
@@ -19,7 +17,11 @@ class ConstantsMixin:
 
     def const_value(self, expr: n.Expr, t: T, seed_clock: str | None = None):
         """Evaluate a constant expression against the expected type; NOT_CONST if it is not one."""
-        return Constants(self.enums, self.entities, self.records, self.error).value(expr, t, seed_clock)
+        return self.constants().value(expr, t, seed_clock)
+
+    def constants(self) -> Constants:
+        """The evaluator of constants over the spec's types, reporting to the checker."""
+        return Constants(self.enums, self.entities, self.records, self.error)
 
     def const_bounds(self, a: n.Attr):
         if len(a.args) != 2:

@@ -27,6 +27,11 @@ from ..types import (
 )
 from .state import Ctx
 
+ORDERING = ("<", "<=", ">", ">=")
+ARITHMETIC = ("+", "-", "*", "/", "%")
+TEXT_TESTS = ("contains", "matches", "starts_with", "ends_with")
+TESTS = ("==", "!=") + ORDERING + TEXT_TESTS + ("in", "not_in")  # the operators that give a bool
+
 
 class ExpressionsMixin:
     def expect_bool(self, e, ctx):
@@ -377,58 +382,53 @@ class ExpressionsMixin:
             self.expect_bool(e.right, ctx)
             return BOOL
         lt, rt = self.operands(e, ctx)
-        if (
-            op in ("<", "<=", ">", ">=", "+", "-", "*", "/", "%")
-            and "json" in (lt.kind, rt.kind)
-            and ctx.tool is not None
-        ):
+        if op in ORDERING + ARITHMETIC and "json" in (lt.kind, rt.kind) and ctx.tool is not None:
             self.error(
                 "AWM2001",
                 f"`{op}` on a `json` value, which may hold anything (a list, text, a number)",
                 e.span,
                 help="convert it first: `int(x)`, `float(x)`, `decimal(x)` or `text(x)`",
             )
-            return BOOL if op in ("<", "<=", ">", ">=") else ANY
+            return BOOL if op in ORDERING else ANY
         if "any" in (lt.kind, rt.kind):
-            return (
-                BOOL
-                if op
-                in ("==", "!=", "<", "<=", ">", ">=", "contains", "matches", "starts_with", "ends_with", "in", "not_in")
-                else ANY
-            )
+            return BOOL if op in TESTS else ANY
         if op in ("==", "!="):
-            if {lt.kind, rt.kind} == {"date", "datetime"}:  # "2025-01-02" never equals "2025-01-02 10:00:00"
-                self.error(
-                    "AWM2001",
-                    f"`{op}` between a `datetime` and a `date` is never true",
-                    e.span,
-                    help="compare the datetime's date part: `date(at) == day`",
-                )
-            elif not comparable(lt, rt):
-                self.error("AWM2001", f"cannot compare `{lt}` with `{rt}`", e.span)
-            return BOOL
-        if op in ("<", "<=", ">", ">="):
+            return self.equality(e, lt, rt)
+        if op in ORDERING:
             if not (comparable(lt, rt) and lt.kind in NUMERIC + ("text", "date", "datetime")):
                 self.error("AWM2001", f"cannot order `{lt}` and `{rt}` with `{op}`", e.span)
             return BOOL
-        if op in ("contains", "matches", "starts_with", "ends_with"):
-            if op == "contains" and lt.kind == "list":
-                return BOOL
-            if lt.kind != "text" or rt.kind != "text":
+        if op in TEXT_TESTS:
+            if not (op == "contains" and lt.kind == "list") and (lt.kind != "text" or rt.kind != "text"):
                 self.error(
                     "AWM2001", f"`{op.replace('_', ' ')}` needs text on both sides, got `{lt}` and `{rt}`", e.span
                 )
             return BOOL
         if op in ("in", "not_in"):
-            if rt.kind == "text" and lt.kind == "text":
-                return BOOL
-            if rt.kind != "list" or not comparable(lt, rt.elem):
+            if not (rt.kind == "text" and lt.kind == "text") and (rt.kind != "list" or not comparable(lt, rt.elem)):
                 self.error("AWM2001", f"`in` needs a list of `{lt}`, got `{rt}`", e.right.span)
             return BOOL
         if "json" in (lt.kind, rt.kind):
             return JSON  # a JSON value (a call result in a solution) is checked when it runs
-        # arithmetic: over a row's fields it runs in SQL, where null simply propagates; elsewhere
-        # a null operand would be an error at run time, so the checker asks for coalesce
+        return self.arithmetic(e, lt, rt)
+
+    def equality(self, e: n.Binary, lt: T, rt: T) -> T:
+        if {lt.kind, rt.kind} == {"date", "datetime"}:  # "2025-01-02" never equals "2025-01-02 10:00:00"
+            self.error(
+                "AWM2001",
+                f"`{e.op}` between a `datetime` and a `date` is never true",
+                e.span,
+                help="compare the datetime's date part: `date(at) == day`",
+            )
+        elif not comparable(lt, rt):
+            self.error("AWM2001", f"cannot compare `{lt}` with `{rt}`", e.span)
+        return BOOL
+
+    def arithmetic(self, e: n.Binary, lt: T, rt: T) -> T:
+        """`+ - * / %` on numbers, `+` on text and on lists, dates moved by durations."""
+        op = e.op
+        # over a row's fields it runs in SQL, where null simply propagates; elsewhere a null
+        # operand would be an error at run time, so the checker asks for coalesce
         in_sql = any(id(side) in self.row_dependent for side in (e.left, e.right))
         nullable = (lt.optional and lt.kind != "null") or (rt.optional and rt.kind != "null")
         if not in_sql:
@@ -450,16 +450,7 @@ class ExpressionsMixin:
         if op == "+" and lt.kind == "text" and rt.kind == "text":
             return TEXT
         if op == "+" and lt.kind == "list" and rt.kind == "list":
-            joined = joined_items(lt.elem, rt.elem)
-            if joined is None:
-                self.error(
-                    "AWM2001",
-                    f"`+` joins lists of one item type, got `{lt}` and `{rt}`",
-                    e.span,
-                    help="convert the items first, e.g. `[decimal(x)]`",
-                )
-                return lt
-            return T("list", args=(joined,))
+            return self.joined_lists(e, lt, rt)
         if op in "+-" and lt.kind in ("date", "datetime") and rt.kind == "duration":
             return lt
         self.error(
@@ -469,6 +460,18 @@ class ExpressionsMixin:
             help="dates move by durations: `d + days(3)`" if lt.kind in ("date", "datetime") else None,
         )
         return ANY
+
+    def joined_lists(self, e: n.Binary, lt: T, rt: T) -> T:
+        joined = joined_items(lt.elem, rt.elem)
+        if joined is None:
+            self.error(
+                "AWM2001",
+                f"`+` joins lists of one item type, got `{lt}` and `{rt}`",
+                e.span,
+                help="convert the items first, e.g. `[decimal(x)]`",
+            )
+            return lt
+        return T("list", args=(joined,))
 
 
 def comparable(a: T, b: T) -> bool:

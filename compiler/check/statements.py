@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..diagnostics import did_you_mean, with_article
-from ..types import (
-    ANY,
-    INT,
-    TEXT,
-    Binding,
-    EntityInfo,
-    T,
-)
+from ..types import ANY, INT, TEXT, Binding, EntityInfo, T
 from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, Ctx, Scope, snake
 
 
@@ -46,113 +39,116 @@ class StatementsMixin:
                 )
 
     def stmt(self, s, ctx: Ctx) -> bool:
-        if isinstance(s, n.Let):
-            declared = self.resolve_type(s.type) if s.type is not None else None
-            t = self.expr(s.value, ctx, declared)
-            if declared is not None:
-                self.expect_assignable(t, declared, s.value)
-                t = declared
-                self.types[s] = declared  # lowering converts the value to the declared type
-            if t.kind == "void":
-                self.error("AWM2001", "this expression gives no value to bind", s.value.span)
-            if s.name.name in RESERVED:
-                self.error("AWM1015", f"`{s.name.name}` is reserved", s.name.span)
-            kind = "query_let" if t.kind == "query" else "local"
-            ctx.scope.vars[s.name.name] = Binding(
-                kind, t, s.name.name, mutable=kind == "local", query=s.value, target=s
+        """Check a statement (`s_<kind>`). Returns True if it ends every path (return/fail)."""
+        method = getattr(self, "s_" + type(s).__name__, None)
+        if method is None:
+            raise AssertionError(f"unknown statement {type(s).__name__}")
+        return bool(method(s, ctx))
+
+    def s_Let(self, s: n.Let, ctx: Ctx):
+        declared = self.resolve_type(s.type) if s.type is not None else None
+        t = self.expr(s.value, ctx, declared)
+        if declared is not None:
+            self.expect_assignable(t, declared, s.value)
+            t = declared
+            self.types[s] = declared  # lowering converts the value to the declared type
+        if t.kind == "void":
+            self.error("AWM2001", "this expression gives no value to bind", s.value.span)
+        if s.name.name in RESERVED:
+            self.error("AWM1015", f"`{s.name.name}` is reserved", s.name.span)
+        kind = "query_let" if t.kind == "query" else "local"
+        ctx.scope.vars[s.name.name] = Binding(kind, t, s.name.name, mutable=kind == "local", query=s.value, target=s)
+
+    def s_Reassign(self, s: n.Reassign, ctx: Ctx):
+        b = ctx.scope.lookup(s.name.name)
+        if b is None:
+            self.error(
+                "AWM1004",
+                f"unknown variable `{s.name.name}`",
+                s.name.span,
+                help=did_you_mean(s.name.name, ctx.scope.names()) or f"declare it first: `let {s.name.name} = ...`",
             )
+            self.expr(s.value, ctx)
+            return
+        if not b.mutable:
+            self.error(
+                "AWM2005",
+                f"`{s.name.name}` is {with_article(BINDING_KINDS.get(b.kind, b.kind))} and cannot be reassigned",
+                s.name.span,
+                help=self.reassign_help(s.name.name, b),
+            )
+        t = self.expr(s.value, ctx, b.type)
+        self.expect_assignable(t, b.type, s.value)
+        self.bindings[s] = b
+
+    def s_Require(self, s: n.Require, ctx: Ctx):
+        self.expect_bool(s.cond, ctx)
+        self.stmt(s.fail, ctx)
+        self.narrow(s.cond, ctx.scope)  # after `require x is not null`, x is not null
+
+    def s_Fail(self, s: n.Fail, ctx: Ctx) -> bool:
+        t = self.expr(s.message, ctx, TEXT)
+        if not SNAKE_CASE.fullmatch(s.code.name):
+            self.warn(
+                "AWM4006",
+                f"fail code `{s.code.name}` is not snake_case",
+                s.code.span,
+                help=f"write `{snake(s.code.name)}`: agents and tasks see fail codes in snake_case",
+            )
+        if ctx.tool is not None and s.code.name not in ctx.tool.fail_codes:
+            ctx.tool.fail_codes.append(s.code.name)
+        if t.kind not in ("text", "any"):
+            self.error("AWM2001", "a fail message must be text", s.message.span)
+        return True
+
+    def s_If(self, s: n.If, ctx: Ctx) -> bool:
+        self.expect_bool(s.cond, ctx)
+        then_scope = ctx.scope.child()
+        self.narrow(s.cond, then_scope)
+        a = self.block(s.then, ctx.with_scope(then_scope))
+        if s.orelse is None:
             return False
-        if isinstance(s, n.Reassign):
-            b = ctx.scope.lookup(s.name.name)
-            if b is None:
-                self.error(
-                    "AWM1004",
-                    f"unknown variable `{s.name.name}`",
-                    s.name.span,
-                    help=did_you_mean(s.name.name, ctx.scope.names()) or f"declare it first: `let {s.name.name} = ...`",
-                )
-                self.expr(s.value, ctx)
-                return False
-            if not b.mutable:
-                self.error(
-                    "AWM2005",
-                    f"`{s.name.name}` is {with_article(BINDING_KINDS.get(b.kind, b.kind))} and cannot be reassigned",
-                    s.name.span,
-                    help=self.reassign_help(s.name.name, b),
-                )
-            t = self.expr(s.value, ctx, b.type)
-            self.expect_assignable(t, b.type, s.value)
-            self.bindings[s] = b
-            return False
-        if isinstance(s, n.Require):
-            self.expect_bool(s.cond, ctx)
-            self.stmt(s.fail, ctx)
-            self.narrow(s.cond, ctx.scope)  # after `require x is not null`, x is not null
-            return False
-        if isinstance(s, n.Fail):
-            t = self.expr(s.message, ctx, TEXT)
-            if not SNAKE_CASE.fullmatch(s.code.name):
-                self.warn(
-                    "AWM4006",
-                    f"fail code `{s.code.name}` is not snake_case",
-                    s.code.span,
-                    help=f"write `{snake(s.code.name)}`: agents and tasks see fail codes in snake_case",
-                )
-            if ctx.tool is not None and s.code.name not in ctx.tool.fail_codes:
-                ctx.tool.fail_codes.append(s.code.name)
-            if t.kind not in ("text", "any"):
-                self.error("AWM2001", "a fail message must be text", s.message.span)
-            return True
-        if isinstance(s, n.If):
-            self.expect_bool(s.cond, ctx)
-            then_scope = ctx.scope.child()
-            self.narrow(s.cond, then_scope)
-            a = self.block(s.then, ctx.with_scope(then_scope))
-            if s.orelse is None:
-                return False
-            if isinstance(s.orelse, n.If):
-                b = self.stmt(s.orelse, ctx)
-            else:
-                b = self.block(s.orelse, ctx)
-            return a and b
-        if isinstance(s, n.For):
-            t = self.expr(s.iterable, ctx)
-            if t.kind in ("list", "query"):
-                elem = t.elem
-            elif t.kind == "any":
-                elem = ANY
-            else:
-                self.error("AWM2001", f"`for` needs a list or a query, got `{t}`", s.iterable.span)
-                elem = ANY
-            scope = ctx.scope.child()
-            scope.vars[s.var.name] = Binding("loop", elem, s.var.name)
-            if s.index is not None:
-                scope.vars[s.index.name] = Binding("loop", INT, s.index.name)
-            self.block(s.body, ctx.with_scope(scope))
-            return False
-        if isinstance(s, n.Update):
-            entity = self.target_entity(s.target, ctx, "update")
-            if entity is not None:
-                self.check_assigns(entity, s.assigns, ctx.with_row(entity.name))
-            else:
-                self.unchecked(ctx, *(a.value for a in s.assigns))
-            return False
-        if isinstance(s, n.Delete):
-            self.target_entity(s.target, ctx, "delete")
-            return False
-        if isinstance(s, n.ExprStmt):
-            self.expr(s.expr, ctx)
-            return False
-        if isinstance(s, n.Return):
-            expected = self._declared_return
-            t = self.expr(s.value, ctx, expected)
-            if expected is not None:
-                self.expect_assignable(t, expected, s.value)
-            self._returns.append(t)
-            return True
-        if isinstance(s, n.Match):
-            return self.match(s, ctx)
-        raise AssertionError(f"unknown statement {type(s).__name__}")
+        if isinstance(s.orelse, n.If):
+            b = self.stmt(s.orelse, ctx)
+        else:
+            b = self.block(s.orelse, ctx)
+        return a and b
+
+    def s_For(self, s: n.For, ctx: Ctx):
+        t = self.expr(s.iterable, ctx)
+        if t.kind in ("list", "query"):
+            elem = t.elem
+        elif t.kind == "any":
+            elem = ANY
+        else:
+            self.error("AWM2001", f"`for` needs a list or a query, got `{t}`", s.iterable.span)
+            elem = ANY
+        scope = ctx.scope.child()
+        scope.vars[s.var.name] = Binding("loop", elem, s.var.name)
+        if s.index is not None:
+            scope.vars[s.index.name] = Binding("loop", INT, s.index.name)
+        self.block(s.body, ctx.with_scope(scope))
+
+    def s_Update(self, s: n.Update, ctx: Ctx):
+        entity = self.target_entity(s.target, ctx, "update")
+        if entity is not None:
+            self.check_assigns(entity, s.assigns, ctx.with_row(entity.name))
+        else:
+            self.unchecked(ctx, *(a.value for a in s.assigns))
+
+    def s_Delete(self, s: n.Delete, ctx: Ctx):
+        self.target_entity(s.target, ctx, "delete")
+
+    def s_ExprStmt(self, s: n.ExprStmt, ctx: Ctx):
+        self.expr(s.expr, ctx)
+
+    def s_Return(self, s: n.Return, ctx: Ctx) -> bool:
+        expected = self._declared_return
+        t = self.expr(s.value, ctx, expected)
+        if expected is not None:
+            self.expect_assignable(t, expected, s.value)
+        self._returns.append(t)
+        return True
 
     @staticmethod
     def reassign_help(name: str, b: Binding) -> str:
@@ -175,7 +171,7 @@ class StatementsMixin:
             if b is not None and b.kind in ("param", "local", "loop") and b.type.optional:
                 scope.vars[b.name] = Binding(b.kind, b.type.required(), b.name, mutable=b.mutable, target=b.target)
 
-    def match(self, s: n.Match, ctx: Ctx) -> bool:
+    def s_Match(self, s: n.Match, ctx: Ctx) -> bool:
         t = self.expr(s.subject, ctx)
         if t.kind == "any":
             return False
