@@ -9,13 +9,7 @@ from ...text import counted
 from .. import nodes as n
 from ..constants import NOT_CONST
 from ..diagnostics import did_you_mean
-from ..types import (
-    EntityInfo,
-    FieldInfo,
-    SeedInfo,
-    SeedRef,
-)
-from .usage import ALL_MEMBERS
+from ..types import EntityInfo, FieldInfo, SeedInfo, SeedRef
 
 
 class SeedsMixin:
@@ -69,8 +63,8 @@ class SeedsMixin:
         if value is NOT_CONST:
             self.error("AWM3002", f"a seed value must be a constant (for `{f.name}: {f.type}`)", expr.span)
             return None
-        if f.type.kind == "enum" and isinstance(value, str) and self.enum_writes.get(f.type.name) is not ALL_MEMBERS:
-            self.enum_writes.setdefault(f.type.name, set()).add(value)
+        if f.type.kind == "enum" and isinstance(value, str):
+            self.note_member_stored(f.type.name, value)
         return value
 
     def load_seed_file(self, decl: n.SeedDecl, entity: EntityInfo):
@@ -115,8 +109,8 @@ class SeedsMixin:
                 return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
             if kind in ("json", "list", "record", "union") and isinstance(v, str):
                 return json.loads(v)
-            if kind == "enum" and v in self.enums[f.type.name] and self.enum_writes.get(f.type.name) is not ALL_MEMBERS:
-                self.enum_writes.setdefault(f.type.name, set()).add(v)
+            if kind == "enum" and v in self.enums[f.type.name]:
+                self.note_member_stored(f.type.name, v)
             if kind == "enum" and v not in self.enums[f.type.name]:
                 self.error(
                     "AWM3002",

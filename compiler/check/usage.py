@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from .. import nodes as n
-from ..types import (
-    T,
-)
+from ..types import T
 
 ALL_MEMBERS = object()  # marks an enum whose stored values come from parameters or computations
 
@@ -32,8 +30,13 @@ class UsageMixin:
         member = enum_member_written(value, self.bindings, t.name, self.enums.get(t.name, []))
         if member is None:
             self.enum_writes[t.name] = ALL_MEMBERS  # a parameter or computed value: any member
-        elif self.enum_writes.get(t.name) is not ALL_MEMBERS:
-            self.enum_writes.setdefault(t.name, set()).add(member)
+        else:
+            self.note_member_stored(t.name, member)
+
+    def note_member_stored(self, enum: str, member: str) -> None:
+        """A member some value stores (already counted if every member can be stored)."""
+        if self.enum_writes.get(enum) is not ALL_MEMBERS:
+            self.enum_writes.setdefault(enum, set()).add(member)
 
     def report_unused(self):
         """Warnings about the whole spec. A declaration with errors was checked only in part, so
