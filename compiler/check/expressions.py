@@ -139,10 +139,14 @@ class ExpressionsMixin:
             shadowed = ctx.scope.lookup(e.name)
             if shadowed is not None and shadowed.kind == "param":
                 self.shadowed.append((e, ctx.rows[-1 - b.depth]))
-        if b.kind in ("local", "query_let") and b.target is not None:
-            self.local_reads.add(id(b.target))
+        self.note_read(b)
         self.bindings[e] = b
         return b.type
+
+    def note_read(self, b: Binding | None):
+        """A read of a `let`: it is used (no AWM4002)."""
+        if b is not None and b.kind in ("local", "query_let") and b.target is not None:
+            self.local_reads.add(id(b.target))
 
     def e_OuterName(self, e: n.OuterName, ctx, expected):
         self.outer_names.add(e.name)
@@ -155,8 +159,7 @@ class ExpressionsMixin:
                 help=did_you_mean(e.name, ctx.scope.names()),
             )
             return ANY
-        if b.kind in ("local", "query_let") and b.target is not None:
-            self.local_reads.add(id(b.target))
+        self.note_read(b)
         self.bindings[e] = b
         return b.type
 

@@ -88,25 +88,33 @@ class QueriesMixin:
             if f.name in given:
                 self.error("AWM1001", f"`{f.name}` is given twice", fv.name.span)
             given.add(f.name)
-            t = self.expr(fv.value, ctx, f.type)
-            self.expect_assignable(t, f.type, fv.value)
-            self.note_enum_write(f.type, fv.value)
+            self.stored_value(f, fv.value, ctx)
         if require_all:
-            missing = [
-                f.name
-                for f in entity.columns
-                if f.name not in given
-                and f.default is None
-                and not f.type.optional
-                and not (f.is_id and f.type.kind == "int")
-            ]
-            if missing:
-                self.error(
-                    "AWM2004",
-                    f"`{entity.name}` needs {', '.join(f'`{m}`' for m in missing)}",
-                    span,
-                    help="give a value for each field that has no default and is not optional",
-                )
+            self.check_all_given(entity, given, span)
+
+    def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx):
+        """A value written to the field `f`: of its type (the enum member it stores is noted)."""
+        t = self.expr(value, ctx, f.type)
+        self.expect_assignable(t, f.type, value)
+        self.note_enum_write(f.type, value)
+
+    def check_all_given(self, entity: EntityInfo, given: set[str], span):
+        """A new row has a value for each field without a default (or an optional or int key)."""
+        missing = [
+            f.name
+            for f in entity.columns
+            if f.name not in given
+            and f.default is None
+            and not f.type.optional
+            and not (f.is_id and f.type.kind == "int")
+        ]
+        if missing:
+            self.error(
+                "AWM2004",
+                f"`{entity.name}` needs {', '.join(f'`{m}`' for m in missing)}",
+                span,
+                help="give a value for each field that has no default and is not optional",
+            )
 
     def query_entity(self, e, ctx) -> tuple[T, EntityInfo | None]:
         t = self.expr(e, ctx)
@@ -121,9 +129,7 @@ class QueriesMixin:
         reported), but count the locals they name as read: no "never used" on top of it."""
         for x in walk(*exprs):
             if isinstance(x, (n.Name, n.OuterName)):
-                b = ctx.scope.lookup(x.name)
-                if b is not None and b.kind in ("local", "query_let") and b.target is not None:
-                    self.local_reads.add(id(b.target))
+                self.note_read(ctx.scope.lookup(x.name))
         return ANY
 
     def e_Where(self, e: n.Where, ctx, expected):

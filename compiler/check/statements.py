@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..diagnostics import did_you_mean, with_article
-from ..types import ANY, INT, TEXT, Binding, EntityInfo, T
+from ..types import ANY, INT, TEXT, Binding, EntityInfo, FieldInfo, T
 from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, Ctx, Scope, snake
 
 
@@ -232,15 +232,17 @@ class StatementsMixin:
             if f.name in seen:
                 self.error("AWM1001", f"`{f.name}` is set twice", a.name.span)
             seen.add(f.name)
-            t = self.expr(a.value, ctx, f.type)
-            self.expect_assignable(t, f.type, a.value)
-            self.note_enum_write(f.type, a.value)
-            local = ctx.scope.lookup(a.value.name) if isinstance(a.value, n.Name) and a.value.name == f.name else None
-            if local is not None and local.kind in ("local", "loop"):  # `set total = total`: a no-op
-                self.warn(
-                    "AWM4004",
-                    f"`set {f.name} = {f.name}` keeps the field as it is: `{f.name}` here is the "
-                    f"field of `{e.name}`, not the local variable",
-                    a.value.span,
-                    help=f"write `${f.name}` to store the local variable",
-                )
+            self.stored_value(f, a.value, ctx)
+            self.warn_field_kept(e, f, a.value, ctx)
+
+    def warn_field_kept(self, e: EntityInfo, f: FieldInfo, value: n.Expr, ctx: Ctx):
+        """`set total = total` where a local `total` exists: the field's own name reads the field."""
+        local = ctx.scope.lookup(value.name) if isinstance(value, n.Name) and value.name == f.name else None
+        if local is not None and local.kind in ("local", "loop"):
+            self.warn(
+                "AWM4004",
+                f"`set {f.name} = {f.name}` keeps the field as it is: `{f.name}` here is the "
+                f"field of `{e.name}`, not the local variable",
+                value.span,
+                help=f"write `${f.name}` to store the local variable",
+            )
