@@ -27,6 +27,8 @@ from .expressions import comparable
 
 
 class BuiltinsMixin:
+    """Calls: `e_Call` finds the builtin `f_<name>` method, which checks the arguments and gives the result's type."""
+
     def e_Call(self, e: n.Call, ctx, expected):
         fname = e.func.name
         handler = getattr(self, "f_" + fname, None)

@@ -8,6 +8,8 @@ from ..types import T
 
 
 class ConstantsMixin:
+    """Defaults and bounds that must be constants; the evaluating is `compiler/constants.py`'s."""
+
     def check_default(self, expr: n.Expr, t: T, name: str):
         if t.kind == "any":
             return  # the field's type is unknown, and reported

@@ -13,6 +13,9 @@ from .state import Ctx, Scope, column_of, snake, valid_sql_name
 
 
 class DeclarationsMixin:
+    """Passes 1 and 2: the names of types and tools (`collect`), then the types of fields and what the
+    attributes of entities say (`resolve_types`), relations pointing back, the env header, owners."""
+
     def collect(self, decls):
         """Pass 1: the env header, and the name of every type and tool (each once)."""
         self.collect_env([d for d in decls if isinstance(d, n.EnvDecl)], decls)

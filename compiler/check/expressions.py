@@ -34,6 +34,8 @@ TESTS = ("==", "!=") + ORDERING + TEXT_TESTS + ("in", "not_in")  # the operators
 
 
 class ExpressionsMixin:
+    """`expr` gives an expression its type (recorded in `types`), by an `e_<Node>` method per kind."""
+
     def expect_bool(self, e, ctx):
         t = self.expr(e, ctx, BOOL)
         if t.kind not in ("bool", "any"):

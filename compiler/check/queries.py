@@ -10,6 +10,8 @@ from .walk import walk
 
 
 class QueriesMixin:
+    """The `e_<Node>` methods of expressions over rows, and the checks of the values a row is given."""
+
     def e_LookupBy(self, e: n.LookupBy, ctx, expected):
         t = self.expr(e.obj, ctx)
         if t.kind == "any":

@@ -13,6 +13,8 @@ from ..types import EntityInfo, FieldInfo, SeedInfo, SeedRef
 
 
 class SeedsMixin:
+    """Seed rows: each value a constant of its column's type, or a reference to a row by a unique field."""
+
     def check_seed(self, decl: n.SeedDecl):
         entity = self.entity_named(decl.entity)
         if entity is None:

@@ -9,6 +9,8 @@ from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, Ctx, Scope, snake
 
 
 class StatementsMixin:
+    """`block` and `stmt` (an `s_<Node>` method per kind): each says whether every path through it ends."""
+
     def block(self, block: n.Block, ctx: Ctx) -> bool:
         """Check a block in a new scope. Returns True if every path through it ends (return/fail)."""
         scope = ctx.scope.child()

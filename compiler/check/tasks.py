@@ -10,6 +10,8 @@ from .walk import walk
 
 
 class TasksMixin:
+    """Invariants (conditions over rows that hold for every user at every time) and tasks."""
+
     def first_of_its_name(self, decl, checked: list) -> bool:
         name = decl.name.name
         if any(c.name == name for c in checked):

@@ -12,6 +12,8 @@ from .walk import writes
 
 
 class ToolsMixin:
+    """A tool's declaration into a `ToolInfo`: parameters, body (a CRUD tool's from `crud.py`), returns."""
+
     def check_tool(self, decl: n.ToolDecl):
         name = decl.name.name
         self.check_description(

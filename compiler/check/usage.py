@@ -23,6 +23,8 @@ def enum_member_written(value, bindings, enum: str, members: list[str]) -> str |
 
 
 class UsageMixin:
+    """Notes of what is used and stored while checking; the warnings drawn from them at the end."""
+
     def note_enum_write(self, t: T, value) -> None:
         """Record which members of an enum a stored value can take (for AWM4005)."""
         if t.kind != "enum":
