@@ -82,6 +82,7 @@ class CrudTool:
         return n.OuterName(s, self.sp)
 
     def int_param(self, name: str, default: int, low: int, high: int | None) -> n.Param:
+        """`name: int = default @range(low, high)`; a `high` of None is no upper bound."""
         sp = self.sp
         bounds = (n.Literal(low, "int", sp), n.Literal(high, "int" if high is not None else "null", sp))
         return n.Param(
@@ -94,6 +95,7 @@ class CrudTool:
 
     # ---- pieces the operations share
     def add_key_param(self):
+        """The parameter naming the row by its key: `<entity>_<key>`."""
         self.params.append(
             n.Param(self.ident(self.key_param), n.TypeRef(self.entity.key.type.kind, self.sp), None, (), self.sp)
         )
