@@ -179,18 +179,8 @@ class ExpressionsMixin:
         return entity_t(self.user_entity)
 
     def e_Member(self, e: n.Member, ctx, expected):
-        # `Enum.member`
         if isinstance(e.obj, n.Name) and e.obj.name in self.enums and ctx.scope.lookup(e.obj.name) is None:
-            if e.name.name not in self.enums[e.obj.name]:
-                self.error(
-                    "AWM1007",
-                    f"`{e.name.name}` is not a member of enum `{e.obj.name}`",
-                    e.name.span,
-                    help=did_you_mean(e.name.name, self.enums[e.obj.name]),
-                )
-            self.used.add(e.obj.name)
-            self.types[e.obj] = T("enum", e.obj.name)
-            return T("enum", e.obj.name)
+            return self.enum_member(e)
         t = self.qualified_row(e.obj, ctx) or self.expr(e.obj, ctx)
         if t.kind == "any":
             return ANY
@@ -202,22 +192,39 @@ class ExpressionsMixin:
             return ANY
         f = fields.get(e.name.name)
         if f is None:
-            if t.kind == "entity" and e.name.name.endswith("_id") and e.name.name[:-3] in fields:
-                f = fields[e.name.name[:-3]]
-                if f.is_relation:
-                    key = self.entities[f.type.name].key
-                    return (key.type if key else INT).opt(t.optional or f.type.optional)
-            self.error(
-                "AWM1003",
-                f"unknown field `{e.name.name}` on `{t.required()}`",
-                e.name.span,
-                help=did_you_mean(e.name.name, fields),
-            )
-            return ANY
+            return self.relation_key(e, t, fields)
         ft = f.type
         if t.optional and ft.kind != "query":
             ft = ft.opt(True)
         return ft
+
+    def enum_member(self, e: n.Member) -> T:
+        """`Enum.member`."""
+        if e.name.name not in self.enums[e.obj.name]:
+            self.error(
+                "AWM1007",
+                f"`{e.name.name}` is not a member of enum `{e.obj.name}`",
+                e.name.span,
+                help=did_you_mean(e.name.name, self.enums[e.obj.name]),
+            )
+        self.used.add(e.obj.name)
+        self.types[e.obj] = T("enum", e.obj.name)
+        return T("enum", e.obj.name)
+
+    def relation_key(self, e: n.Member, t: T, fields: dict[str, FieldInfo]) -> T:
+        """`row.owner_id`: the key of the relation `owner` (its column); else the field is unknown."""
+        if t.kind == "entity" and e.name.name.endswith("_id") and e.name.name[:-3] in fields:
+            f = fields[e.name.name[:-3]]
+            if f.is_relation:
+                key = self.entities[f.type.name].key
+                return (key.type if key else INT).opt(t.optional or f.type.optional)
+        self.error(
+            "AWM1003",
+            f"unknown field `{e.name.name}` on `{t.required()}`",
+            e.name.span,
+            help=did_you_mean(e.name.name, fields),
+        )
+        return ANY
 
     def qualified_row(self, obj, ctx: Ctx) -> T | None:
         """`Ticket.owner` inside a query over `Ticket`: the current row's field, written with the
