@@ -83,9 +83,8 @@ class QueriesMixin:
     def check_field_values(self, entity: EntityInfo, values, ctx, span, require_all: bool):
         given = set()
         for fv in values:
-            f = self.column_of(entity, fv.name)
+            f = self.written_field(entity, fv.name, fv.value, ctx)
             if f is None:
-                self.expr(fv.value, ctx)
                 continue
             if f.name in given:
                 self.error("AWM1001", f"`{f.name}` is given twice", fv.name.span)
@@ -93,6 +92,14 @@ class QueriesMixin:
             self.stored_value(f, fv.value, ctx)
         if require_all:
             self.check_all_given(entity, given, span)
+
+    def written_field(self, entity: EntityInfo, name: n.Ident, value: n.Expr, ctx: Ctx) -> FieldInfo | None:
+        """The stored field `name`, which `value` is written to; None if it is unknown (reported,
+        and the value checked all the same, for its own errors)."""
+        f = self.column_of(entity, name)
+        if f is None:
+            self.expr(value, ctx)
+        return f
 
     def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx):
         """A value written to the field `f`: of its type (the enum member it stores is noted)."""

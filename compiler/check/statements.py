@@ -225,9 +225,8 @@ class StatementsMixin:
     def check_assigns(self, e: EntityInfo, assigns, ctx: Ctx):
         seen = set()
         for a in assigns:
-            f = self.column_of(e, a.name)
+            f = self.written_field(e, a.name, a.value, ctx)
             if f is None:
-                self.expr(a.value, ctx)
                 continue
             if f.is_id:
                 self.error("AWM2005", f"the key `{f.name}` of `{e.name}` cannot be changed", a.name.span)
