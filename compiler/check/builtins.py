@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...text import counted
 from .. import nodes as n
+from ..builtins import NAMES
 from ..diagnostics import did_you_mean
 from ..types import (
     ANY,
@@ -31,7 +32,7 @@ class BuiltinsMixin:
 
     def e_Call(self, e: n.Call, ctx, expected):
         fname = e.func.name
-        handler = getattr(self, "f_" + fname, None)
+        handler = getattr(self, "f_" + fname, None) if fname in NAMES else None
         if handler is None:
             self.error("AWM1005", f"unknown function `{fname}`", e.func.span, help=did_you_mean(fname, FUNCTIONS))
             for a in e.args:
@@ -294,4 +295,4 @@ class BuiltinsMixin:
         return BOOL
 
 
-FUNCTIONS = sorted(name[2:] for name in dir(BuiltinsMixin) if name.startswith("f_"))
+FUNCTIONS = sorted(NAMES)
