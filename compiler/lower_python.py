@@ -7,6 +7,7 @@ are dicts. Every SQL statement is a module constant; every value reaches SQL as 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,6 +17,8 @@ from . import nodes as n
 from .cache import no_memo
 from .constants import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
+from .pyformat import LIMIT, cut_string, parenthesized, wrap_line, wrap_module
+from .sqlnames import constant_names
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
 
 ENV = jinja2.Environment(
@@ -46,20 +49,34 @@ PY_HELPERS = {
     "contains_number": "contains_number",
 }
 NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
+PLACEHOLDER = re.compile("\x00[0-9]+\x00")
+SQL_BREAKS = re.compile(r"(?<= )(?=(?:FROM|WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|RETURNING|SET) )")
+
+
+def placeholder(k: int) -> str:
+    """How a function's code names its k-th SQL statement until the module names it."""
+    return f"\x00{k}\x00"
+
+
+def negated(code: str) -> str:
+    return f"not {code}" if parenthesized(code) else f"not ({code})"
 
 
 @dataclass
 class Emitter:
-    """Writes one generated function. Its SQL constants are named after it (`SQL_<owner>_<k>`)
-    and its temporaries are numbered from 1, so the code of a function depends only on what it
-    is lowered from: an unchanged tool lowers to the same text in any build."""
+    """Writes one generated function. Its code names each SQL statement by a placeholder
+    (`\\x00<k>\\x00`, k from 1) that lower_python replaces with the module's shared constant
+    name, and its temporaries are numbered from 1, so the code of a function depends only on
+    what it is lowered from: an unchanged tool lowers to the same text in any build."""
 
     model: Model
     owner: str
-    sql_constants: dict[str, str] = field(default_factory=dict)  # sql text -> constant name
+    sql_constants: dict[str, str] = field(default_factory=dict)  # sql text -> placeholder
     lines: list[str] = field(default_factory=list)
     line_spans: list[n.Span | None] = field(default_factory=list)
     temp: int = 0
+    local_functions: dict[object, str] = field(default_factory=dict)  # what it does -> its name
+    local_lines: list[str] = field(default_factory=list)  # their definitions (at depth 1)
 
     # ---- output plumbing ------------------------------------------------------------
     def emit(self, depth: int, text: str, span: n.Span | None = None):
@@ -68,8 +85,20 @@ class Emitter:
 
     def sql_const(self, text: str) -> str:
         if text not in self.sql_constants:
-            self.sql_constants[text] = f"SQL_{self.owner}_{len(self.sql_constants) + 1}"
+            self.sql_constants[text] = placeholder(len(self.sql_constants) + 1)
         return self.sql_constants[text]
+
+    def local_function(self, key, stem: str, params: str, body: list[str]) -> str:
+        """A function defined at the top of the generated one (instead of a lambda called on
+        the spot); `body` is made on first use, its lines relative to the function's body."""
+        if key not in self.local_functions:
+            name = self.local_functions[key] = f"_{stem}{len(self.local_functions) + 1}"
+            lines = [f"    def {name}({params}):"]  # reserved before the body adds its own
+            at = len(self.local_lines)
+            self.local_lines.append("")
+            lines += ["        " + line for line in body()]
+            self.local_lines[at : at + 1] = lines
+        return self.local_functions[key]
 
     def constants(self) -> list[tuple[str, str]]:
         return [(name, text) for text, name in self.sql_constants.items()]
@@ -87,7 +116,7 @@ class Emitter:
 
     def run_sql(self, statement: exp.Expression, params: list[str]) -> tuple[str, str]:
         name = self.sql_const(sql(statement))
-        return name, "(" + "".join(p + ", " for p in params) + ")"
+        return name, "(" + ", ".join(params) + ("," if len(params) == 1 else "") + ")"
 
     def storage(self, e: n.Expr, t: T) -> str:
         """Python code for the SQLite-stored form of e's value as a `t` (an int stored in a
@@ -372,7 +401,8 @@ class Emitter:
             code = self.query_call(args[0], "agg", (name, args[1]))
             return from_storage_code(code, self.t(e))
         if name == "before":  # the same expression, read from the state before the task
-            return f"(lambda db: {self.expr(args[0])})(before_db)"
+            value = self.expr(args[0])
+            return f"{self.local_function(('before', value), 'before', 'db', lambda: [f'return {value}'])}(before_db)"
         if name == "len" and arg_t[0].kind == "query":
             return self.query_call(args[0], "count")
         values = [self.expr(a) for a in args]
@@ -456,12 +486,20 @@ class Emitter:
         if k == "decimal":
             return f"money({code})"
         if k == "record" and t.fields:
-            parts = ", ".join(f"{name!r}: {self.out(f'_r[{name!r}]', ft)}" for name, ft in t.fields)
-            return f"(lambda _r: {{{parts}}})({code})"
+
+            def body():
+                parts = ", ".join(f"{name!r}: {self.out(f'_r[{name!r}]', ft)}" for name, ft in t.fields)
+                return [f"return {{{parts}}}"]
+
+            return f"{self.local_function(('out', t), 'out', '_r', body)}({code})"
         if k == "record" and t.name in self.model.records:
             fields = self.model.records[t.name].fields
-            parts = ", ".join(f"{fn!r}: {self.out(f'_r.get({fn!r})', f.type)}" for fn, f in fields.items())
-            return f"(lambda _r: None if _r is None else {{{parts}}})({code})"
+
+            def body():
+                parts = ", ".join(f"{fn!r}: {self.out(f'_r.get({fn!r})', f.type)}" for fn, f in fields.items())
+                return ["if _r is None:", "    return None", f"return {{{parts}}}"]
+
+            return f"{self.local_function(('out', t), 'out', '_r', body)}({code})"
         return code
 
     # ---- statements ----------------------------------------------------------------------
@@ -485,7 +523,7 @@ class Emitter:
             b = self.model.bindings[s]
             self.emit(depth, f"v_{s.name.name} = {coerce_code(self.expr(s.value), self.t(s.value), b.type)}", sp)
         elif isinstance(s, n.Require):
-            self.emit(depth, f"if not ({self.expr(s.cond)}):", sp)
+            self.emit(depth, f"if {negated(self.expr(s.cond))}:", sp)
             self.stmt(s.fail, depth + 1)
         elif isinstance(s, n.Fail):
             self.emit(depth, f"raise Fail({s.code.name!r}, {self.expr(s.message)})", sp)
@@ -673,11 +711,21 @@ def json_default(value):
     return value
 
 
-def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None, memo=no_memo) -> str:
-    """The handlers module; `locate(span)` names a span as "file:line" for the line map;
-    `invariants` maps each invariant to its SELECT of violating keys. `memo(key, make)` may
-    return an earlier result for the same key: each function is keyed by the check it is made
-    from (`checked`), plus those of the tools a task calls."""
+def lower_python(
+    model: Model,
+    spec_name: str,
+    locate,
+    invariants: dict[str, str] | None = None,
+    memo=no_memo,
+    width: int | None = LIMIT,
+) -> str:
+    """The handlers module; `locate(span)` names a span as "file:line" for the line map and
+    the comments before each statement; `invariants` maps each invariant to its SELECT of
+    violating keys. `memo(key, make)` may return an earlier result for the same key: each
+    function is keyed by the check it is made from (`checked`), plus those of the tools a task
+    calls. After the functions are made, one pass over the module names the SQL statements
+    (one constant per distinct statement), adds the source comments and breaks lines longer
+    than `width` (None: no breaking, for tests comparing the two)."""
     functions = [
         memo(("tool", model.tools[name].checked), lambda tool=model.tools[name]: lower_tool(model, tool))
         for name in sorted(model.tools)
@@ -687,10 +735,19 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
         for task in sorted(model.tasks, key=lambda t: t.name)
     ]
     outputs = [memo(("output", name), lambda name=name: lower_output(model, name)) for name in sorted(model.entities)]
+    names = constant_names(text for unit in functions + tasks + outputs for _, text in unit["constants"])
+    locate = remembered(locate)
+    functions = [finish_tool(fn, names, locate, width) for fn in functions]
+    tasks = [finish_task(task, names, locate, width) for task in tasks]
+    outputs = [dict(o, sql=resolve(o, o["sql"], names)) for o in outputs]
+    constants = [
+        line for text, name in sorted(names.items(), key=lambda x: x[1]) for line in constant(name, text, width)
+    ]
     template = ENV.get_template("handlers.py.j2")
     text = template.render(
         spec=spec_name,
         env=model.name,
+        constants=constants,
         functions=functions,
         outputs=outputs,
         user_entity=model.user_entity,
@@ -698,8 +755,96 @@ def lower_python(model: Model, spec_name: str, locate, invariants: dict[str, str
         invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name]) for inv in model.invariants],
         tasks=tasks,
     )
+    if width is not None:  # the rest of the module (tool bodies are broken already; the line map counts them)
+        text = wrap_module(text, width, frozen=tool_body_lines(text, functions))
     line_map = compute_line_map(text, functions, locate)
-    return text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
+    return text.replace("LINE_MAP = {}", line_map_text(line_map, width), 1)
+
+
+def line_map_text(line_map: dict[int, str], width: int | None) -> str:
+    """`LINE_MAP = {...}`, its entries filling lines of at most `width` characters."""
+    if width is None or len("LINE_MAP = " + repr(line_map)) <= width:
+        return "LINE_MAP = " + repr(line_map)
+    lines, current = ["LINE_MAP = {"], "   "
+    for k, v in line_map.items():
+        entry = f" {k!r}: {v!r},"
+        if len(current) + len(entry) > width:
+            lines.append(current)
+            current = "   "
+        current += entry
+    return "\n".join(lines + [current, "}"])
+
+
+def remembered(locate):
+    located: dict = {}
+
+    def at(span):
+        if span not in located:
+            located[span] = locate(span)
+        return located[span]
+
+    return at
+
+
+def resolve(unit: dict, code: str, names: dict[str, str]) -> str:
+    """Code of one function with its SQL placeholders replaced by the module's constant names."""
+    texts = dict(unit["constants"])
+    return PLACEHOLDER.sub(lambda m: names[texts[m.group(0)]], code)
+
+
+def constant(name: str, text: str, width: int | None) -> list[str]:
+    """`NAME = 'SQL'`, the SQL cut before its clauses when the line would be too long."""
+    line = f"{name} = {text!r}"
+    if width is None or len(line) <= width:
+        return [line]
+    return [f"{name} = ("] + ["    " + part for part in cut_string(text, width - 4, breaks=SQL_BREAKS)] + [")"]
+
+
+def finish_lines(unit: dict, lines: list[str], spans: list, names, locate, width) -> tuple[list[str], list]:
+    """A function's lines with constant names, a `# file:line` comment before the code of
+    each statement (when the line differs from the previous comment's) and long lines broken;
+    the span of each line (None for comments), for the line map."""
+    out, out_spans = [], []
+    last = None
+    for line, span in zip(lines, spans):
+        code = resolve(unit, line, names)
+        where = None if span is None else locate(span)
+        if where is not None and where != last:
+            last = where
+            out.append(code[: len(code) - len(code.lstrip(" "))] + "# " + last)
+            out_spans.append(None)
+        for part in [code] if width is None else wrap_line(code, limit=width):
+            out.append(part)
+            out_spans.append(span)
+    return out, out_spans
+
+
+def finish_tool(fn: dict, names, locate, width) -> dict:
+    lines, spans = finish_lines(fn, fn["lines"], fn["spans"], names, locate, width)
+    return dict(fn, lines=lines, spans=spans)
+
+
+def finish_task(task: dict, names, locate, width) -> dict:
+    solution = task["solution"]
+    if solution is not None:
+        solution, _ = finish_lines(task, solution, task["solution_spans"], names, locate, width)
+    helpers, _ = finish_lines(task, task["locals"], [None] * len(task["locals"]), names, locate, width)
+    checks = [
+        (source, weight, resolve(task, cond, names), resolve(task, observed, names))
+        for source, weight, cond, observed in task["checks"]
+    ]
+    return dict(task, solution=solution, locals=helpers, checks=checks)
+
+
+def tool_body_lines(text: str, functions) -> set[int]:
+    """Indexes of the lines of the tool functions' bodies in the module text."""
+    lines = text.split("\n")
+    out: set[int] = set()
+    index = 0
+    for fn in functions:
+        index = lines.index(f"def tool_{fn['name']}(rt, db, args):", index) + 1
+        out.update(range(index, index + len(fn["lines"])))
+    return out
 
 
 def lower_tool(model: Model, tool: ToolInfo) -> dict:
@@ -714,8 +859,8 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
         emitter.emit(1, "return None")
     return {
         "name": tool.name,
-        "lines": emitter.lines,
-        "spans": emitter.line_spans,
+        "lines": emitter.local_lines + emitter.lines,
+        "spans": [None] * len(emitter.local_lines) + emitter.line_spans,
         "constants": emitter.constants(),
         "writes": tool.writes,
         "params": params,
@@ -775,7 +920,7 @@ def lower_task(model: Model, task) -> dict:
     (a list of checks, each a condition and an observed value to report)."""
     decl = task.decl
     emitter = Emitter(model, f"task_{task.name}")
-    solution = None
+    solution = solution_spans = None
     if decl.solution is not None:
         answer = "None"
         for step in decl.solution:
@@ -786,7 +931,9 @@ def lower_task(model: Model, task) -> dict:
             target = f"v_{step.var.name} = " if step.var is not None else ""
             emitter.emit(1, f"{target}call({step.tool.name!r}, to_plain({args}))", step.span)
         emitter.emit(1, f"return {answer}")
-        solution = list(emitter.lines)
+        solution = emitter.local_lines + emitter.lines
+        solution_spans = [None] * len(emitter.local_lines) + emitter.line_spans
+        emitter.local_lines, emitter.local_functions = [], {}
     checks = []
     for e in decl.expects:
         cond = emitter.expr(e.cond)
@@ -799,7 +946,9 @@ def lower_task(model: Model, task) -> dict:
         "name": task.name,
         "instruction": task.instruction,
         "solution": solution,
+        "solution_spans": solution_spans,
         "checks": checks,
+        "locals": emitter.local_lines,
         "constants": emitter.constants(),
     }
 
