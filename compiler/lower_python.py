@@ -17,6 +17,7 @@ from . import nodes as n
 from .cache import no_memo
 from .constants import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
+from .nodes import children
 from .pyformat import LIMIT, cut_string, parenthesized, wrap_line, wrap_module
 from .sqlnames import constant_names
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
@@ -50,6 +51,7 @@ PY_HELPERS = {
 }
 NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
 PLACEHOLDER = re.compile("\x00[0-9]+\x00")
+COLUMN = re.compile("\x01([^\x01]+)\x01")  # a column's index in its entity's rows, named by the module
 SQL_BREAKS = re.compile(r"(?<= )(?=(?:FROM|WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|RETURNING|SET) )")
 
 
@@ -77,6 +79,9 @@ class Emitter:
     temp: int = 0
     local_functions: dict[object, str] = field(default_factory=dict)  # what it does -> its name
     local_lines: list[str] = field(default_factory=list)  # their definitions (at depth 1)
+    rows_cache: bool = False  # a tool: rows read by key are kept in `_rows` while nothing is written
+    uses_rows: bool = False
+    columns_used: set[tuple[str, str]] = field(default_factory=set)  # (entity, column) indexes named
 
     # ---- output plumbing ------------------------------------------------------------
     def emit(self, depth: int, text: str, span: n.Span | None = None):
@@ -102,6 +107,16 @@ class Emitter:
 
     def constants(self) -> list[tuple[str, str]]:
         return [(name, text) for text, name in self.sql_constants.items()]
+
+    def row_const(self, entity) -> str:
+        """The SELECT of one whole row by key (the one out_<Entity> runs), for `_rows`."""
+        self.uses_rows = True
+        return self.sql_const(sql(row_select(entity)))
+
+    def column_index(self, entity, column: str) -> str:
+        """The position of a column in the entity's rows, as the module names it (`COL_ORDER_STATUS`)."""
+        self.columns_used.add((entity.name, column))
+        return f"\x01{entity.name}.{column}\x01"
 
     def fresh(self, stem: str) -> str:
         self.temp += 1
@@ -199,6 +214,9 @@ class Emitter:
             return obj
         if f.backref is not None:
             return self.query_call(e, "keys")
+        if self.rows_cache:
+            index = self.column_index(entity, f.column)
+            return from_storage_code(f"cached_field(db, _rows, {self.row_const(entity)}, {obj}, {index})", f.type)
         lookup = (
             exp.select(col(f.column))
             .from_(table(entity), copy=False)
@@ -248,6 +266,10 @@ class Emitter:
         return False
 
     def must_exist(self, entity, column: str, value: str) -> str:
+        if self.rows_cache and column == entity.key.column:
+            index = self.column_index(entity, column)
+            const = self.row_const(entity)
+            return f"must_row(db, _rows, {const}, {value}, {entity.name!r}, {column!r}, {index})"
         lookup = (
             exp.select(col(entity.key.column))
             .from_(table(entity), copy=False)
@@ -476,6 +498,9 @@ class Emitter:
     # ---- output (JSON-ready results) ----------------------------------------------------
     def out(self, code: str, t: T) -> str:
         k = t.kind
+        if k == "entity" and self.rows_cache:
+            self.uses_rows = True
+            return f"out_{t.name}(db, {code}, _rows)"
         if k == "entity":
             return f"out_{t.name}(db, {code})"
         if k == "query":
@@ -501,6 +526,56 @@ class Emitter:
 
             return f"{self.local_function(('out', t), 'out', '_r', body)}({code})"
         return code
+
+    def output(self, e: n.Expr) -> str:
+        """The JSON-ready value of a returned expression. In a tool, a query's rows are read
+        in one statement (not a key, then each row), and a record literal's fields are output
+        in place when none of them writes (a field's output reads the rows as they were when
+        all the fields had been computed)."""
+        t = self.t(e)
+        if self.rows_cache and t.kind == "query" and not isinstance(e, n.Call):
+            return self.query_rows(e)
+        fields = None  # the record's fields, in the order its output has them
+        if t.kind == "record" and t.fields:
+            fields = list(t.fields)
+        elif t.kind == "record" and t.name in self.model.records:
+            fields = [(name, f.type) for name, f in self.model.records[t.name].fields.items()]
+        if (
+            self.rows_cache
+            and isinstance(e, n.RecordLit)
+            and fields is not None
+            and [f.name.name for f in e.fields] == [name for name, _ in fields]
+            and not writes(e)
+        ):
+            parts = []
+            for f, (name, ft) in zip(e.fields, fields):
+                vt = self.t(f.value)
+                if vt.kind == "query" and ft.kind in ("query", "list") and ft.elem == vt.elem or vt == ft:
+                    code = self.output(f.value)
+                else:
+                    code = self.out(self.expr(f.value), ft)
+                parts.append(f"{name!r}: {code}")
+            return "{" + ", ".join(parts) + "}"
+        return self.out(self.expr(e), t)
+
+    def query_rows(self, e: n.Expr) -> str:
+        """`[row_<Entity>(r) for r in rows(...)]`: the output of a query's rows, in one SELECT."""
+        entity = self.model.entities[self.t(e).elem.name]
+        c = self.compiler()
+        const, params = self.run_sql(c.select(e, "rows"), c.params)
+        return f"[row_{entity.name}(r) for r in rows(db, {const}, {params})]"
+
+    def loop_keys(self, e: n.Expr) -> str:
+        """The keys a `for` visits; in a tool, their whole rows are read in the same SELECT and
+        kept in `_rows`, so the body's field reads need no statement until it writes."""
+        t = self.t(e)
+        if not (self.rows_cache and t.kind == "query" and not isinstance(e, n.Call)):
+            return self.expr(e)
+        entity = self.model.entities[t.elem.name]
+        c = self.compiler()
+        const, params = self.run_sql(c.select(e, "rows"), c.params)
+        index = self.column_index(entity, entity.key.column)
+        return f"prefetched(db, _rows, {const}, {params}, {self.row_const(entity)}, {index})"
 
     # ---- statements ----------------------------------------------------------------------
     def block(self, block: n.Block, depth: int):
@@ -530,7 +605,7 @@ class Emitter:
         elif isinstance(s, n.If):
             self.if_chain(s, depth, "if")
         elif isinstance(s, n.For):
-            iterable = self.expr(s.iterable)
+            iterable = self.loop_keys(s.iterable)
             if s.index is not None:
                 self.emit(depth, f"for v_{s.index.name}, v_{s.var.name} in enumerate({iterable}):", sp)
             else:
@@ -543,7 +618,7 @@ class Emitter:
         elif isinstance(s, n.ExprStmt):
             self.emit(depth, self.expr(s.expr), sp)
         elif isinstance(s, n.Return):
-            self.emit(depth, f"return {self.out(self.expr(s.value), self.t(s.value))}", sp)
+            self.emit(depth, f"return {self.output(s.value)}", sp)
         elif isinstance(s, n.Match):
             subject = self.fresh("m")
             self.emit(depth, f"{subject} = {self.expr(s.subject)}", sp)
@@ -735,14 +810,24 @@ def lower_python(
         for task in sorted(model.tasks, key=lambda t: t.name)
     ]
     outputs = [memo(("output", name), lambda name=name: lower_output(model, name)) for name in sorted(model.entities)]
-    names = constant_names(text for unit in functions + tasks + outputs for _, text in unit["constants"])
+    names: dict = constant_names(text for unit in functions + tasks + outputs for _, text in unit["constants"])
+    columns = column_names({c for fn in functions for c in fn["columns"]})
+    names.update(columns)
     locate = remembered(locate)
     functions = [finish_tool(fn, names, locate, width) for fn in functions]
     tasks = [finish_task(task, names, locate, width) for task in tasks]
     outputs = [dict(o, sql=resolve(o, o["sql"], names)) for o in outputs]
     constants = [
-        line for text, name in sorted(names.items(), key=lambda x: x[1]) for line in constant(name, text, width)
+        line
+        for text, name in sorted(names.items(), key=lambda x: x[1])
+        if isinstance(text, str)
+        for line in constant(name, text, width)
     ]
+    if columns:  # the indexes of the columns that tools read from whole rows
+        constants.append("")
+        for (entity, column), name in sorted(columns.items(), key=lambda x: x[1]):
+            index = [f.column for f in model.entities[entity].columns].index(column)
+            constants.append(f"{name} = {index}  # {model.entities[entity].table}.{column}")
     template = ENV.get_template("handlers.py.j2")
     text = template.render(
         spec=spec_name,
@@ -786,10 +871,26 @@ def remembered(locate):
     return at
 
 
-def resolve(unit: dict, code: str, names: dict[str, str]) -> str:
-    """Code of one function with its SQL placeholders replaced by the module's constant names."""
+def resolve(unit: dict, code: str, names: dict) -> str:
+    """Code of one function with its SQL and column placeholders replaced by the module's names
+    (`names` maps an SQL text, or an (entity, column), to its name)."""
     texts = dict(unit["constants"])
-    return PLACEHOLDER.sub(lambda m: names[texts[m.group(0)]], code)
+    code = PLACEHOLDER.sub(lambda m: names[texts[m.group(0)]], code)
+    return COLUMN.sub(lambda m: names[tuple(m.group(1).split(".", 1))], code) if "\x01" in code else code
+
+
+def column_names(used: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(entity, column) -> `COL_<ENTITY>_<COLUMN>`, numbered where two would be the same."""
+    out, taken = {}, set()
+    for entity, column in sorted(used):
+        base = "COL_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", entity).upper() + "_" + column.upper()
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        taken.add(name)
+        out[(entity, column)] = name
+    return out
 
 
 def constant(name: str, text: str, width: int | None) -> list[str]:
@@ -848,7 +949,7 @@ def tool_body_lines(text: str, functions) -> set[int]:
 
 
 def lower_tool(model: Model, tool: ToolInfo) -> dict:
-    emitter = Emitter(model, f"tool_{tool.name}")
+    emitter = Emitter(model, f"tool_{tool.name}", rows_cache=True)
     params = tool_params(model, tool)
     for p in tool.params:
         emitter.emit(1, f"p_{p.name} = args[{p.name!r}]")
@@ -857,11 +958,14 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
     emitter.block(tool.body, 1)
     if tool.returns.kind == "void" or not ends_with_return(tool.body):
         emitter.emit(1, "return None")
+    if emitter.uses_rows:
+        emitter.local_lines.insert(0, "    _rows = {}  # rows read by key in this call (support.cached_row)")
     return {
         "name": tool.name,
         "lines": emitter.local_lines + emitter.lines,
         "spans": [None] * len(emitter.local_lines) + emitter.line_spans,
         "constants": emitter.constants(),
+        "columns": sorted(emitter.columns_used),
         "writes": tool.writes,
         "params": params,
         "description": tool.description,
@@ -880,12 +984,7 @@ def lower_output(model: Model, name: str) -> dict:
     that make it a JSON-ready dict."""
     entity = model.entities[name]
     emitter = Emitter(model, f"out_{name}")
-    select = (
-        exp.select(*[col(f.column) for f in entity.columns])
-        .from_(table(entity), copy=False)
-        .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
-    )
-    const = emitter.sql_const(sql(select))
+    const = emitter.sql_const(sql(row_select(entity)))
     conversions = [
         (f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
         for i, f in enumerate(entity.columns)
@@ -951,6 +1050,20 @@ def lower_task(model: Model, task) -> dict:
         "locals": emitter.local_lines,
         "constants": emitter.constants(),
     }
+
+
+def row_select(entity) -> exp.Select:
+    """SELECT every column of one row by key."""
+    return (
+        exp.select(*[col(f.column) for f in entity.columns])
+        .from_(table(entity), copy=False)
+        .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+    )
+
+
+def writes(e) -> bool:
+    """Does computing e write (an insert or upsert inside it)?"""
+    return isinstance(e, (n.Insert, n.Upsert)) or any(writes(c) for c in children(e))
 
 
 def ends_with_return(block: n.Block) -> bool:

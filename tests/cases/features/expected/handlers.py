@@ -21,23 +21,20 @@ SQL_INSERT_PURCHASE = (
 SQL_INSERT_PURCHASE_2 = (
     'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
 )
-SQL_SELECT_ITEM_ACTIVE_BY_ID = 'SELECT "active" FROM "item" WHERE "id" = ?'
 SQL_SELECT_ITEM_BY_ID = (
     'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
 )
-SQL_SELECT_ITEM_ID_BY_ID = 'SELECT "id" FROM "item" WHERE "id" = ?'
-SQL_SELECT_ITEM_ID_BY_ID_2 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
-SQL_SELECT_ITEM_ID_BY_SKU_PRICE_ACTIVE = (
-    'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR COALESCE(INSTR(t0."sku", ?) = 1, 0)) AND (t0."price" >= ?)) '
-    'AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+SQL_SELECT_ITEM_BY_SKU_PRICE_ACTIVE = (
+    'SELECT t0."id", t0."sku", t0."title", t0."price", t0."tags", t0."meta", t0."weight", t0."active" '
+    'FROM "item" AS t0 WHERE (((? OR COALESCE(INSTR(t0."sku", ?) = 1, 0)) AND (t0."price" >= ?)) AND (t0."active" '
+    'OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 )
-SQL_SELECT_ITEM_ID_BY_TAGS_ACTIVE = (
-    'SELECT t0."id" FROM "item" AS t0 WHERE (AWM_LIST_HAS(t0."tags", ?) AND t0."active") '
+SQL_SELECT_ITEM_BY_TAGS_ACTIVE = (
+    'SELECT t0."id", t0."sku", t0."title", t0."price", t0."tags", t0."meta", t0."weight", t0."active" '
+    'FROM "item" AS t0 WHERE (AWM_LIST_HAS(t0."tags", ?) AND t0."active") '
     'ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
 )
-SQL_SELECT_ITEM_PRICE_BY_ID = 'SELECT "price" FROM "item" WHERE "id" = ?'
-SQL_SELECT_ITEM_TITLE_BY_ID = 'SELECT "title" FROM "item" WHERE "id" = ?'
-SQL_SELECT_MEMBER_ID_BY_ID = 'SELECT "id" FROM "member" WHERE "id" = ?'
+SQL_SELECT_ITEM_ID_BY_ID = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
 SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
 SQL_SELECT_NOTE_KEY_BY_KEY = 'SELECT "key" FROM "note" WHERE "key" IS ?'
@@ -48,21 +45,18 @@ SQL_SELECT_ORDER_LINE_ID_BY_PURCHASE_ID = (
     'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? '
     'ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST LIMIT 1'
 )
-SQL_SELECT_ORDER_LINE_ITEM_ID_BY_ID = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
 SQL_SELECT_PURCHASE_BY_ID = (
     'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
 )
-SQL_SELECT_PURCHASE_DUE_BY_ID = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
+SQL_SELECT_PURCHASE_BY_MEMBER_ID_PAID_WITH = (
+    'SELECT t0."id", t0."member_id", t0."total", t0."paid_with", t0."created", t0."due" FROM "purchase" AS t0 '
+    'WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) '
+    'ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+)
 SQL_SELECT_PURCHASE_GROUPED_BY_MEMBER_ID = (
     'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" '
     'ORDER BY t0."member_id"'
 )
-SQL_SELECT_PURCHASE_ID_BY_ID = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
-SQL_SELECT_PURCHASE_ID_BY_MEMBER_ID_PAID_WITH = (
-    'SELECT t0."id" FROM "purchase" AS t0 WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) '
-    'ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
-)
-SQL_SELECT_PURCHASE_MEMBER_ID_BY_ID = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
 SQL_SUM_ITEM = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
 SQL_SUM_ORDER_LINE_BY_PURCHASE_ID = (
     'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) '
@@ -78,11 +72,18 @@ SQL_UPDATE_ITEM_SET_PRICE_BY_ID_IN = (
 SQL_UPDATE_ITEM_SET_TITLE_BY_ID = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
 SQL_UPDATE_NOTE_SET_BODY_MEMBER_ID_BY_KEY = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
 
+COL_ITEM_ACTIVE = 7  # item.active
+COL_ITEM_ID = 0  # item.id
+COL_ITEM_PRICE = 3  # item.price
+COL_ITEM_TITLE = 2  # item.title
+COL_MEMBER_ID = 0  # member.id
+COL_ORDER_LINE_ITEM_ID = 2  # order_line.item_id
+COL_PURCHASE_DUE = 5  # purchase.due
+COL_PURCHASE_ID = 0  # purchase.id
+COL_PURCHASE_MEMBER_ID = 1  # purchase.member_id
 
-def out_Item(db, key):
-    r = one(db, SQL_SELECT_ITEM_BY_ID, (key,))
-    if r is None:
-        return None
+
+def row_Item(r):
     return {
         'id': r[0],
         'sku': r[1],
@@ -95,10 +96,15 @@ def out_Item(db, key):
     }
 
 
-def out_Member(db, key):
-    r = one(db, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Item(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ITEM_BY_ID, key)
+    return None if r is None else row_Item(r)
+
+
+def row_Member(r):
     return {
         'id': r[0],
         'name': r[1],
@@ -106,10 +112,15 @@ def out_Member(db, key):
     }
 
 
-def out_Note(db, key):
-    r = one(db, SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY, (key,))
-    if r is None:
-        return None
+def out_Member(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, key)
+    return None if r is None else row_Member(r)
+
+
+def row_Note(r):
     return {
         'key': r[0],
         'body': r[1],
@@ -117,10 +128,15 @@ def out_Note(db, key):
     }
 
 
-def out_OrderLine(db, key):
-    r = one(db, SQL_SELECT_ORDER_LINE_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Note(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY, key)
+    return None if r is None else row_Note(r)
+
+
+def row_OrderLine(r):
     return {
         'id': r[0],
         'purchase_id': r[1],
@@ -130,10 +146,15 @@ def out_OrderLine(db, key):
     }
 
 
-def out_Purchase(db, key):
-    r = one(db, SQL_SELECT_PURCHASE_BY_ID, (key,))
-    if r is None:
-        return None
+def out_OrderLine(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_LINE_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_LINE_BY_ID, key)
+    return None if r is None else row_OrderLine(r)
+
+
+def row_Purchase(r):
     return {
         'id': r[0],
         'member_id': r[1],
@@ -144,11 +165,20 @@ def out_Purchase(db, key):
     }
 
 
+def out_Purchase(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_PURCHASE_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_PURCHASE_BY_ID, key)
+    return None if r is None else row_Purchase(r)
+
+
 def tool_buy(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_lines = args['lines']
     p_payment = args['payment']
     for _k1 in p_lines:
-        must(db, SQL_SELECT_ITEM_ID_BY_ID, _k1['item'], 'Item', 'id')
+        must_row(db, _rows, SQL_SELECT_ITEM_BY_ID, _k1['item'], 'Item', 'id', COL_ITEM_ID)
     # spec.awm:84
     if not (len(p_lines) > 0):
         raise Fail('empty', 'nothing to buy')
@@ -157,14 +187,21 @@ def tool_buy(rt, db, args):
     # spec.awm:86
     for v_line in p_lines:
         # spec.awm:87
-        if not (as_bool(scalar(db, SQL_SELECT_ITEM_ACTIVE_BY_ID, (v_line.get('item'),)))):
+        if not (as_bool(cached_field(db, _rows, SQL_SELECT_ITEM_BY_ID, v_line.get('item'), COL_ITEM_ACTIVE))):
             raise Fail(
                 'inactive',
-                (to_text(scalar(db, SQL_SELECT_ITEM_TITLE_BY_ID, (v_line.get('item'),))) + ' is not for sale'),
+                (
+                    to_text(cached_field(db, _rows, SQL_SELECT_ITEM_BY_ID, v_line.get('item'), COL_ITEM_TITLE))
+                    + ' is not for sale'
+                ),
             )
         # spec.awm:88
         v_subtotal = (
-            v_subtotal + (dec(scalar(db, SQL_SELECT_ITEM_PRICE_BY_ID, (v_line.get('item'),))) * v_line.get('quantity'))
+            v_subtotal
+            + (
+                dec(cached_field(db, _rows, SQL_SELECT_ITEM_BY_ID, v_line.get('item'), COL_ITEM_PRICE))
+                * v_line.get('quantity')
+            )
         )
     # spec.awm:90
     v_total = v_subtotal
@@ -197,16 +234,17 @@ def tool_buy(rt, db, args):
         # spec.awm:104
         scalar(db, SQL_INSERT_ORDER_LINE, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity')))
     # spec.awm:106
-    return out_Purchase(db, v_p)
+    return out_Purchase(db, v_p, _rows)
 
 
 def tool_by_sku(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_item_id = args['item_id']
     # spec.awm:158
-    v_row = scalar(db, SQL_SELECT_ITEM_ID_BY_ID_2, (p_item_id,))
+    v_row = scalar(db, SQL_SELECT_ITEM_ID_BY_ID, (p_item_id,))
     if not (v_row is not None):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
-    return out_Item(db, v_row)
+    return out_Item(db, v_row, _rows)
 
 
 def tool_explode(rt, db, args):
@@ -223,18 +261,19 @@ def tool_find_items(rt, db, args):
     p_min_price = args['min_price']
     # spec.awm:126
     return [
-        out_Item(db, k)
-        for k in column(
+        row_Item(r)
+        for r in rows(
             db,
-            SQL_SELECT_ITEM_ID_BY_SKU_PRICE_ACTIVE,
+            SQL_SELECT_ITEM_BY_SKU_PRICE_ACTIVE,
             (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20),
         )
     ]
 
 
 def tool_forget_member(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_who = args['who']
-    must(db, SQL_SELECT_MEMBER_ID_BY_ID, p_who, 'Member', 'id')
+    must_row(db, _rows, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, p_who, 'Member', 'id', COL_MEMBER_ID)
     # spec.awm:144
     execute(db, SQL_DELETE_MEMBER_BY_ID, (p_who,))
     # spec.awm:145
@@ -244,7 +283,7 @@ def tool_forget_member(rt, db, args):
 def tool_items_by_tag(rt, db, args):
     p_tag = args['tag']
     # spec.awm:121
-    return [out_Item(db, k) for k in column(db, SQL_SELECT_ITEM_ID_BY_TAGS_ACTIVE, (p_tag,))]
+    return [row_Item(r) for r in rows(db, SQL_SELECT_ITEM_BY_TAGS_ACTIVE, (p_tag,))]
 
 
 def tool_level_of(rt, db, args):
@@ -259,28 +298,17 @@ def tool_level_of(rt, db, args):
 
 
 def tool_money_math(rt, db, args):
-    def _out1(_r):
-        return {
-            'rounded': money(_r['rounded']),
-            'half_up': money(_r['half_up']),
-            'as_float': _r['as_float'],
-            'absolute': money(_r['absolute']),
-            'smaller': money(_r['smaller']),
-            'larger': money(_r['larger']),
-        }
     p_x = args['x']
     p_rate = args['rate']
     # spec.awm:73
-    return _out1(
-        {
-            'rounded': round_half_up(decimal_div((p_x * 3), 7), 2, D),
-            'half_up': round_half_up(to_decimal('2.675'), 2, D),
-            'as_float': round_half_up((float(p_x) * p_rate), 3, float),
-            'absolute': abs((p_x - 100)),
-            'smaller': min_of(p_x, D(5)),
-            'larger': max_of(p_x, D(5), D(7)),
-        }
-    )
+    return {
+        'rounded': money(round_half_up(decimal_div((p_x * 3), 7), 2, D)),
+        'half_up': money(round_half_up(to_decimal('2.675'), 2, D)),
+        'as_float': round_half_up((float(p_x) * p_rate), 3, float),
+        'absolute': money(abs((p_x - 100))),
+        'smaller': money(min_of(p_x, D(5))),
+        'larger': money(max_of(p_x, D(5), D(7))),
+    }
 
 
 def tool_my_purchases(rt, db, args):
@@ -289,10 +317,10 @@ def tool_my_purchases(rt, db, args):
     p_offset = args['offset']
     # spec.awm:159
     return [
-        out_Purchase(db, k)
-        for k in column(
+        row_Purchase(r)
+        for r in rows(
             db,
-            SQL_SELECT_PURCHASE_ID_BY_MEMBER_ID_PAID_WITH,
+            SQL_SELECT_PURCHASE_BY_MEMBER_ID_PAID_WITH,
             (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset),
         )
     ]
@@ -315,50 +343,46 @@ def tool_pair_up(rt, db, args):
 
 
 def tool_purchase_summary(rt, db, args):
-    def _out1(_r):
-        return {
-            'lines': _r['lines'],
-            'units': _r['units'],
-            'value': money(_r['value']),
-            'first_item': _r['first_item'],
-            'days_left': _r['days_left'],
-        }
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_purchase = args['purchase']
-    must(db, SQL_SELECT_PURCHASE_ID_BY_ID, p_purchase, 'Purchase', 'id')
+    must_row(db, _rows, SQL_SELECT_PURCHASE_BY_ID, p_purchase, 'Purchase', 'id', COL_PURCHASE_ID)
     # spec.awm:110
-    if not (scalar(db, SQL_SELECT_PURCHASE_MEMBER_ID_BY_ID, (p_purchase,)) == rt.me):
+    if not (cached_field(db, _rows, SQL_SELECT_PURCHASE_BY_ID, p_purchase, COL_PURCHASE_MEMBER_ID) == rt.me):
         raise Fail('not_yours', ('purchase ' + to_text(p_purchase) + ' is not yours'))
     # spec.awm:111
-    return _out1(
-        {
-            'lines': scalar(db, SQL_COUNT_ORDER_LINE_BY_PURCHASE_ID, (p_purchase,)),
-            'units': scalar(db, SQL_SUM_ORDER_LINE_BY_PURCHASE_ID_2, (p_purchase,)),
-            'value': dec(scalar(db, SQL_SUM_ORDER_LINE_BY_PURCHASE_ID, (p_purchase,))),
-            'first_item': scalar(
+    return {
+        'lines': scalar(db, SQL_COUNT_ORDER_LINE_BY_PURCHASE_ID, (p_purchase,)),
+        'units': scalar(db, SQL_SUM_ORDER_LINE_BY_PURCHASE_ID_2, (p_purchase,)),
+        'value': money(dec(scalar(db, SQL_SUM_ORDER_LINE_BY_PURCHASE_ID, (p_purchase,)))),
+        'first_item': cached_field(
+            db,
+            _rows,
+            SQL_SELECT_ITEM_BY_ID,
+            cached_field(
                 db,
-                SQL_SELECT_ITEM_TITLE_BY_ID,
-                (
-                    scalar(
-                        db,
-                        SQL_SELECT_ORDER_LINE_ITEM_ID_BY_ID,
-                        (scalar(db, SQL_SELECT_ORDER_LINE_ID_BY_PURCHASE_ID, (p_purchase,)),),
-                    ),
-                ),
+                _rows,
+                SQL_SELECT_ORDER_LINE_BY_ID,
+                scalar(db, SQL_SELECT_ORDER_LINE_ID_BY_PURCHASE_ID, (p_purchase,)),
+                COL_ORDER_LINE_ITEM_ID,
             ),
-            'days_left': days_between(rt.now[:10], scalar(db, SQL_SELECT_PURCHASE_DUE_BY_ID, (p_purchase,))),
-        }
-    )
+            COL_ITEM_TITLE,
+        ),
+        'days_left': days_between(
+            rt.now[:10], cached_field(db, _rows, SQL_SELECT_PURCHASE_BY_ID, p_purchase, COL_PURCHASE_DUE)
+        ),
+    }
 
 
 def tool_rename_item(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_item_id = args['item_id']
     p_title = args['title']
     # spec.awm:160
-    v_row = scalar(db, SQL_SELECT_ITEM_ID_BY_ID_2, (p_item_id,))
+    v_row = scalar(db, SQL_SELECT_ITEM_ID_BY_ID, (p_item_id,))
     if not (v_row is not None):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
     execute(db, SQL_UPDATE_ITEM_SET_TITLE_BY_ID, (p_title, v_row))
-    return out_Item(db, v_row)
+    return out_Item(db, v_row, _rows)
 
 
 def tool_reprice(rt, db, args):
@@ -386,6 +410,7 @@ def tool_running_total(rt, db, args):
 
 
 def tool_set_note(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_key = args['key']
     p_body = args['body']
     # spec.awm:140
@@ -400,6 +425,7 @@ def tool_set_note(rt, db, args):
             SQL_INSERT_NOTE,
             (p_key, p_body, rt.me),
         ),
+        _rows,
     )
 
 
@@ -621,31 +647,32 @@ INVARIANTS = {
 }
 
 LINE_MAP = {
-    153: 'spec.awm:84', 154: 'spec.awm:84', 156: 'spec.awm:85', 158: 'spec.awm:86', 160: 'spec.awm:87',
-    161: 'spec.awm:87', 162: 'spec.awm:87', 163: 'spec.awm:87', 164: 'spec.awm:87', 166: 'spec.awm:88',
-    167: 'spec.awm:88', 168: 'spec.awm:88', 170: 'spec.awm:90', 172: 'spec.awm:91', 174: 'spec.awm:92',
-    176: 'spec.awm:93', 177: 'spec.awm:93', 179: 'spec.awm:94', 180: 'spec.awm:94', 182: 'spec.awm:96',
-    183: 'spec.awm:96', 185: 'spec.awm:97', 186: 'spec.awm:97', 188: 'spec.awm:98', 190: 'spec.awm:99',
-    192: 'spec.awm:102', 193: 'spec.awm:102', 194: 'spec.awm:102', 196: 'spec.awm:103', 198: 'spec.awm:104',
-    200: 'spec.awm:106', 206: 'spec.awm:158', 207: 'spec.awm:158', 208: 'spec.awm:158', 209: 'spec.awm:158',
-    214: 'spec.awm:154', 216: 'spec.awm:155', 225: 'spec.awm:126', 226: 'spec.awm:126', 227: 'spec.awm:126',
-    228: 'spec.awm:126', 229: 'spec.awm:126', 230: 'spec.awm:126', 231: 'spec.awm:126', 232: 'spec.awm:126',
-    239: 'spec.awm:144', 241: 'spec.awm:145', 247: 'spec.awm:121', 253: 'spec.awm:131', 254: 'spec.awm:131',
-    255: 'spec.awm:131', 256: 'spec.awm:131', 258: 'spec.awm:132', 274: 'spec.awm:73', 275: 'spec.awm:73',
-    276: 'spec.awm:73', 277: 'spec.awm:73', 278: 'spec.awm:73', 279: 'spec.awm:73', 280: 'spec.awm:73',
-    281: 'spec.awm:73', 282: 'spec.awm:73', 283: 'spec.awm:73', 291: 'spec.awm:159', 292: 'spec.awm:159',
-    293: 'spec.awm:159', 294: 'spec.awm:159', 295: 'spec.awm:159', 296: 'spec.awm:159', 297: 'spec.awm:159',
-    298: 'spec.awm:159', 305: 'spec.awm:64', 306: 'spec.awm:64', 308: 'spec.awm:65', 310: 'spec.awm:66',
-    312: 'spec.awm:67', 314: 'spec.awm:69', 329: 'spec.awm:110', 330: 'spec.awm:110', 332: 'spec.awm:111',
-    333: 'spec.awm:111', 334: 'spec.awm:111', 335: 'spec.awm:111', 336: 'spec.awm:111', 337: 'spec.awm:111',
-    338: 'spec.awm:111', 339: 'spec.awm:111', 340: 'spec.awm:111', 341: 'spec.awm:111', 342: 'spec.awm:111',
-    343: 'spec.awm:111', 344: 'spec.awm:111', 345: 'spec.awm:111', 346: 'spec.awm:111', 347: 'spec.awm:111',
-    348: 'spec.awm:111', 349: 'spec.awm:111', 350: 'spec.awm:111', 357: 'spec.awm:160', 358: 'spec.awm:160',
-    359: 'spec.awm:160', 360: 'spec.awm:160', 361: 'spec.awm:160', 367: 'spec.awm:149', 369: 'spec.awm:150',
-    375: 'spec.awm:54', 377: 'spec.awm:55', 379: 'spec.awm:56', 381: 'spec.awm:57', 383: 'spec.awm:58',
-    385: 'spec.awm:60', 392: 'spec.awm:140', 393: 'spec.awm:140', 394: 'spec.awm:140', 395: 'spec.awm:140',
-    396: 'spec.awm:140', 397: 'spec.awm:140', 398: 'spec.awm:140', 399: 'spec.awm:140', 400: 'spec.awm:140',
-    401: 'spec.awm:140', 402: 'spec.awm:140', 403: 'spec.awm:140', 415: 'spec.awm:136', 416: 'spec.awm:136',
-    417: 'spec.awm:136', 418: 'spec.awm:136', 419: 'spec.awm:136', 420: 'spec.awm:136', 421: 'spec.awm:136',
-    428: 'spec.awm:51',
+    183: 'spec.awm:84', 184: 'spec.awm:84', 186: 'spec.awm:85', 188: 'spec.awm:86', 190: 'spec.awm:87',
+    191: 'spec.awm:87', 192: 'spec.awm:87', 193: 'spec.awm:87', 194: 'spec.awm:87', 195: 'spec.awm:87',
+    196: 'spec.awm:87', 197: 'spec.awm:87', 199: 'spec.awm:88', 200: 'spec.awm:88', 201: 'spec.awm:88',
+    202: 'spec.awm:88', 203: 'spec.awm:88', 204: 'spec.awm:88', 205: 'spec.awm:88', 207: 'spec.awm:90',
+    209: 'spec.awm:91', 211: 'spec.awm:92', 213: 'spec.awm:93', 214: 'spec.awm:93', 216: 'spec.awm:94',
+    217: 'spec.awm:94', 219: 'spec.awm:96', 220: 'spec.awm:96', 222: 'spec.awm:97', 223: 'spec.awm:97',
+    225: 'spec.awm:98', 227: 'spec.awm:99', 229: 'spec.awm:102', 230: 'spec.awm:102', 231: 'spec.awm:102',
+    233: 'spec.awm:103', 235: 'spec.awm:104', 237: 'spec.awm:106', 244: 'spec.awm:158', 245: 'spec.awm:158',
+    246: 'spec.awm:158', 247: 'spec.awm:158', 252: 'spec.awm:154', 254: 'spec.awm:155', 263: 'spec.awm:126',
+    264: 'spec.awm:126', 265: 'spec.awm:126', 266: 'spec.awm:126', 267: 'spec.awm:126', 268: 'spec.awm:126',
+    269: 'spec.awm:126', 270: 'spec.awm:126', 278: 'spec.awm:144', 280: 'spec.awm:145', 286: 'spec.awm:121',
+    292: 'spec.awm:131', 293: 'spec.awm:131', 294: 'spec.awm:131', 295: 'spec.awm:131', 297: 'spec.awm:132',
+    304: 'spec.awm:73', 305: 'spec.awm:73', 306: 'spec.awm:73', 307: 'spec.awm:73', 308: 'spec.awm:73',
+    309: 'spec.awm:73', 310: 'spec.awm:73', 311: 'spec.awm:73', 319: 'spec.awm:159', 320: 'spec.awm:159',
+    321: 'spec.awm:159', 322: 'spec.awm:159', 323: 'spec.awm:159', 324: 'spec.awm:159', 325: 'spec.awm:159',
+    326: 'spec.awm:159', 333: 'spec.awm:64', 334: 'spec.awm:64', 336: 'spec.awm:65', 338: 'spec.awm:66',
+    340: 'spec.awm:67', 342: 'spec.awm:69', 350: 'spec.awm:110', 351: 'spec.awm:110', 353: 'spec.awm:111',
+    354: 'spec.awm:111', 355: 'spec.awm:111', 356: 'spec.awm:111', 357: 'spec.awm:111', 358: 'spec.awm:111',
+    359: 'spec.awm:111', 360: 'spec.awm:111', 361: 'spec.awm:111', 362: 'spec.awm:111', 363: 'spec.awm:111',
+    364: 'spec.awm:111', 365: 'spec.awm:111', 366: 'spec.awm:111', 367: 'spec.awm:111', 368: 'spec.awm:111',
+    369: 'spec.awm:111', 370: 'spec.awm:111', 371: 'spec.awm:111', 372: 'spec.awm:111', 373: 'spec.awm:111',
+    381: 'spec.awm:160', 382: 'spec.awm:160', 383: 'spec.awm:160', 384: 'spec.awm:160', 385: 'spec.awm:160',
+    391: 'spec.awm:149', 393: 'spec.awm:150', 399: 'spec.awm:54', 401: 'spec.awm:55', 403: 'spec.awm:56',
+    405: 'spec.awm:57', 407: 'spec.awm:58', 409: 'spec.awm:60', 417: 'spec.awm:140', 418: 'spec.awm:140',
+    419: 'spec.awm:140', 420: 'spec.awm:140', 421: 'spec.awm:140', 422: 'spec.awm:140', 423: 'spec.awm:140',
+    424: 'spec.awm:140', 425: 'spec.awm:140', 426: 'spec.awm:140', 427: 'spec.awm:140', 428: 'spec.awm:140',
+    429: 'spec.awm:140', 441: 'spec.awm:136', 442: 'spec.awm:136', 443: 'spec.awm:136', 444: 'spec.awm:136',
+    445: 'spec.awm:136', 446: 'spec.awm:136', 447: 'spec.awm:136', 454: 'spec.awm:51',
 }

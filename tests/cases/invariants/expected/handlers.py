@@ -11,7 +11,6 @@ CLOCK = "2025-01-01 09:00:00"
 SQL_COUNT_ORDER = 'SELECT COUNT(*) FROM "order" AS t0'
 SQL_SELECT_CART_ID_USER_ID_BY_ID = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
 SQL_SELECT_ORDER_BY_ID = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
-SQL_SELECT_ORDER_ID_BY_ID = 'SELECT "id" FROM "order" WHERE "id" = ?'
 SQL_SELECT_ORDER_ITEM_BY_ID = (
     'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
 )
@@ -24,21 +23,26 @@ SQL_UPDATE_ORDER_SET_TOTAL_BY_ID = 'UPDATE "order" AS u SET "total" = ? WHERE u.
 SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" + ?)) WHERE u."id" = ?'
 SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID_2 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
 
+COL_ORDER_ID = 0  # order.id
+COL_PRODUCT_ID = 0  # product.id
 
-def out_Cart(db, key):
-    r = one(db, SQL_SELECT_CART_ID_USER_ID_BY_ID, (key,))
-    if r is None:
-        return None
+
+def row_Cart(r):
     return {
         'id': r[0],
         'user_id': r[1],
     }
 
 
-def out_Order(db, key):
-    r = one(db, SQL_SELECT_ORDER_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Cart(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_CART_ID_USER_ID_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_CART_ID_USER_ID_BY_ID, key)
+    return None if r is None else row_Cart(r)
+
+
+def row_Order(r):
     return {
         'id': r[0],
         'user_id': r[1],
@@ -47,10 +51,15 @@ def out_Order(db, key):
     }
 
 
-def out_OrderItem(db, key):
-    r = one(db, SQL_SELECT_ORDER_ITEM_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Order(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_BY_ID, key)
+    return None if r is None else row_Order(r)
+
+
+def row_OrderItem(r):
     return {
         'id': r[0],
         'order_id': r[1],
@@ -60,10 +69,15 @@ def out_OrderItem(db, key):
     }
 
 
-def out_Product(db, key):
-    r = one(db, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, (key,))
-    if r is None:
-        return None
+def out_OrderItem(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_ITEM_BY_ID, key)
+    return None if r is None else row_OrderItem(r)
+
+
+def row_Product(r):
     return {
         'id': r[0],
         'name': r[1],
@@ -71,48 +85,65 @@ def out_Product(db, key):
     }
 
 
-def out_User(db, key):
-    r = one(db, SQL_SELECT_USER_ID_NAME_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Product(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, key)
+    return None if r is None else row_Product(r)
+
+
+def row_User(r):
     return {
         'id': r[0],
         'name': r[1],
     }
 
 
+def out_User(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_USER_ID_NAME_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_USER_ID_NAME_BY_ID, key)
+    return None if r is None else row_User(r)
+
+
 def tool_fix_total(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_order = args['order']
     p_total = args['total']
-    must(db, SQL_SELECT_ORDER_ID_BY_ID, p_order, 'Order', 'id')
+    must_row(db, _rows, SQL_SELECT_ORDER_BY_ID, p_order, 'Order', 'id', COL_ORDER_ID)
     # spec.awm:13
     execute(db, SQL_UPDATE_ORDER_SET_TOTAL_BY_ID, (cents(p_total), p_order))
     return None
 
 
 def tool_get_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
     # spec.awm:18
     v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID_2, (p_product_id,))
     if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    return out_Product(db, v_row)
+    return out_Product(db, v_row, _rows)
 
 
 def tool_restock(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_SELECT_PRODUCT_ID_BY_ID, p_product, 'Product', 'id')
+    must_row(db, _rows, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, p_product, 'Product', 'id', COL_PRODUCT_ID)
     # spec.awm:20
     execute(db, SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID, (p_n, p_product))
     # spec.awm:21
-    return out_Product(db, p_product)
+    return out_Product(db, p_product, _rows)
 
 
 def tool_sell(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_SELECT_PRODUCT_ID_BY_ID, p_product, 'Product', 'id')
+    must_row(db, _rows, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, p_product, 'Product', 'id', COL_PRODUCT_ID)
     # spec.awm:12
     execute(db, SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID_2, (p_n, p_product))
     return None
@@ -273,6 +304,6 @@ INVARIANTS = {
 }
 
 LINE_MAP = {
-    89: 'spec.awm:13', 96: 'spec.awm:18', 97: 'spec.awm:18', 98: 'spec.awm:18', 99: 'spec.awm:18', 107: 'spec.awm:20',
-    109: 'spec.awm:21', 117: 'spec.awm:12',
+    117: 'spec.awm:13', 125: 'spec.awm:18', 126: 'spec.awm:18', 127: 'spec.awm:18', 128: 'spec.awm:18',
+    137: 'spec.awm:20', 139: 'spec.awm:21', 148: 'spec.awm:12',
 }

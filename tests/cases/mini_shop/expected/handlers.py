@@ -21,18 +21,17 @@ SQL_INSERT_ORDER_ITEM = (
 )
 SQL_INSERT_PRODUCT = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
 SQL_SELECT_CART_ITEM_BY_ID = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_SELECT_CART_ITEM_ID_BY_USER_ID = (
-    'SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST'
+SQL_SELECT_CART_ITEM_BY_USER_ID = (
+    'SELECT t0."id", t0."user_id", t0."product_id", t0."quantity" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) '
+    'ORDER BY t0."id" NULLS LAST'
 )
 SQL_SELECT_CART_ITEM_ID_BY_USER_ID_PRODUCT_ID = (
     'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
 )
-SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID = 'SELECT "product_id" FROM "cart_item" WHERE "id" = ?'
-SQL_SELECT_CART_ITEM_QUANTITY_BY_ID = 'SELECT "quantity" FROM "cart_item" WHERE "id" = ?'
 SQL_SELECT_ORDER_BY_ID = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
-SQL_SELECT_ORDER_ID_BY_USER_ID_STATUS = (
-    'SELECT t0."id" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) AND (? OR (t0."status" IS ?))) '
-    'ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+SQL_SELECT_ORDER_BY_USER_ID_STATUS = (
+    'SELECT t0."id", t0."user_id", t0."status", t0."total", t0."placed" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) '
+    'AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
 )
 SQL_SELECT_ORDER_ITEM_BY_ID = (
     'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
@@ -40,20 +39,17 @@ SQL_SELECT_ORDER_ITEM_BY_ID = (
 SQL_SELECT_ORDER_STATUS_COUNT_SUM_GROUPED_BY_STATUS = (
     'SELECT t0."status", COUNT(*), SUM(t0."total") FROM "order" AS t0 GROUP BY t0."status" ORDER BY t0."status"'
 )
+SQL_SELECT_PRODUCT_BY_CATEGORY = (
+    'SELECT t0."id", t0."name", t0."category", t0."price", t0."stock" FROM "product" AS t0 WHERE (? '
+    'OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+)
 SQL_SELECT_PRODUCT_BY_ID = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
-SQL_SELECT_PRODUCT_ID_BY_CATEGORY = (
-    'SELECT t0."id" FROM "product" AS t0 WHERE (? OR (t0."category" IS ?)) '
-    'ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+SQL_SELECT_PRODUCT_BY_NAME_CATEGORY_PRICE = (
+    'SELECT t0."id", t0."name", t0."category", t0."price", t0."stock" FROM "product" AS t0 '
+    'WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? '
+    'OR COALESCE((t0."price" <= ?), 0))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 )
-SQL_SELECT_PRODUCT_ID_BY_ID = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_SELECT_PRODUCT_ID_BY_ID_2 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
-SQL_SELECT_PRODUCT_ID_BY_NAME_CATEGORY_PRICE = (
-    'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) '
-    'OR ?)) AND (? OR COALESCE((t0."price" <= ?), 0))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
-)
-SQL_SELECT_PRODUCT_NAME_BY_ID = 'SELECT "name" FROM "product" WHERE "id" = ?'
-SQL_SELECT_PRODUCT_PRICE_BY_ID = 'SELECT "price" FROM "product" WHERE "id" = ?'
-SQL_SELECT_PRODUCT_STOCK_BY_ID = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+SQL_SELECT_PRODUCT_ID_BY_ID = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
 SQL_SELECT_USER_BY_ID = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
 SQL_SUM_CART_ITEM_BY_USER_ID = (
     'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 '
@@ -67,11 +63,16 @@ SQL_UPDATE_PRODUCT_SET_PRICE_STOCK_BY_ID = (
 )
 SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
 
+COL_CART_ITEM_ID = 0  # cart_item.id
+COL_CART_ITEM_PRODUCT_ID = 2  # cart_item.product_id
+COL_CART_ITEM_QUANTITY = 3  # cart_item.quantity
+COL_PRODUCT_ID = 0  # product.id
+COL_PRODUCT_NAME = 1  # product.name
+COL_PRODUCT_PRICE = 3  # product.price
+COL_PRODUCT_STOCK = 4  # product.stock
 
-def out_CartItem(db, key):
-    r = one(db, SQL_SELECT_CART_ITEM_BY_ID, (key,))
-    if r is None:
-        return None
+
+def row_CartItem(r):
     return {
         'id': r[0],
         'user_id': r[1],
@@ -80,10 +81,15 @@ def out_CartItem(db, key):
     }
 
 
-def out_Order(db, key):
-    r = one(db, SQL_SELECT_ORDER_BY_ID, (key,))
-    if r is None:
-        return None
+def out_CartItem(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_CART_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_CART_ITEM_BY_ID, key)
+    return None if r is None else row_CartItem(r)
+
+
+def row_Order(r):
     return {
         'id': r[0],
         'user_id': r[1],
@@ -93,10 +99,15 @@ def out_Order(db, key):
     }
 
 
-def out_OrderItem(db, key):
-    r = one(db, SQL_SELECT_ORDER_ITEM_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Order(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_BY_ID, key)
+    return None if r is None else row_Order(r)
+
+
+def row_OrderItem(r):
     return {
         'id': r[0],
         'order_id': r[1],
@@ -106,10 +117,15 @@ def out_OrderItem(db, key):
     }
 
 
-def out_Product(db, key):
-    r = one(db, SQL_SELECT_PRODUCT_BY_ID, (key,))
-    if r is None:
-        return None
+def out_OrderItem(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_ITEM_BY_ID, key)
+    return None if r is None else row_OrderItem(r)
+
+
+def row_Product(r):
     return {
         'id': r[0],
         'name': r[1],
@@ -119,10 +135,15 @@ def out_Product(db, key):
     }
 
 
-def out_User(db, key):
-    r = one(db, SQL_SELECT_USER_BY_ID, (key,))
-    if r is None:
-        return None
+def out_Product(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_PRODUCT_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_PRODUCT_BY_ID, key)
+    return None if r is None else row_Product(r)
+
+
+def row_User(r):
     return {
         'id': r[0],
         'username': r[1],
@@ -131,21 +152,30 @@ def out_User(db, key):
     }
 
 
+def out_User(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_USER_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_USER_BY_ID, key)
+    return None if r is None else row_User(r)
+
+
 def tool_add_to_cart(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
     p_quantity = args['quantity']
-    must(db, SQL_SELECT_PRODUCT_ID_BY_ID, p_product_id, 'Product', 'id')
+    must_row(db, _rows, SQL_SELECT_PRODUCT_BY_ID, p_product_id, 'Product', 'id', COL_PRODUCT_ID)
     # spec.awm:22
-    v_p = must(db, SQL_SELECT_PRODUCT_ID_BY_ID, p_product_id, 'Product', 'id')
+    v_p = must_row(db, _rows, SQL_SELECT_PRODUCT_BY_ID, p_product_id, 'Product', 'id', COL_PRODUCT_ID)
     # spec.awm:23
-    if not (scalar(db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (v_p,)) >= p_quantity):
+    if not (cached_field(db, _rows, SQL_SELECT_PRODUCT_BY_ID, v_p, COL_PRODUCT_STOCK) >= p_quantity):
         raise Fail(
             'out_of_stock',
             (
                 'Only '
-                + to_text(scalar(db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (v_p,)))
+                + to_text(cached_field(db, _rows, SQL_SELECT_PRODUCT_BY_ID, v_p, COL_PRODUCT_STOCK))
                 + ' of '
-                + to_text(scalar(db, SQL_SELECT_PRODUCT_NAME_BY_ID, (v_p,)))
+                + to_text(cached_field(db, _rows, SQL_SELECT_PRODUCT_BY_ID, v_p, COL_PRODUCT_NAME))
                 + ' left'
             ),
         )
@@ -161,36 +191,50 @@ def tool_add_to_cart(rt, db, args):
             SQL_INSERT_CART_ITEM,
             (rt.me, p_product_id, p_quantity),
         ),
+        _rows,
     )
 
 
 def tool_checkout(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     # spec.awm:29
     if not (scalar(db, SQL_COUNT_CART_ITEM_BY_USER_ID, (rt.me,)) > 0):
         raise Fail('empty_cart', 'Your cart is empty')
     # spec.awm:30
-    for v_i in column(db, SQL_SELECT_CART_ITEM_ID_BY_USER_ID, (rt.me,)):
+    for v_i in prefetched(
+        db, _rows, SQL_SELECT_CART_ITEM_BY_USER_ID, (rt.me,), SQL_SELECT_CART_ITEM_BY_ID, COL_CART_ITEM_ID
+    ):
         if not (
-            scalar(db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (scalar(db, SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID, (v_i,)),))
-            >= scalar(db, SQL_SELECT_CART_ITEM_QUANTITY_BY_ID, (v_i,))
+            cached_field(
+                db,
+                _rows,
+                SQL_SELECT_PRODUCT_BY_ID,
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                COL_PRODUCT_STOCK,
+            )
+            >= cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_QUANTITY)
         ):
             raise Fail(
                 'out_of_stock',
                 (
                     'Only '
                     + to_text(
-                        scalar(
+                        cached_field(
                             db,
-                            SQL_SELECT_PRODUCT_STOCK_BY_ID,
-                            (scalar(db, SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID, (v_i,)),),
+                            _rows,
+                            SQL_SELECT_PRODUCT_BY_ID,
+                            cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                            COL_PRODUCT_STOCK,
                         )
                     )
                     + ' of '
                     + to_text(
-                        scalar(
+                        cached_field(
                             db,
-                            SQL_SELECT_PRODUCT_NAME_BY_ID,
-                            (scalar(db, SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID, (v_i,)),),
+                            _rows,
+                            SQL_SELECT_PRODUCT_BY_ID,
+                            cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                            COL_PRODUCT_NAME,
                         )
                     )
                     + ' left'
@@ -201,21 +245,25 @@ def tool_checkout(rt, db, args):
         db, SQL_INSERT_ORDER, (rt.me, 'paid', cents(dec(scalar(db, SQL_SUM_CART_ITEM_BY_USER_ID, (rt.me,)))), rt.now)
     )
     # spec.awm:32
-    for v_i in column(db, SQL_SELECT_CART_ITEM_ID_BY_USER_ID, (rt.me,)):
+    for v_i in prefetched(
+        db, _rows, SQL_SELECT_CART_ITEM_BY_USER_ID, (rt.me,), SQL_SELECT_CART_ITEM_BY_ID, COL_CART_ITEM_ID
+    ):
         # spec.awm:33
         scalar(
             db,
             SQL_INSERT_ORDER_ITEM,
             (
                 v_o,
-                scalar(db, SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID, (v_i,)),
-                scalar(db, SQL_SELECT_CART_ITEM_QUANTITY_BY_ID, (v_i,)),
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_QUANTITY),
                 cents(
                     dec(
-                        scalar(
+                        cached_field(
                             db,
-                            SQL_SELECT_PRODUCT_PRICE_BY_ID,
-                            (scalar(db, SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID, (v_i,)),),
+                            _rows,
+                            SQL_SELECT_PRODUCT_BY_ID,
+                            cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                            COL_PRODUCT_PRICE,
                         )
                     )
                 ),
@@ -226,17 +274,18 @@ def tool_checkout(rt, db, args):
             db,
             SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID,
             (
-                scalar(db, SQL_SELECT_CART_ITEM_QUANTITY_BY_ID, (v_i,)),
-                scalar(db, SQL_SELECT_CART_ITEM_PRODUCT_ID_BY_ID, (v_i,)),
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_QUANTITY),
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
             ),
         )
     # spec.awm:36
     execute(db, SQL_DELETE_CART_ITEM_BY_ID_IN, (rt.me,))
     # spec.awm:37
-    return out_Order(db, v_o)
+    return out_Order(db, v_o, _rows)
 
 
 def tool_create_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_name = args['name']
     p_category = args['category']
     p_price = args['price']
@@ -246,28 +295,27 @@ def tool_create_product(rt, db, args):
         raise Fail('invalid_arguments', ('`price` breaks the check on Product.price'))
     if not (p_stock >= 0):
         raise Fail('invalid_arguments', ('`stock` breaks the check on Product.stock'))
-    return out_Product(db, scalar(db, SQL_INSERT_PRODUCT, (p_name, p_category, cents(p_price), p_stock)))
+    return out_Product(db, scalar(db, SQL_INSERT_PRODUCT, (p_name, p_category, cents(p_price), p_stock)), _rows)
 
 
 def tool_delete_product(rt, db, args):
-    def _out1(_r):
-        return {'deleted': _r['deleted']}
     p_product_id = args['product_id']
     # spec.awm:44
-    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID_2, (p_product_id,))
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID, (p_product_id,))
     if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     execute(db, SQL_DELETE_PRODUCT_BY_ID, (v_row,))
-    return _out1({'deleted': p_product_id})
+    return {'deleted': p_product_id}
 
 
 def tool_get_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
     # spec.awm:40
-    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID_2, (p_product_id,))
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID, (p_product_id,))
     if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    return out_Product(db, v_row)
+    return out_Product(db, v_row, _rows)
 
 
 def tool_list_products(rt, db, args):
@@ -276,9 +324,9 @@ def tool_list_products(rt, db, args):
     p_offset = args['offset']
     # spec.awm:41
     return [
-        out_Product(db, k)
-        for k in column(
-            db, SQL_SELECT_PRODUCT_ID_BY_CATEGORY, (as_bool_int((p_category is None)), p_category, p_limit, p_offset)
+        row_Product(r)
+        for r in rows(
+            db, SQL_SELECT_PRODUCT_BY_CATEGORY, (as_bool_int((p_category is None)), p_category, p_limit, p_offset)
         )
     ]
 
@@ -289,10 +337,10 @@ def tool_my_orders(rt, db, args):
     p_offset = args['offset']
     # spec.awm:45
     return [
-        out_Order(db, k)
-        for k in column(
+        row_Order(r)
+        for r in rows(
             db,
-            SQL_SELECT_ORDER_ID_BY_USER_ID_STATUS,
+            SQL_SELECT_ORDER_BY_USER_ID_STATUS,
             (rt.me, as_bool_int((p_status is None)), p_status, p_limit, p_offset),
         )
     ]
@@ -318,10 +366,10 @@ def tool_search_products(rt, db, args):
     p_limit = args['limit']
     # spec.awm:17
     return [
-        out_Product(db, k)
-        for k in column(
+        row_Product(r)
+        for r in rows(
             db,
-            SQL_SELECT_PRODUCT_ID_BY_NAME_CATEGORY_PRICE,
+            SQL_SELECT_PRODUCT_BY_NAME_CATEGORY_PRICE,
             (
                 p_query,
                 p_category,
@@ -335,11 +383,12 @@ def tool_search_products(rt, db, args):
 
 
 def tool_update_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
     p_price = args['price']
     p_stock = args['stock']
     # spec.awm:43
-    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID_2, (p_product_id,))
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID, (p_product_id,))
     if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     if (p_price is not None):
@@ -349,7 +398,7 @@ def tool_update_product(rt, db, args):
         if not (p_stock >= 0):
             raise Fail('invalid_arguments', ('`stock` breaks the check on Product.stock'))
     execute(db, SQL_UPDATE_PRODUCT_SET_PRICE_STOCK_BY_ID, (cents(p_price), p_stock, v_row))
-    return out_Product(db, v_row)
+    return out_Product(db, v_row, _rows)
 
 
 TOOLS = {
@@ -486,34 +535,37 @@ INVARIANTS = {
 }
 
 LINE_MAP = {
-    139: 'spec.awm:22', 141: 'spec.awm:23', 142: 'spec.awm:23', 143: 'spec.awm:23', 144: 'spec.awm:23',
-    145: 'spec.awm:23', 146: 'spec.awm:23', 147: 'spec.awm:23', 148: 'spec.awm:23', 149: 'spec.awm:23',
-    150: 'spec.awm:23', 151: 'spec.awm:23', 153: 'spec.awm:24', 154: 'spec.awm:24', 155: 'spec.awm:24',
-    156: 'spec.awm:24', 157: 'spec.awm:24', 158: 'spec.awm:24', 159: 'spec.awm:24', 160: 'spec.awm:24',
-    161: 'spec.awm:24', 162: 'spec.awm:24', 163: 'spec.awm:24', 164: 'spec.awm:24', 169: 'spec.awm:29',
-    170: 'spec.awm:29', 172: 'spec.awm:30', 173: 'spec.awm:30', 174: 'spec.awm:30', 175: 'spec.awm:30',
-    176: 'spec.awm:30', 177: 'spec.awm:30', 178: 'spec.awm:30', 179: 'spec.awm:30', 180: 'spec.awm:30',
-    181: 'spec.awm:30', 182: 'spec.awm:30', 183: 'spec.awm:30', 184: 'spec.awm:30', 185: 'spec.awm:30',
-    186: 'spec.awm:30', 187: 'spec.awm:30', 188: 'spec.awm:30', 189: 'spec.awm:30', 190: 'spec.awm:30',
-    191: 'spec.awm:30', 192: 'spec.awm:30', 193: 'spec.awm:30', 194: 'spec.awm:30', 195: 'spec.awm:30',
-    196: 'spec.awm:30', 197: 'spec.awm:30', 198: 'spec.awm:30', 200: 'spec.awm:31', 201: 'spec.awm:31',
-    202: 'spec.awm:31', 204: 'spec.awm:32', 206: 'spec.awm:33', 207: 'spec.awm:33', 208: 'spec.awm:33',
-    209: 'spec.awm:33', 210: 'spec.awm:33', 211: 'spec.awm:33', 212: 'spec.awm:33', 213: 'spec.awm:33',
-    214: 'spec.awm:33', 215: 'spec.awm:33', 216: 'spec.awm:33', 217: 'spec.awm:33', 218: 'spec.awm:33',
-    219: 'spec.awm:33', 220: 'spec.awm:33', 221: 'spec.awm:33', 222: 'spec.awm:33', 223: 'spec.awm:33',
-    225: 'spec.awm:34', 226: 'spec.awm:34', 227: 'spec.awm:34', 228: 'spec.awm:34', 229: 'spec.awm:34',
-    230: 'spec.awm:34', 231: 'spec.awm:34', 232: 'spec.awm:34', 234: 'spec.awm:36', 236: 'spec.awm:37',
-    245: 'spec.awm:42', 246: 'spec.awm:42', 247: 'spec.awm:42', 248: 'spec.awm:42', 249: 'spec.awm:42',
-    257: 'spec.awm:44', 258: 'spec.awm:44', 259: 'spec.awm:44', 260: 'spec.awm:44', 261: 'spec.awm:44',
-    267: 'spec.awm:40', 268: 'spec.awm:40', 269: 'spec.awm:40', 270: 'spec.awm:40', 278: 'spec.awm:41',
-    279: 'spec.awm:41', 280: 'spec.awm:41', 281: 'spec.awm:41', 282: 'spec.awm:41', 283: 'spec.awm:41',
-    291: 'spec.awm:45', 292: 'spec.awm:45', 293: 'spec.awm:45', 294: 'spec.awm:45', 295: 'spec.awm:45',
-    296: 'spec.awm:45', 297: 'spec.awm:45', 298: 'spec.awm:45', 305: 'spec.awm:46', 306: 'spec.awm:46',
-    307: 'spec.awm:46', 308: 'spec.awm:46', 309: 'spec.awm:46', 310: 'spec.awm:46', 311: 'spec.awm:46',
-    320: 'spec.awm:17', 321: 'spec.awm:17', 322: 'spec.awm:17', 323: 'spec.awm:17', 324: 'spec.awm:17',
-    325: 'spec.awm:17', 326: 'spec.awm:17', 327: 'spec.awm:17', 328: 'spec.awm:17', 329: 'spec.awm:17',
-    330: 'spec.awm:17', 331: 'spec.awm:17', 332: 'spec.awm:17', 333: 'spec.awm:17', 334: 'spec.awm:17',
-    342: 'spec.awm:43', 343: 'spec.awm:43', 344: 'spec.awm:43', 345: 'spec.awm:43', 346: 'spec.awm:43',
-    347: 'spec.awm:43', 348: 'spec.awm:43', 349: 'spec.awm:43', 350: 'spec.awm:43', 351: 'spec.awm:43',
-    352: 'spec.awm:43',
+    169: 'spec.awm:22', 171: 'spec.awm:23', 172: 'spec.awm:23', 173: 'spec.awm:23', 174: 'spec.awm:23',
+    175: 'spec.awm:23', 176: 'spec.awm:23', 177: 'spec.awm:23', 178: 'spec.awm:23', 179: 'spec.awm:23',
+    180: 'spec.awm:23', 181: 'spec.awm:23', 183: 'spec.awm:24', 184: 'spec.awm:24', 185: 'spec.awm:24',
+    186: 'spec.awm:24', 187: 'spec.awm:24', 188: 'spec.awm:24', 189: 'spec.awm:24', 190: 'spec.awm:24',
+    191: 'spec.awm:24', 192: 'spec.awm:24', 193: 'spec.awm:24', 194: 'spec.awm:24', 195: 'spec.awm:24',
+    201: 'spec.awm:29', 202: 'spec.awm:29', 204: 'spec.awm:30', 205: 'spec.awm:30', 206: 'spec.awm:30',
+    207: 'spec.awm:30', 208: 'spec.awm:30', 209: 'spec.awm:30', 210: 'spec.awm:30', 211: 'spec.awm:30',
+    212: 'spec.awm:30', 213: 'spec.awm:30', 214: 'spec.awm:30', 215: 'spec.awm:30', 216: 'spec.awm:30',
+    217: 'spec.awm:30', 218: 'spec.awm:30', 219: 'spec.awm:30', 220: 'spec.awm:30', 221: 'spec.awm:30',
+    222: 'spec.awm:30', 223: 'spec.awm:30', 224: 'spec.awm:30', 225: 'spec.awm:30', 226: 'spec.awm:30',
+    227: 'spec.awm:30', 228: 'spec.awm:30', 229: 'spec.awm:30', 230: 'spec.awm:30', 231: 'spec.awm:30',
+    232: 'spec.awm:30', 233: 'spec.awm:30', 234: 'spec.awm:30', 235: 'spec.awm:30', 236: 'spec.awm:30',
+    237: 'spec.awm:30', 238: 'spec.awm:30', 239: 'spec.awm:30', 240: 'spec.awm:30', 241: 'spec.awm:30',
+    242: 'spec.awm:30', 244: 'spec.awm:31', 245: 'spec.awm:31', 246: 'spec.awm:31', 248: 'spec.awm:32',
+    249: 'spec.awm:32', 250: 'spec.awm:32', 252: 'spec.awm:33', 253: 'spec.awm:33', 254: 'spec.awm:33',
+    255: 'spec.awm:33', 256: 'spec.awm:33', 257: 'spec.awm:33', 258: 'spec.awm:33', 259: 'spec.awm:33',
+    260: 'spec.awm:33', 261: 'spec.awm:33', 262: 'spec.awm:33', 263: 'spec.awm:33', 264: 'spec.awm:33',
+    265: 'spec.awm:33', 266: 'spec.awm:33', 267: 'spec.awm:33', 268: 'spec.awm:33', 269: 'spec.awm:33',
+    270: 'spec.awm:33', 271: 'spec.awm:33', 273: 'spec.awm:34', 274: 'spec.awm:34', 275: 'spec.awm:34',
+    276: 'spec.awm:34', 277: 'spec.awm:34', 278: 'spec.awm:34', 279: 'spec.awm:34', 280: 'spec.awm:34',
+    282: 'spec.awm:36', 284: 'spec.awm:37', 294: 'spec.awm:42', 295: 'spec.awm:42', 296: 'spec.awm:42',
+    297: 'spec.awm:42', 298: 'spec.awm:42', 304: 'spec.awm:44', 305: 'spec.awm:44', 306: 'spec.awm:44',
+    307: 'spec.awm:44', 308: 'spec.awm:44', 315: 'spec.awm:40', 316: 'spec.awm:40', 317: 'spec.awm:40',
+    318: 'spec.awm:40', 326: 'spec.awm:41', 327: 'spec.awm:41', 328: 'spec.awm:41', 329: 'spec.awm:41',
+    330: 'spec.awm:41', 331: 'spec.awm:41', 339: 'spec.awm:45', 340: 'spec.awm:45', 341: 'spec.awm:45',
+    342: 'spec.awm:45', 343: 'spec.awm:45', 344: 'spec.awm:45', 345: 'spec.awm:45', 346: 'spec.awm:45',
+    353: 'spec.awm:46', 354: 'spec.awm:46', 355: 'spec.awm:46', 356: 'spec.awm:46', 357: 'spec.awm:46',
+    358: 'spec.awm:46', 359: 'spec.awm:46', 368: 'spec.awm:17', 369: 'spec.awm:17', 370: 'spec.awm:17',
+    371: 'spec.awm:17', 372: 'spec.awm:17', 373: 'spec.awm:17', 374: 'spec.awm:17', 375: 'spec.awm:17',
+    376: 'spec.awm:17', 377: 'spec.awm:17', 378: 'spec.awm:17', 379: 'spec.awm:17', 380: 'spec.awm:17',
+    381: 'spec.awm:17', 382: 'spec.awm:17', 391: 'spec.awm:43', 392: 'spec.awm:43', 393: 'spec.awm:43',
+    394: 'spec.awm:43', 395: 'spec.awm:43', 396: 'spec.awm:43', 397: 'spec.awm:43', 398: 'spec.awm:43',
+    399: 'spec.awm:43', 400: 'spec.awm:43', 401: 'spec.awm:43',
 }
