@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import io
 import re
 import tokenize
 from dataclasses import dataclass
@@ -39,20 +38,36 @@ class Tok:
         return self.kind in (tokenize.OP, tokenize.NAME) and self.text in texts
 
 
+TOKEN = re.compile(
+    r"""[ ]*(?:
+      (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+    | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?[jJ]?|\.\d+(?:[eE][-+]?\d+)?)
+    | (?P<name>[^\W\d]\w*)
+    | (?P<op>\*\*=?|//=?|->|:=|==|!=|<=|>=|<<=?|>>=?|[-+*/%@&|^]=|[()\[\]{},:;.~<>=+\-*/%@&|^])
+    )""",
+    re.VERBOSE,
+)
+KINDS = {"string": tokenize.STRING, "number": tokenize.NUMBER, "name": tokenize.NAME, "op": tokenize.OP}
+
+
 def tokens(code: str) -> list[Tok] | None:
-    """The tokens of one line of code (None if it does not tokenize on its own or has a comment)."""
+    """The tokens of one line of generated code (None if it has anything else: a comment, a
+    prefixed or unclosed string, a line continuation). Python's tokenize would do, ten times slower."""
     out = []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(code).readline):
-            if t.type == tokenize.COMMENT:
-                return None
-            if t.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            if t.start[0] != 1 or t.end[0] != 1:
-                return None
-            out.append(Tok(t.type, t.string, t.start[1], t.end[1]))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return None
+    pos, n = 0, len(code.rstrip(" "))
+    while pos < n:
+        m = TOKEN.match(code, pos)
+        if m is None:
+            return None
+        kind = m.lastgroup
+        out.append(Tok(KINDS[kind], m.group(kind), m.start(kind), m.end()))
+        pos = m.end()
+    if any(
+        t.kind == tokenize.STRING and out[i - 1].kind == tokenize.NAME and out[i - 1].end == t.start
+        for i, t in enumerate(out)
+        if i
+    ):
+        return None  # b'...', r'...', f'...'
     return out
 
 
@@ -209,9 +224,9 @@ def cut_string(value: str, width: int, suffix: str = "", breaks: re.Pattern = BR
 
 
 def wrap_module(text: str, limit: int = LIMIT, frozen: set[int] = frozenset()) -> str:
-    """Every long line of a module broken (but those whose indexes are `frozen`), knowing which
-    lines are inside brackets opened on an earlier line. The module starts with a docstring;
-    it holds no other multi-line string."""
+    """Every long line of a module broken (but those whose indexes are `frozen`: whole
+    statements, broken already), knowing which lines are inside brackets opened on an earlier
+    line. The module starts with a docstring; it holds no other multi-line string."""
     lines = text.split("\n")
     out = []
     depth = 0
@@ -221,10 +236,10 @@ def wrap_module(text: str, limit: int = LIMIT, frozen: set[int] = frozenset()) -
             out.append(line)
             in_docstring = not (line.endswith('"""') and (i > 0 or len(line) > 5))
             continue
-        if len(line) > limit and i not in frozen:
-            out += wrap_line(line, nested=depth > 0, limit=limit)
-        else:
+        if i in frozen:  # whole statements: their brackets balance
             out.append(line)
+            continue
+        out += wrap_line(line, nested=depth > 0, limit=limit) if len(line) > limit else [line]
         depth = max(0, depth + _bracket_balance(line))
     return "\n".join(out)
 
