@@ -15,7 +15,7 @@ import pytest
 from awmlang.compiler.build import build_spec, spec_locator
 from awmlang.compiler.lower_python import lower_python
 from awmlang.compiler.lower_sql import invariant_statement
-from awmlang.compiler.pyformat import cut_string, parenthesized, wrap_line
+from awmlang.compiler.pyformat import cut_string, parenthesized, tokens, wrap_line
 from awmlang.compiler.sqlnames import base_name, constant_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,3 +217,32 @@ def test_constant_names():
     names = constant_names(texts)
     assert sorted(names.values()) == ["SQL_SELECT_T_A_BY_ID", "SQL_SELECT_T_A_BY_ID_2"]
     assert constant_names(reversed(texts)) == names  # the order they come in does not matter
+
+
+@spec_ids
+def test_the_layout_tokenizer_agrees_with_python(path):
+    """pyformat.tokens (one regular expression) gives the tokens Python's tokenize gives, on every
+    line of code of the module unbroken (where the line is whole and has no comment)."""
+    result = built(path)
+    model = result.model
+    invariants = {inv.name: invariant_statement(model, inv) for inv in model.invariants}
+    plain = lower_python(model, path.name, spec_locator(result.sources, path), invariants, width=None)
+    checked = 0
+    lines = plain.splitlines()
+    docstring = lines.index('"""', 1) + 1
+    for line in lines[docstring:]:
+        code = line.lstrip(" ")
+        try:
+            expected = [
+                (t.string, t.start[1], t.end[1])
+                for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
+            ]
+        except (tokenize.TokenError, SyntaxError):
+            continue  # a piece of a statement that spans lines
+        if not code or any(t[0].startswith("#") for t in expected) or '"""' in code:
+            continue
+        found = tokens(code)
+        assert found is not None and [(t.text, t.start, t.end) for t in found] == expected, code
+        checked += 1
+    assert checked > 100
