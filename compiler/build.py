@@ -386,9 +386,12 @@ def manifest(model: Model, sources: Sources, root: Path, outputs: dict[str, str 
 def spec_locator(sources: Sources, spec: str | Path) -> Callable[[n.Span], str]:
     """`file:line` of a span for generated code, the file named relative to the spec's folder."""
     root = Path(spec).resolve().parent
+    relative: dict[str, str] = {}  # file -> its name relative to root (resolving paths is slow)
 
     def locate(span: n.Span) -> str:
         file, line = sources.location(span).rsplit(":", 1)
-        return f"{spec_relative(file, root)}:{line}"
+        if file not in relative:
+            relative[file] = spec_relative(file, root)
+        return f"{relative[file]}:{line}"
 
     return locate

@@ -7,6 +7,7 @@ are dicts. Every SQL statement is a module constant; every value reaches SQL as 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -893,12 +894,13 @@ def column_names(used: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     return out
 
 
-def constant(name: str, text: str, width: int | None) -> list[str]:
+@functools.lru_cache(maxsize=1 << 14)
+def constant(name: str, text: str, width: int | None) -> tuple[str, ...]:
     """`NAME = 'SQL'`, the SQL cut before its clauses when the line would be too long."""
     line = f"{name} = {text!r}"
     if width is None or len(line) <= width:
-        return [line]
-    return [f"{name} = ("] + ["    " + part for part in cut_string(text, width - 4, breaks=SQL_BREAKS)] + [")"]
+        return (line,)
+    return (f"{name} = (", *["    " + part for part in cut_string(text, width - 4, breaks=SQL_BREAKS)], ")")
 
 
 def finish_lines(unit: dict, lines: list[str], spans: list, names, locate, width) -> tuple[list[str], list]:
