@@ -25,6 +25,7 @@ SPLIT_LEVELS = (
     ("*", "/", "%"),
 )
 OPENERS, CLOSERS = "([{", ")]}"
+SHORT = 40  # the items of a bracket fill its lines when none is longer
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,19 @@ def _layout(code: str, toks: list[Tok], indent: str, suffix: str, nested: bool, 
         items = _split(body, lambda t: t.is_op(","))
         if len(inner) + len(_text(code, body)) <= limit:  # the inside on a line of its own
             lines.append(inner + _text(code, body))
+        elif (
+            toks[o].text != "{"
+            and (len(items) > 1 or body[-1].is_op(","))
+            and all(len(_text(code, item)) <= SHORT for item in items)
+        ):  # short items of a call, tuple or list fill lines (a dict keeps an entry a line)
+            current = inner
+            for item in items:
+                piece = _text(code, item) + ","
+                if current != inner and len(current) + 1 + len(piece) > limit:
+                    lines.append(current)
+                    current = inner
+                current += (" " if current != inner else "") + piece
+            lines.append(current)
         elif len(items) > 1 or body[-1].is_op(","):  # one item a line (`(x, )` keeps its comma)
             for item in items:
                 if item:

@@ -371,12 +371,8 @@ def tool_search_products(rt, db, args):
             db,
             SQL_SELECT_PRODUCT_BY_NAME_CATEGORY_PRICE,
             (
-                p_query,
-                p_category,
-                as_bool_int((p_category is None)),
-                as_bool_int((p_max_price is None)),
-                cents(p_max_price),
-                p_limit,
+                p_query, p_category, as_bool_int((p_category is None)), as_bool_int((p_max_price is None)),
+                cents(p_max_price), p_limit,
             ),
         )
     ]
@@ -564,8 +560,7 @@ LINE_MAP = {
     353: 'spec.awm:46', 354: 'spec.awm:46', 355: 'spec.awm:46', 356: 'spec.awm:46', 357: 'spec.awm:46',
     358: 'spec.awm:46', 359: 'spec.awm:46', 368: 'spec.awm:17', 369: 'spec.awm:17', 370: 'spec.awm:17',
     371: 'spec.awm:17', 372: 'spec.awm:17', 373: 'spec.awm:17', 374: 'spec.awm:17', 375: 'spec.awm:17',
-    376: 'spec.awm:17', 377: 'spec.awm:17', 378: 'spec.awm:17', 379: 'spec.awm:17', 380: 'spec.awm:17',
-    381: 'spec.awm:17', 382: 'spec.awm:17', 391: 'spec.awm:43', 392: 'spec.awm:43', 393: 'spec.awm:43',
-    394: 'spec.awm:43', 395: 'spec.awm:43', 396: 'spec.awm:43', 397: 'spec.awm:43', 398: 'spec.awm:43',
-    399: 'spec.awm:43', 400: 'spec.awm:43', 401: 'spec.awm:43',
+    376: 'spec.awm:17', 377: 'spec.awm:17', 378: 'spec.awm:17', 387: 'spec.awm:43', 388: 'spec.awm:43',
+    389: 'spec.awm:43', 390: 'spec.awm:43', 391: 'spec.awm:43', 392: 'spec.awm:43', 393: 'spec.awm:43',
+    394: 'spec.awm:43', 395: 'spec.awm:43', 396: 'spec.awm:43', 397: 'spec.awm:43',
 }
