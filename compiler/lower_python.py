@@ -7,6 +7,8 @@ are dicts. Every SQL statement is a module constant; every value reaches SQL as 
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +17,9 @@ import jinja2
 from . import nodes as n
 from .constants import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
+from .nodes import children
+from .pyformat import LIMIT, cut_string, parenthesized, wrap_line, wrap_module
+from .sqlnames import constant_names
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
 
 ENV = jinja2.Environment(
@@ -45,20 +50,38 @@ PY_HELPERS = {
     "contains_number": "contains_number",
 }
 NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
+PLACEHOLDER = re.compile("\x00[0-9]+\x00")
+COLUMN = re.compile("\x01([^\x01]+)\x01")  # a column's index in its entity's rows, named by the module
+SQL_BREAKS = re.compile(r"(?<= )(?=(?:FROM|WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|RETURNING|SET) )")
+
+
+def placeholder(k: int) -> str:
+    """How a function's code names its k-th SQL statement until the module names it."""
+    return f"\x00{k}\x00"
+
+
+def negated(code: str) -> str:
+    return f"not {code}" if parenthesized(code) else f"not ({code})"
 
 
 @dataclass
 class Emitter:
-    """Writes one generated function. Its SQL constants are named after it (`SQL_<owner>_<k>`)
-    and its temporaries are numbered from 1, so the code of a function depends only on what it
-    is lowered from: an unchanged tool lowers to the same text in any build."""
+    """Writes one generated function. Its code names each SQL statement by a placeholder
+    (`\\x00<k>\\x00`, k from 1) that lower_python replaces with the module's shared constant
+    name, and its temporaries are numbered from 1, so the code of a function depends only on
+    what it is lowered from: an unchanged tool lowers to the same text in any build."""
 
     model: Model
     owner: str
-    sql_constants: dict[str, str] = field(default_factory=dict)  # sql text -> constant name
+    sql_constants: dict[str, str] = field(default_factory=dict)  # sql text -> placeholder
     lines: list[str] = field(default_factory=list)
     line_spans: list[n.Span | None] = field(default_factory=list)
     temp: int = 0
+    local_functions: dict[object, str] = field(default_factory=dict)  # what it does -> its name
+    local_lines: list[str] = field(default_factory=list)  # their definitions (at depth 1)
+    rows_cache: bool = False  # a tool: rows read by key are kept in `_rows` while nothing is written
+    uses_rows: bool = False
+    columns_used: set[tuple[str, str]] = field(default_factory=set)  # (entity, column) indexes named
 
     # ---- output plumbing ------------------------------------------------------------
     def emit(self, depth: int, text: str, span: n.Span | None = None):
@@ -67,11 +90,33 @@ class Emitter:
 
     def sql_const(self, text: str) -> str:
         if text not in self.sql_constants:
-            self.sql_constants[text] = f"SQL_{self.owner}_{len(self.sql_constants) + 1}"
+            self.sql_constants[text] = placeholder(len(self.sql_constants) + 1)
         return self.sql_constants[text]
+
+    def local_function(self, key, stem: str, params: str, body: list[str]) -> str:
+        """A function defined at the top of the generated one (instead of a lambda called on
+        the spot); `body` is made on first use, its lines relative to the function's body."""
+        if key not in self.local_functions:
+            name = self.local_functions[key] = f"_{stem}{len(self.local_functions) + 1}"
+            lines = [f"    def {name}({params}):"]  # reserved before the body adds its own
+            at = len(self.local_lines)
+            self.local_lines.append("")
+            lines += ["        " + line for line in body()]
+            self.local_lines[at : at + 1] = lines
+        return self.local_functions[key]
 
     def constants(self) -> list[tuple[str, str]]:
         return [(name, text) for text, name in self.sql_constants.items()]
+
+    def row_const(self, entity) -> str:
+        """The SELECT of one whole row by key (the one out_<Entity> runs), for `_rows`."""
+        self.uses_rows = True
+        return self.sql_const(sql(row_select(entity)))
+
+    def column_index(self, entity, column: str) -> str:
+        """The position of a column in the entity's rows, as the module names it (`COL_ORDER_STATUS`)."""
+        self.columns_used.add((entity.name, column))
+        return f"\x01{entity.name}.{column}\x01"
 
     def fresh(self, stem: str) -> str:
         self.temp += 1
@@ -86,7 +131,7 @@ class Emitter:
 
     def run_sql(self, statement: exp.Expression, params: list[str]) -> tuple[str, str]:
         name = self.sql_const(sql(statement))
-        return name, "(" + "".join(p + ", " for p in params) + ")"
+        return name, "(" + ", ".join(params) + ("," if len(params) == 1 else "") + ")"
 
     def storage(self, e: n.Expr, t: T) -> str:
         """Python code for the SQLite-stored form of e's value as a `t` (an int stored in a
@@ -169,6 +214,9 @@ class Emitter:
             return obj
         if f.backref is not None:
             return self.query_call(e, "keys")
+        if self.rows_cache:
+            index = self.column_index(entity, f.column)
+            return from_storage_code(f"cached_field(db, _rows, {self.row_const(entity)}, {obj}, {index})", f.type)
         lookup = (
             exp.select(col(f.column))
             .from_(table(entity), copy=False)
@@ -218,6 +266,10 @@ class Emitter:
         return False
 
     def must_exist(self, entity, column: str, value: str) -> str:
+        if self.rows_cache and column == entity.key.column:
+            index = self.column_index(entity, column)
+            const = self.row_const(entity)
+            return f"must_row(db, _rows, {const}, {value}, {entity.name!r}, {column!r}, {index})"
         lookup = (
             exp.select(col(entity.key.column))
             .from_(table(entity), copy=False)
@@ -371,7 +423,8 @@ class Emitter:
             code = self.query_call(args[0], "agg", (name, args[1]))
             return from_storage_code(code, self.t(e))
         if name == "before":  # the same expression, read from the state before the task
-            return f"(lambda db: {self.expr(args[0])})(before_db)"
+            value = self.expr(args[0])
+            return f"{self.local_function(('before', value), 'before', 'db', lambda: [f'return {value}'])}(before_db)"
         if name == "len" and arg_t[0].kind == "query":
             return self.query_call(args[0], "count")
         values = [self.expr(a) for a in args]
@@ -445,6 +498,9 @@ class Emitter:
     # ---- output (JSON-ready results) ----------------------------------------------------
     def out(self, code: str, t: T) -> str:
         k = t.kind
+        if k == "entity" and self.rows_cache:
+            self.uses_rows = True
+            return f"out_{t.name}(db, {code}, _rows)"
         if k == "entity":
             return f"out_{t.name}(db, {code})"
         if k == "query":
@@ -455,13 +511,71 @@ class Emitter:
         if k == "decimal":
             return f"money({code})"
         if k == "record" and t.fields:
-            parts = ", ".join(f"{name!r}: {self.out(f'_r[{name!r}]', ft)}" for name, ft in t.fields)
-            return f"(lambda _r: {{{parts}}})({code})"
+
+            def body():
+                parts = ", ".join(f"{name!r}: {self.out(f'_r[{name!r}]', ft)}" for name, ft in t.fields)
+                return [f"return {{{parts}}}"]
+
+            return f"{self.local_function(('out', t), 'out', '_r', body)}({code})"
         if k == "record" and t.name in self.model.records:
             fields = self.model.records[t.name].fields
-            parts = ", ".join(f"{fn!r}: {self.out(f'_r.get({fn!r})', f.type)}" for fn, f in fields.items())
-            return f"(lambda _r: None if _r is None else {{{parts}}})({code})"
+
+            def body():
+                parts = ", ".join(f"{fn!r}: {self.out(f'_r.get({fn!r})', f.type)}" for fn, f in fields.items())
+                return ["if _r is None:", "    return None", f"return {{{parts}}}"]
+
+            return f"{self.local_function(('out', t), 'out', '_r', body)}({code})"
         return code
+
+    def output(self, e: n.Expr) -> str:
+        """The JSON-ready value of a returned expression. In a tool, a query's rows are read
+        in one statement (not a key, then each row), and a record literal's fields are output
+        in place when none of them writes (a field's output reads the rows as they were when
+        all the fields had been computed)."""
+        t = self.t(e)
+        if self.rows_cache and t.kind == "query" and not isinstance(e, n.Call):
+            return self.query_rows(e)
+        fields = None  # the record's fields, in the order its output has them
+        if t.kind == "record" and t.fields:
+            fields = list(t.fields)
+        elif t.kind == "record" and t.name in self.model.records:
+            fields = [(name, f.type) for name, f in self.model.records[t.name].fields.items()]
+        if (
+            self.rows_cache
+            and isinstance(e, n.RecordLit)
+            and fields is not None
+            and [f.name.name for f in e.fields] == [name for name, _ in fields]
+            and not writes(e)
+        ):
+            parts = []
+            for f, (name, ft) in zip(e.fields, fields):
+                vt = self.t(f.value)
+                if vt.kind == "query" and ft.kind in ("query", "list") and ft.elem == vt.elem or vt == ft:
+                    code = self.output(f.value)
+                else:
+                    code = self.out(self.expr(f.value), ft)
+                parts.append(f"{name!r}: {code}")
+            return "{" + ", ".join(parts) + "}"
+        return self.out(self.expr(e), t)
+
+    def query_rows(self, e: n.Expr) -> str:
+        """`[row_<Entity>(r) for r in rows(...)]`: the output of a query's rows, in one SELECT."""
+        entity = self.model.entities[self.t(e).elem.name]
+        c = self.compiler()
+        const, params = self.run_sql(c.select(e, "rows"), c.params)
+        return f"[row_{entity.name}(r) for r in rows(db, {const}, {params})]"
+
+    def loop_keys(self, e: n.Expr) -> str:
+        """The keys a `for` visits; in a tool, their whole rows are read in the same SELECT and
+        kept in `_rows`, so the body's field reads need no statement until it writes."""
+        t = self.t(e)
+        if not (self.rows_cache and t.kind == "query" and not isinstance(e, n.Call)):
+            return self.expr(e)
+        entity = self.model.entities[t.elem.name]
+        c = self.compiler()
+        const, params = self.run_sql(c.select(e, "rows"), c.params)
+        index = self.column_index(entity, entity.key.column)
+        return f"prefetched(db, _rows, {const}, {params}, {self.row_const(entity)}, {index})"
 
     # ---- statements ----------------------------------------------------------------------
     def block(self, block: n.Block, depth: int):
@@ -484,14 +598,14 @@ class Emitter:
             b = self.model.bindings[s]
             self.emit(depth, f"v_{s.name.name} = {coerce_code(self.expr(s.value), self.t(s.value), b.type)}", sp)
         elif isinstance(s, n.Require):
-            self.emit(depth, f"if not ({self.expr(s.cond)}):", sp)
+            self.emit(depth, f"if {negated(self.expr(s.cond))}:", sp)
             self.stmt(s.fail, depth + 1)
         elif isinstance(s, n.Fail):
             self.emit(depth, f"raise Fail({s.code.name!r}, {self.expr(s.message)})", sp)
         elif isinstance(s, n.If):
             self.if_chain(s, depth, "if")
         elif isinstance(s, n.For):
-            iterable = self.expr(s.iterable)
+            iterable = self.loop_keys(s.iterable)
             if s.index is not None:
                 self.emit(depth, f"for v_{s.index.name}, v_{s.var.name} in enumerate({iterable}):", sp)
             else:
@@ -504,7 +618,7 @@ class Emitter:
         elif isinstance(s, n.ExprStmt):
             self.emit(depth, self.expr(s.expr), sp)
         elif isinstance(s, n.Return):
-            self.emit(depth, f"return {self.out(self.expr(s.value), self.t(s.value))}", sp)
+            self.emit(depth, f"return {self.output(s.value)}", sp)
         elif isinstance(s, n.Match):
             subject = self.fresh("m")
             self.emit(depth, f"{subject} = {self.expr(s.subject)}", sp)
@@ -673,19 +787,46 @@ def json_default(value):
 
 
 def lower_python(
-    model: Model, spec_name: str, locate, invariants: dict[str, str] | None = None, lowered_tools: dict | None = None
+    model: Model,
+    spec_name: str,
+    locate,
+    invariants: dict[str, str] | None = None,
+    lowered_tools: dict | None = None,
+    width: int | None = LIMIT,
 ) -> str:
-    """The handlers module; `locate(span)` names a span as "file:line" for the line map;
-    `invariants` maps each invariant to its SELECT of violating keys; `lowered_tools` holds
-    tools already lowered by this build (the check's probe for AWM2007)."""
+    """The handlers module; `locate(span)` names a span as "file:line" for the line map and
+    the comments before each statement; `invariants` maps each invariant to its SELECT of
+    violating keys; `lowered_tools` holds tools already lowered by this build (the check's probe
+    for AWM2007). After the functions are made, one pass over the module names the SQL
+    statements (one constant per distinct statement), adds the source comments and breaks lines
+    longer than `width` (None: no breaking, for tests comparing the two)."""
     lowered_tools = lowered_tools or {}
     functions = [lowered_tools.get(name) or lower_tool(model, model.tools[name]) for name in sorted(model.tools)]
     tasks = [lower_task(model, task) for task in sorted(model.tasks, key=lambda t: t.name)]
     outputs = [lower_output(model, name) for name in sorted(model.entities)]
+    names: dict = constant_names(text for unit in functions + tasks + outputs for _, text in unit["constants"])
+    columns = column_names({c for fn in functions for c in fn["columns"]})
+    names.update(columns)
+    locate = remembered(locate)
+    functions = [finish_tool(fn, names, locate, width) for fn in functions]
+    tasks = [finish_task(task, names, locate, width) for task in tasks]
+    outputs = [dict(o, sql=resolve(o, o["sql"], names)) for o in outputs]
+    constants = [
+        line
+        for text, name in sorted(names.items(), key=lambda x: x[1])
+        if isinstance(text, str)
+        for line in constant(name, text, width)
+    ]
+    if columns:  # the indexes of the columns that tools read from whole rows
+        constants.append("")
+        for (entity, column), name in sorted(columns.items(), key=lambda x: x[1]):
+            index = [f.column for f in model.entities[entity].columns].index(column)
+            constants.append(f"{name} = {index}  # {model.entities[entity].table}.{column}")
     template = ENV.get_template("handlers.py.j2")
     text = template.render(
         spec=spec_name,
         env=model.name,
+        constants=constants,
         functions=functions,
         outputs=outputs,
         user_entity=model.user_entity,
@@ -693,12 +834,117 @@ def lower_python(
         invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name]) for inv in model.invariants],
         tasks=tasks,
     )
+    if width is not None:  # the rest of the module (tool bodies are broken already; the line map counts them)
+        text = wrap_module(text, width, frozen=tool_body_lines(text, functions))
     line_map = compute_line_map(text, functions, locate)
-    return text.replace("LINE_MAP = {}", "LINE_MAP = " + repr(line_map), 1)
+    return text.replace("LINE_MAP = {}", line_map_text(line_map, width), 1)
+
+
+def line_map_text(line_map: dict[int, str], width: int | None) -> str:
+    """`LINE_MAP = {...}`, its entries filling lines of at most `width` characters."""
+    if width is None or len("LINE_MAP = " + repr(line_map)) <= width:
+        return "LINE_MAP = " + repr(line_map)
+    lines, current = ["LINE_MAP = {"], "   "
+    for k, v in line_map.items():
+        entry = f" {k!r}: {v!r},"
+        if len(current) + len(entry) > width:
+            lines.append(current)
+            current = "   "
+        current += entry
+    return "\n".join(lines + [current, "}"])
+
+
+def remembered(locate):
+    located: dict = {}
+
+    def at(span):
+        if span not in located:
+            located[span] = locate(span)
+        return located[span]
+
+    return at
+
+
+def resolve(unit: dict, code: str, names: dict) -> str:
+    """Code of one function with its SQL and column placeholders replaced by the module's names
+    (`names` maps an SQL text, or an (entity, column), to its name)."""
+    texts = dict(unit["constants"])
+    code = PLACEHOLDER.sub(lambda m: names[texts[m.group(0)]], code)
+    return COLUMN.sub(lambda m: names[tuple(m.group(1).split(".", 1))], code) if "\x01" in code else code
+
+
+def column_names(used: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(entity, column) -> `COL_<ENTITY>_<COLUMN>`, numbered where two would be the same."""
+    out, taken = {}, set()
+    for entity, column in sorted(used):
+        base = "COL_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", entity).upper() + "_" + column.upper()
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        taken.add(name)
+        out[(entity, column)] = name
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def constant(name: str, text: str, width: int | None) -> tuple[str, ...]:
+    """`NAME = 'SQL'`, the SQL cut before its clauses when the line would be too long."""
+    line = f"{name} = {text!r}"
+    if width is None or len(line) <= width:
+        return (line,)
+    return (f"{name} = (", *["    " + part for part in cut_string(text, width - 4, breaks=SQL_BREAKS)], ")")
+
+
+def finish_lines(unit: dict, lines: list[str], spans: list, names, locate, width) -> tuple[list[str], list]:
+    """A function's lines with constant names, a `# file:line` comment before the code of
+    each statement (when the line differs from the previous comment's) and long lines broken;
+    the span of each line (None for comments), for the line map."""
+    out, out_spans = [], []
+    last = None
+    for line, span in zip(lines, spans):
+        code = resolve(unit, line, names)
+        where = None if span is None else locate(span)
+        if where is not None and where != last:
+            last = where
+            out.append(code[: len(code) - len(code.lstrip(" "))] + "# " + last)
+            out_spans.append(None)
+        for part in [code] if width is None else wrap_line(code, limit=width):
+            out.append(part)
+            out_spans.append(span)
+    return out, out_spans
+
+
+def finish_tool(fn: dict, names, locate, width) -> dict:
+    lines, spans = finish_lines(fn, fn["lines"], fn["spans"], names, locate, width)
+    return dict(fn, lines=lines, spans=spans)
+
+
+def finish_task(task: dict, names, locate, width) -> dict:
+    solution = task["solution"]
+    if solution is not None:
+        solution, _ = finish_lines(task, solution, task["solution_spans"], names, locate, width)
+    helpers, _ = finish_lines(task, task["locals"], [None] * len(task["locals"]), names, locate, width)
+    checks = [
+        (source, weight, resolve(task, cond, names), resolve(task, observed, names))
+        for source, weight, cond, observed in task["checks"]
+    ]
+    return dict(task, solution=solution, locals=helpers, checks=checks)
+
+
+def tool_body_lines(text: str, functions) -> set[int]:
+    """Indexes of the lines of the tool functions' bodies in the module text."""
+    lines = text.split("\n")
+    out: set[int] = set()
+    index = 0
+    for fn in functions:
+        index = lines.index(f"def tool_{fn['name']}(rt, db, args):", index) + 1
+        out.update(range(index, index + len(fn["lines"])))
+    return out
 
 
 def lower_tool(model: Model, tool: ToolInfo) -> dict:
-    emitter = Emitter(model, f"tool_{tool.name}")
+    emitter = Emitter(model, f"tool_{tool.name}", rows_cache=True)
     params = tool_params(model, tool)
     for p in tool.params:
         emitter.emit(1, f"p_{p.name} = args[{p.name!r}]")
@@ -707,11 +953,14 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
     emitter.block(tool.body, 1)
     if tool.returns.kind == "void" or not ends_with_return(tool.body):
         emitter.emit(1, "return None")
+    if emitter.uses_rows:
+        emitter.local_lines.insert(0, "    _rows = {}  # rows read by key in this call (support.cached_row)")
     return {
         "name": tool.name,
-        "lines": emitter.lines,
-        "spans": emitter.line_spans,
+        "lines": emitter.local_lines + emitter.lines,
+        "spans": [None] * len(emitter.local_lines) + emitter.line_spans,
         "constants": emitter.constants(),
+        "columns": sorted(emitter.columns_used),
         "writes": tool.writes,
         "params": params,
         "description": tool.description,
@@ -723,12 +972,7 @@ def lower_output(model: Model, name: str) -> dict:
     that make it a JSON-ready dict."""
     entity = model.entities[name]
     emitter = Emitter(model, f"out_{name}")
-    select = (
-        exp.select(*[col(f.column) for f in entity.columns])
-        .from_(table(entity), copy=False)
-        .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
-    )
-    const = emitter.sql_const(sql(select))
+    const = emitter.sql_const(sql(row_select(entity)))
     conversions = [
         (f.json_name, from_storage_code(f"r[{i}]", f.type if not f.is_relation else INT))
         for i, f in enumerate(entity.columns)
@@ -763,7 +1007,7 @@ def lower_task(model: Model, task) -> dict:
     (a list of checks, each a condition and an observed value to report)."""
     decl = task.decl
     emitter = Emitter(model, f"task_{task.name}")
-    solution = None
+    solution = solution_spans = None
     if decl.solution is not None:
         answer = "None"
         for step in decl.solution:
@@ -774,7 +1018,9 @@ def lower_task(model: Model, task) -> dict:
             target = f"v_{step.var.name} = " if step.var is not None else ""
             emitter.emit(1, f"{target}call({step.tool.name!r}, to_plain({args}))", step.span)
         emitter.emit(1, f"return {answer}")
-        solution = list(emitter.lines)
+        solution = emitter.local_lines + emitter.lines
+        solution_spans = [None] * len(emitter.local_lines) + emitter.line_spans
+        emitter.local_lines, emitter.local_functions = [], {}
     checks = []
     for e in decl.expects:
         cond = emitter.expr(e.cond)
@@ -787,9 +1033,25 @@ def lower_task(model: Model, task) -> dict:
         "name": task.name,
         "instruction": task.instruction,
         "solution": solution,
+        "solution_spans": solution_spans,
         "checks": checks,
+        "locals": emitter.local_lines,
         "constants": emitter.constants(),
     }
+
+
+def row_select(entity) -> exp.Select:
+    """SELECT every column of one row by key."""
+    return (
+        exp.select(*[col(f.column) for f in entity.columns])
+        .from_(table(entity), copy=False)
+        .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+    )
+
+
+def writes(e) -> bool:
+    """Does computing e write (an insert or upsert inside it)?"""
+    return isinstance(e, (n.Insert, n.Upsert)) or any(writes(c) for c in children(e))
 
 
 def ends_with_return(block: n.Block) -> bool:

@@ -23,6 +23,8 @@ __all__ = [
     "as_bool_int",
     "ascii_lower",
     "ascii_upper",
+    "cached_field",
+    "cached_row",
     "cents",
     "coalesce",
     "column",
@@ -53,9 +55,11 @@ __all__ = [
     "money",
     "money_cents",
     "must",
+    "must_row",
     "neg",
     "one",
     "ordered",
+    "prefetched",
     "reversed_list",
     "round_half_up",
     "rows",
@@ -117,9 +121,54 @@ def must(db, sql, value, entity, column):
     """The key of the row whose `column` equals value; not_found if there is none."""
     r = db.execute(sql, (value,)).fetchone()
     if r is None:
-        what = f"{entity} {value!r}" if column in ("id", "key") else f"{entity} with {column} {value!r}"
-        raise Fail("not_found", f"{what} not found", {"entity": entity, column: value})
+        raise not_found(entity, column, value)
     return r[0]
+
+
+def not_found(entity, column, value) -> Fail:
+    what = f"{entity} {value!r}" if column in ("id", "key") else f"{entity} with {column} {value!r}"
+    return Fail("not_found", f"{what} not found", {"entity": entity, column: value})
+
+
+# A handler reads a row once while it writes nothing: `cache` (a dict made for one call) keeps
+# each row read by key with the connection's total_changes at the time, which every INSERT,
+# UPDATE and DELETE moves (rows changed by triggers and foreign key actions included), so a
+# row is read again after any write.
+
+
+def cached_row(db, cache, sql, key):
+    """The row `sql` selects for `key` (`WHERE key = ?`), or None."""
+    stamp = db.total_changes
+    hit = cache.get((sql, key))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    row = db.execute(sql, (key,)).fetchone()
+    cache[(sql, key)] = (stamp, row)
+    return row
+
+
+def cached_field(db, cache, sql, key, index):
+    row = cached_row(db, cache, sql, key)
+    return None if row is None else row[index]
+
+
+def must_row(db, cache, sql, value, entity, column, index):
+    """`must` by key: the key of the row `sql` selects for value; not_found if there is none."""
+    row = cached_row(db, cache, sql, value)
+    if row is None:
+        raise not_found(entity, column, value)
+    return row[index]
+
+
+def prefetched(db, cache, rows_sql, params, row_sql, index):
+    """The keys of the rows `rows_sql` selects (whole rows, in order), each row kept in `cache`
+    as `row_sql` would read it by key."""
+    stamp = db.total_changes
+    keys = []
+    for row in db.execute(rows_sql, params).fetchall():
+        cache[(row_sql, row[index])] = (stamp, row)
+        keys.append(row[index])
+    return keys
 
 
 def upsert(db, find_sql, find_params, update_sql, update_params, insert_sql, insert_params):

@@ -3,6 +3,8 @@ and each is pinned here by what a tool call returns or stores."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 from awmlang.compiler.build import build_spec
 
@@ -135,11 +137,20 @@ def test_crud_tools_apply_field_checks(env):
 
 
 def test_first_is_ordered_only_when_asked(env):
-    handlers = (env.build_dir / "handlers.py").read_text()
-    first_sql = [line for line in handlers.splitlines() if line.startswith("SQL_tool_first_item_")]
-    assert first_sql and all("ORDER BY" not in line for line in first_sql), first_sql
-    second_sql = [line for line in handlers.splitlines() if line.startswith("SQL_tool_second_")]
-    assert any("ORDER BY" in line for line in second_sql)
+    tree = ast.parse((env.build_dir / "handlers.py").read_text())
+    constants = {
+        node.targets[0].id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id.startswith("SQL_")
+    }
+
+    def statements(tool):
+        function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == tool)
+        return [constants[x.id] for x in ast.walk(function) if isinstance(x, ast.Name) and x.id in constants]
+
+    first_sql = statements("tool_first_item")
+    assert first_sql and all("ORDER BY" not in x for x in first_sql), first_sql
+    assert any("ORDER BY" in x for x in statements("tool_second"))
 
 
 def test_json_lists_survive_a_reset(tmp_path):

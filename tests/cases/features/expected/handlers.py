@@ -8,17 +8,82 @@ ENV = "features"
 USER_ENTITY = "Member"
 CLOCK = "2025-03-10 12:00:00"
 
-SQL_out_Item_1 = 'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
-SQL_out_Member_1 = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
-SQL_out_Note_1 = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
-SQL_out_OrderLine_1 = 'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
-SQL_out_Purchase_1 = 'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
+SQL_COUNT_NOTE_BY_MEMBER_ID = 'SELECT COUNT(*) FROM "note" AS t0 WHERE (t0."member_id" IS NULL)'
+SQL_COUNT_ORDER_LINE_BY_PURCHASE_ID = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+SQL_DELETE_MEMBER_BY_ID = 'DELETE FROM "member" WHERE "id" = ?'
+SQL_INSERT_NOTE = 'INSERT INTO "note" ("key", "body", "member_id") VALUES (?, ?, ?) RETURNING "key"'
+SQL_INSERT_ORDER_LINE = (
+    'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
+)
+SQL_INSERT_PURCHASE = (
+    'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
+)
+SQL_INSERT_PURCHASE_2 = (
+    'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
+)
+SQL_SELECT_ITEM_BY_ID = (
+    'SELECT "id", "sku", "title", "price", "tags", "meta", "weight", "active" FROM "item" WHERE "id" = ?'
+)
+SQL_SELECT_ITEM_BY_SKU_PRICE_ACTIVE = (
+    'SELECT t0."id", t0."sku", t0."title", t0."price", t0."tags", t0."meta", t0."weight", t0."active" '
+    'FROM "item" AS t0 WHERE (((? OR COALESCE(INSTR(t0."sku", ?) = 1, 0)) AND (t0."price" >= ?)) AND (t0."active" '
+    'OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+)
+SQL_SELECT_ITEM_BY_TAGS_ACTIVE = (
+    'SELECT t0."id", t0."sku", t0."title", t0."price", t0."tags", t0."meta", t0."weight", t0."active" '
+    'FROM "item" AS t0 WHERE (AWM_LIST_HAS(t0."tags", ?) AND t0."active") '
+    'ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
+)
+SQL_SELECT_ITEM_ID_BY_ID = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
+SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID = 'SELECT "id", "name", "email" FROM "member" WHERE "id" = ?'
+SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY = 'SELECT "key", "body", "member_id" FROM "note" WHERE "key" = ?'
+SQL_SELECT_NOTE_KEY_BY_KEY = 'SELECT "key" FROM "note" WHERE "key" IS ?'
+SQL_SELECT_ORDER_LINE_BY_ID = (
+    'SELECT "id", "purchase_id", "item_id", "position", "quantity" FROM "order_line" WHERE "id" = ?'
+)
+SQL_SELECT_ORDER_LINE_ID_BY_PURCHASE_ID = (
+    'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? '
+    'ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST LIMIT 1'
+)
+SQL_SELECT_PURCHASE_BY_ID = (
+    'SELECT "id", "member_id", "total", "paid_with", "created", "due" FROM "purchase" WHERE "id" = ?'
+)
+SQL_SELECT_PURCHASE_BY_MEMBER_ID_PAID_WITH = (
+    'SELECT t0."id", t0."member_id", t0."total", t0."paid_with", t0."created", t0."due" FROM "purchase" AS t0 '
+    'WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) '
+    'ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+)
+SQL_SELECT_PURCHASE_GROUPED_BY_MEMBER_ID = (
+    'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" '
+    'ORDER BY t0."member_id"'
+)
+SQL_SUM_ITEM = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
+SQL_SUM_ORDER_LINE_BY_PURCHASE_ID = (
+    'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) '
+    'FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+)
+SQL_SUM_ORDER_LINE_BY_PURCHASE_ID_2 = (
+    'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
+)
+SQL_UPDATE_ITEM_SET_PRICE_BY_ID_IN = (
+    'UPDATE "item" AS u SET "price" = (u."price" + AWM_CENTS_DIV((u."price" * ?), ?)) WHERE u."id" IN (SELECT t0."id" '
+    'FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
+)
+SQL_UPDATE_ITEM_SET_TITLE_BY_ID = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
+SQL_UPDATE_NOTE_SET_BODY_MEMBER_ID_BY_KEY = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
+
+COL_ITEM_ACTIVE = 7  # item.active
+COL_ITEM_ID = 0  # item.id
+COL_ITEM_PRICE = 3  # item.price
+COL_ITEM_TITLE = 2  # item.title
+COL_MEMBER_ID = 0  # member.id
+COL_ORDER_LINE_ITEM_ID = 2  # order_line.item_id
+COL_PURCHASE_DUE = 5  # purchase.due
+COL_PURCHASE_ID = 0  # purchase.id
+COL_PURCHASE_MEMBER_ID = 1  # purchase.member_id
 
 
-def out_Item(db, key):
-    r = one(db, SQL_out_Item_1, (key,))
-    if r is None:
-        return None
+def row_Item(r):
     return {
         'id': r[0],
         'sku': r[1],
@@ -31,10 +96,15 @@ def out_Item(db, key):
     }
 
 
-def out_Member(db, key):
-    r = one(db, SQL_out_Member_1, (key,))
-    if r is None:
-        return None
+def out_Item(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ITEM_BY_ID, key)
+    return None if r is None else row_Item(r)
+
+
+def row_Member(r):
     return {
         'id': r[0],
         'name': r[1],
@@ -42,10 +112,15 @@ def out_Member(db, key):
     }
 
 
-def out_Note(db, key):
-    r = one(db, SQL_out_Note_1, (key,))
-    if r is None:
-        return None
+def out_Member(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, key)
+    return None if r is None else row_Member(r)
+
+
+def row_Note(r):
     return {
         'key': r[0],
         'body': r[1],
@@ -53,10 +128,15 @@ def out_Note(db, key):
     }
 
 
-def out_OrderLine(db, key):
-    r = one(db, SQL_out_OrderLine_1, (key,))
-    if r is None:
-        return None
+def out_Note(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_NOTE_KEY_BODY_MEMBER_ID_BY_KEY, key)
+    return None if r is None else row_Note(r)
+
+
+def row_OrderLine(r):
     return {
         'id': r[0],
         'purchase_id': r[1],
@@ -66,10 +146,15 @@ def out_OrderLine(db, key):
     }
 
 
-def out_Purchase(db, key):
-    r = one(db, SQL_out_Purchase_1, (key,))
-    if r is None:
-        return None
+def out_OrderLine(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_LINE_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_LINE_BY_ID, key)
+    return None if r is None else row_OrderLine(r)
+
+
+def row_Purchase(r):
     return {
         'id': r[0],
         'member_id': r[1],
@@ -80,226 +165,464 @@ def out_Purchase(db, key):
     }
 
 
-SQL_tool_buy_1 = 'SELECT "id" FROM "item" WHERE "id" = ?'
-SQL_tool_buy_2 = 'SELECT "active" FROM "item" WHERE "id" = ?'
-SQL_tool_buy_3 = 'SELECT "title" FROM "item" WHERE "id" = ?'
-SQL_tool_buy_4 = 'SELECT "price" FROM "item" WHERE "id" = ?'
-SQL_tool_buy_5 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created", "due") VALUES (?, ?, ?, ?, ?) RETURNING "id"'
-SQL_tool_buy_6 = 'INSERT INTO "order_line" ("purchase_id", "item_id", "position", "quantity") VALUES (?, ?, ?, ?) RETURNING "id"'
+def out_Purchase(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_PURCHASE_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_PURCHASE_BY_ID, key)
+    return None if r is None else row_Purchase(r)
 
 
 def tool_buy(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_lines = args['lines']
     p_payment = args['payment']
     for _k1 in p_lines:
-        must(db, SQL_tool_buy_1, _k1['item'], 'Item', 'id')
-    if not ((len(p_lines) > 0)):
+        must_row(db, _rows, SQL_SELECT_ITEM_BY_ID, _k1['item'], 'Item', 'id', COL_ITEM_ID)
+    # spec.awm:84
+    if not (len(p_lines) > 0):
         raise Fail('empty', 'nothing to buy')
+    # spec.awm:85
     v_subtotal = D(0)
+    # spec.awm:86
     for v_line in p_lines:
-        if not (as_bool(scalar(db, SQL_tool_buy_2, (v_line.get('item'),)))):
-            raise Fail('inactive', (to_text(scalar(db, SQL_tool_buy_3, (v_line.get('item'),))) + ' is not for sale'))
-        v_subtotal = (v_subtotal + (dec(scalar(db, SQL_tool_buy_4, (v_line.get('item'),))) * v_line.get('quantity')))
+        # spec.awm:87
+        if not (as_bool(cached_field(db, _rows, SQL_SELECT_ITEM_BY_ID, v_line.get('item'), COL_ITEM_ACTIVE))):
+            raise Fail(
+                'inactive',
+                (
+                    to_text(cached_field(db, _rows, SQL_SELECT_ITEM_BY_ID, v_line.get('item'), COL_ITEM_TITLE))
+                    + ' is not for sale'
+                ),
+            )
+        # spec.awm:88
+        v_subtotal = (
+            v_subtotal
+            + (
+                dec(cached_field(db, _rows, SQL_SELECT_ITEM_BY_ID, v_line.get('item'), COL_ITEM_PRICE))
+                * v_line.get('quantity')
+            )
+        )
+    # spec.awm:90
     v_total = v_subtotal
+    # spec.awm:91
     v_method = 'card'
+    # spec.awm:92
     _m2 = p_payment
+    # spec.awm:93
     if _m2.get('kind') == 'card':
         v_c = _m2
-        if not ((len(v_c.get('number')) == 16)):
+        # spec.awm:94
+        if not (len(v_c.get('number')) == 16):
             raise Fail('bad_card', 'card numbers have 16 digits')
+    # spec.awm:96
     elif _m2.get('kind') == 'voucher':
         v_v = _m2
-        if not (((v_v.get('percent') >= 1) and (v_v.get('percent') <= 50))):
+        # spec.awm:97
+        if not ((v_v.get('percent') >= 1) and (v_v.get('percent') <= 50)):
             raise Fail('bad_voucher', 'vouchers give 1 to 50 percent')
+        # spec.awm:98
         v_total = round_half_up(decimal_div((v_subtotal * (100 - v_v.get('percent'))), 100), 2, D)
+        # spec.awm:99
         v_method = ('voucher ' + to_text(v_v.get('code')))
-    v_p = scalar(db, SQL_tool_buy_5, (rt.me, cents(v_total), v_method, rt.now, shift_time(rt.now[:10], (30 * 86400)), ))
+    # spec.awm:102
+    v_p = scalar(
+        db, SQL_INSERT_PURCHASE_2, (rt.me, cents(v_total), v_method, rt.now, shift_time(rt.now[:10], (30 * 86400)))
+    )
+    # spec.awm:103
     for v_i, v_line in enumerate(p_lines):
-        scalar(db, SQL_tool_buy_6, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity'), ))
-    return out_Purchase(db, v_p)
-
-
-SQL_tool_by_sku_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
+        # spec.awm:104
+        scalar(db, SQL_INSERT_ORDER_LINE, (v_p, v_line.get('item'), (v_i + 1), v_line.get('quantity')))
+    # spec.awm:106
+    return out_Purchase(db, v_p, _rows)
 
 
 def tool_by_sku(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_item_id = args['item_id']
-    v_row = scalar(db, SQL_tool_by_sku_1, (p_item_id, ))
-    if not ((v_row is not None)):
+    # spec.awm:158
+    v_row = scalar(db, SQL_SELECT_ITEM_ID_BY_ID, (p_item_id,))
+    if not (v_row is not None):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
-    return out_Item(db, v_row)
-
-
-SQL_tool_explode_1 = 'INSERT INTO "purchase" ("member_id", "total", "paid_with", "created") VALUES (?, ?, ?, ?) RETURNING "id"'
+    return out_Item(db, v_row, _rows)
 
 
 def tool_explode(rt, db, args):
-    scalar(db, SQL_tool_explode_1, (rt.me, cents(1), 'x', rt.now, ))
+    # spec.awm:154
+    scalar(db, SQL_INSERT_PURCHASE, (rt.me, cents(1), 'x', rt.now))
+    # spec.awm:155
     raise Fail('boom', 'nothing above survives')
     return None
-
-
-SQL_tool_find_items_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (((? OR COALESCE(INSTR(t0."sku", ?) = 1, 0)) AND (t0."price" >= ?)) AND (t0."active" OR ?)) ORDER BY t0."price" DESC, t0."sku" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
 
 
 def tool_find_items(rt, db, args):
     p_prefix = args['prefix']
     p_level = args['level']
     p_min_price = args['min_price']
-    return [out_Item(db, k) for k in column(db, SQL_tool_find_items_1, (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20, ))]
-
-
-SQL_tool_forget_member_1 = 'SELECT "id" FROM "member" WHERE "id" = ?'
-SQL_tool_forget_member_2 = 'DELETE FROM "member" WHERE "id" = ?'
-SQL_tool_forget_member_3 = 'SELECT COUNT(*) FROM "note" AS t0 WHERE (t0."member_id" IS NULL)'
+    # spec.awm:126
+    return [
+        row_Item(r)
+        for r in rows(
+            db,
+            SQL_SELECT_ITEM_BY_SKU_PRICE_ACTIVE,
+            (as_bool_int((p_prefix is None)), p_prefix, cents(p_min_price), as_bool_int((p_level == 'gold')), 20),
+        )
+    ]
 
 
 def tool_forget_member(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_who = args['who']
-    must(db, SQL_tool_forget_member_1, p_who, 'Member', 'id')
-    execute(db, SQL_tool_forget_member_2, (p_who, ))
-    return scalar(db, SQL_tool_forget_member_3, ())
-
-
-SQL_tool_items_by_tag_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (AWM_LIST_HAS(t0."tags", ?) AND t0."active") ORDER BY t0."title" ASC NULLS LAST, t0."id" NULLS LAST'
+    must_row(db, _rows, SQL_SELECT_MEMBER_ID_NAME_EMAIL_BY_ID, p_who, 'Member', 'id', COL_MEMBER_ID)
+    # spec.awm:144
+    execute(db, SQL_DELETE_MEMBER_BY_ID, (p_who,))
+    # spec.awm:145
+    return scalar(db, SQL_COUNT_NOTE_BY_MEMBER_ID, ())
 
 
 def tool_items_by_tag(rt, db, args):
     p_tag = args['tag']
-    return [out_Item(db, k) for k in column(db, SQL_tool_items_by_tag_1, (p_tag, ))]
+    # spec.awm:121
+    return [row_Item(r) for r in rows(db, SQL_SELECT_ITEM_BY_TAGS_ACTIVE, (p_tag,))]
 
 
 def tool_level_of(rt, db, args):
     p_points = args['points']
+    # spec.awm:131
     if (p_points >= 1000):
         return 'gold'
     elif (p_points >= 100):
         return 'silver'
+    # spec.awm:132
     return 'bronze'
 
 
 def tool_money_math(rt, db, args):
     p_x = args['x']
     p_rate = args['rate']
-    return (lambda _r: {'rounded': money(_r['rounded']), 'half_up': money(_r['half_up']), 'as_float': _r['as_float'], 'absolute': money(_r['absolute']), 'smaller': money(_r['smaller']), 'larger': money(_r['larger'])})({'rounded': round_half_up(decimal_div((p_x * 3), 7), 2, D), 'half_up': round_half_up(to_decimal('2.675'), 2, D), 'as_float': round_half_up((float(p_x) * p_rate), 3, float), 'absolute': abs((p_x - 100)), 'smaller': min_of(p_x, D(5)), 'larger': max_of(p_x, D(5), D(7))})
-
-
-SQL_tool_my_purchases_1 = 'SELECT t0."id" FROM "purchase" AS t0 WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+    # spec.awm:73
+    return {
+        'rounded': money(round_half_up(decimal_div((p_x * 3), 7), 2, D)),
+        'half_up': money(round_half_up(to_decimal('2.675'), 2, D)),
+        'as_float': round_half_up((float(p_x) * p_rate), 3, float),
+        'absolute': money(abs((p_x - 100))),
+        'smaller': money(min_of(p_x, D(5))),
+        'larger': money(max_of(p_x, D(5), D(7))),
+    }
 
 
 def tool_my_purchases(rt, db, args):
     p_paid_with = args['paid_with']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Purchase(db, k) for k in column(db, SQL_tool_my_purchases_1, (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset, ))]
+    # spec.awm:159
+    return [
+        row_Purchase(r)
+        for r in rows(
+            db,
+            SQL_SELECT_PURCHASE_BY_MEMBER_ID_PAID_WITH,
+            (rt.me, as_bool_int((p_paid_with is None)), p_paid_with, p_limit, p_offset),
+        )
+    ]
 
 
 def tool_pair_up(rt, db, args):
     p_names = args['names']
     p_scores = args['scores']
-    if not ((len(p_names) == len(p_scores))):
+    # spec.awm:64
+    if not (len(p_names) == len(p_scores)):
         raise Fail('length_mismatch', (to_text(len(p_names)) + ' names but ' + to_text(len(p_scores)) + ' scores'))
+    # spec.awm:65
     v_out = []
+    # spec.awm:66
     for v_i, v_name in enumerate(p_names):
+        # spec.awm:67
         v_out = (v_out + [(to_text(v_name) + '=' + to_text(item(p_scores, v_i)))])
+    # spec.awm:69
     return sorted(v_out)
 
 
-SQL_tool_purchase_summary_1 = 'SELECT "id" FROM "purchase" WHERE "id" = ?'
-SQL_tool_purchase_summary_2 = 'SELECT "member_id" FROM "purchase" WHERE "id" = ?'
-SQL_tool_purchase_summary_3 = 'SELECT COUNT(*) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_tool_purchase_summary_4 = 'SELECT COALESCE(SUM(t0."quantity"), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_tool_purchase_summary_5 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "item" AS t1 WHERE t1."id" = t0."item_id"))), 0) FROM "order_line" AS t0 WHERE t0."purchase_id" = ?'
-SQL_tool_purchase_summary_6 = 'SELECT t0."id" FROM "order_line" AS t0 WHERE t0."purchase_id" = ? ORDER BY t0."position" ASC NULLS LAST, t0."id" NULLS LAST LIMIT 1'
-SQL_tool_purchase_summary_7 = 'SELECT "item_id" FROM "order_line" WHERE "id" = ?'
-SQL_tool_purchase_summary_8 = 'SELECT "title" FROM "item" WHERE "id" = ?'
-SQL_tool_purchase_summary_9 = 'SELECT "due" FROM "purchase" WHERE "id" = ?'
-
-
 def tool_purchase_summary(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_purchase = args['purchase']
-    must(db, SQL_tool_purchase_summary_1, p_purchase, 'Purchase', 'id')
-    if not ((scalar(db, SQL_tool_purchase_summary_2, (p_purchase,)) == rt.me)):
+    must_row(db, _rows, SQL_SELECT_PURCHASE_BY_ID, p_purchase, 'Purchase', 'id', COL_PURCHASE_ID)
+    # spec.awm:110
+    if not (cached_field(db, _rows, SQL_SELECT_PURCHASE_BY_ID, p_purchase, COL_PURCHASE_MEMBER_ID) == rt.me):
         raise Fail('not_yours', ('purchase ' + to_text(p_purchase) + ' is not yours'))
-    return (lambda _r: {'lines': _r['lines'], 'units': _r['units'], 'value': money(_r['value']), 'first_item': _r['first_item'], 'days_left': _r['days_left']})({'lines': scalar(db, SQL_tool_purchase_summary_3, (p_purchase, )), 'units': scalar(db, SQL_tool_purchase_summary_4, (p_purchase, )), 'value': dec(scalar(db, SQL_tool_purchase_summary_5, (p_purchase, ))), 'first_item': scalar(db, SQL_tool_purchase_summary_8, (scalar(db, SQL_tool_purchase_summary_7, (scalar(db, SQL_tool_purchase_summary_6, (p_purchase, )),)),)), 'days_left': days_between(rt.now[:10], scalar(db, SQL_tool_purchase_summary_9, (p_purchase,)))})
-
-
-SQL_tool_rename_item_1 = 'SELECT t0."id" FROM "item" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
-SQL_tool_rename_item_2 = 'UPDATE "item" AS u SET "title" = COALESCE(?, u."title") WHERE u."id" = ?'
+    # spec.awm:111
+    return {
+        'lines': scalar(db, SQL_COUNT_ORDER_LINE_BY_PURCHASE_ID, (p_purchase,)),
+        'units': scalar(db, SQL_SUM_ORDER_LINE_BY_PURCHASE_ID_2, (p_purchase,)),
+        'value': money(dec(scalar(db, SQL_SUM_ORDER_LINE_BY_PURCHASE_ID, (p_purchase,)))),
+        'first_item': cached_field(
+            db,
+            _rows,
+            SQL_SELECT_ITEM_BY_ID,
+            cached_field(
+                db,
+                _rows,
+                SQL_SELECT_ORDER_LINE_BY_ID,
+                scalar(db, SQL_SELECT_ORDER_LINE_ID_BY_PURCHASE_ID, (p_purchase,)),
+                COL_ORDER_LINE_ITEM_ID,
+            ),
+            COL_ITEM_TITLE,
+        ),
+        'days_left': days_between(
+            rt.now[:10], cached_field(db, _rows, SQL_SELECT_PURCHASE_BY_ID, p_purchase, COL_PURCHASE_DUE)
+        ),
+    }
 
 
 def tool_rename_item(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_item_id = args['item_id']
     p_title = args['title']
-    v_row = scalar(db, SQL_tool_rename_item_1, (p_item_id, ))
-    if not ((v_row is not None)):
+    # spec.awm:160
+    v_row = scalar(db, SQL_SELECT_ITEM_ID_BY_ID, (p_item_id,))
+    if not (v_row is not None):
         raise Fail('not_found', ('Item ' + to_text(p_item_id) + ' not found'))
-    execute(db, SQL_tool_rename_item_2, (p_title, v_row, ))
-    return out_Item(db, v_row)
-
-
-SQL_tool_reprice_1 = 'UPDATE "item" AS u SET "price" = (u."price" + AWM_CENTS_DIV((u."price" * ?), ?)) WHERE u."id" IN (SELECT t0."id" FROM "item" AS t0 WHERE t0."active" ORDER BY t0."id" NULLS LAST)'
-SQL_tool_reprice_2 = 'SELECT COALESCE(SUM(t0."price"), 0) FROM "item" AS t0'
+    execute(db, SQL_UPDATE_ITEM_SET_TITLE_BY_ID, (p_title, v_row))
+    return out_Item(db, v_row, _rows)
 
 
 def tool_reprice(rt, db, args):
     p_percent = args['percent']
-    execute(db, SQL_tool_reprice_1, (p_percent, 100, ))
-    return money(dec(scalar(db, SQL_tool_reprice_2, ())))
+    # spec.awm:149
+    execute(db, SQL_UPDATE_ITEM_SET_PRICE_BY_ID_IN, (p_percent, 100))
+    # spec.awm:150
+    return money(dec(scalar(db, SQL_SUM_ITEM, ())))
 
 
 def tool_running_total(rt, db, args):
     p_amounts = args['amounts']
+    # spec.awm:54
     v_total = D(0)
+    # spec.awm:55
     v_out = []
+    # spec.awm:56
     for v_a in p_amounts:
+        # spec.awm:57
         v_total = (v_total + v_a)
+        # spec.awm:58
         v_out = (v_out + [v_total])
+    # spec.awm:60
     return [money(x) for x in v_out]
 
 
-SQL_tool_set_note_1 = 'SELECT "key" FROM "note" WHERE "key" IS ?'
-SQL_tool_set_note_2 = 'INSERT INTO "note" ("key", "body", "member_id") VALUES (?, ?, ?) RETURNING "key"'
-SQL_tool_set_note_3 = 'UPDATE "note" AS u SET "body" = ?, "member_id" = ? WHERE u."key" = ?'
-
-
 def tool_set_note(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_key = args['key']
     p_body = args['body']
-    return out_Note(db, upsert(db, SQL_tool_set_note_1, (p_key, ), SQL_tool_set_note_3, (p_body, rt.me, ), SQL_tool_set_note_2, (p_key, p_body, rt.me, )))
-
-
-SQL_tool_spend_by_member_1 = 'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" ORDER BY t0."member_id"'
+    # spec.awm:140
+    return out_Note(
+        db,
+        upsert(
+            db,
+            SQL_SELECT_NOTE_KEY_BY_KEY,
+            (p_key,),
+            SQL_UPDATE_NOTE_SET_BODY_MEMBER_ID_BY_KEY,
+            (p_body, rt.me),
+            SQL_INSERT_NOTE,
+            (p_key, p_body, rt.me),
+        ),
+        _rows,
+    )
 
 
 def tool_spend_by_member(rt, db, args):
-    return [(lambda _r: {'member_id': _r['member_id'], 'purchases': _r['purchases'], 'spent': money(_r['spent']), 'biggest': money(_r['biggest'])})(x) for x in [{'member_id': r[0], 'purchases': r[1], 'spent': dec(r[2]), 'biggest': dec(r[3])} for r in rows(db, SQL_tool_spend_by_member_1, ())]]
+    def _out1(_r):
+        return {
+            'member_id': _r['member_id'],
+            'purchases': _r['purchases'],
+            'spent': money(_r['spent']),
+            'biggest': money(_r['biggest']),
+        }
+    # spec.awm:136
+    return [
+        _out1(x)
+        for x in [
+            {'member_id': r[0], 'purchases': r[1], 'spent': dec(r[2]), 'biggest': dec(r[3])}
+            for r in rows(db, SQL_SELECT_PURCHASE_GROUPED_BY_MEMBER_ID, ())
+        ]
+    ]
 
 
 def tool_sum_money(rt, db, args):
     p_a = args['a']
     p_b = args['b']
+    # spec.awm:51
     return money((p_a + p_b))
 
 
 TOOLS = {
-    'buy': (tool_buy, True, [{'name': 'lines', 'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'record', 'optional': False, 'fields': {'item': {'kind': 'entity', 'optional': False, 'entity': 'Item', 'key': 'int'}, 'quantity': {'kind': 'int', 'optional': False}}}}, 'required': True}, {'name': 'payment', 'type': {'kind': 'union', 'optional': False, 'variants': {'card': {'number': {'kind': 'text', 'optional': False}, 'expiry': {'kind': 'text', 'optional': False}}, 'voucher': {'code': {'kind': 'text', 'optional': False}, 'percent': {'kind': 'int', 'optional': False}}}}, 'required': True}]),
+    'buy': (
+        tool_buy,
+        True,
+        [
+            {
+                'name': 'lines',
+                'type': {
+                    'kind': 'list',
+                    'optional': False,
+                    'items': {
+                        'kind': 'record',
+                        'optional': False,
+                        'fields': {
+                            'item': {'kind': 'entity', 'optional': False, 'entity': 'Item', 'key': 'int'},
+                            'quantity': {'kind': 'int', 'optional': False},
+                        },
+                    },
+                },
+                'required': True,
+            },
+            {
+                'name': 'payment',
+                'type': {
+                    'kind': 'union',
+                    'optional': False,
+                    'variants': {
+                        'card': {
+                            'number': {'kind': 'text', 'optional': False}, 'expiry': {'kind': 'text', 'optional': False}
+                        },
+                        'voucher': {
+                            'code': {'kind': 'text', 'optional': False}, 'percent': {'kind': 'int', 'optional': False}
+                        },
+                    },
+                },
+                'required': True,
+            },
+        ],
+    ),
     'by_sku': (tool_by_sku, False, [{'name': 'item_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
     'explode': (tool_explode, True, []),
-    'find_items': (tool_find_items, False, [{'name': 'prefix', 'type': {'kind': 'text', 'optional': True}, 'required': False}, {'name': 'level', 'type': {'kind': 'enum', 'optional': False, 'members': ['bronze', 'silver', 'gold']}, 'required': False, 'default': 'bronze'}, {'name': 'min_price', 'type': {'kind': 'decimal', 'optional': False}, 'required': False, 'default': '0'}]),
-    'forget_member': (tool_forget_member, True, [{'name': 'who', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Member', 'key': 'int'}, 'required': True}]),
-    'items_by_tag': (tool_items_by_tag, False, [{'name': 'tag', 'type': {'kind': 'text', 'optional': False}, 'required': True}]),
-    'level_of': (tool_level_of, False, [{'name': 'points', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
-    'money_math': (tool_money_math, False, [{'name': 'x', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}, {'name': 'rate', 'type': {'kind': 'float', 'optional': False}, 'required': True}]),
-    'my_purchases': (tool_my_purchases, False, [{'name': 'paid_with', 'type': {'kind': 'text', 'optional': True}, 'required': False}, {'name': 'limit', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 50, 'range': [1, 200]}, {'name': 'offset', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 0, 'range': [0, None]}]),
-    'pair_up': (tool_pair_up, False, [{'name': 'names', 'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'text', 'optional': False}}, 'required': True}, {'name': 'scores', 'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'int', 'optional': False}}, 'required': True}]),
-    'purchase_summary': (tool_purchase_summary, False, [{'name': 'purchase', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Purchase', 'key': 'int'}, 'required': True}]),
-    'rename_item': (tool_rename_item, True, [{'name': 'item_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}, {'name': 'title', 'type': {'kind': 'text', 'optional': True}, 'required': False}]),
-    'reprice': (tool_reprice, True, [{'name': 'percent', 'type': {'kind': 'int', 'optional': False}, 'required': True, 'range': [-50, 100]}]),
-    'running_total': (tool_running_total, False, [{'name': 'amounts', 'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'decimal', 'optional': False}}, 'required': True}]),
-    'set_note': (tool_set_note, True, [{'name': 'key', 'type': {'kind': 'text', 'optional': False}, 'required': True, 'length': [1, 40]}, {'name': 'body', 'type': {'kind': 'text', 'optional': False}, 'required': True}]),
+    'find_items': (
+        tool_find_items,
+        False,
+        [
+            {'name': 'prefix', 'type': {'kind': 'text', 'optional': True}, 'required': False},
+            {
+                'name': 'level',
+                'type': {'kind': 'enum', 'optional': False, 'members': ['bronze', 'silver', 'gold']},
+                'required': False,
+                'default': 'bronze',
+            },
+            {'name': 'min_price', 'type': {'kind': 'decimal', 'optional': False}, 'required': False, 'default': '0'},
+        ],
+    ),
+    'forget_member': (
+        tool_forget_member,
+        True,
+        [
+            {
+                'name': 'who',
+                'type': {'kind': 'entity', 'optional': False, 'entity': 'Member', 'key': 'int'},
+                'required': True,
+            }
+        ],
+    ),
+    'items_by_tag': (
+        tool_items_by_tag, False, [{'name': 'tag', 'type': {'kind': 'text', 'optional': False}, 'required': True}]
+    ),
+    'level_of': (
+        tool_level_of, False, [{'name': 'points', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
+    ),
+    'money_math': (
+        tool_money_math,
+        False,
+        [
+            {'name': 'x', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
+            {'name': 'rate', 'type': {'kind': 'float', 'optional': False}, 'required': True},
+        ],
+    ),
+    'my_purchases': (
+        tool_my_purchases,
+        False,
+        [
+            {'name': 'paid_with', 'type': {'kind': 'text', 'optional': True}, 'required': False},
+            {
+                'name': 'limit',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 50,
+                'range': [1, 200],
+            },
+            {
+                'name': 'offset',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 0,
+                'range': [0, None],
+            },
+        ],
+    ),
+    'pair_up': (
+        tool_pair_up,
+        False,
+        [
+            {
+                'name': 'names',
+                'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'text', 'optional': False}},
+                'required': True,
+            },
+            {
+                'name': 'scores',
+                'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'int', 'optional': False}},
+                'required': True,
+            },
+        ],
+    ),
+    'purchase_summary': (
+        tool_purchase_summary,
+        False,
+        [
+            {
+                'name': 'purchase',
+                'type': {'kind': 'entity', 'optional': False, 'entity': 'Purchase', 'key': 'int'},
+                'required': True,
+            }
+        ],
+    ),
+    'rename_item': (
+        tool_rename_item,
+        True,
+        [
+            {'name': 'item_id', 'type': {'kind': 'int', 'optional': False}, 'required': True},
+            {'name': 'title', 'type': {'kind': 'text', 'optional': True}, 'required': False},
+        ],
+    ),
+    'reprice': (
+        tool_reprice,
+        True,
+        [{'name': 'percent', 'type': {'kind': 'int', 'optional': False}, 'required': True, 'range': [-50, 100]}],
+    ),
+    'running_total': (
+        tool_running_total,
+        False,
+        [
+            {
+                'name': 'amounts',
+                'type': {'kind': 'list', 'optional': False, 'items': {'kind': 'decimal', 'optional': False}},
+                'required': True,
+            }
+        ],
+    ),
+    'set_note': (
+        tool_set_note,
+        True,
+        [
+            {'name': 'key', 'type': {'kind': 'text', 'optional': False}, 'required': True, 'length': [1, 40]},
+            {'name': 'body', 'type': {'kind': 'text', 'optional': False}, 'required': True},
+        ],
+    ),
     'spend_by_member': (tool_spend_by_member, False, []),
-    'sum_money': (tool_sum_money, False, [{'name': 'a', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}, {'name': 'b', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}]),
+    'sum_money': (
+        tool_sum_money,
+        False,
+        [
+            {'name': 'a', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
+            {'name': 'b', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
+        ],
+    ),
 }
 
 # name: (instruction, gold solution or None, verifier)
@@ -323,4 +646,33 @@ OWNERS = {
 INVARIANTS = {
 }
 
-LINE_MAP = {96: 'spec.awm:84', 97: 'spec.awm:84', 98: 'spec.awm:85', 99: 'spec.awm:86', 100: 'spec.awm:87', 101: 'spec.awm:87', 102: 'spec.awm:88', 103: 'spec.awm:90', 104: 'spec.awm:91', 105: 'spec.awm:92', 106: 'spec.awm:93', 107: 'spec.awm:93', 108: 'spec.awm:94', 109: 'spec.awm:94', 110: 'spec.awm:96', 111: 'spec.awm:96', 112: 'spec.awm:97', 113: 'spec.awm:97', 114: 'spec.awm:98', 115: 'spec.awm:99', 116: 'spec.awm:102', 117: 'spec.awm:103', 118: 'spec.awm:104', 119: 'spec.awm:106', 127: 'spec.awm:158', 128: 'spec.awm:158', 129: 'spec.awm:158', 130: 'spec.awm:158', 137: 'spec.awm:154', 138: 'spec.awm:155', 149: 'spec.awm:126', 160: 'spec.awm:144', 161: 'spec.awm:145', 169: 'spec.awm:121', 174: 'spec.awm:131', 175: 'spec.awm:131', 176: 'spec.awm:131', 177: 'spec.awm:131', 178: 'spec.awm:132', 184: 'spec.awm:73', 194: 'spec.awm:159', 200: 'spec.awm:64', 201: 'spec.awm:64', 202: 'spec.awm:65', 203: 'spec.awm:66', 204: 'spec.awm:67', 205: 'spec.awm:69', 222: 'spec.awm:110', 223: 'spec.awm:110', 224: 'spec.awm:111', 234: 'spec.awm:160', 235: 'spec.awm:160', 236: 'spec.awm:160', 237: 'spec.awm:160', 238: 'spec.awm:160', 247: 'spec.awm:149', 248: 'spec.awm:150', 253: 'spec.awm:54', 254: 'spec.awm:55', 255: 'spec.awm:56', 256: 'spec.awm:57', 257: 'spec.awm:58', 258: 'spec.awm:60', 269: 'spec.awm:140', 276: 'spec.awm:136', 282: 'spec.awm:51'}
+LINE_MAP = {
+    183: 'spec.awm:84', 184: 'spec.awm:84', 186: 'spec.awm:85', 188: 'spec.awm:86', 190: 'spec.awm:87',
+    191: 'spec.awm:87', 192: 'spec.awm:87', 193: 'spec.awm:87', 194: 'spec.awm:87', 195: 'spec.awm:87',
+    196: 'spec.awm:87', 197: 'spec.awm:87', 199: 'spec.awm:88', 200: 'spec.awm:88', 201: 'spec.awm:88',
+    202: 'spec.awm:88', 203: 'spec.awm:88', 204: 'spec.awm:88', 205: 'spec.awm:88', 207: 'spec.awm:90',
+    209: 'spec.awm:91', 211: 'spec.awm:92', 213: 'spec.awm:93', 214: 'spec.awm:93', 216: 'spec.awm:94',
+    217: 'spec.awm:94', 219: 'spec.awm:96', 220: 'spec.awm:96', 222: 'spec.awm:97', 223: 'spec.awm:97',
+    225: 'spec.awm:98', 227: 'spec.awm:99', 229: 'spec.awm:102', 230: 'spec.awm:102', 231: 'spec.awm:102',
+    233: 'spec.awm:103', 235: 'spec.awm:104', 237: 'spec.awm:106', 244: 'spec.awm:158', 245: 'spec.awm:158',
+    246: 'spec.awm:158', 247: 'spec.awm:158', 252: 'spec.awm:154', 254: 'spec.awm:155', 263: 'spec.awm:126',
+    264: 'spec.awm:126', 265: 'spec.awm:126', 266: 'spec.awm:126', 267: 'spec.awm:126', 268: 'spec.awm:126',
+    269: 'spec.awm:126', 270: 'spec.awm:126', 278: 'spec.awm:144', 280: 'spec.awm:145', 286: 'spec.awm:121',
+    292: 'spec.awm:131', 293: 'spec.awm:131', 294: 'spec.awm:131', 295: 'spec.awm:131', 297: 'spec.awm:132',
+    304: 'spec.awm:73', 305: 'spec.awm:73', 306: 'spec.awm:73', 307: 'spec.awm:73', 308: 'spec.awm:73',
+    309: 'spec.awm:73', 310: 'spec.awm:73', 311: 'spec.awm:73', 319: 'spec.awm:159', 320: 'spec.awm:159',
+    321: 'spec.awm:159', 322: 'spec.awm:159', 323: 'spec.awm:159', 324: 'spec.awm:159', 325: 'spec.awm:159',
+    326: 'spec.awm:159', 333: 'spec.awm:64', 334: 'spec.awm:64', 336: 'spec.awm:65', 338: 'spec.awm:66',
+    340: 'spec.awm:67', 342: 'spec.awm:69', 350: 'spec.awm:110', 351: 'spec.awm:110', 353: 'spec.awm:111',
+    354: 'spec.awm:111', 355: 'spec.awm:111', 356: 'spec.awm:111', 357: 'spec.awm:111', 358: 'spec.awm:111',
+    359: 'spec.awm:111', 360: 'spec.awm:111', 361: 'spec.awm:111', 362: 'spec.awm:111', 363: 'spec.awm:111',
+    364: 'spec.awm:111', 365: 'spec.awm:111', 366: 'spec.awm:111', 367: 'spec.awm:111', 368: 'spec.awm:111',
+    369: 'spec.awm:111', 370: 'spec.awm:111', 371: 'spec.awm:111', 372: 'spec.awm:111', 373: 'spec.awm:111',
+    381: 'spec.awm:160', 382: 'spec.awm:160', 383: 'spec.awm:160', 384: 'spec.awm:160', 385: 'spec.awm:160',
+    391: 'spec.awm:149', 393: 'spec.awm:150', 399: 'spec.awm:54', 401: 'spec.awm:55', 403: 'spec.awm:56',
+    405: 'spec.awm:57', 407: 'spec.awm:58', 409: 'spec.awm:60', 417: 'spec.awm:140', 418: 'spec.awm:140',
+    419: 'spec.awm:140', 420: 'spec.awm:140', 421: 'spec.awm:140', 422: 'spec.awm:140', 423: 'spec.awm:140',
+    424: 'spec.awm:140', 425: 'spec.awm:140', 426: 'spec.awm:140', 427: 'spec.awm:140', 428: 'spec.awm:140',
+    429: 'spec.awm:140', 441: 'spec.awm:136', 442: 'spec.awm:136', 443: 'spec.awm:136', 444: 'spec.awm:136',
+    445: 'spec.awm:136', 446: 'spec.awm:136', 447: 'spec.awm:136', 454: 'spec.awm:51',
+}

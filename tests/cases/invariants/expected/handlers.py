@@ -8,27 +8,41 @@ ENV = "inv"
 USER_ENTITY = "User"
 CLOCK = "2025-01-01 09:00:00"
 
-SQL_out_Cart_1 = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
-SQL_out_Order_1 = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
-SQL_out_OrderItem_1 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_out_Product_1 = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
-SQL_out_User_1 = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
+SQL_COUNT_ORDER = 'SELECT COUNT(*) FROM "order" AS t0'
+SQL_SELECT_CART_ID_USER_ID_BY_ID = 'SELECT "id", "user_id" FROM "cart" WHERE "id" = ?'
+SQL_SELECT_ORDER_BY_ID = 'SELECT "id", "user_id", "status", "total" FROM "order" WHERE "id" = ?'
+SQL_SELECT_ORDER_ITEM_BY_ID = (
+    'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+)
+SQL_SELECT_PRODUCT_ID_BY_ID = 'SELECT "id" FROM "product" WHERE "id" = ?'
+SQL_SELECT_PRODUCT_ID_BY_ID_2 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
+SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID = 'SELECT "id", "name", "stock" FROM "product" WHERE "id" = ?'
+SQL_SELECT_PRODUCT_STOCK_BY_ID = 'SELECT "stock" FROM "product" WHERE "id" = ?'
+SQL_SELECT_USER_ID_NAME_BY_ID = 'SELECT "id", "name" FROM "user" WHERE "id" = ?'
+SQL_UPDATE_ORDER_SET_TOTAL_BY_ID = 'UPDATE "order" AS u SET "total" = ? WHERE u."id" = ?'
+SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" + ?)) WHERE u."id" = ?'
+SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID_2 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
+
+COL_ORDER_ID = 0  # order.id
+COL_PRODUCT_ID = 0  # product.id
 
 
-def out_Cart(db, key):
-    r = one(db, SQL_out_Cart_1, (key,))
-    if r is None:
-        return None
+def row_Cart(r):
     return {
         'id': r[0],
         'user_id': r[1],
     }
 
 
-def out_Order(db, key):
-    r = one(db, SQL_out_Order_1, (key,))
-    if r is None:
-        return None
+def out_Cart(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_CART_ID_USER_ID_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_CART_ID_USER_ID_BY_ID, key)
+    return None if r is None else row_Cart(r)
+
+
+def row_Order(r):
     return {
         'id': r[0],
         'user_id': r[1],
@@ -37,10 +51,15 @@ def out_Order(db, key):
     }
 
 
-def out_OrderItem(db, key):
-    r = one(db, SQL_out_OrderItem_1, (key,))
-    if r is None:
-        return None
+def out_Order(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_BY_ID, key)
+    return None if r is None else row_Order(r)
+
+
+def row_OrderItem(r):
     return {
         'id': r[0],
         'order_id': r[1],
@@ -50,10 +69,15 @@ def out_OrderItem(db, key):
     }
 
 
-def out_Product(db, key):
-    r = one(db, SQL_out_Product_1, (key,))
-    if r is None:
-        return None
+def out_OrderItem(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_ITEM_BY_ID, key)
+    return None if r is None else row_OrderItem(r)
+
+
+def row_Product(r):
     return {
         'id': r[0],
         'name': r[1],
@@ -61,100 +85,179 @@ def out_Product(db, key):
     }
 
 
-def out_User(db, key):
-    r = one(db, SQL_out_User_1, (key,))
-    if r is None:
-        return None
+def out_Product(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, key)
+    return None if r is None else row_Product(r)
+
+
+def row_User(r):
     return {
         'id': r[0],
         'name': r[1],
     }
 
 
-SQL_tool_fix_total_1 = 'SELECT "id" FROM "order" WHERE "id" = ?'
-SQL_tool_fix_total_2 = 'UPDATE "order" AS u SET "total" = ? WHERE u."id" = ?'
+def out_User(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_USER_ID_NAME_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_USER_ID_NAME_BY_ID, key)
+    return None if r is None else row_User(r)
 
 
 def tool_fix_total(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_order = args['order']
     p_total = args['total']
-    must(db, SQL_tool_fix_total_1, p_order, 'Order', 'id')
-    execute(db, SQL_tool_fix_total_2, (cents(p_total), p_order, ))
+    must_row(db, _rows, SQL_SELECT_ORDER_BY_ID, p_order, 'Order', 'id', COL_ORDER_ID)
+    # spec.awm:13
+    execute(db, SQL_UPDATE_ORDER_SET_TOTAL_BY_ID, (cents(p_total), p_order))
     return None
 
 
-SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
-
-
 def tool_get_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
-    v_row = scalar(db, SQL_tool_get_product_1, (p_product_id, ))
-    if not ((v_row is not None)):
+    # spec.awm:18
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID_2, (p_product_id,))
+    if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    return out_Product(db, v_row)
-
-
-SQL_tool_restock_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_tool_restock_2 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" + ?)) WHERE u."id" = ?'
+    return out_Product(db, v_row, _rows)
 
 
 def tool_restock(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_tool_restock_1, p_product, 'Product', 'id')
-    execute(db, SQL_tool_restock_2, (p_n, p_product, ))
-    return out_Product(db, p_product)
-
-
-SQL_tool_sell_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_tool_sell_2 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
+    must_row(db, _rows, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, p_product, 'Product', 'id', COL_PRODUCT_ID)
+    # spec.awm:20
+    execute(db, SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID, (p_n, p_product))
+    # spec.awm:21
+    return out_Product(db, p_product, _rows)
 
 
 def tool_sell(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product = args['product']
     p_n = args['n']
-    must(db, SQL_tool_sell_1, p_product, 'Product', 'id')
-    execute(db, SQL_tool_sell_2, (p_n, p_product, ))
+    must_row(db, _rows, SQL_SELECT_PRODUCT_ID_NAME_STOCK_BY_ID, p_product, 'Product', 'id', COL_PRODUCT_ID)
+    # spec.awm:12
+    execute(db, SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID_2, (p_n, p_product))
     return None
 
 
 TOOLS = {
-    'fix_total': (tool_fix_total, True, [{'name': 'order', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Order', 'key': 'int'}, 'required': True}, {'name': 'total', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}]),
-    'get_product': (tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
-    'restock': (tool_restock, True, [{'name': 'product', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'}, 'required': True}, {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True, 'range': [1, 100]}]),
-    'sell': (tool_sell, True, [{'name': 'product', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'}, 'required': True}, {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
+    'fix_total': (
+        tool_fix_total,
+        True,
+        [
+            {
+                'name': 'order',
+                'type': {'kind': 'entity', 'optional': False, 'entity': 'Order', 'key': 'int'},
+                'required': True,
+            },
+            {'name': 'total', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
+        ],
+    ),
+    'get_product': (
+        tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
+    ),
+    'restock': (
+        tool_restock,
+        True,
+        [
+            {
+                'name': 'product',
+                'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'},
+                'required': True,
+            },
+            {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True, 'range': [1, 100]},
+        ],
+    ),
+    'sell': (
+        tool_sell,
+        True,
+        [
+            {
+                'name': 'product',
+                'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'},
+                'required': True,
+            },
+            {'name': 'n', 'type': {'kind': 'int', 'optional': False}, 'required': True},
+        ],
+    ),
 }
 
-SQL_task_restock_lamp_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_task_restock_lamp_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
-
-
 def solution_restock_lamp(rt, call):
+    # spec.awm:25
     v_p = call('restock', to_plain({'product': 1, 'n': 4}))
     return to_text(('Product 1 now has ' + to_text(json_get(v_p, 'stock')) + ' units.'))
 
 
 def verify_restock_lamp(rt, db, before_db, answer):
+    def _before1(db):
+        return scalar(db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),))
     return [
-        ('Product[1].stock == before(Product[1].stock) + 4', 3, lambda: (scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),)) == ((lambda db: scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),)))(before_db) + 4)), lambda: scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),))),
-        ('contains_number(answer, Product[1].stock)', 1, lambda: contains_number(answer, scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),))), lambda: contains_number(answer, scalar(db, SQL_task_restock_lamp_2, (must(db, SQL_task_restock_lamp_1, 1, 'Product', 'id'),)))),
+        (
+            'Product[1].stock == before(Product[1].stock) + 4',
+            3,
+            lambda: (
+                scalar(db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),))
+                == (_before1(before_db) + 4)
+            ),
+            lambda: scalar(
+                db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),)
+            ),
+        ),
+        (
+            'contains_number(answer, Product[1].stock)',
+            1,
+            lambda: contains_number(
+                answer,
+                scalar(
+                    db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),)
+                ),
+            ),
+            lambda: contains_number(
+                answer,
+                scalar(
+                    db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),)
+                ),
+            ),
+        ),
     ]
 
 
-SQL_task_sell_out_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_task_sell_out_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
-SQL_task_sell_out_3 = 'SELECT COUNT(*) FROM "order" AS t0'
-
-
 def solution_sell_out(rt, call):
+    # spec.awm:32
     call('sell', to_plain({'product': 1, 'n': 3}))
     return None
 
 
 def verify_sell_out(rt, db, before_db, answer):
+    def _before1(db):
+        return scalar(db, SQL_COUNT_ORDER, ())
     return [
-        ('Product[1].stock == 0', 1, lambda: (scalar(db, SQL_task_sell_out_2, (must(db, SQL_task_sell_out_1, 1, 'Product', 'id'),)) == 0), lambda: scalar(db, SQL_task_sell_out_2, (must(db, SQL_task_sell_out_1, 1, 'Product', 'id'),))),
-        ('count(Order) == before(count(Order))', 1, lambda: (scalar(db, SQL_task_sell_out_3, ()) == (lambda db: scalar(db, SQL_task_sell_out_3, ()))(before_db)), lambda: scalar(db, SQL_task_sell_out_3, ())),
+        (
+            'Product[1].stock == 0',
+            1,
+            lambda: (
+                scalar(db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),))
+                == 0
+            ),
+            lambda: scalar(
+                db, SQL_SELECT_PRODUCT_STOCK_BY_ID, (must(db, SQL_SELECT_PRODUCT_ID_BY_ID, 1, 'Product', 'id'),)
+            ),
+        ),
+        (
+            'count(Order) == before(count(Order))',
+            1,
+            lambda: (scalar(db, SQL_COUNT_ORDER, ()) == _before1(before_db)),
+            lambda: scalar(db, SQL_COUNT_ORDER, ()),
+        ),
     ]
 
 
@@ -179,10 +282,28 @@ OWNERS = {
 
 # name: (description, entity or None, SELECT of the keys of violating rows)
 INVARIANTS = {
-    'stock_never_negative': ('Stock never goes negative', 'Product', 'SELECT t0."id" FROM "product" AS t0 WHERE NOT ((t0."stock" >= 0)) ORDER BY t0."id"'),
-    'order_totals': ('Order totals match their items', 'Order', 'SELECT t0."id" FROM "order" AS t0 WHERE (NOT (t0."status" IS \'cancelled\')) AND NOT ((t0."total" IS (SELECT COALESCE(SUM((t1."quantity" * t1."unit_price")), 0) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id"))) ORDER BY t0."id"'),
-    'one_cart': ('At most one cart per user', 'User', 'SELECT t0."id" FROM "user" AS t0 WHERE NOT (((SELECT COUNT(*) FROM "cart" AS t1 WHERE t1."user_id" = t0."id") <= 1)) ORDER BY t0."id"'),
+    'stock_never_negative': (
+        'Stock never goes negative',
+        'Product',
+        'SELECT t0."id" FROM "product" AS t0 WHERE NOT ((t0."stock" >= 0)) ORDER BY t0."id"',
+    ),
+    'order_totals': (
+        'Order totals match their items',
+        'Order',
+        'SELECT t0."id" FROM "order" AS t0 WHERE (NOT (t0."status" IS \'cancelled\')) AND NOT ((t0."total" IS (SELECT '
+        'COALESCE(SUM((t1."quantity" * t1."unit_price")), 0) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id"))) '
+        'ORDER BY t0."id"',
+    ),
+    'one_cart': (
+        'At most one cart per user',
+        'User',
+        'SELECT t0."id" FROM "user" AS t0 WHERE NOT (((SELECT COUNT(*) FROM "cart" AS t1 WHERE t1."user_id" = t0."id") '
+        '<= 1)) ORDER BY t0."id"',
+    ),
     'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT (((SELECT COUNT(*) FROM "user" AS t0) > 0))'),
 }
 
-LINE_MAP = {82: 'spec.awm:13', 91: 'spec.awm:18', 92: 'spec.awm:18', 93: 'spec.awm:18', 94: 'spec.awm:18', 105: 'spec.awm:20', 106: 'spec.awm:21', 117: 'spec.awm:12'}
+LINE_MAP = {
+    117: 'spec.awm:13', 125: 'spec.awm:18', 126: 'spec.awm:18', 127: 'spec.awm:18', 128: 'spec.awm:18',
+    137: 'spec.awm:20', 139: 'spec.awm:21', 148: 'spec.awm:12',
+}

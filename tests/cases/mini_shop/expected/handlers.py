@@ -8,17 +8,71 @@ ENV = "shop"
 USER_ENTITY = "User"
 CLOCK = "2025-01-01 09:00:00"
 
-SQL_out_CartItem_1 = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_out_Order_1 = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
-SQL_out_OrderItem_1 = 'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
-SQL_out_Product_1 = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
-SQL_out_User_1 = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
+SQL_COUNT_CART_ITEM_BY_USER_ID = 'SELECT COUNT(*) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
+SQL_DELETE_CART_ITEM_BY_ID_IN = (
+    'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) '
+    'ORDER BY t0."id" NULLS LAST)'
+)
+SQL_DELETE_PRODUCT_BY_ID = 'DELETE FROM "product" WHERE "id" = ?'
+SQL_INSERT_CART_ITEM = 'INSERT INTO "cart_item" ("user_id", "product_id", "quantity") VALUES (?, ?, ?) RETURNING "id"'
+SQL_INSERT_ORDER = 'INSERT INTO "order" ("user_id", "status", "total", "placed") VALUES (?, ?, ?, ?) RETURNING "id"'
+SQL_INSERT_ORDER_ITEM = (
+    'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_price") VALUES (?, ?, ?, ?) RETURNING "id"'
+)
+SQL_INSERT_PRODUCT = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
+SQL_SELECT_CART_ITEM_BY_ID = 'SELECT "id", "user_id", "product_id", "quantity" FROM "cart_item" WHERE "id" = ?'
+SQL_SELECT_CART_ITEM_BY_USER_ID = (
+    'SELECT t0."id", t0."user_id", t0."product_id", t0."quantity" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) '
+    'ORDER BY t0."id" NULLS LAST'
+)
+SQL_SELECT_CART_ITEM_ID_BY_USER_ID_PRODUCT_ID = (
+    'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
+)
+SQL_SELECT_ORDER_BY_ID = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
+SQL_SELECT_ORDER_BY_USER_ID_STATUS = (
+    'SELECT t0."id", t0."user_id", t0."status", t0."total", t0."placed" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) '
+    'AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+)
+SQL_SELECT_ORDER_ITEM_BY_ID = (
+    'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
+)
+SQL_SELECT_ORDER_STATUS_COUNT_SUM_GROUPED_BY_STATUS = (
+    'SELECT t0."status", COUNT(*), SUM(t0."total") FROM "order" AS t0 GROUP BY t0."status" ORDER BY t0."status"'
+)
+SQL_SELECT_PRODUCT_BY_CATEGORY = (
+    'SELECT t0."id", t0."name", t0."category", t0."price", t0."stock" FROM "product" AS t0 WHERE (? '
+    'OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+)
+SQL_SELECT_PRODUCT_BY_ID = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
+SQL_SELECT_PRODUCT_BY_NAME_CATEGORY_PRICE = (
+    'SELECT t0."id", t0."name", t0."category", t0."price", t0."stock" FROM "product" AS t0 '
+    'WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? '
+    'OR COALESCE((t0."price" <= ?), 0))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+)
+SQL_SELECT_PRODUCT_ID_BY_ID = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
+SQL_SELECT_USER_BY_ID = 'SELECT "id", "username", "email", "joined" FROM "user" WHERE "id" = ?'
+SQL_SUM_CART_ITEM_BY_USER_ID = (
+    'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 '
+    'WHERE t1."id" = t0."product_id"))), 0) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
+)
+SQL_UPDATE_CART_ITEM_SET_QUANTITY_BY_ID = (
+    'UPDATE "cart_item" AS u SET "quantity" = AWM_INT((u."quantity" + ?)) WHERE u."id" = ?'
+)
+SQL_UPDATE_PRODUCT_SET_PRICE_STOCK_BY_ID = (
+    'UPDATE "product" AS u SET "price" = COALESCE(?, u."price"), "stock" = COALESCE(?, u."stock") WHERE u."id" = ?'
+)
+SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
+
+COL_CART_ITEM_ID = 0  # cart_item.id
+COL_CART_ITEM_PRODUCT_ID = 2  # cart_item.product_id
+COL_CART_ITEM_QUANTITY = 3  # cart_item.quantity
+COL_PRODUCT_ID = 0  # product.id
+COL_PRODUCT_NAME = 1  # product.name
+COL_PRODUCT_PRICE = 3  # product.price
+COL_PRODUCT_STOCK = 4  # product.stock
 
 
-def out_CartItem(db, key):
-    r = one(db, SQL_out_CartItem_1, (key,))
-    if r is None:
-        return None
+def row_CartItem(r):
     return {
         'id': r[0],
         'user_id': r[1],
@@ -27,10 +81,15 @@ def out_CartItem(db, key):
     }
 
 
-def out_Order(db, key):
-    r = one(db, SQL_out_Order_1, (key,))
-    if r is None:
-        return None
+def out_CartItem(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_CART_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_CART_ITEM_BY_ID, key)
+    return None if r is None else row_CartItem(r)
+
+
+def row_Order(r):
     return {
         'id': r[0],
         'user_id': r[1],
@@ -40,10 +99,15 @@ def out_Order(db, key):
     }
 
 
-def out_OrderItem(db, key):
-    r = one(db, SQL_out_OrderItem_1, (key,))
-    if r is None:
-        return None
+def out_Order(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_BY_ID, key)
+    return None if r is None else row_Order(r)
+
+
+def row_OrderItem(r):
     return {
         'id': r[0],
         'order_id': r[1],
@@ -53,10 +117,15 @@ def out_OrderItem(db, key):
     }
 
 
-def out_Product(db, key):
-    r = one(db, SQL_out_Product_1, (key,))
-    if r is None:
-        return None
+def out_OrderItem(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_ORDER_ITEM_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_ORDER_ITEM_BY_ID, key)
+    return None if r is None else row_OrderItem(r)
+
+
+def row_Product(r):
     return {
         'id': r[0],
         'name': r[1],
@@ -66,10 +135,15 @@ def out_Product(db, key):
     }
 
 
-def out_User(db, key):
-    r = one(db, SQL_out_User_1, (key,))
-    if r is None:
-        return None
+def out_Product(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_PRODUCT_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_PRODUCT_BY_ID, key)
+    return None if r is None else row_Product(r)
+
+
+def row_User(r):
     return {
         'id': r[0],
         'username': r[1],
@@ -78,119 +152,211 @@ def out_User(db, key):
     }
 
 
-SQL_tool_add_to_cart_1 = 'SELECT "id" FROM "product" WHERE "id" = ?'
-SQL_tool_add_to_cart_2 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
-SQL_tool_add_to_cart_3 = 'SELECT "name" FROM "product" WHERE "id" = ?'
-SQL_tool_add_to_cart_4 = 'SELECT "id" FROM "cart_item" WHERE "user_id" IS ? AND "product_id" IS ?'
-SQL_tool_add_to_cart_5 = 'INSERT INTO "cart_item" ("user_id", "product_id", "quantity") VALUES (?, ?, ?) RETURNING "id"'
-SQL_tool_add_to_cart_6 = 'UPDATE "cart_item" AS u SET "quantity" = AWM_INT((u."quantity" + ?)) WHERE u."id" = ?'
+def out_User(db, key, cache=None):
+    if cache is None:
+        r = one(db, SQL_SELECT_USER_BY_ID, (key,))
+    else:
+        r = cached_row(db, cache, SQL_SELECT_USER_BY_ID, key)
+    return None if r is None else row_User(r)
 
 
 def tool_add_to_cart(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
     p_quantity = args['quantity']
-    must(db, SQL_tool_add_to_cart_1, p_product_id, 'Product', 'id')
-    v_p = must(db, SQL_tool_add_to_cart_1, p_product_id, 'Product', 'id')
-    if not ((scalar(db, SQL_tool_add_to_cart_2, (v_p,)) >= p_quantity)):
-        raise Fail('out_of_stock', ('Only ' + to_text(scalar(db, SQL_tool_add_to_cart_2, (v_p,))) + ' of ' + to_text(scalar(db, SQL_tool_add_to_cart_3, (v_p,))) + ' left'))
-    return out_CartItem(db, upsert(db, SQL_tool_add_to_cart_4, (rt.me, p_product_id, ), SQL_tool_add_to_cart_6, (p_quantity, ), SQL_tool_add_to_cart_5, (rt.me, p_product_id, p_quantity, )))
-
-
-SQL_tool_checkout_1 = 'SELECT COUNT(*) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
-SQL_tool_checkout_2 = 'SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST'
-SQL_tool_checkout_3 = 'SELECT "product_id" FROM "cart_item" WHERE "id" = ?'
-SQL_tool_checkout_4 = 'SELECT "stock" FROM "product" WHERE "id" = ?'
-SQL_tool_checkout_5 = 'SELECT "quantity" FROM "cart_item" WHERE "id" = ?'
-SQL_tool_checkout_6 = 'SELECT "name" FROM "product" WHERE "id" = ?'
-SQL_tool_checkout_7 = 'SELECT COALESCE(SUM((t0."quantity" * (SELECT t1."price" FROM "product" AS t1 WHERE t1."id" = t0."product_id"))), 0) FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?)'
-SQL_tool_checkout_8 = 'INSERT INTO "order" ("user_id", "status", "total", "placed") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_tool_checkout_9 = 'SELECT "price" FROM "product" WHERE "id" = ?'
-SQL_tool_checkout_10 = 'INSERT INTO "order_item" ("order_id", "product_id", "quantity", "unit_price") VALUES (?, ?, ?, ?) RETURNING "id"'
-SQL_tool_checkout_11 = 'UPDATE "product" AS u SET "stock" = AWM_INT((u."stock" - ?)) WHERE u."id" = ?'
-SQL_tool_checkout_12 = 'DELETE FROM "cart_item" WHERE "id" IN (SELECT t0."id" FROM "cart_item" AS t0 WHERE (t0."user_id" IS ?) ORDER BY t0."id" NULLS LAST)'
+    must_row(db, _rows, SQL_SELECT_PRODUCT_BY_ID, p_product_id, 'Product', 'id', COL_PRODUCT_ID)
+    # spec.awm:22
+    v_p = must_row(db, _rows, SQL_SELECT_PRODUCT_BY_ID, p_product_id, 'Product', 'id', COL_PRODUCT_ID)
+    # spec.awm:23
+    if not (cached_field(db, _rows, SQL_SELECT_PRODUCT_BY_ID, v_p, COL_PRODUCT_STOCK) >= p_quantity):
+        raise Fail(
+            'out_of_stock',
+            (
+                'Only '
+                + to_text(cached_field(db, _rows, SQL_SELECT_PRODUCT_BY_ID, v_p, COL_PRODUCT_STOCK))
+                + ' of '
+                + to_text(cached_field(db, _rows, SQL_SELECT_PRODUCT_BY_ID, v_p, COL_PRODUCT_NAME))
+                + ' left'
+            ),
+        )
+    # spec.awm:24
+    return out_CartItem(
+        db,
+        upsert(
+            db,
+            SQL_SELECT_CART_ITEM_ID_BY_USER_ID_PRODUCT_ID,
+            (rt.me, p_product_id),
+            SQL_UPDATE_CART_ITEM_SET_QUANTITY_BY_ID,
+            (p_quantity,),
+            SQL_INSERT_CART_ITEM,
+            (rt.me, p_product_id, p_quantity),
+        ),
+        _rows,
+    )
 
 
 def tool_checkout(rt, db, args):
-    if not ((scalar(db, SQL_tool_checkout_1, (rt.me, )) > 0)):
+    _rows = {}  # rows read by key in this call (support.cached_row)
+    # spec.awm:29
+    if not (scalar(db, SQL_COUNT_CART_ITEM_BY_USER_ID, (rt.me,)) > 0):
         raise Fail('empty_cart', 'Your cart is empty')
-    for v_i in column(db, SQL_tool_checkout_2, (rt.me, )):
-        if not ((scalar(db, SQL_tool_checkout_4, (scalar(db, SQL_tool_checkout_3, (v_i,)),)) >= scalar(db, SQL_tool_checkout_5, (v_i,)))):
-            raise Fail('out_of_stock', ('Only ' + to_text(scalar(db, SQL_tool_checkout_4, (scalar(db, SQL_tool_checkout_3, (v_i,)),))) + ' of ' + to_text(scalar(db, SQL_tool_checkout_6, (scalar(db, SQL_tool_checkout_3, (v_i,)),))) + ' left'))
-    v_o = scalar(db, SQL_tool_checkout_8, (rt.me, 'paid', cents(dec(scalar(db, SQL_tool_checkout_7, (rt.me, )))), rt.now, ))
-    for v_i in column(db, SQL_tool_checkout_2, (rt.me, )):
-        scalar(db, SQL_tool_checkout_10, (v_o, scalar(db, SQL_tool_checkout_3, (v_i,)), scalar(db, SQL_tool_checkout_5, (v_i,)), cents(dec(scalar(db, SQL_tool_checkout_9, (scalar(db, SQL_tool_checkout_3, (v_i,)),)))), ))
-        execute(db, SQL_tool_checkout_11, (scalar(db, SQL_tool_checkout_5, (v_i,)), scalar(db, SQL_tool_checkout_3, (v_i,)), ))
-    execute(db, SQL_tool_checkout_12, (rt.me, ))
-    return out_Order(db, v_o)
-
-
-SQL_tool_create_product_1 = 'INSERT INTO "product" ("name", "category", "price", "stock") VALUES (?, ?, ?, ?) RETURNING "id"'
+    # spec.awm:30
+    for v_i in prefetched(
+        db, _rows, SQL_SELECT_CART_ITEM_BY_USER_ID, (rt.me,), SQL_SELECT_CART_ITEM_BY_ID, COL_CART_ITEM_ID
+    ):
+        if not (
+            cached_field(
+                db,
+                _rows,
+                SQL_SELECT_PRODUCT_BY_ID,
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                COL_PRODUCT_STOCK,
+            )
+            >= cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_QUANTITY)
+        ):
+            raise Fail(
+                'out_of_stock',
+                (
+                    'Only '
+                    + to_text(
+                        cached_field(
+                            db,
+                            _rows,
+                            SQL_SELECT_PRODUCT_BY_ID,
+                            cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                            COL_PRODUCT_STOCK,
+                        )
+                    )
+                    + ' of '
+                    + to_text(
+                        cached_field(
+                            db,
+                            _rows,
+                            SQL_SELECT_PRODUCT_BY_ID,
+                            cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                            COL_PRODUCT_NAME,
+                        )
+                    )
+                    + ' left'
+                ),
+            )
+    # spec.awm:31
+    v_o = scalar(
+        db, SQL_INSERT_ORDER, (rt.me, 'paid', cents(dec(scalar(db, SQL_SUM_CART_ITEM_BY_USER_ID, (rt.me,)))), rt.now)
+    )
+    # spec.awm:32
+    for v_i in prefetched(
+        db, _rows, SQL_SELECT_CART_ITEM_BY_USER_ID, (rt.me,), SQL_SELECT_CART_ITEM_BY_ID, COL_CART_ITEM_ID
+    ):
+        # spec.awm:33
+        scalar(
+            db,
+            SQL_INSERT_ORDER_ITEM,
+            (
+                v_o,
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_QUANTITY),
+                cents(
+                    dec(
+                        cached_field(
+                            db,
+                            _rows,
+                            SQL_SELECT_PRODUCT_BY_ID,
+                            cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+                            COL_PRODUCT_PRICE,
+                        )
+                    )
+                ),
+            ),
+        )
+        # spec.awm:34
+        execute(
+            db,
+            SQL_UPDATE_PRODUCT_SET_STOCK_BY_ID,
+            (
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_QUANTITY),
+                cached_field(db, _rows, SQL_SELECT_CART_ITEM_BY_ID, v_i, COL_CART_ITEM_PRODUCT_ID),
+            ),
+        )
+    # spec.awm:36
+    execute(db, SQL_DELETE_CART_ITEM_BY_ID_IN, (rt.me,))
+    # spec.awm:37
+    return out_Order(db, v_o, _rows)
 
 
 def tool_create_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_name = args['name']
     p_category = args['category']
     p_price = args['price']
     p_stock = args['stock']
-    if not ((p_price >= 0)):
+    # spec.awm:42
+    if not (p_price >= 0):
         raise Fail('invalid_arguments', ('`price` breaks the check on Product.price'))
-    if not ((p_stock >= 0)):
+    if not (p_stock >= 0):
         raise Fail('invalid_arguments', ('`stock` breaks the check on Product.stock'))
-    return out_Product(db, scalar(db, SQL_tool_create_product_1, (p_name, p_category, cents(p_price), p_stock, )))
-
-
-SQL_tool_delete_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
-SQL_tool_delete_product_2 = 'DELETE FROM "product" WHERE "id" = ?'
+    return out_Product(db, scalar(db, SQL_INSERT_PRODUCT, (p_name, p_category, cents(p_price), p_stock)), _rows)
 
 
 def tool_delete_product(rt, db, args):
     p_product_id = args['product_id']
-    v_row = scalar(db, SQL_tool_delete_product_1, (p_product_id, ))
-    if not ((v_row is not None)):
+    # spec.awm:44
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID, (p_product_id,))
+    if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    execute(db, SQL_tool_delete_product_2, (v_row, ))
-    return (lambda _r: {'deleted': _r['deleted']})({'deleted': p_product_id})
-
-
-SQL_tool_get_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
+    execute(db, SQL_DELETE_PRODUCT_BY_ID, (v_row,))
+    return {'deleted': p_product_id}
 
 
 def tool_get_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
-    v_row = scalar(db, SQL_tool_get_product_1, (p_product_id, ))
-    if not ((v_row is not None)):
+    # spec.awm:40
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID, (p_product_id,))
+    if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
-    return out_Product(db, v_row)
-
-
-SQL_tool_list_products_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (? OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+    return out_Product(db, v_row, _rows)
 
 
 def tool_list_products(rt, db, args):
     p_category = args['category']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Product(db, k) for k in column(db, SQL_tool_list_products_1, (as_bool_int((p_category is None)), p_category, p_limit, p_offset, ))]
-
-
-SQL_tool_my_orders_1 = 'SELECT t0."id" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+    # spec.awm:41
+    return [
+        row_Product(r)
+        for r in rows(
+            db, SQL_SELECT_PRODUCT_BY_CATEGORY, (as_bool_int((p_category is None)), p_category, p_limit, p_offset)
+        )
+    ]
 
 
 def tool_my_orders(rt, db, args):
     p_status = args['status']
     p_limit = args['limit']
     p_offset = args['offset']
-    return [out_Order(db, k) for k in column(db, SQL_tool_my_orders_1, (rt.me, as_bool_int((p_status is None)), p_status, p_limit, p_offset, ))]
-
-
-SQL_tool_order_stats_1 = 'SELECT t0."status", COUNT(*), SUM(t0."total") FROM "order" AS t0 GROUP BY t0."status" ORDER BY t0."status"'
+    # spec.awm:45
+    return [
+        row_Order(r)
+        for r in rows(
+            db,
+            SQL_SELECT_ORDER_BY_USER_ID_STATUS,
+            (rt.me, as_bool_int((p_status is None)), p_status, p_limit, p_offset),
+        )
+    ]
 
 
 def tool_order_stats(rt, db, args):
-    return [(lambda _r: {'status': _r['status'], 'n': _r['n'], 'revenue': money(_r['revenue'])})(x) for x in [{'status': r[0], 'n': r[1], 'revenue': dec(r[2])} for r in rows(db, SQL_tool_order_stats_1, ())]]
-
-
-SQL_tool_search_products_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE ((INSTR(LOWER(t0."name"), LOWER(?)) > 0 AND ((t0."category" IS ?) OR ?)) AND (? OR COALESCE((t0."price" <= ?), 0))) ORDER BY t0."price" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ?'
+    def _out1(_r):
+        return {'status': _r['status'], 'n': _r['n'], 'revenue': money(_r['revenue'])}
+    # spec.awm:46
+    return [
+        _out1(x)
+        for x in [
+            {'status': r[0], 'n': r[1], 'revenue': dec(r[2])}
+            for r in rows(db, SQL_SELECT_ORDER_STATUS_COUNT_SUM_GROUPED_BY_STATUS, ())
+        ]
+    ]
 
 
 def tool_search_products(rt, db, args):
@@ -198,41 +364,149 @@ def tool_search_products(rt, db, args):
     p_category = args['category']
     p_max_price = args['max_price']
     p_limit = args['limit']
-    return [out_Product(db, k) for k in column(db, SQL_tool_search_products_1, (p_query, p_category, as_bool_int((p_category is None)), as_bool_int((p_max_price is None)), cents(p_max_price), p_limit, ))]
-
-
-SQL_tool_update_product_1 = 'SELECT t0."id" FROM "product" AS t0 WHERE (t0."id" IS ?) LIMIT 1'
-SQL_tool_update_product_2 = 'UPDATE "product" AS u SET "price" = COALESCE(?, u."price"), "stock" = COALESCE(?, u."stock") WHERE u."id" = ?'
+    # spec.awm:17
+    return [
+        row_Product(r)
+        for r in rows(
+            db,
+            SQL_SELECT_PRODUCT_BY_NAME_CATEGORY_PRICE,
+            (
+                p_query, p_category, as_bool_int((p_category is None)), as_bool_int((p_max_price is None)),
+                cents(p_max_price), p_limit,
+            ),
+        )
+    ]
 
 
 def tool_update_product(rt, db, args):
+    _rows = {}  # rows read by key in this call (support.cached_row)
     p_product_id = args['product_id']
     p_price = args['price']
     p_stock = args['stock']
-    v_row = scalar(db, SQL_tool_update_product_1, (p_product_id, ))
-    if not ((v_row is not None)):
+    # spec.awm:43
+    v_row = scalar(db, SQL_SELECT_PRODUCT_ID_BY_ID, (p_product_id,))
+    if not (v_row is not None):
         raise Fail('not_found', ('Product ' + to_text(p_product_id) + ' not found'))
     if (p_price is not None):
-        if not ((p_price >= 0)):
+        if not (p_price >= 0):
             raise Fail('invalid_arguments', ('`price` breaks the check on Product.price'))
     if (p_stock is not None):
-        if not ((p_stock >= 0)):
+        if not (p_stock >= 0):
             raise Fail('invalid_arguments', ('`stock` breaks the check on Product.stock'))
-    execute(db, SQL_tool_update_product_2, (cents(p_price), p_stock, v_row, ))
-    return out_Product(db, v_row)
+    execute(db, SQL_UPDATE_PRODUCT_SET_PRICE_STOCK_BY_ID, (cents(p_price), p_stock, v_row))
+    return out_Product(db, v_row, _rows)
 
 
 TOOLS = {
-    'add_to_cart': (tool_add_to_cart, True, [{'name': 'product_id', 'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'}, 'required': True}, {'name': 'quantity', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 1, 'range': [1, 99]}]),
+    'add_to_cart': (
+        tool_add_to_cart,
+        True,
+        [
+            {
+                'name': 'product_id',
+                'type': {'kind': 'entity', 'optional': False, 'entity': 'Product', 'key': 'int'},
+                'required': True,
+            },
+            {
+                'name': 'quantity',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 1,
+                'range': [1, 99],
+            },
+        ],
+    ),
     'checkout': (tool_checkout, True, []),
-    'create_product': (tool_create_product, True, [{'name': 'name', 'type': {'kind': 'text', 'optional': False}, 'required': True}, {'name': 'category', 'type': {'kind': 'text', 'optional': False}, 'required': True}, {'name': 'price', 'type': {'kind': 'decimal', 'optional': False}, 'required': True}, {'name': 'stock', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 0}]),
-    'delete_product': (tool_delete_product, True, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
-    'get_product': (tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
-    'list_products': (tool_list_products, False, [{'name': 'category', 'type': {'kind': 'text', 'optional': True}, 'required': False}, {'name': 'limit', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 50, 'range': [1, 200]}, {'name': 'offset', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 0, 'range': [0, None]}]),
-    'my_orders': (tool_my_orders, False, [{'name': 'status', 'type': {'kind': 'enum', 'optional': True, 'members': ['pending', 'paid', 'shipped', 'cancelled']}, 'required': False}, {'name': 'limit', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 50, 'range': [1, 200]}, {'name': 'offset', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 0, 'range': [0, None]}]),
+    'create_product': (
+        tool_create_product,
+        True,
+        [
+            {'name': 'name', 'type': {'kind': 'text', 'optional': False}, 'required': True},
+            {'name': 'category', 'type': {'kind': 'text', 'optional': False}, 'required': True},
+            {'name': 'price', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
+            {'name': 'stock', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 0},
+        ],
+    ),
+    'delete_product': (
+        tool_delete_product,
+        True,
+        [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}],
+    ),
+    'get_product': (
+        tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
+    ),
+    'list_products': (
+        tool_list_products,
+        False,
+        [
+            {'name': 'category', 'type': {'kind': 'text', 'optional': True}, 'required': False},
+            {
+                'name': 'limit',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 50,
+                'range': [1, 200],
+            },
+            {
+                'name': 'offset',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 0,
+                'range': [0, None],
+            },
+        ],
+    ),
+    'my_orders': (
+        tool_my_orders,
+        False,
+        [
+            {
+                'name': 'status',
+                'type': {'kind': 'enum', 'optional': True, 'members': ['pending', 'paid', 'shipped', 'cancelled']},
+                'required': False,
+            },
+            {
+                'name': 'limit',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 50,
+                'range': [1, 200],
+            },
+            {
+                'name': 'offset',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 0,
+                'range': [0, None],
+            },
+        ],
+    ),
     'order_stats': (tool_order_stats, False, []),
-    'search_products': (tool_search_products, False, [{'name': 'query', 'type': {'kind': 'text', 'optional': False}, 'required': True}, {'name': 'category', 'type': {'kind': 'text', 'optional': True}, 'required': False}, {'name': 'max_price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False}, {'name': 'limit', 'type': {'kind': 'int', 'optional': False}, 'required': False, 'default': 10, 'range': [1, 50]}]),
-    'update_product': (tool_update_product, True, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}, {'name': 'price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False}, {'name': 'stock', 'type': {'kind': 'int', 'optional': True}, 'required': False}]),
+    'search_products': (
+        tool_search_products,
+        False,
+        [
+            {'name': 'query', 'type': {'kind': 'text', 'optional': False}, 'required': True},
+            {'name': 'category', 'type': {'kind': 'text', 'optional': True}, 'required': False},
+            {'name': 'max_price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False},
+            {
+                'name': 'limit',
+                'type': {'kind': 'int', 'optional': False},
+                'required': False,
+                'default': 10,
+                'range': [1, 50],
+            },
+        ],
+    ),
+    'update_product': (
+        tool_update_product,
+        True,
+        [
+            {'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True},
+            {'name': 'price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False},
+            {'name': 'stock', 'type': {'kind': 'int', 'optional': True}, 'required': False},
+        ],
+    ),
 }
 
 # name: (instruction, gold solution or None, verifier)
@@ -256,4 +530,37 @@ OWNERS = {
 INVARIANTS = {
 }
 
-LINE_MAP = {93: 'spec.awm:22', 94: 'spec.awm:23', 95: 'spec.awm:23', 96: 'spec.awm:24', 114: 'spec.awm:29', 115: 'spec.awm:29', 116: 'spec.awm:30', 117: 'spec.awm:30', 118: 'spec.awm:30', 119: 'spec.awm:31', 120: 'spec.awm:32', 121: 'spec.awm:33', 122: 'spec.awm:34', 123: 'spec.awm:36', 124: 'spec.awm:37', 135: 'spec.awm:42', 136: 'spec.awm:42', 137: 'spec.awm:42', 138: 'spec.awm:42', 139: 'spec.awm:42', 148: 'spec.awm:44', 149: 'spec.awm:44', 150: 'spec.awm:44', 151: 'spec.awm:44', 152: 'spec.awm:44', 160: 'spec.awm:40', 161: 'spec.awm:40', 162: 'spec.awm:40', 163: 'spec.awm:40', 173: 'spec.awm:41', 183: 'spec.awm:45', 190: 'spec.awm:46', 201: 'spec.awm:17', 212: 'spec.awm:43', 213: 'spec.awm:43', 214: 'spec.awm:43', 215: 'spec.awm:43', 216: 'spec.awm:43', 217: 'spec.awm:43', 218: 'spec.awm:43', 219: 'spec.awm:43', 220: 'spec.awm:43', 221: 'spec.awm:43', 222: 'spec.awm:43'}
+LINE_MAP = {
+    169: 'spec.awm:22', 171: 'spec.awm:23', 172: 'spec.awm:23', 173: 'spec.awm:23', 174: 'spec.awm:23',
+    175: 'spec.awm:23', 176: 'spec.awm:23', 177: 'spec.awm:23', 178: 'spec.awm:23', 179: 'spec.awm:23',
+    180: 'spec.awm:23', 181: 'spec.awm:23', 183: 'spec.awm:24', 184: 'spec.awm:24', 185: 'spec.awm:24',
+    186: 'spec.awm:24', 187: 'spec.awm:24', 188: 'spec.awm:24', 189: 'spec.awm:24', 190: 'spec.awm:24',
+    191: 'spec.awm:24', 192: 'spec.awm:24', 193: 'spec.awm:24', 194: 'spec.awm:24', 195: 'spec.awm:24',
+    201: 'spec.awm:29', 202: 'spec.awm:29', 204: 'spec.awm:30', 205: 'spec.awm:30', 206: 'spec.awm:30',
+    207: 'spec.awm:30', 208: 'spec.awm:30', 209: 'spec.awm:30', 210: 'spec.awm:30', 211: 'spec.awm:30',
+    212: 'spec.awm:30', 213: 'spec.awm:30', 214: 'spec.awm:30', 215: 'spec.awm:30', 216: 'spec.awm:30',
+    217: 'spec.awm:30', 218: 'spec.awm:30', 219: 'spec.awm:30', 220: 'spec.awm:30', 221: 'spec.awm:30',
+    222: 'spec.awm:30', 223: 'spec.awm:30', 224: 'spec.awm:30', 225: 'spec.awm:30', 226: 'spec.awm:30',
+    227: 'spec.awm:30', 228: 'spec.awm:30', 229: 'spec.awm:30', 230: 'spec.awm:30', 231: 'spec.awm:30',
+    232: 'spec.awm:30', 233: 'spec.awm:30', 234: 'spec.awm:30', 235: 'spec.awm:30', 236: 'spec.awm:30',
+    237: 'spec.awm:30', 238: 'spec.awm:30', 239: 'spec.awm:30', 240: 'spec.awm:30', 241: 'spec.awm:30',
+    242: 'spec.awm:30', 244: 'spec.awm:31', 245: 'spec.awm:31', 246: 'spec.awm:31', 248: 'spec.awm:32',
+    249: 'spec.awm:32', 250: 'spec.awm:32', 252: 'spec.awm:33', 253: 'spec.awm:33', 254: 'spec.awm:33',
+    255: 'spec.awm:33', 256: 'spec.awm:33', 257: 'spec.awm:33', 258: 'spec.awm:33', 259: 'spec.awm:33',
+    260: 'spec.awm:33', 261: 'spec.awm:33', 262: 'spec.awm:33', 263: 'spec.awm:33', 264: 'spec.awm:33',
+    265: 'spec.awm:33', 266: 'spec.awm:33', 267: 'spec.awm:33', 268: 'spec.awm:33', 269: 'spec.awm:33',
+    270: 'spec.awm:33', 271: 'spec.awm:33', 273: 'spec.awm:34', 274: 'spec.awm:34', 275: 'spec.awm:34',
+    276: 'spec.awm:34', 277: 'spec.awm:34', 278: 'spec.awm:34', 279: 'spec.awm:34', 280: 'spec.awm:34',
+    282: 'spec.awm:36', 284: 'spec.awm:37', 294: 'spec.awm:42', 295: 'spec.awm:42', 296: 'spec.awm:42',
+    297: 'spec.awm:42', 298: 'spec.awm:42', 304: 'spec.awm:44', 305: 'spec.awm:44', 306: 'spec.awm:44',
+    307: 'spec.awm:44', 308: 'spec.awm:44', 315: 'spec.awm:40', 316: 'spec.awm:40', 317: 'spec.awm:40',
+    318: 'spec.awm:40', 326: 'spec.awm:41', 327: 'spec.awm:41', 328: 'spec.awm:41', 329: 'spec.awm:41',
+    330: 'spec.awm:41', 331: 'spec.awm:41', 339: 'spec.awm:45', 340: 'spec.awm:45', 341: 'spec.awm:45',
+    342: 'spec.awm:45', 343: 'spec.awm:45', 344: 'spec.awm:45', 345: 'spec.awm:45', 346: 'spec.awm:45',
+    353: 'spec.awm:46', 354: 'spec.awm:46', 355: 'spec.awm:46', 356: 'spec.awm:46', 357: 'spec.awm:46',
+    358: 'spec.awm:46', 359: 'spec.awm:46', 368: 'spec.awm:17', 369: 'spec.awm:17', 370: 'spec.awm:17',
+    371: 'spec.awm:17', 372: 'spec.awm:17', 373: 'spec.awm:17', 374: 'spec.awm:17', 375: 'spec.awm:17',
+    376: 'spec.awm:17', 377: 'spec.awm:17', 378: 'spec.awm:17', 387: 'spec.awm:43', 388: 'spec.awm:43',
+    389: 'spec.awm:43', 390: 'spec.awm:43', 391: 'spec.awm:43', 392: 'spec.awm:43', 393: 'spec.awm:43',
+    394: 'spec.awm:43', 395: 'spec.awm:43', 396: 'spec.awm:43', 397: 'spec.awm:43',
+}
