@@ -810,7 +810,7 @@ def lower_python(
     locate = remembered(locate)
     functions = [finish_tool(fn, names, locate, width) for fn in functions]
     tasks = [finish_task(task, names, locate, width) for task in tasks]
-    outputs = [dict(o, sql=resolve(o, o["sql"], names)) for o in outputs]
+    outputs = [dict(o, sql=resolve(o["sql"], statement_names(o, names), names)) for o in outputs]
     constants = [
         line
         for text, name in sorted(names.items(), key=lambda x: x[1])
@@ -865,11 +865,16 @@ def remembered(locate):
     return at
 
 
-def resolve(unit: dict, code: str, names: dict) -> str:
-    """Code of one function with its SQL and column placeholders replaced by the module's names
-    (`names` maps an SQL text, or an (entity, column), to its name)."""
-    texts = dict(unit["constants"])
-    code = PLACEHOLDER.sub(lambda m: names[texts[m.group(0)]], code)
+def statement_names(unit: dict, names: dict) -> dict[str, str]:
+    """A function's SQL placeholders -> the module's names of their statements (`names` maps an
+    SQL text, or an (entity, column), to its name)."""
+    return {placeholder: names[text] for placeholder, text in unit["constants"]}
+
+
+def resolve(code: str, statements: dict[str, str], names: dict) -> str:
+    """Code of one function with its SQL and column placeholders replaced by the module's names."""
+    if "\x00" in code:
+        code = PLACEHOLDER.sub(lambda m: statements[m.group(0)], code)
     return COLUMN.sub(lambda m: names[tuple(m.group(1).split(".", 1))], code) if "\x01" in code else code
 
 
@@ -902,8 +907,9 @@ def finish_lines(unit: dict, lines: list[str], spans: list, names, locate, width
     the span of each line (None for comments), for the line map."""
     out, out_spans = [], []
     last = None
+    statements = statement_names(unit, names)
     for line, span in zip(lines, spans):
-        code = resolve(unit, line, names)
+        code = resolve(line, statements, names)
         where = None if span is None else locate(span)
         if where is not None and where != last:
             last = where
@@ -925,8 +931,9 @@ def finish_task(task: dict, names, locate, width) -> dict:
     if solution is not None:
         solution, _ = finish_lines(task, solution, task["solution_spans"], names, locate, width)
     helpers, _ = finish_lines(task, task["locals"], [None] * len(task["locals"]), names, locate, width)
+    statements = statement_names(task, names)
     checks = [
-        (source, weight, resolve(task, cond, names), resolve(task, observed, names))
+        (source, weight, resolve(cond, statements, names), resolve(observed, statements, names))
         for source, weight, cond, observed in task["checks"]
     ]
     return dict(task, solution=solution, locals=helpers, checks=checks)
