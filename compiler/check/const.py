@@ -5,9 +5,10 @@ from __future__ import annotations
 from .. import nodes as n
 from ..constants import NOT_CONST, Constants, const_number
 from ..types import T
+from .state import CheckerState
 
 
-class ConstantsMixin:
+class ConstantsMixin(CheckerState):
     """Defaults and bounds that must be constants; the evaluating is `compiler/constants.py`'s."""
 
     def check_default(self, expr: n.Expr, t: T, name: str):

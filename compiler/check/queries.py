@@ -5,11 +5,11 @@ from __future__ import annotations
 from .. import nodes as n
 from ..diagnostics import did_you_mean
 from ..types import ANY, BOOL, FLOAT, INT, NUMERIC, EntityInfo, FieldInfo, T, entity_t, is_numeric, list_of
-from .state import Ctx, column_of
+from .state import CheckerState, Ctx, column_of
 from .walk import walk
 
 
-class QueriesMixin:
+class QueriesMixin(CheckerState):
     """The `e_<Node>` methods of expressions over rows, and the checks of the values a row is given."""
 
     def e_LookupBy(self, e: n.LookupBy, ctx, expected):
@@ -19,7 +19,7 @@ class QueriesMixin:
         if not (t.kind == "query" and isinstance(e.obj, n.Name)):
             self.error("AWM2003", "`[field: value]` looks up a row of an entity: `User[username: name]`", e.span)
             return ANY
-        entity = self.entities[t.elem.name]
+        entity = self.entities[t.elem.decl_name]
         f = self.column_of(entity, e.field)
         if f is None:
             return ANY
@@ -128,7 +128,7 @@ class QueriesMixin:
     def query_entity(self, e, ctx) -> tuple[T, EntityInfo | None]:
         t = self.expr(e, ctx)
         if t.kind == "query":
-            return t, self.entities[t.elem.name]
+            return t, self.entities[t.elem.decl_name]
         if t.kind != "any":
             self.error("AWM2003", f"expected a query of rows (like `Product where ...`), got `{t}`", e.span)
         return ANY, None
