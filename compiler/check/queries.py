@@ -183,7 +183,7 @@ class QueriesMixin(CheckerState):
             fields.append(
                 (
                     f.column if f.is_relation else f.name,
-                    f.type if not f.is_relation else self.entities[f.type.name].key.type,
+                    f.type if not f.is_relation else self.key_type(f.type.decl_name),
                 )
             )
         for agg in e.aggregates:

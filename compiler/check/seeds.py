@@ -100,7 +100,7 @@ class SeedsMixin(CheckerState):
     def file_value(self, v, f: FieldInfo, decl):
         if v is None or v == "" and f.type.optional:
             return None
-        kind = f.type.kind if f.type.kind != "entity" else self.entities[f.type.name].key.type.kind
+        kind = f.type.kind if f.type.kind != "entity" else self.key_type(f.type.decl_name).kind
         try:
             if kind == "int":
                 return int(v)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import nodes as n
 from ..diagnostics import Diagnostic, did_you_mean
 from ..types import (
+    ANY,
     Binding,
     EntityInfo,
     FieldInfo,
@@ -166,6 +167,11 @@ class CheckerState:
 
     def warn(self, code: str, message: str, span: n.Span | None, help: str | None = None):
         self.diags.append(Diagnostic(code, message, span, "warning", help))
+
+    def key_type(self, entity: str) -> T:
+        """The type of the entity's key; ANY if it has none (reported: AWM1012)."""
+        key = self.entities[entity].key
+        return key.type if key is not None else ANY
 
     def check_description(self, kind: str, decl, help: str):
         """A tool or invariant says what it is for: the agent, and whoever reads a failure, sees it."""
