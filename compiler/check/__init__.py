@@ -15,7 +15,8 @@ Typing (mypy, `.ci/typecheck`). Each mixin inherits `CheckerState`, so it sees t
 `if TYPE_CHECKING:`; mypy checks each mixin's definition against its declaration, and a call to
 a method of another part that is not declared there is an error (declare it). A mixin's `self`
 is not annotated as `Checker`: mypy accepts a self type that is a subclass of the class only if
-it is a protocol ("the erased type of self is not a supertype of its class").
+it is a protocol ("the erased type of self is not a supertype of its class"). Most methods
+are unannotated: pyproject.toml has mypy check their bodies all the same (`check_untyped_defs`).
 
 One part is a pass with its own input and output instead of a mixin: `crud.desugar_crud` turns
 a one-line CRUD tool (`n.Crud`) and the entities into parameters and a body, which `check_tool`

@@ -36,12 +36,12 @@ TESTS = ("==", "!=") + ORDERING + TEXT_TESTS + ("in", "not_in")  # the operators
 class ExpressionsMixin(CheckerState):
     """`expr` gives an expression its type (recorded in `types`), by an `e_<Node>` method per kind."""
 
-    def expect_bool(self, e, ctx):
+    def expect_bool(self, e: n.Expr, ctx: Ctx) -> None:
         t = self.expr(e, ctx, BOOL)
         if t.kind not in ("bool", "any"):
             self.error("AWM2001", f"expected a condition (bool), got `{t}`", e.span)
 
-    def expect_assignable(self, t: T, want: T, e):
+    def expect_assignable(self, t: T, want: T, e: n.Expr) -> None:
         if not assignable(t, want):
             help = None
             if t.optional and assignable(t.required(), want):
@@ -57,7 +57,7 @@ class ExpressionsMixin(CheckerState):
         elif t.kind == "null" and not want.optional and want.kind not in ("json", "any"):
             self.error("AWM2001", f"`null` is not {with_article(f'`{want}`')}", e.span)
 
-    def expr(self, e, ctx: Ctx, expected: T | None = None) -> T:
+    def expr(self, e: n.Expr, ctx: Ctx, expected: T | None = None) -> T:
         t = self._expr(e, ctx, expected)
         self.types[e] = t
         return t
@@ -145,7 +145,7 @@ class ExpressionsMixin(CheckerState):
         self.bindings[e] = b
         return b.type
 
-    def note_read(self, b: Binding | None):
+    def note_read(self, b: Binding | None) -> None:
         """A read of a `let`: it is used (no AWM4002)."""
         if b is not None and b.kind in ("local", "query_let") and b.target is not None:
             self.local_reads.add(id(b.target))

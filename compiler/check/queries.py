@@ -101,7 +101,7 @@ class QueriesMixin(CheckerState):
             self.expr(value, ctx)
         return f
 
-    def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx):
+    def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx) -> None:
         """A value written to the field `f`: of its type (the enum member it stores is noted)."""
         t = self.expr(value, ctx, f.type)
         self.expect_assignable(t, f.type, value)
@@ -125,7 +125,7 @@ class QueriesMixin(CheckerState):
                 help="give a value for each field that has no default and is not optional",
             )
 
-    def query_entity(self, e, ctx) -> tuple[T, EntityInfo | None]:
+    def query_entity(self, e: n.Expr, ctx: Ctx) -> tuple[T, EntityInfo | None]:
         t = self.expr(e, ctx)
         if t.kind == "query":
             return t, self.entities[t.elem.decl_name]
@@ -133,7 +133,7 @@ class QueriesMixin(CheckerState):
             self.error("AWM2003", f"expected a query of rows (like `Product where ...`), got `{t}`", e.span)
         return ANY, None
 
-    def unchecked(self, ctx: Ctx, *exprs) -> T:
+    def unchecked(self, ctx: Ctx, *exprs: n.Expr | None) -> T:
         """Skip expressions over a source that already failed to check (its error is the one
         reported), but count the locals they name as read: no "never used" on top of it."""
         for x in walk(*exprs):

@@ -222,7 +222,7 @@ class StatementsMixin(CheckerState):
         self.error("AWM2006", f"`{what}` needs a row or a query of rows, got `{t}`", target.span)
         return None
 
-    def check_assigns(self, e: EntityInfo, assigns, ctx: Ctx):
+    def check_assigns(self, e: EntityInfo, assigns: tuple[n.Assign, ...], ctx: Ctx) -> None:
         seen = set()
         for a in assigns:
             f = self.written_field(e, a.name, a.value, ctx)

@@ -26,7 +26,7 @@ def enum_member_written(value, bindings, enum: str, members: list[str]) -> str |
 class UsageMixin(CheckerState):
     """Notes of what is used and stored while checking; the warnings drawn from them at the end."""
 
-    def note_enum_write(self, t: T, value) -> None:
+    def note_enum_write(self, t: T, value: n.Expr) -> None:
         """Record which members of an enum a stored value can take (for AWM4005)."""
         if t.kind != "enum":
             return
@@ -50,10 +50,10 @@ class UsageMixin(CheckerState):
         for name, d in self.enum_decls.items():
             if name not in self.used:
                 self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)
-        stored = {f.type.name for e in self.entities.values() for f in e.columns if f.type.kind == "enum"}
+        stored = {f.type.decl_name for e in self.entities.values() for f in e.columns if f.type.kind == "enum"}
         for name in sorted(stored):
             written = self.enum_writes.get(name, set())
-            if written is ALL_MEMBERS:
+            if not isinstance(written, set):  # ALL_MEMBERS
                 continue
             for member in self.enum_decls[name].members:
                 if member.name not in written:
