@@ -38,6 +38,12 @@ class T:
     def elem(self) -> T:
         return self.args[0]
 
+    @property
+    def decl_name(self) -> str:
+        """`name`, of a type that has one: an enum, entity or union (or a declared record)."""
+        assert self.name is not None, f"`{self}` names no declared type"
+        return self.name
+
     def opt(self, optional: bool = True) -> T:
         return replace(self, optional=optional) if self.optional != optional else self
 
@@ -119,6 +125,13 @@ class FieldInfo:
     range: tuple[Any, Any] | None = None
     length: tuple[int | None, int | None] | None = None
     backref: tuple[str, str] | None = None  # (child entity, child field) for `Child[]`
+
+    @property
+    def declared(self) -> n.Field:
+        """`decl`, of a field declared in an entity or record (only the fields the checker makes
+        up for a record literal or a union's `kind` have none)."""
+        assert self.decl is not None, f"field `{self.name}` has no declaration"
+        return self.decl
 
     @property
     def is_column(self) -> bool:

@@ -9,6 +9,15 @@ each attribute documented there), and a mixin calls the others' methods through 
 passes run in `Checker.run`'s order: names (`collect`), field types (`resolve_types`), entity
 defaults and owners, tools, seeds, invariants, tasks, whole-spec warnings.
 
+Typing (mypy, `.ci/typecheck`). Each mixin inherits `CheckerState`, so it sees the state and
+`error`/`warn` with their types. The methods one part calls on another (`expr`, `block`,
+`resolve_type`, ...) are declared once more, for the type checker only, in `CheckerState` under
+`if TYPE_CHECKING:`; mypy checks each mixin's definition against its declaration, and a call to
+a method of another part that is not declared there is an error (declare it). A mixin's `self`
+is not annotated as `Checker`: mypy accepts a self type that is a subclass of the class only if
+it is a protocol ("the erased type of self is not a supertype of its class"). Most methods
+are unannotated: pyproject.toml has mypy check their bodies all the same (`check_untyped_defs`).
+
 One part is a pass with its own input and output instead of a mixin: `crud.desugar_crud` turns
 a one-line CRUD tool (`n.Crud`) and the entities into parameters and a body, which `check_tool`
 then checks as it checks any tool's.

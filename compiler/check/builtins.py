@@ -25,9 +25,10 @@ from ..types import (
     numeric_join,
 )
 from .expressions import comparable
+from .state import CheckerState
 
 
-class BuiltinsMixin:
+class BuiltinsMixin(CheckerState):
     """Calls: `e_Call` finds the builtin `f_<name>` method, which checks the arguments and gives the result's type."""
 
     def e_Call(self, e: n.Call, ctx, expected):
@@ -128,7 +129,7 @@ class BuiltinsMixin:
         if len(e.args) != 2:
             self.arity(e, 2)
             return ANY
-        entity = self.entities[first.elem.name]
+        entity = self.entities[first.elem.decl_name]
         t = self.expr(e.args[1], ctx.with_row(entity.name)).required()
         if not is_numeric(t) and not (fname in ("min", "max") and t.kind in ("text", "date", "datetime")):
             self.error("AWM2001", f"`{fname}` needs numbers, got `{t}`", e.args[1].span)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import TypeGuard
 
 from .. import nodes as n
 from ..diagnostics import did_you_mean
@@ -55,9 +56,9 @@ def crud_entity(crud: n.Crud, entities: dict[str, EntityInfo], error) -> EntityI
     return entity if entity.key is not None else None
 
 
-def per_call_default(f: FieldInfo) -> bool:
+def per_call_default(default: n.Expr | None) -> TypeGuard[n.Call]:
     """A default like `now()` or `today()`: evaluated at each call, so the parameter is optional."""
-    return isinstance(f.default, n.Call)
+    return isinstance(default, n.Call)
 
 
 class CrudTool:
@@ -67,7 +68,9 @@ class CrudTool:
     def __init__(self, crud: n.Crud, entity: EntityInfo, fields: list[FieldInfo], error):
         self.crud, self.entity, self.fields, self.error = crud, entity, fields, error
         self.sp = crud.span
-        self.key_param = f"{snake(entity.name)}_{entity.key.name}"
+        assert entity.key is not None  # `crud_entity` gives only an entity with a key
+        self.key: FieldInfo = entity.key
+        self.key_param = f"{snake(entity.name)}_{self.key.name}"
         self.params: list[n.Param] = []
         self.stmts: list = []
 
@@ -97,13 +100,13 @@ class CrudTool:
     def add_key_param(self):
         """The parameter naming the row by its key: `<entity>_<key>`."""
         self.params.append(
-            n.Param(self.ident(self.key_param), n.TypeRef(self.entity.key.type.kind, self.sp), None, (), self.sp)
+            n.Param(self.ident(self.key_param), n.TypeRef(self.key.type.kind, self.sp), None, (), self.sp)
         )
 
     def fetch_row(self):
         """`let row = first(the row with the key)`, failing `not_found` without it."""
         sp, ename, key = self.sp, self.entity.name, self.outer(self.key_param)
-        row_query = n.Where(self.name(ename), n.Binary("==", self.name(self.entity.key.name), key, sp), sp)
+        row_query = n.Where(self.name(ename), n.Binary("==", self.name(self.key.name), key, sp), sp)
         if self.crud.where is not None:
             row_query = n.Where(row_query, self.crud.where, sp)
         not_found = n.Fail(
@@ -114,9 +117,9 @@ class CrudTool:
 
     def field_param(self, f: FieldInfo, optional: bool) -> n.Param:
         """The parameter that gives a field's value: named by its column, with its bounds."""
-        tref = f.decl.type
+        tref = f.declared.type
         typ = n.TypeRef(tref.name, tref.span, tref.args, optional=optional or tref.optional)
-        attrs = tuple(a for a in f.decl.attrs if a.name.name in ("range", "length"))
+        attrs = tuple(a for a in f.declared.attrs if a.name.name in ("range", "length"))
         return n.Param(self.ident(f.column), typ, None, attrs, self.sp)
 
     def check_values(self, given: list[tuple[FieldInfo, bool]]):
@@ -172,7 +175,7 @@ class CrudTool:
         q: n.Expr = self.name(self.entity.name)
         if cond is not None:
             q = n.Where(q, cond, sp)
-        q = n.OrderBy(q, (n.OrderKey(self.name(self.entity.key.name), False, sp),), sp)
+        q = n.OrderBy(q, (n.OrderKey(self.name(self.key.name), False, sp),), sp)
         q = n.Offset(n.Limit(q, self.outer("limit"), sp), self.outer("offset"), sp)
         self.stmts.append(n.Return(q, sp))
 
@@ -184,15 +187,15 @@ class CrudTool:
             self.error(
                 "AWM2002", "`create` takes no `where`; use `with field = value` to set fields", self.crud.where.span
             )
-        self.check_values([(f, f.type.optional or per_call_default(f)) for f in self.fields])
+        self.check_values([(f, f.type.optional or per_call_default(f.default)) for f in self.fields])
         self.stmts.append(n.Return(n.Insert(self.crud.entity, tuple(values), sp), sp))
 
     def created_value(self, f: FieldInfo) -> n.FieldValue:
         """A field's value in `create`: its parameter (added here), or else its default."""
         sp = self.sp
-        p = self.field_param(f, optional=f.type.optional or per_call_default(f))
+        p = self.field_param(f, optional=f.type.optional or per_call_default(f.default))
         value: n.Expr = self.outer(f.column)
-        if per_call_default(f):
+        if per_call_default(f.default):
             value = n.Call(self.ident("coalesce"), (value, f.default), sp)
         elif f.default is not None:
             p = n.Param(p.name, p.type, f.default, p.attrs, sp)

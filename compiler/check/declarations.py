@@ -9,10 +9,10 @@ from ...text import counted
 from .. import nodes as n
 from ..diagnostics import Label, did_you_mean
 from ..types import ANY, BOOL, SCALARS, EntityInfo, FieldInfo, RecordInfo, T, UnionInfo, is_numeric, query_of
-from .state import Ctx, Scope, column_of, snake, valid_sql_name
+from .state import CheckerState, Ctx, Scope, column_of, snake, valid_sql_name
 
 
-class DeclarationsMixin:
+class DeclarationsMixin(CheckerState):
     """Passes 1 and 2: the names of types and tools (`collect`), then the types of fields and what the
     attributes of entities say (`resolve_types`), relations pointing back, the env header, owners."""
 
@@ -195,7 +195,7 @@ class DeclarationsMixin:
                 continue
             t = self.resolve_type(f.type, allow_many=True)
             if t.kind == "query":
-                e.fields[name] = FieldInfo(name, t, name, f, backref=(t.elem.name, ""))
+                e.fields[name] = FieldInfo(name, t, name, f, backref=(t.elem.decl_name, ""))
                 continue
             # a record or union is stored as JSON text, in the column of the field's name
             column = f"{name}_id" if t.kind == "entity" else name
@@ -220,7 +220,7 @@ class DeclarationsMixin:
             return
         e.key = keys[0]
         if e.key.type.kind not in ("int", "text") or e.key.type.optional:
-            self.error("AWM1012", f"the `@id` field of `{e.name}` must be `int` or `text`", e.key.decl.type.span)
+            self.error("AWM1012", f"the `@id` field of `{e.name}` must be `int` or `text`", e.key.declared.type.span)
 
     def check_columns(self, e: EntityInfo):
         """No two fields stored in one column."""
@@ -230,7 +230,7 @@ class DeclarationsMixin:
                 self.error(
                     "AWM1015",
                     f"fields `{columns[f.column].name}` and `{f.name}` of `{e.name}` share the column `{f.column}`",
-                    f.decl.name.span,
+                    f.declared.name.span,
                     help='rename a field, or give it another column with `@column("...")`',
                 )
             elif f.is_column:
@@ -316,7 +316,7 @@ class DeclarationsMixin:
                 continue
             child = self.entities[info.backref[0]]
             pointing = [f for f in child.fields.values() if f.is_relation and f.type.name == e.name]
-            via = info.decl.type.via
+            via = info.declared.type.via
             unresolved = {f.name for f in child.fields.values() if f.type.kind == "any"}
             if unresolved and (via.name in unresolved if via is not None else len(pointing) < 2):
                 continue  # the field meant to point here has an unknown type, reported already
@@ -337,7 +337,7 @@ class DeclarationsMixin:
                 self.error(
                     "AWM1013",
                     f"`{child.name}` has {counted(len(pointing), 'field') if pointing else 'no fields'} pointing at `{e.name}`",
-                    info.decl.type.span,
+                    info.declared.type.span,
                     help=f"name one with `{child.name}[] via field`"
                     if pointing
                     else f"add a field `{snake(e.name)}: {e.name}` to `{child.name}`",
@@ -382,9 +382,9 @@ class DeclarationsMixin:
             for c in info.checks:
                 self.check_bool_over_row(c, e)
             if info.range and not is_numeric(info.type):
-                self.error("AWM2011", "`@range` applies to numeric fields", info.decl.type.span)
+                self.error("AWM2011", "`@range` applies to numeric fields", info.declared.type.span)
             if info.length and info.type.kind != "text":
-                self.error("AWM2011", "`@length` applies to text fields", info.decl.type.span)
+                self.error("AWM2011", "`@length` applies to text fields", info.declared.type.span)
 
     def check_owner(self, e: EntityInfo):
         """`@@owned_by(field)`: the field must point at the env's user entity."""

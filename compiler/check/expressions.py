@@ -25,7 +25,7 @@ from ..types import (
     numeric_join,
     query_of,
 )
-from .state import Ctx
+from .state import CheckerState, Ctx
 
 ORDERING = ("<", "<=", ">", ">=")
 ARITHMETIC = ("+", "-", "*", "/", "%")
@@ -33,15 +33,15 @@ TEXT_TESTS = ("contains", "matches", "starts_with", "ends_with")
 TESTS = ("==", "!=") + ORDERING + TEXT_TESTS + ("in", "not_in")  # the operators that give a bool
 
 
-class ExpressionsMixin:
+class ExpressionsMixin(CheckerState):
     """`expr` gives an expression its type (recorded in `types`), by an `e_<Node>` method per kind."""
 
-    def expect_bool(self, e, ctx):
+    def expect_bool(self, e: n.Expr, ctx: Ctx) -> None:
         t = self.expr(e, ctx, BOOL)
         if t.kind not in ("bool", "any"):
             self.error("AWM2001", f"expected a condition (bool), got `{t}`", e.span)
 
-    def expect_assignable(self, t: T, want: T, e):
+    def expect_assignable(self, t: T, want: T, e: n.Expr) -> None:
         if not assignable(t, want):
             help = None
             if t.optional and assignable(t.required(), want):
@@ -57,7 +57,7 @@ class ExpressionsMixin:
         elif t.kind == "null" and not want.optional and want.kind not in ("json", "any"):
             self.error("AWM2001", f"`null` is not {with_article(f'`{want}`')}", e.span)
 
-    def expr(self, e, ctx: Ctx, expected: T | None = None) -> T:
+    def expr(self, e: n.Expr, ctx: Ctx, expected: T | None = None) -> T:
         t = self._expr(e, ctx, expected)
         self.types[e] = t
         return t
@@ -145,7 +145,7 @@ class ExpressionsMixin:
         self.bindings[e] = b
         return b.type
 
-    def note_read(self, b: Binding | None):
+    def note_read(self, b: Binding | None) -> None:
         """A read of a `let`: it is used (no AWM4002)."""
         if b is not None and b.kind in ("local", "query_let") and b.target is not None:
             self.local_reads.add(id(b.target))
@@ -180,7 +180,7 @@ class ExpressionsMixin:
 
     def e_Member(self, e: n.Member, ctx, expected):
         if isinstance(e.obj, n.Name) and e.obj.name in self.enums and ctx.scope.lookup(e.obj.name) is None:
-            return self.enum_member(e)
+            return self.enum_member(e, e.obj)
         t = self.qualified_row(e.obj, ctx) or self.expr(e.obj, ctx)
         if t.kind == "any":
             return ANY
@@ -198,25 +198,25 @@ class ExpressionsMixin:
             ft = ft.opt(True)
         return ft
 
-    def enum_member(self, e: n.Member) -> T:
-        """`Enum.member`."""
-        if e.name.name not in self.enums[e.obj.name]:
+    def enum_member(self, e: n.Member, enum: n.Name) -> T:
+        """`Enum.member` (`enum` is `e.obj`)."""
+        if e.name.name not in self.enums[enum.name]:
             self.error(
                 "AWM1007",
-                f"`{e.name.name}` is not a member of enum `{e.obj.name}`",
+                f"`{e.name.name}` is not a member of enum `{enum.name}`",
                 e.name.span,
-                help=did_you_mean(e.name.name, self.enums[e.obj.name]),
+                help=did_you_mean(e.name.name, self.enums[enum.name]),
             )
-        self.used.add(e.obj.name)
-        self.types[e.obj] = T("enum", e.obj.name)
-        return T("enum", e.obj.name)
+        self.used.add(enum.name)
+        self.types[enum] = T("enum", enum.name)
+        return T("enum", enum.name)
 
     def relation_key(self, e: n.Member, t: T, fields: dict[str, FieldInfo]) -> T:
         """`row.owner_id`: the key of the relation `owner` (its column); else the field is unknown."""
         if t.kind == "entity" and e.name.name.endswith("_id") and e.name.name[:-3] in fields:
             f = fields[e.name.name[:-3]]
             if f.is_relation:
-                key = self.entities[f.type.name].key
+                key = self.entities[f.type.decl_name].key
                 return (key.type if key else INT).opt(t.optional or f.type.optional)
         self.error(
             "AWM1003",
@@ -265,7 +265,7 @@ class ExpressionsMixin:
             and isinstance(e.obj, n.Name)
             and self.bindings.get(e.obj, Binding("", ANY, "")).kind == "entity"
         ):
-            entity = self.entities[t.elem.name]
+            entity = self.entities[t.elem.decl_name]
             key_t = entity.key.type if entity.key else INT
             it = self.expr(e.index, ctx, key_t)
             if not assignable(it, key_t) and it.kind != "entity":
@@ -315,15 +315,15 @@ class ExpressionsMixin:
             want = target_fields[fv.name.name].type if target_fields and fv.name.name in target_fields else None
             fields.append((fv.name.name, self.expr(fv.value, ctx, want)))
         if target_fields is not None:
-            for fname, fv in target_fields.items():
-                if fname not in dict(fields) and not fv.type.optional:
+            for fname, tf in target_fields.items():
+                if fname not in dict(fields) and not tf.type.optional:
                     self.error("AWM2004", f"missing field `{fname}` of `{expected.name}`", e.span)
             return T("record", expected.name)
         return T("record", None, fields=tuple(fields))
 
     def union_literal(self, e: n.RecordLit, ctx, expected: T) -> T:
         """`{kind: "card", number: "..."}` where a union is expected: checked against the variant."""
-        union = self.unions[expected.name]
+        union = self.unions[expected.decl_name]
         kind = next((f.value for f in e.fields if f.name.name == "kind"), None)
         if not (isinstance(kind, n.Literal) and kind.kind == "text" and kind.value in union.variants):
             self.error(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from .. import nodes as n
 from ..diagnostics import did_you_mean
 from ..types import ANY, BOOL, FLOAT, INT, NUMERIC, EntityInfo, FieldInfo, T, entity_t, is_numeric, list_of
-from .state import Ctx, column_of
+from .state import CheckerState, Ctx, column_of
 from .walk import walk
 
 
-class QueriesMixin:
+class QueriesMixin(CheckerState):
     """The `e_<Node>` methods of expressions over rows, and the checks of the values a row is given."""
 
     def e_LookupBy(self, e: n.LookupBy, ctx, expected):
@@ -19,7 +19,7 @@ class QueriesMixin:
         if not (t.kind == "query" and isinstance(e.obj, n.Name)):
             self.error("AWM2003", "`[field: value]` looks up a row of an entity: `User[username: name]`", e.span)
             return ANY
-        entity = self.entities[t.elem.name]
+        entity = self.entities[t.elem.decl_name]
         f = self.column_of(entity, e.field)
         if f is None:
             return ANY
@@ -101,7 +101,7 @@ class QueriesMixin:
             self.expr(value, ctx)
         return f
 
-    def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx):
+    def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx) -> None:
         """A value written to the field `f`: of its type (the enum member it stores is noted)."""
         t = self.expr(value, ctx, f.type)
         self.expect_assignable(t, f.type, value)
@@ -125,15 +125,15 @@ class QueriesMixin:
                 help="give a value for each field that has no default and is not optional",
             )
 
-    def query_entity(self, e, ctx) -> tuple[T, EntityInfo | None]:
+    def query_entity(self, e: n.Expr, ctx: Ctx) -> tuple[T, EntityInfo | None]:
         t = self.expr(e, ctx)
         if t.kind == "query":
-            return t, self.entities[t.elem.name]
+            return t, self.entities[t.elem.decl_name]
         if t.kind != "any":
             self.error("AWM2003", f"expected a query of rows (like `Product where ...`), got `{t}`", e.span)
         return ANY, None
 
-    def unchecked(self, ctx: Ctx, *exprs) -> T:
+    def unchecked(self, ctx: Ctx, *exprs: n.Expr | None) -> T:
         """Skip expressions over a source that already failed to check (its error is the one
         reported), but count the locals they name as read: no "never used" on top of it."""
         for x in walk(*exprs):
@@ -183,7 +183,7 @@ class QueriesMixin:
             fields.append(
                 (
                     f.column if f.is_relation else f.name,
-                    f.type if not f.is_relation else self.entities[f.type.name].key.type,
+                    f.type if not f.is_relation else self.key_type(f.type.decl_name),
                 )
             )
         for agg in e.aggregates:

@@ -10,9 +10,10 @@ from .. import nodes as n
 from ..constants import NOT_CONST
 from ..diagnostics import did_you_mean
 from ..types import EntityInfo, FieldInfo, SeedInfo, SeedRef
+from .state import CheckerState
 
 
-class SeedsMixin:
+class SeedsMixin(CheckerState):
     """Seed rows: each value a constant of its column's type, or a reference to a row by a unique field."""
 
     def check_seed(self, decl: n.SeedDecl):
@@ -20,7 +21,7 @@ class SeedsMixin:
         if entity is None:
             return
         if decl.file is not None:
-            self.load_seed_file(decl, entity)
+            self.load_seed_file(decl, decl.file, entity)
             return
         fields = []
         for c in decl.columns:
@@ -66,13 +67,13 @@ class SeedsMixin:
             self.error("AWM3002", f"a seed value must be a constant (for `{f.name}: {f.type}`)", expr.span)
             return None
         if f.type.kind == "enum" and isinstance(value, str):
-            self.note_member_stored(f.type.name, value)
+            self.note_member_stored(f.type.decl_name, value)
         return value
 
-    def load_seed_file(self, decl: n.SeedDecl, entity: EntityInfo):
+    def load_seed_file(self, decl: n.SeedDecl, file: str, entity: EntityInfo):
         from ..seedfile import read_seed_file
 
-        rows, error = read_seed_file(self.file_of[decl], decl.file)
+        rows, error = read_seed_file(self.file_of[decl], file)
         if error:
             self.error("AWM0012", error, decl.span)
             return
@@ -99,7 +100,7 @@ class SeedsMixin:
     def file_value(self, v, f: FieldInfo, decl):
         if v is None or v == "" and f.type.optional:
             return None
-        kind = f.type.kind if f.type.kind != "entity" else self.entities[f.type.name].key.type.kind
+        kind = f.type.kind if f.type.kind != "entity" else self.key_type(f.type.decl_name).kind
         try:
             if kind == "int":
                 return int(v)
@@ -111,9 +112,9 @@ class SeedsMixin:
                 return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
             if kind in ("json", "list", "record", "union") and isinstance(v, str):
                 return json.loads(v)
-            if kind == "enum" and v in self.enums[f.type.name]:
-                self.note_member_stored(f.type.name, v)
-            if kind == "enum" and v not in self.enums[f.type.name]:
+            if kind == "enum" and v in self.enums[f.type.decl_name]:
+                self.note_member_stored(f.type.decl_name, v)
+            if kind == "enum" and v not in self.enums[f.type.decl_name]:
                 self.error(
                     "AWM3002",
                     f"`{v}` is not a member of `{f.type.name}` (column `{f.name}` in `{decl.file}`)",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import nodes as n
 from ..diagnostics import Diagnostic, did_you_mean
 from ..types import (
+    ANY,
     Binding,
     EntityInfo,
     FieldInfo,
@@ -20,6 +21,9 @@ from ..types import (
     ToolInfo,
     UnionInfo,
 )
+
+if TYPE_CHECKING:
+    from ..constants import Constants
 
 DEFAULT_CLOCK = "2025-01-01 09:00:00"
 
@@ -62,7 +66,7 @@ class Scope:
     parent: Scope | None = None
 
     def lookup(self, name: str) -> Binding | None:
-        scope = self
+        scope: Scope | None = self
         while scope is not None:
             if name in scope.vars:
                 return scope.vars[name]
@@ -74,7 +78,7 @@ class Scope:
 
     def names(self) -> set[str]:
         out = set()
-        scope = self
+        scope: Scope | None = self
         while scope is not None:
             out |= set(scope.vars)
             scope = scope.parent
@@ -101,7 +105,7 @@ class CheckerState:
     The Model is made of the tables, filled in pass order: `collect` names the types and tools,
     `resolve_types` gives fields their types, then tools, seeds, invariants and tasks are checked."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.diags: list[Diagnostic] = []  # every diagnostic of the phase, in the order found
         self.file_of: dict[Any, str] = {}  # top-level declaration -> the file it is in
         # the declarations, as the Model holds them
@@ -134,11 +138,40 @@ class CheckerState:
         self._declared_return: T | None = None
         self.in_task = False  # checking a task's `expect` (where `before(...)` is allowed)
 
+    if TYPE_CHECKING:
+        # The methods one part calls on another, declared here for the type checker (which
+        # checks each part's definition against its declaration): the mixins inherit
+        # `CheckerState`, so each sees the state and these, and nothing else of the others.
+        def block(self, block: n.Block, ctx: Ctx) -> bool: ...  # statements
+        def check_assigns(self, e: EntityInfo, assigns: tuple[n.Assign, ...], ctx: Ctx) -> None: ...
+        def written_field(self, entity: EntityInfo, name: n.Ident, value: n.Expr, ctx: Ctx) -> FieldInfo | None: ...
+        def expr(self, e: n.Expr, ctx: Ctx, expected: T | None = None) -> T: ...  # expressions
+        def expect_bool(self, e: n.Expr, ctx: Ctx) -> None: ...
+        def expect_assignable(self, t: T, want: T, e: n.Expr) -> None: ...
+        def note_read(self, b: Binding | None) -> None: ...
+        def entity_named(self, ident: n.Ident) -> EntityInfo | None: ...  # queries
+        def column_of(self, entity: EntityInfo, name: n.Ident) -> FieldInfo | None: ...
+        def query_entity(self, e: n.Expr, ctx: Ctx) -> tuple[T, EntityInfo | None]: ...
+        def stored_value(self, f: FieldInfo, value: n.Expr, ctx: Ctx) -> None: ...
+        def unchecked(self, ctx: Ctx, *exprs: n.Expr | None) -> T: ...
+        def resolve_type(self, ref: n.TypeRef, allow_many: bool = False) -> T: ...  # declarations
+        def check_default(self, expr: n.Expr, t: T, name: str) -> None: ...  # constants
+        def const_value(self, expr: n.Expr, t: T, seed_clock: str | None = None) -> Any: ...
+        def const_bounds(self, a: n.Attr) -> tuple[Any, ...] | None: ...
+        def constants(self) -> Constants: ...
+        def note_enum_write(self, t: T, value: n.Expr) -> None: ...  # usage
+        def note_member_stored(self, enum: str, member: str) -> None: ...
+
     def error(self, code: str, message: str, span: n.Span | None, help: str | None = None, notes=(), labels=()):
         self.diags.append(Diagnostic(code, message, span, "error", help, tuple(notes), tuple(labels)))
 
     def warn(self, code: str, message: str, span: n.Span | None, help: str | None = None):
         self.diags.append(Diagnostic(code, message, span, "warning", help))
+
+    def key_type(self, entity: str) -> T:
+        """The type of the entity's key; ANY if it has none (reported: AWM1012)."""
+        key = self.entities[entity].key
+        return key.type if key is not None else ANY
 
     def check_description(self, kind: str, decl, help: str):
         """A tool or invariant says what it is for: the agent, and whoever reads a failure, sees it."""

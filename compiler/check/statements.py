@@ -5,10 +5,10 @@ from __future__ import annotations
 from .. import nodes as n
 from ..diagnostics import did_you_mean, with_article
 from ..types import ANY, INT, TEXT, Binding, EntityInfo, FieldInfo, T
-from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, Ctx, Scope, snake
+from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, CheckerState, Ctx, Scope, snake
 
 
-class StatementsMixin:
+class StatementsMixin(CheckerState):
     """`block` and `stmt` (an `s_<Node>` method per kind): each says whether every path through it ends."""
 
     def block(self, block: n.Block, ctx: Ctx) -> bool:
@@ -180,7 +180,7 @@ class StatementsMixin:
         if t.kind != "union":
             self.error("AWM2008", f"`match` needs a union value, got `{t}`", s.subject.span)
             return False
-        union = self.unions[t.name]
+        union = self.unions[t.decl_name]
         seen = set()
         all_end = True
         for arm in s.arms:
@@ -216,13 +216,13 @@ class StatementsMixin:
         if t.kind == "any":
             return None
         if t.kind == "entity":
-            return self.entities[t.name]
+            return self.entities[t.decl_name]
         if t.kind == "query":
-            return self.entities[t.elem.name]
+            return self.entities[t.elem.decl_name]
         self.error("AWM2006", f"`{what}` needs a row or a query of rows, got `{t}`", target.span)
         return None
 
-    def check_assigns(self, e: EntityInfo, assigns, ctx: Ctx):
+    def check_assigns(self, e: EntityInfo, assigns: tuple[n.Assign, ...], ctx: Ctx) -> None:
         seen = set()
         for a in assigns:
             f = self.written_field(e, a.name, a.value, ctx)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from .. import nodes as n
 from ..diagnostics import did_you_mean
 from ..types import JSON, TEXT, Binding, InvariantInfo, TaskInfo
-from .state import Ctx, Scope
+from .state import CheckerState, Ctx, Scope
 from .walk import walk
 
 
-class TasksMixin:
+class TasksMixin(CheckerState):
     """Invariants (conditions over rows that hold for every user at every time) and tasks."""
 
     def first_of_its_name(self, decl, checked: list) -> bool:
@@ -32,7 +32,7 @@ class TasksMixin:
             if e is None:
                 return
             entity = e.name
-            ctx = ctx.with_row(entity, decl.var.name)
+            ctx = ctx.with_row(entity, decl.var.name if decl.var is not None else None)  # set with `entity`
             if decl.where is not None:
                 self.expect_bool(decl.where, ctx)
         self.expect_bool(decl.body, ctx)

@@ -7,11 +7,11 @@ from ..constants import NOT_CONST
 from ..diagnostics import did_you_mean, with_article
 from ..types import VOID, Binding, ParamInfo, T, ToolInfo, is_numeric
 from .crud import desugar_crud
-from .state import RESERVED, Ctx, Scope
+from .state import RESERVED, CheckerState, Ctx, Scope
 from .walk import writes
 
 
-class ToolsMixin:
+class ToolsMixin(CheckerState):
     """A tool's declaration into a `ToolInfo`: parameters, body (a CRUD tool's from `crud.py`), returns."""
 
     def check_tool(self, decl: n.ToolDecl):
@@ -27,6 +27,7 @@ class ToolsMixin:
                 return
             params, body = desugared
         else:
+            assert decl.body is not None  # the grammar gives a tool either a CRUD line or a body
             params, body = list(decl.params), decl.body
         tool = ToolInfo(name, decl.description or "", [], VOID, body, decl)
         scope = self.tool_params(tool, params)

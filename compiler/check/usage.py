@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..types import T
+from .state import CheckerState
 
 ALL_MEMBERS = object()  # marks an enum whose stored values come from parameters or computations
 
@@ -22,23 +23,24 @@ def enum_member_written(value, bindings, enum: str, members: list[str]) -> str |
     return None
 
 
-class UsageMixin:
+class UsageMixin(CheckerState):
     """Notes of what is used and stored while checking; the warnings drawn from them at the end."""
 
-    def note_enum_write(self, t: T, value) -> None:
+    def note_enum_write(self, t: T, value: n.Expr) -> None:
         """Record which members of an enum a stored value can take (for AWM4005)."""
         if t.kind != "enum":
             return
-        member = enum_member_written(value, self.bindings, t.name, self.enums.get(t.name, []))
+        member = enum_member_written(value, self.bindings, t.decl_name, self.enums.get(t.decl_name, []))
         if member is None:
-            self.enum_writes[t.name] = ALL_MEMBERS  # a parameter or computed value: any member
+            self.enum_writes[t.decl_name] = ALL_MEMBERS  # a parameter or computed value: any member
         else:
-            self.note_member_stored(t.name, member)
+            self.note_member_stored(t.decl_name, member)
 
     def note_member_stored(self, enum: str, member: str) -> None:
         """A member some value stores (already counted if every member can be stored)."""
-        if self.enum_writes.get(enum) is not ALL_MEMBERS:
-            self.enum_writes.setdefault(enum, set()).add(member)
+        members = self.enum_writes.setdefault(enum, set())
+        if isinstance(members, set):  # else ALL_MEMBERS
+            members.add(member)
 
     def report_unused(self):
         """Warnings about the whole spec. A declaration with errors was checked only in part, so
@@ -48,10 +50,10 @@ class UsageMixin:
         for name, d in self.enum_decls.items():
             if name not in self.used:
                 self.warn("AWM4001", f"enum `{name}` is never used", d.name.span)
-        stored = {f.type.name for e in self.entities.values() for f in e.columns if f.type.kind == "enum"}
+        stored = {f.type.decl_name for e in self.entities.values() for f in e.columns if f.type.kind == "enum"}
         for name in sorted(stored):
             written = self.enum_writes.get(name, set())
-            if written is ALL_MEMBERS:
+            if not isinstance(written, set):  # ALL_MEMBERS
                 continue
             for member in self.enum_decls[name].members:
                 if member.name not in written:
