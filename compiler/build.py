@@ -22,7 +22,7 @@ from ..runtime.support import open_database
 from . import nodes as n
 from .check import check
 from .diagnostics import Diagnostic, Sources, display_path, sort_and_dedupe, spec_relative
-from .lower_python import lower_python, lower_tool
+from .lower_python import lower_python, lower_task, lower_tool
 from .lower_schema import clear_schema_memo, render_tools_json
 from .lower_sql import LoweringError, invariant_statement, schema_statements, seed_rows_statements, table_statements
 from .parse import forget_parsed_pieces, load_modules
@@ -112,10 +112,10 @@ def _check(path, text, memo: bool) -> tuple[BuildResult, dict]:
     return result, probed
 
 
-# The lowering memo: the code of a tool, an invariant or a table is made from its declaration
-# and the types alone (env, enums, entities, records, unions: lowering reads nothing else of the
-# Model), so it is reused while its declaration's text and every type declaration are unchanged.
-# A spec with errors is lowered afresh.
+# The lowering memo: the code of a tool, task, invariant or table is made from its declaration and
+# the types alone (env, enums, entities, records, unions: lowering reads nothing else of the
+# Model; a task also reads the parameters of the tools it calls), so it is reused while those
+# declarations' text is unchanged. A spec with errors is lowered afresh.
 LOWERED_KEPT = 4096
 _memo_lock = threading.Lock()  # builds may run on several threads (the memos are shared)
 _lowered: OrderedDict[tuple, object] = OrderedDict()
@@ -155,27 +155,37 @@ def lowering_errors(
     has_errors = bool(broken)
     if has_errors:  # an expression typed `any` stands for an error reported elsewhere
         broken |= {node.span.path for node, t in model.types.items() if t.kind == "any" and hasattr(node, "span")}
-    jobs: list[tuple[n.Span, tuple[str, str], Callable[[], object]]] = []
-    jobs += [(t.decl.span, ("tool", t.name), partial(lower_tool, model, t)) for t in model.tools.values()]
-    jobs += [(i.decl.span, ("invariant", i.name), partial(invariant_statement, model, i)) for i in model.invariants]
+    # (the declaration, what is lowered, how, the other declarations its code reads besides the types)
+    jobs: list[tuple[n.Span, tuple[str, str], Callable[[], object], tuple]] = []
+    jobs += [(t.decl.span, ("tool", t.name), partial(lower_tool, model, t), ()) for t in model.tools.values()]
     jobs += [
-        (e.decl.span, ("table", e.name), partial(table_statements, model, e.name)) for e in model.entities.values()
+        (t.decl.span, ("task", t.name), partial(lower_task, model, t), _called_tools(model, t)) for t in model.tasks
+    ]
+    jobs += [(i.decl.span, ("invariant", i.name), partial(invariant_statement, model, i), ()) for i in model.invariants]
+    jobs += [
+        (e.decl.span, ("table", e.name), partial(table_statements, model, e.name), ()) for e in model.entities.values()
     ]
     out: list[Diagnostic] = []
     lowered: dict[tuple[str, str], object] = {}
-    for span, key, make in jobs:
+    for span, key, make, reads in jobs:
         if span.path in broken:
             continue
         try:
-            lowered[key] = _lowered_by(
-                None if has_errors or types is None else (types, span.path, span.start, key), make
-            )
+            memo_key = None if has_errors or types is None else (types, span.path, span.start, key, reads)
+            lowered[key] = _lowered_by(memo_key, make)
         except LoweringError as exc:
             out.append(Diagnostic(exc.code, str(exc), exc.span, help=exc.help))
         except Exception:
             if not has_errors:
                 raise
     return out, lowered
+
+
+def _called_tools(model: Model, task) -> tuple:
+    """Where the tools a task's solution calls are declared: its calls are written for their parameters."""
+    steps = task.decl.solution or ()
+    called = sorted({s.tool.name for s in steps if isinstance(s, n.SolutionCall) and s.tool.name in model.tools})
+    return tuple((model.tools[name].decl.span.path, model.tools[name].decl.span.start) for name in called)
 
 
 def _add_seed_files(modules, sources: Sources) -> None:
@@ -247,8 +257,7 @@ def _build(path: str | Path, text: str | None, memo: bool) -> BuildResult:
         invariants = {
             inv.name: probed.get(("invariant", inv.name)) or invariant_statement(model, inv) for inv in model.invariants
         }
-        lowered_tools = {name: code for (kind, name), code in probed.items() if kind == "tool"}
-        handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, lowered_tools)
+        handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, probed)
         tools_json = render_tools_json(model)
         seeds = [statement for seed in model.seeds for statement in seed_rows_statements(model, seed)]
     except LoweringError as exc:

@@ -791,18 +791,21 @@ def lower_python(
     spec_name: str,
     locate,
     invariants: dict[str, str] | None = None,
-    lowered_tools: dict | None = None,
+    lowered: dict | None = None,
     width: int | None = LIMIT,
 ) -> str:
     """The handlers module; `locate(span)` names a span as "file:line" for the line map and
     the comments before each statement; `invariants` maps each invariant to its SELECT of
-    violating keys; `lowered_tools` holds tools already lowered by this build (the check's probe
-    for AWM2007). After the functions are made, one pass over the module names the SQL
+    violating keys; `lowered` holds the tools and tasks already lowered by this build (the check's
+    probe for AWM2007), by ("tool" or "task", name). After the functions are made, one pass over the module names the SQL
     statements (one constant per distinct statement), adds the source comments and breaks lines
     longer than `width` (None: no breaking, for tests comparing the two)."""
-    lowered_tools = lowered_tools or {}
-    functions = [lowered_tools.get(name) or lower_tool(model, model.tools[name]) for name in sorted(model.tools)]
-    tasks = [lower_task(model, task) for task in sorted(model.tasks, key=lambda t: t.name)]
+    lowered = lowered or {}
+    functions = [lowered.get(("tool", name)) or lower_tool(model, model.tools[name]) for name in sorted(model.tools)]
+    tasks = [
+        lowered.get(("task", task.name)) or lower_task(model, task)
+        for task in sorted(model.tasks, key=lambda t: t.name)
+    ]
     outputs = [lower_output(model, name) for name in sorted(model.entities)]
     names: dict = constant_names(text for unit in functions + tasks + outputs for _, text in unit["constants"])
     columns = column_names({c for fn in functions for c in fn["columns"]})
