@@ -97,7 +97,7 @@ def sql(e: exp.Expression) -> str:
 
 def column_sql_type(model: Model, f: FieldInfo) -> str:
     if f.type.kind == "entity":
-        return column_sql_type(model, model.entities[f.type.name].key)
+        return column_sql_type(model, model.entities[f.type.decl_name].id_field)
     return SQL_TYPES[f.type.kind]
 
 
@@ -146,13 +146,13 @@ def create_table(model: Model, entity: EntityInfo) -> exp.Create:
         for check in column_checks(model, entity, f):
             constraints.append(exp.ColumnConstraint(kind=exp.CheckColumnConstraint(this=check)))
         if f.is_relation:
-            parent = model.entities[f.type.name]
+            parent = model.entities[f.type.decl_name]
             action = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}[f.on_delete]
             constraints.append(
                 exp.ColumnConstraint(
                     kind=exp.Reference(
                         this=exp.Schema(
-                            this=exp.Table(this=ident(parent.table)), expressions=[ident(parent.key.column)]
+                            this=exp.Table(this=ident(parent.table)), expressions=[ident(parent.id_field.column)]
                         ),
                         options=[f"ON DELETE {action}"],
                     )
@@ -185,7 +185,7 @@ def column_checks(model: Model, entity: EntityInfo, f: FieldInfo) -> list[exp.Ex
     c = col(f.column)
     checks: list[exp.Expression] = []
     if f.type.kind == "enum":
-        checks.append(exp.In(this=c, expressions=[exp.Literal.string(m) for m in model.enums[f.type.name]]))
+        checks.append(exp.In(this=c, expressions=[exp.Literal.string(m) for m in model.enums[f.type.decl_name]]))
     if f.type.kind == "bool":
         checks.append(exp.In(this=c, expressions=[exp.Literal.number(0), exp.Literal.number(1)]))
     if f.range:
@@ -259,6 +259,7 @@ def seed_rows_statements(model: Model, seed) -> list[tuple[n.Span, str]]:
 
 
 def seed_default(model: Model, f: FieldInfo) -> exp.Expression:
+    assert f.default is not None  # seed_statements asks only for the fields that have a default
     value = const_eval(model, f.default, f.type, model.clock)
     return literal(to_storage(value, f.type))
 
@@ -267,7 +268,7 @@ def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
     if isinstance(value, SeedRef):
         target = model.entities[value.entity]
         lookup = (
-            exp.select(col(target.key.column))
+            exp.select(col(target.id_field.column))
             .from_(exp.Table(this=ident(target.table)), copy=False)
             .where(
                 exp.EQ(
@@ -285,7 +286,9 @@ def seed_value(model: Model, value, f: FieldInfo) -> exp.Expression:
             )
         )
         return exp.Subquery(this=lookup)
-    return literal(to_storage(value, f.type if f.type.kind != "entity" else model.entities[f.type.name].key.type))
+    return literal(
+        to_storage(value, f.type if f.type.kind != "entity" else model.entities[f.type.decl_name].id_field.type)
+    )
 
 
 # ---- invariants -------------------------------------------------------------------------------
@@ -304,11 +307,11 @@ def invariant_statement(model: Model, inv) -> str:
         )
     entity = model.entities[inv.entity]
     alias = c.new_alias()
-    select = exp.select(col(entity.key.column, alias)).from_(table(entity, alias), copy=False)
+    select = exp.select(col(entity.id_field.column, alias)).from_(table(entity, alias), copy=False)
     if decl.where is not None:
         select = select.where(c.value(decl.where, [alias], [entity.name]), copy=False)
     select = select.where(exp.Not(this=exp.Paren(this=c.value(decl.body, [alias], [entity.name]))), copy=False)
-    return sql(select.order_by(col(entity.key.column, alias), copy=False))
+    return sql(select.order_by(col(entity.id_field.column, alias), copy=False))
 
 
 # ---- tool queries ---------------------------------------------------------------------------
@@ -398,6 +401,7 @@ class SqlCompiler:
         if b is not None and b.kind == "entity":
             return Query(b.name)
         if b is not None and b.kind == "query_let":
+            assert b.query is not None  # the checker gives every query_let binding its query
             return self.flatten(b.query)
         if b is not None and b.kind == "field" and b.target.backref is not None:
             child_name, child_field = b.target.backref
@@ -405,7 +409,8 @@ class SqlCompiler:
             return Query(child_name, conds=[BackRef(child.fields[child_field].column, None, b.depth)])
         if isinstance(e, n.Member):
             owner_t = self.type_of(e.obj)
-            f = self.model.entities[owner_t.name].fields[e.name.name]
+            f = self.model.entities[owner_t.decl_name].fields[e.name.name]
+            assert f.backref is not None  # a member typed as a query is a relation list (`Child[]`)
             child_name, child_field = f.backref
             child = self.model.entities[child_name]
             return Query(child_name, conds=[BackRef(child.fields[child_field].column, e.obj)])
@@ -423,7 +428,7 @@ class SqlCompiler:
                 outer_aliases, outer_entities = aliases[:-1], entities[:-1]
                 if cond.owner is None:  # correlated with an enclosing row
                     parent = self.model.entities[outer_entities[-1 - cond.depth]]
-                    owner = col(parent.key.column, outer_aliases[-1 - cond.depth])
+                    owner: exp.Expression = col(parent.id_field.column, outer_aliases[-1 - cond.depth])
                 elif self.row_free(cond.owner):
                     owner = self.param(cond.owner)
                 else:
@@ -437,7 +442,7 @@ class SqlCompiler:
         value = self.value(key.expr, aliases, entities)
         t = self.type_of(key.expr)
         if t.kind == "enum":  # enums sort in declaration order, not alphabetically
-            members = self.model.enums[t.name]
+            members = self.model.enums[t.decl_name]
             value = exp.Case(
                 this=value,
                 ifs=[exp.If(this=exp.Literal.string(m), true=exp.Literal.number(i)) for i, m in enumerate(members)],
@@ -448,7 +453,7 @@ class SqlCompiler:
         if what == "rows":
             return [col(f.column, alias) for f in entity.columns]
         if what == "keys":
-            return [col(entity.key.column, alias)]
+            return [col(entity.id_field.column, alias)]
         if what == "count":
             return [exp.Count(this=exp.Star())]
         if what == "exists":
@@ -492,12 +497,14 @@ class SqlCompiler:
         if limited and what in ("count", "exists", "agg"):
             # aggregate over the limited rows: WHERE key IN (the keys query with its limit)
             keys = self.select(e, "keys", outer_aliases=outer_aliases, outer_entities=outer_entities)
-            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)), copy=False)
+            select = select.where(
+                exp.In(this=col(entity.id_field.column, alias), query=exp.Subquery(this=keys)), copy=False
+            )
         else:
             select = self.where(select, q, aliases, entities)
             if what in ("rows", "keys"):
                 order = [self.order_key(k, aliases, entities) for k in q.order]
-                order.append(exp.Ordered(this=col(entity.key.column, alias)))  # a stable, deterministic order
+                order.append(exp.Ordered(this=col(entity.id_field.column, alias)))  # a stable, deterministic order
                 select = select.order_by(*order, copy=False)
             if limited:
                 select = select.limit(
@@ -537,7 +544,7 @@ class SqlCompiler:
             if b is not None and b.kind == "field":
                 return col(b.target.column, aliases[-1 - b.depth])
             if b is not None and b.kind == "row":  # `p` in `all Product p: ...`: the row's key
-                return col(self.model.entities[b.type.name].key.column, aliases[-1 - b.depth])
+                return col(self.model.entities[b.type.decl_name].id_field.column, aliases[-1 - b.depth])
             if b is not None and b.kind == "enum_member":
                 return exp.Literal.string(e.name)
             return self.param(e)
@@ -578,12 +585,13 @@ class SqlCompiler:
                 e.span,
                 help="read a field of the row or of a related row (`owner.name`), or " + COMPUTE_FIRST,
             )
-        parent = self.model.entities[obj_t.name]
+        parent = self.model.entities[obj_t.decl_name]
         name = e.name.name
         f = parent.fields.get(name)
         if f is None and name.endswith("_id"):
             f = parent.fields[name[:-3]]
             name = f.name
+        assert f is not None  # the checker resolved the member to a field (or a relation's `_id`)
         b = self.binding(e.obj) if isinstance(e.obj, (n.Name, n.OuterName)) else None
         if b is not None and b.kind == "row":  # a field of a named row: its own column
             return col(f.column, aliases[-1 - b.depth])
@@ -597,7 +605,7 @@ class SqlCompiler:
         sub = (
             exp.select(col(column, alias))
             .from_(table(parent, alias), copy=False)
-            .where(exp.EQ(this=col(parent.key.column, alias), expression=key), copy=False)
+            .where(exp.EQ(this=col(parent.id_field.column, alias), expression=key), copy=False)
         )
         return exp.Subquery(this=sub)
 
@@ -695,7 +703,7 @@ class SqlCompiler:
                 if target is not None and is_numeric(self.type_of(e.right).elem):
                     left = convert(left, lt, target)
                     items = [convert(v, self.type_of(x), target) for v, x in zip(items, e.right.items)]
-                test = exp.In(this=left, expressions=items)
+                test: exp.Expression = exp.In(this=left, expressions=items)
             elif self.type_of(e.right).kind == "text":  # a substring: instr(right, left)
                 haystack = self.value(e.right, aliases, entities)  # compiled in SQL order
                 test = exp.GT(

@@ -10,6 +10,7 @@ import ast
 import functools
 import re
 import tokenize
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 LIMIT = 120
@@ -61,6 +62,7 @@ def tokens(code: str) -> list[Tok] | None:
         if m is None:
             return None
         kind = m.lastgroup
+        assert kind is not None  # each of TOKEN's alternatives is a named group
         out.append(Tok(KINDS[kind], m.group(kind), m.start(kind), m.end()))
         pos = m.end()
     if any(
@@ -237,7 +239,7 @@ def cut_string(value: str, width: int, suffix: str = "", breaks: re.Pattern = BR
     return lines
 
 
-def wrap_module(text: str, limit: int = LIMIT, frozen: set[int] = frozenset()) -> str:
+def wrap_module(text: str, limit: int = LIMIT, frozen: AbstractSet[int] = frozenset()) -> str:
     """Every long line of a module broken (but those whose indexes are `frozen`: whole
     statements, broken already), knowing which lines are inside brackets opened on an earlier
     line. The module starts with a docstring; it holds no other multi-line string."""

@@ -145,7 +145,7 @@ def _projection(clause: list[str]) -> str:
     items = _split_commas(clause)
     names = []
     for item in items:
-        idents = [_ident(t) for t in item if _ident(t) is not None]
+        idents = [name for t in item if (name := _ident(t)) is not None]
         first = item[0].upper()
         names.append(first if first in AGGREGATES else idents[-1] if len(idents) and len(item) <= 3 else "VALUE")
     if len(names) > MAX_PARTS:
@@ -183,7 +183,7 @@ def _columns(clause: list[str]) -> list[str]:
 
 def _assigned(clause: list[str]) -> list[str]:
     """The columns an UPDATE's SET assigns."""
-    return [_ident(item[0]) for item in _split_commas(clause) if _ident(item[0]) is not None]
+    return [name for item in _split_commas(clause) if (name := _ident(item[0])) is not None]
 
 
 def _has_subquery(words: list[tuple[str, int]], keyword: str) -> bool:

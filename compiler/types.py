@@ -158,6 +158,13 @@ class EntityInfo:
     owner: tuple[str, Any] | None = None  # `@@owned_by(field)`: (field name, its declaration)
 
     @property
+    def id_field(self) -> FieldInfo:
+        """`key`, of an entity that has an `@id` field (every entity of a spec without errors:
+        the checker reports one without, AWM1012)."""
+        assert self.key is not None, f"entity `{self.name}` has no `@id` field"
+        return self.key
+
+    @property
     def columns(self) -> list[FieldInfo]:
         return [f for f in self.fields.values() if f.is_column]
 
