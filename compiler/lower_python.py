@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,6 +50,7 @@ PY_HELPERS = {
     "range": "int_range",
     "contains_number": "contains_number",
 }
+GROUP_FUNCTIONS: dict[str, type[exp.Expression]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
 PLACEHOLDER = re.compile("\x00[0-9]+\x00")
 COLUMN = re.compile("\x01([^\x01]+)\x01")  # a column's index in its entity's rows, named by the module
@@ -93,7 +95,7 @@ class Emitter:
             self.sql_constants[text] = placeholder(len(self.sql_constants) + 1)
         return self.sql_constants[text]
 
-    def local_function(self, key, stem: str, params: str, body: list[str]) -> str:
+    def local_function(self, key, stem: str, params: str, body: Callable[[], list[str]]) -> str:
         """A function defined at the top of the generated one (instead of a lambda called on
         the spot); `body` is made on first use, its lines relative to the function's body."""
         if key not in self.local_functions:
@@ -206,7 +208,7 @@ class Emitter:
             return from_json_code(f"{obj}.get({e.name.name!r})", self.t(e))
         if obj_t.kind == "json":
             return f"json_get({obj}, {e.name.name!r})"
-        entity = self.model.entities[obj_t.name]
+        entity = self.model.entities[obj_t.decl_name]
         f = entity.fields.get(e.name.name)
         if f is None:  # `row.parent_id`
             f = entity.fields[e.name.name[:-3]]
@@ -220,7 +222,7 @@ class Emitter:
         lookup = (
             exp.select(col(f.column))
             .from_(table(entity), copy=False)
-            .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+            .where(exp.EQ(this=col(entity.id_field.column), expression=exp.Placeholder()), copy=False)
         )
         const = self.sql_const(sql(lookup))
         return from_storage_code(f"scalar(db, {const}, ({obj},))", f.type)
@@ -232,8 +234,8 @@ class Emitter:
             and self.model.bindings.get(e.obj) is not None
             and self.model.bindings[e.obj].kind == "entity"
         ):  # `Product[3]`: a key lookup
-            entity = self.model.entities[obj_t.elem.name]
-            return self.must_exist(entity, entity.key.column, self.expr(e.index))
+            entity = self.model.entities[obj_t.elem.decl_name]
+            return self.must_exist(entity, entity.id_field.column, self.expr(e.index))
         if obj_t.kind == "json":
             return f"json_get({self.expr(e.obj)}, {self.expr(e.index)})"
         return f"item({self.expr(e.obj)}, {self.expr(e.index)})"
@@ -245,8 +247,8 @@ class Emitter:
             self.emit(depth, f"if {code} is not None:")
             depth += 1
         if t.kind == "entity":
-            entity = self.model.entities[t.name]
-            self.emit(depth, self.must_exist(entity, entity.key.column, code))
+            entity = self.model.entities[t.decl_name]
+            self.emit(depth, self.must_exist(entity, entity.id_field.column, code))
         elif t.kind == "list" and self.needs_key_check(t.elem):
             item = self.fresh("k")
             self.emit(depth, f"for {item} in {code}:")
@@ -266,12 +268,12 @@ class Emitter:
         return False
 
     def must_exist(self, entity, column: str, value: str) -> str:
-        if self.rows_cache and column == entity.key.column:
+        if self.rows_cache and column == entity.id_field.column:
             index = self.column_index(entity, column)
             const = self.row_const(entity)
             return f"must_row(db, _rows, {const}, {value}, {entity.name!r}, {column!r}, {index})"
         lookup = (
-            exp.select(col(entity.key.column))
+            exp.select(col(entity.id_field.column))
             .from_(table(entity), copy=False)
             .where(exp.EQ(this=col(column), expression=exp.Placeholder()), copy=False)
         )
@@ -279,7 +281,7 @@ class Emitter:
         return f"must(db, {const}, {value}, {entity.name!r}, {column!r})"
 
     def x_LookupBy(self, e: n.LookupBy) -> str:
-        entity = self.model.entities[self.t(e.obj).elem.name]
+        entity = self.model.entities[self.t(e.obj).elem.decl_name]
         f = entity.fields[e.field.name]
         return self.must_exist(entity, f.column, self.storage(e.value, f.type))
 
@@ -302,13 +304,13 @@ class Emitter:
         statement = exp.Insert(
             this=exp.Schema(this=exp.Table(this=ident(entity.table)), expressions=[ident(c) for c in columns]),
             expression=exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
-            returning=exp.Returning(expressions=[col(entity.key.column)]),
+            returning=exp.Returning(expressions=[col(entity.id_field.column)]),
         )
         if not columns:
             statement = exp.Insert(
                 this=exp.Table(this=ident(entity.table)),
                 expression=exp.var("DEFAULT VALUES"),
-                returning=exp.Returning(expressions=[col(entity.key.column)]),
+                returning=exp.Returning(expressions=[col(entity.id_field.column)]),
             )
         return self.run_sql(statement, params)
 
@@ -326,7 +328,7 @@ class Emitter:
     def x_Upsert(self, e: n.Upsert) -> str:
         entity = self.model.entities[e.entity.name]
         given = {fv.name.name: fv.value for fv in e.values}
-        find = exp.select(col(entity.key.column)).from_(table(entity), copy=False)
+        find = exp.select(col(entity.id_field.column)).from_(table(entity), copy=False)
         find_params = []
         for k in e.keys:
             f = entity.fields[k.name]
@@ -354,7 +356,7 @@ class Emitter:
         statement = exp.Update(
             this=table(entity, alias),
             expressions=sets,
-            where=exp.Where(this=exp.EQ(this=col(entity.key.column, alias), expression=exp.Placeholder())),
+            where=exp.Where(this=exp.EQ(this=col(entity.id_field.column, alias), expression=exp.Placeholder())),
         )
         params = c.params + ([key_code] if key_code else [])
         return self.run_sql(statement, params)
@@ -464,24 +466,27 @@ class Emitter:
         entity = self.model.entities[q.entity]
         alias = c.new_alias()
         key_fields = [entity.fields[k.name] for k in e.keys]
-        projection = [col(f.column, alias) for f in key_fields]
+        projection: list[exp.Expression] = [col(f.column, alias) for f in key_fields]
         converters = [from_storage_code("{}", f.type if not f.is_relation else INT) for f in key_fields]
         names = [f.column for f in key_fields]
         for agg in e.aggregates:
             call = agg.value
+            assert isinstance(call, n.Call)  # the checker reports a group field that is not an aggregate call
             t = self.t(call)
             if call.func.name == "count":
                 projection.append(exp.Count(this=exp.Star()))
             else:
                 inner = c.value(call.args[0], [alias], [entity.name])
-                fn = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[call.func.name]
+                fn = GROUP_FUNCTIONS[call.func.name]
                 projection.append(fn(this=inner))
             converters.append(from_storage_code("{}", t))
             names.append(agg.name.name)
         select = exp.select(*projection).from_(table(entity, alias), copy=False)
         if q.limit is not None or q.offset is not None:  # group the limited rows only
             keys = c.select(e.source, "keys")
-            select = select.where(exp.In(this=col(entity.key.column, alias), query=exp.Subquery(this=keys)), copy=False)
+            select = select.where(
+                exp.In(this=col(entity.id_field.column, alias), query=exp.Subquery(this=keys)), copy=False
+            )
         else:
             select = c.where(select, q, [alias], [entity.name])
         select = select.group_by(*[col(f.column, alias) for f in key_fields], copy=False).order_by(
@@ -560,7 +565,7 @@ class Emitter:
 
     def query_rows(self, e: n.Expr) -> str:
         """`[row_<Entity>(r) for r in rows(...)]`: the output of a query's rows, in one SELECT."""
-        entity = self.model.entities[self.t(e).elem.name]
+        entity = self.model.entities[self.t(e).elem.decl_name]
         c = self.compiler()
         const, params = self.run_sql(c.select(e, "rows"), c.params)
         return f"[row_{entity.name}(r) for r in rows(db, {const}, {params})]"
@@ -571,10 +576,10 @@ class Emitter:
         t = self.t(e)
         if not (self.rows_cache and t.kind == "query" and not isinstance(e, n.Call)):
             return self.expr(e)
-        entity = self.model.entities[t.elem.name]
+        entity = self.model.entities[t.elem.decl_name]
         c = self.compiler()
         const, params = self.run_sql(c.select(e, "rows"), c.params)
-        index = self.column_index(entity, entity.key.column)
+        index = self.column_index(entity, entity.id_field.column)
         return f"prefetched(db, _rows, {const}, {params}, {self.row_const(entity)}, {index})"
 
     # ---- statements ----------------------------------------------------------------------
@@ -650,7 +655,7 @@ class Emitter:
 
     def update(self, s: n.Update, depth: int):
         t = self.t(s.target)
-        entity = self.model.entities[t.name if t.kind == "entity" else t.elem.name]
+        entity = self.model.entities[t.decl_name if t.kind == "entity" else t.elem.decl_name]
         single, key, subquery, sub_params = self.target_keys(s.target)
         if single:
             const, params = self.update_by_key(entity, s.assigns, key)
@@ -665,19 +670,19 @@ class Emitter:
         statement = exp.Update(
             this=table(entity, "u"),
             expressions=sets,
-            where=exp.Where(this=exp.In(this=col(entity.key.column, "u"), query=exp.Subquery(this=subquery))),
+            where=exp.Where(this=exp.In(this=col(entity.id_field.column, "u"), query=exp.Subquery(this=subquery))),
         )
         const, params = self.run_sql(statement, c.params + sub_params)
         self.emit(depth, f"execute(db, {const}, {params})", s.span)
 
     def delete(self, s: n.Delete, depth: int):
         t = self.t(s.target)
-        entity = self.model.entities[t.name if t.kind == "entity" else t.elem.name]
+        entity = self.model.entities[t.decl_name if t.kind == "entity" else t.elem.decl_name]
         single, key, subquery, params = self.target_keys(s.target)
         condition = (
-            exp.EQ(this=col(entity.key.column), expression=exp.Placeholder())
+            exp.EQ(this=col(entity.id_field.column), expression=exp.Placeholder())
             if single
-            else exp.In(this=col(entity.key.column), query=exp.Subquery(this=subquery))
+            else exp.In(this=col(entity.id_field.column), query=exp.Subquery(this=subquery))
         )
         statement = exp.Delete(this=exp.Table(this=ident(entity.table)), where=exp.Where(this=condition))
         const, args = self.run_sql(statement, [key] if single else params)
@@ -744,20 +749,20 @@ def param_spec(model: Model, p, t: T | None = None) -> dict:
     t = t or p.type
     spec: dict = {"kind": t.kind, "optional": t.optional}
     if t.kind == "enum":
-        spec["members"] = model.enums[t.name]
+        spec["members"] = model.enums[t.decl_name]
     elif t.kind == "entity":
-        entity = model.entities[t.name]
+        entity = model.entities[t.decl_name]
         spec["entity"] = t.name
-        spec["key"] = entity.key.type.kind
+        spec["key"] = entity.id_field.type.kind
     elif t.kind == "list":
         spec["items"] = param_spec(model, None, t.elem)
     elif t.kind == "record":
-        fields = model.records[t.name].fields
+        fields = model.records[t.decl_name].fields
         spec["fields"] = {k: param_spec(model, None, f.type) for k, f in fields.items()}
     elif t.kind == "union":
         spec["variants"] = {
             v: {k: param_spec(model, None, f.type) for k, f in r.fields.items()}
-            for v, r in model.unions[t.name].variants.items()
+            for v, r in model.unions[t.decl_name].variants.items()
         }
     return spec
 
@@ -908,7 +913,8 @@ def finish_lines(unit: dict, lines: list[str], spans: list, names, locate, width
     """A function's lines with constant names, a `# file:line` comment before the code of
     each statement (when the line differs from the previous comment's) and long lines broken;
     the span of each line (None for comments), for the line map."""
-    out, out_spans = [], []
+    out: list[str] = []
+    out_spans: list = []
     last = None
     statements = statement_names(unit, names)
     for line, span in zip(lines, spans):
@@ -1005,7 +1011,7 @@ def lower_output(model: Model, name: str) -> dict:
         "sql": const,
         "fields": conversions,
         "table": entity.table,
-        "key": entity.key.column,
+        "key": entity.id_field.column,
         "owner": owner,
         "user_column": user_column,
         "constants": emitter.constants(),
@@ -1055,7 +1061,7 @@ def row_select(entity) -> exp.Select:
     return (
         exp.select(*[col(f.column) for f in entity.columns])
         .from_(table(entity), copy=False)
-        .where(exp.EQ(this=col(entity.key.column), expression=exp.Placeholder()), copy=False)
+        .where(exp.EQ(this=col(entity.id_field.column), expression=exp.Placeholder()), copy=False)
     )
 
 
