@@ -334,7 +334,8 @@ def to_decimal(v):
     if v is None:
         return None
     d = _convert("decimal", lambda x: Decimal(repr(x)) if isinstance(x, float) else Decimal(x), v)
-    return dec(checked_cents(_integral_or_none(d * 100), v))
+    # NaN, infinities and sNaN (which raises on arithmetic) are no decimal: out of range
+    return dec(checked_cents(_integral_or_none(d * 100) if d.is_finite() else None, v))
 
 
 def _integral_or_none(d):

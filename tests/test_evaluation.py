@@ -349,7 +349,7 @@ def test_numbers_too_large_to_store_are_invalid_values(review_env, tool, args):
     assert s.snapshot()[0] == before
 
 
-@pytest.mark.parametrize("value", ["1e400", 1e300, float("inf"), "nan", "abc"])
+@pytest.mark.parametrize("value", ["1e400", 1e300, float("inf"), "nan", "abc", "sNaN", "-snan"])
 def test_a_decimal_conversion_out_of_range_fails_with_invalid_value(value):
     from awmlang.runtime.support import Fail, to_decimal
 
