@@ -112,7 +112,7 @@ def _check(path, text, memo: bool) -> tuple[BuildResult, dict]:
     return result, probed
 
 
-# The lowering memo: the code of a tool, task, invariant or table is made from its declaration and
+# The lowering memo: the code of a tool, task, invariant, table or seed is made from its declaration and
 # the types alone (env, enums, entities, records, unions: lowering reads nothing else of the
 # Model; a task also reads the parameters of the tools it calls), so it is reused while those
 # declarations' text is unchanged. A spec with errors is lowered afresh.
@@ -179,6 +179,17 @@ def lowering_errors(
             if not has_errors:
                 raise
     return out, lowered
+
+
+def _seed_statements(model: Model, seed, types: str | None) -> list[tuple[n.Span, str]]:
+    """A seed declaration's INSERTs, kept by the lowering memo unless they come from a file
+    (whose text the key does not hold)."""
+    decl = seed.decl
+    if types is None or decl is None or decl.file is not None:
+        return seed_rows_statements(model, seed)
+    return _lowered_by(
+        (types, decl.span.path, decl.span.start, ("seed", seed.entity)), partial(seed_rows_statements, model, seed)
+    )
 
 
 def _called_tools(model: Model, task) -> tuple:
@@ -259,7 +270,8 @@ def _build(path: str | Path, text: str | None, memo: bool) -> BuildResult:
         }
         handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, probed)
         tools_json = render_tools_json(model)
-        seeds = [statement for seed in model.seeds for statement in seed_rows_statements(model, seed)]
+        types = types_key(result.modules) if memo else None
+        seeds = [statement for seed in model.seeds for statement in _seed_statements(model, seed, types)]
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(
             result.diagnostics + [Diagnostic(exc.code, str(exc), exc.span, help=exc.help)], result.sources
