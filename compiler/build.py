@@ -146,7 +146,7 @@ def _lowered_by(key: tuple | None, make: Callable):
 def lowering_errors(
     model: Model, check_diags: list[Diagnostic], types: str | None = None
 ) -> tuple[list[Diagnostic], dict]:
-    """Lower each tool, invariant and table whose declaration checked without errors, and
+    """Lower each tool, task, invariant and table whose declaration checked without errors, and
     report what cannot be lowered (an expression a query cannot hold, AWM2007). Returns those
     diagnostics and what was lowered, by (kind, name). On a spec with errors `model` is partial:
     a declaration may then fail for a reason already reported (it reads a broken one), and is
