@@ -1,10 +1,18 @@
-"""Helpers for text shown to people (counts, colour), shared by the compiler, the runtime and the CLI."""
+"""Text helpers shared by the compiler, the runtime, the importer and the CLI: counts, colour,
+"did you mean", and how a CamelCase name becomes snake_case."""
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable
+
+
+def snake(name: str) -> str:
+    """CamelCase -> snake_case (`OrderItem` -> `order_item`): an entity's table name, and so the
+    importer's test of whether a table needs `@@table`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def plural(noun: str) -> str:

@@ -20,7 +20,7 @@ from .constants import const_eval
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .nodes import children
 from .pyformat import LIMIT, cut_string, parenthesized, wrap_line, wrap_module
-from .sqlnames import constant_names
+from .sqlnames import column_names, constant_names
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
 
 ENV = jinja2.Environment(
@@ -884,20 +884,6 @@ def resolve(code: str, statements: dict[str, str], names: dict) -> str:
     if "\x00" in code:
         code = PLACEHOLDER.sub(lambda m: statements[m.group(0)], code)
     return COLUMN.sub(lambda m: names[tuple(m.group(1).split(".", 1))], code) if "\x01" in code else code
-
-
-def column_names(used: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(entity, column) -> `COL_<ENTITY>_<COLUMN>`, numbered where two would be the same."""
-    out, taken = {}, set()
-    for entity, column in sorted(used):
-        base = "COL_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", entity).upper() + "_" + column.upper()
-        name, k = base, 1
-        while name in taken:
-            k += 1
-            name = f"{base}_{k}"
-        taken.add(name)
-        out[(entity, column)] = name
-    return out
 
 
 @functools.lru_cache(maxsize=1 << 14)

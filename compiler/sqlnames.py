@@ -2,13 +2,16 @@
 does, to which table, by which columns (`SQL_SELECT_PRODUCT_NAME_BY_ID`, `SQL_COUNT_CART_ITEM_BY_CUSTOMER_ID`,
 `SQL_UPDATE_ORDER_SET_STATUS_BY_ID`, `SQL_INSERT_ORDER`). A name is a function of the text
 alone; statements whose names collide are numbered in the order of their texts, so the names
-of a module depend only on the set of its statements."""
+of a module depend only on the set of its statements. Column positions that tools read
+from whole rows are named too (`COL_ORDER_STATUS`)."""
 
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Iterable
+
+from ..text import snake
 
 TOKEN = re.compile(r"""\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|\w+|\?|.)""", re.DOTALL)
 CLAUSES = {"FROM", "WHERE", "ORDER", "GROUP", "LIMIT", "OFFSET", "HAVING", "RETURNING", "VALUES", "SET"}
@@ -194,3 +197,17 @@ def _has_subquery(words: list[tuple[str, int]], keyword: str) -> bool:
         elif seen and d > 0:
             return True
     return False
+
+
+def column_names(used: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(entity, column) -> `COL_<ENTITY>_<COLUMN>`, numbered where two would be the same."""
+    out, taken = {}, set()
+    for entity, column in sorted(used):
+        base = "COL_" + snake(entity).upper() + "_" + column.upper()
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        taken.add(name)
+        out[(entity, column)] = name
+    return out

@@ -50,10 +50,6 @@ def unique_name(base: str, taken: set[str]) -> str:
     return f"{base}{n}"
 
 
-def snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
 def valid_name(name: str) -> bool:
     return bool(NAME_RE.fullmatch(name)) and name not in RESERVED
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from awmlang.import_awm.entities import EntityPlan, FieldPlan, SchemaPlan
 from awmlang.import_awm.literals import awm_text, comment
-from awmlang.import_awm.naming import env_name, snake
+from awmlang.import_awm.naming import env_name
 from awmlang.import_awm.read import Scenario
 from awmlang.import_awm.seeds import render_seeds
 from awmlang.import_awm.sql import CLOCK
 from awmlang.import_awm.tasks import render_tasks
 from awmlang.import_awm.tools import ToolText
+from awmlang.text import snake
 
 
 def render_spec(

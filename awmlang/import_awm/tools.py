@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from awmlang.import_awm.endpoints import AwmEndpoint, AwmParam
 from awmlang.import_awm.entities import EntityPlan, FieldPlan, SchemaPlan
 from awmlang.import_awm.literals import awm_text, comment
-from awmlang.import_awm.naming import snake
+from awmlang.text import snake
 
 VERBS = {
     "get": {"get", "fetch", "read", "show", "retrieve", "view", "describe", "lookup", "find"},

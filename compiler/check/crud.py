@@ -12,10 +12,11 @@ import copy
 from collections.abc import Callable
 from typing import TypeGuard
 
+from ...text import snake
 from .. import nodes as n
 from ..diagnostics import did_you_mean
 from ..types import EntityInfo, FieldInfo
-from .state import column_of, snake
+from .state import column_of
 from .walk import walk
 
 CRUD_LIMIT_MAX = 200

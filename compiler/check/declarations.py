@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from ...runtime.support import CLOCK_FORMAT
-from ...text import counted
+from ...text import counted, snake
 from .. import nodes as n
 from ..diagnostics import Label, did_you_mean
 from ..types import ANY, BOOL, SCALARS, EntityInfo, FieldInfo, RecordInfo, T, UnionInfo, is_numeric, query_of
-from .state import CheckerState, Ctx, Scope, column_of, snake, valid_sql_name
+from .state import CheckerState, Ctx, Scope, column_of, valid_sql_name
 
 
 class DeclarationsMixin(CheckerState):

@@ -42,10 +42,6 @@ def valid_sql_name(name: str) -> bool:
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
-def snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
 def column_of(entity: EntityInfo, name: n.Ident, error) -> FieldInfo | None:
     """The stored field `name` of the entity, or None after reporting it unknown to `error`."""
     f = entity.fields.get(name.name)

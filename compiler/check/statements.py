@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ...text import snake
 from .. import nodes as n
 from ..diagnostics import did_you_mean, with_article
 from ..types import ANY, INT, TEXT, Binding, EntityInfo, FieldInfo, T
-from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, CheckerState, Ctx, Scope, snake
+from .state import BINDING_KINDS, RESERVED, SNAKE_CASE, CheckerState, Ctx, Scope
 
 
 class StatementsMixin(CheckerState):
