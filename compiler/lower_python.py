@@ -1,4 +1,5 @@
-"""Phase 3b: the Model -> one Python module of tool handlers (rendered with jinja2).
+"""Phase 3b: the Model -> the functions of the Python handlers module (handlers_module.py
+assembles them into its text).
 
 Handlers run against a session (`rt`) and its SQLite connection (`db`). Values inside a
 handler: entity values are row keys, decimals are `Decimal`, dates are ISO text, records
@@ -7,31 +8,17 @@ are dicts. Every SQL statement is a module constant; every value reaches SQL as 
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import jinja2
-
 from . import nodes as n
 from .constants import const_eval
+from .handlers_module import column_marker, handlers_module, placeholder
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .nodes import children
-from .pyformat import LIMIT, cut_string, parenthesized, wrap_line, wrap_module
-from .sqlnames import column_names, constant_names
+from .pyformat import LIMIT, parenthesized
 from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
-
-ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("awmlang.compiler", "templates"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    autoescape=False,
-)
-ENV.filters["pyrepr"] = repr
 
 PY_HELPERS = {
     "lower": "ascii_lower",
@@ -52,14 +39,6 @@ PY_HELPERS = {
 }
 GROUP_FUNCTIONS: dict[str, type[exp.Expression]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
-PLACEHOLDER = re.compile("\x00[0-9]+\x00")
-COLUMN = re.compile("\x01([^\x01]+)\x01")  # a column's index in its entity's rows, named by the module
-SQL_BREAKS = re.compile(r"(?<= )(?=(?:FROM|WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|RETURNING|SET) )")
-
-
-def placeholder(k: int) -> str:
-    """How a function's code names its k-th SQL statement until the module names it."""
-    return f"\x00{k}\x00"
 
 
 def negated(code: str) -> str:
@@ -118,7 +97,7 @@ class Emitter:
     def column_index(self, entity, column: str) -> str:
         """The position of a column in the entity's rows, as the module names it (`COL_ORDER_STATUS`)."""
         self.columns_used.add((entity.name, column))
-        return f"\x01{entity.name}.{column}\x01"
+        return column_marker(entity.name, column)
 
     def fresh(self, stem: str) -> str:
         self.temp += 1
@@ -802,9 +781,9 @@ def lower_python(
     """The handlers module; `locate(span)` names a span as "file:line" for the line map and
     the comments before each statement; `invariants` maps each invariant to its SELECT of
     violating keys; `lowered` holds the tools and tasks already lowered by this build (the check's
-    probe for AWM2007), by ("tool" or "task", name). After the functions are made, one pass over the module names the SQL
-    statements (one constant per distinct statement), adds the source comments and breaks lines
-    longer than `width` (None: no breaking, for tests comparing the two)."""
+    probe for AWM2007), by ("tool" or "task", name). The functions made, `handlers_module`
+    names their SQL statements, adds the source comments and breaks lines longer than `width`
+    (None: no breaking, for tests comparing the two)."""
     lowered = lowered or {}
     functions = [lowered.get(("tool", name)) or lower_tool(model, model.tools[name]) for name in sorted(model.tools)]
     tasks = [
@@ -812,137 +791,7 @@ def lower_python(
         for task in sorted(model.tasks, key=lambda t: t.name)
     ]
     outputs = [lower_output(model, name) for name in sorted(model.entities)]
-    names: dict = constant_names(text for unit in functions + tasks + outputs for _, text in unit["constants"])
-    columns = column_names({c for fn in functions for c in fn["columns"]})
-    names.update(columns)
-    locate = remembered(locate)
-    functions = [finish_tool(fn, names, locate, width) for fn in functions]
-    tasks = [finish_task(task, names, locate, width) for task in tasks]
-    outputs = [dict(o, sql=resolve(o["sql"], statement_names(o, names), names)) for o in outputs]
-    constants = [
-        line
-        for text, name in sorted(names.items(), key=lambda x: x[1])
-        if isinstance(text, str)
-        for line in constant(name, text, width)
-    ]
-    if columns:  # the indexes of the columns that tools read from whole rows
-        constants.append("")
-        for (entity, column), name in sorted(columns.items(), key=lambda x: x[1]):
-            index = [f.column for f in model.entities[entity].columns].index(column)
-            constants.append(f"{name} = {index}  # {model.entities[entity].table}.{column}")
-    template = ENV.get_template("handlers.py.j2")
-    text = template.render(
-        spec=spec_name,
-        env=model.name,
-        constants=constants,
-        functions=functions,
-        outputs=outputs,
-        user_entity=model.user_entity,
-        clock=model.clock,
-        invariants=[(inv.name, inv.description, inv.entity, (invariants or {})[inv.name]) for inv in model.invariants],
-        tasks=tasks,
-    )
-    if width is not None:  # the rest of the module (tool bodies are broken already; the line map counts them)
-        text = wrap_module(text, width, frozen=tool_body_lines(text, functions))
-    line_map = compute_line_map(text, functions, locate)
-    return text.replace("LINE_MAP = {}", line_map_text(line_map, width), 1)
-
-
-def line_map_text(line_map: dict[int, str], width: int | None) -> str:
-    """`LINE_MAP = {...}`, its entries filling lines of at most `width` characters."""
-    if width is None or len("LINE_MAP = " + repr(line_map)) <= width:
-        return "LINE_MAP = " + repr(line_map)
-    lines, current = ["LINE_MAP = {"], "   "
-    for k, v in line_map.items():
-        entry = f" {k!r}: {v!r},"
-        if len(current) + len(entry) > width:
-            lines.append(current)
-            current = "   "
-        current += entry
-    return "\n".join(lines + [current, "}"])
-
-
-def remembered(locate):
-    located: dict = {}
-
-    def at(span):
-        if span not in located:
-            located[span] = locate(span)
-        return located[span]
-
-    return at
-
-
-def statement_names(unit: dict, names: dict) -> dict[str, str]:
-    """A function's SQL placeholders -> the module's names of their statements (`names` maps an
-    SQL text, or an (entity, column), to its name)."""
-    return {placeholder: names[text] for placeholder, text in unit["constants"]}
-
-
-def resolve(code: str, statements: dict[str, str], names: dict) -> str:
-    """Code of one function with its SQL and column placeholders replaced by the module's names."""
-    if "\x00" in code:
-        code = PLACEHOLDER.sub(lambda m: statements[m.group(0)], code)
-    return COLUMN.sub(lambda m: names[tuple(m.group(1).split(".", 1))], code) if "\x01" in code else code
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def constant(name: str, text: str, width: int | None) -> tuple[str, ...]:
-    """`NAME = 'SQL'`, the SQL cut before its clauses when the line would be too long."""
-    line = f"{name} = {text!r}"
-    if width is None or len(line) <= width:
-        return (line,)
-    return (f"{name} = (", *["    " + part for part in cut_string(text, width - 4, breaks=SQL_BREAKS)], ")")
-
-
-def finish_lines(unit: dict, lines: list[str], spans: list, names, locate, width) -> tuple[list[str], list]:
-    """A function's lines with constant names, a `# file:line` comment before the code of
-    each statement (when the line differs from the previous comment's) and long lines broken;
-    the span of each line (None for comments), for the line map."""
-    out: list[str] = []
-    out_spans: list = []
-    last = None
-    statements = statement_names(unit, names)
-    for line, span in zip(lines, spans):
-        code = resolve(line, statements, names)
-        where = None if span is None else locate(span)
-        if where is not None and where != last:
-            last = where
-            out.append(code[: len(code) - len(code.lstrip(" "))] + "# " + last)
-            out_spans.append(None)
-        for part in [code] if width is None else wrap_line(code, limit=width):
-            out.append(part)
-            out_spans.append(span)
-    return out, out_spans
-
-
-def finish_tool(fn: dict, names, locate, width) -> dict:
-    lines, spans = finish_lines(fn, fn["lines"], fn["spans"], names, locate, width)
-    return dict(fn, lines=lines, spans=spans)
-
-
-def finish_task(task: dict, names, locate, width) -> dict:
-    solution = task["solution"]
-    if solution is not None:
-        solution, _ = finish_lines(task, solution, task["solution_spans"], names, locate, width)
-    helpers, _ = finish_lines(task, task["locals"], [None] * len(task["locals"]), names, locate, width)
-    statements = statement_names(task, names)
-    checks = [
-        (source, weight, resolve(cond, statements, names), resolve(observed, statements, names))
-        for source, weight, cond, observed in task["checks"]
-    ]
-    return dict(task, solution=solution, locals=helpers, checks=checks)
-
-
-def tool_body_lines(text: str, functions) -> set[int]:
-    """Indexes of the lines of the tool functions' bodies in the module text."""
-    lines = text.split("\n")
-    out: set[int] = set()
-    index = 0
-    for fn in functions:
-        index = lines.index(f"def tool_{fn['name']}(rt, db, args):", index) + 1
-        out.update(range(index, index + len(fn["lines"])))
-    return out
+    return handlers_module(model, spec_name, functions, tasks, outputs, invariants or {}, locate, width)
 
 
 def lower_tool(model: Model, tool: ToolInfo) -> dict:
@@ -1066,17 +915,3 @@ def ends_with_return(block: n.Block) -> bool:
         other = last.orelse if isinstance(last.orelse, n.Block) else n.Block((last.orelse,), last.span)
         return ends_with_return(last.then) and ends_with_return(other)
     return False
-
-
-def compute_line_map(text: str, functions, locate) -> dict[int, str]:
-    """Python line number -> "file:line" of the .awm statement it came from."""
-    out: dict[int, str] = {}
-    lines = text.split("\n")
-    index = 0
-    for fn in functions:
-        header = f"def tool_{fn['name']}(rt, db, args):"
-        index = lines.index(header, index) + 1
-        for offset, span in enumerate(fn["spans"]):
-            if span is not None:
-                out[index + offset + 1] = locate(span)
-    return out
