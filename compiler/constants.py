@@ -1,6 +1,6 @@
-"""Constant expressions: field and parameter defaults, `@range` bounds and seed values,
-evaluated once by the checker (which reports what is wrong) and read again by lowering.
-Lowering needs only the Model's type tables for it, never the checker."""
+"""Constant expressions: field and parameter defaults, `@range` bounds, seed values and the
+constants of `@check`s and invariants. The checker evaluates them (reporting what is wrong) and
+stores the values in the Model; lowering reads those values and never evaluates."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from ..runtime.support import CLOCK_FORMAT, Fail, shift_time
 from . import nodes as n
 from .diagnostics import did_you_mean, with_article
-from .types import DURATION_SECONDS, JSON, T, is_numeric
+from .types import DURATION_SECONDS, JSON, ClockDefault, T, is_numeric
 
 
 class _NotConst:
@@ -76,9 +76,8 @@ class Constants:
                 self.report(
                     "AWM2001", f"`{expr.func.name}()` is {with_article(want)}, but `{t}` is expected", expr.span
                 )
-            if seed_clock is None:
-                return ("now",) if expr.func.name == "now" else ("today",)
-            return seed_clock if expr.func.name == "now" else seed_clock[:10]
+            clock = ClockDefault(expr.func.name)
+            return clock if seed_clock is None else clock.at(seed_clock)
         if isinstance(expr, n.Binary) and expr.op in ("+", "-", "*") and is_numeric(t):
             left, right = const_number(expr.left), const_number(expr.right)
             if isinstance(left, (int, Decimal)) and isinstance(right, (int, Decimal)):
@@ -161,12 +160,3 @@ class Constants:
             return None
         self.report("AWM2001", f"expected a value of type `{t}`, found {k} literal", lit.span)
         return None
-
-
-def _ignore(*args, **kwargs) -> None:
-    """Lowering evaluates constants the checker has already checked: nothing left to report."""
-
-
-def const_eval(model, expr: n.Expr, t: T, clock: str | None = None):
-    """A checked constant's value (a default, a bound), from the Model alone."""
-    return Constants(model.enums, model.entities, model.records, _ignore).value(expr, t, seed_clock=clock)

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import nodes as n
-from .constants import const_eval
 from .handlers_module import column_marker, handlers_module, placeholder
 from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
 from .nodes import children
 from .pyformat import LIMIT, parenthesized
-from .types import DURATION_SECONDS, FLOAT, INT, Model, T, ToolInfo
+from .types import DURATION_SECONDS, FLOAT, INT, ClockDefault, Model, T, ToolInfo
 
 PY_HELPERS = {
     "lower": "ascii_lower",
@@ -294,10 +293,10 @@ class Emitter:
         return self.run_sql(statement, params)
 
     def default_code(self, f) -> str:
-        d = f.default
-        if isinstance(d, n.Call):
-            return "rt.now" if d.func.name == "now" else "rt.now[:10]"
-        return repr(to_storage(const_eval(self.model, d, f.type), f.type))
+        value = f.default_value
+        if isinstance(value, ClockDefault):
+            return "rt.now" if value.unit == "now" else "rt.now[:10]"
+        return repr(to_storage(value, f.type))
 
     def x_Insert(self, e: n.Insert) -> str:
         entity = self.model.entities[e.entity.name]
@@ -752,8 +751,7 @@ def tool_params(model: Model, tool: ToolInfo) -> list[dict]:
         spec = param_spec(model, p)
         entry = {"name": p.name, "type": spec, "required": p.required}
         if p.default is not None:
-            value = const_eval(model, p.default, p.type)
-            entry["default"] = json_default(value)
+            entry["default"] = json_default(p.default_value)
         if p.range:
             entry["range"] = [json_default(x) for x in p.range]
         if p.length:
@@ -765,8 +763,8 @@ def tool_params(model: Model, tool: ToolInfo) -> list[dict]:
 def json_default(value):
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, tuple):
-        return {"now": "$now", "today": "$today"}[value[0]]
+    if isinstance(value, ClockDefault):
+        return f"${value.unit}"
     return value
 
 

@@ -20,9 +20,20 @@ from sqlglot.dialects.dialect import Dialect
 
 from ..runtime.support import TRIM_CHARS, to_json_text
 from . import nodes as n
-from .constants import NOT_CONST, const_eval
 from .nodes import children
-from .types import DURATION_SECONDS, FLOAT, Binding, EntityInfo, FieldInfo, Model, SeedRef, T, is_numeric, numeric_join
+from .types import (
+    DURATION_SECONDS,
+    FLOAT,
+    Binding,
+    ClockDefault,
+    EntityInfo,
+    FieldInfo,
+    Model,
+    SeedRef,
+    T,
+    is_numeric,
+    numeric_join,
+)
 
 SQL_TYPES = {
     "int": "INTEGER",
@@ -175,10 +186,9 @@ def create_table(model: Model, entity: EntityInfo) -> exp.Create:
 def ddl_default(model: Model, f: FieldInfo) -> exp.Expression | None:
     if f.default is None:
         return None
-    if isinstance(f.default, n.Call):
-        return exp.var("CURRENT_TIMESTAMP" if f.default.func.name == "now" else "CURRENT_DATE")
-    value = const_eval(model, f.default, f.type)
-    return literal(to_storage(value, f.type))
+    if isinstance(f.default_value, ClockDefault):
+        return exp.var("CURRENT_TIMESTAMP" if f.default_value.unit == "now" else "CURRENT_DATE")
+    return literal(to_storage(f.default_value, f.type))
 
 
 def column_checks(model: Model, entity: EntityInfo, f: FieldInfo) -> list[exp.Expression]:
@@ -260,7 +270,9 @@ def seed_rows_statements(model: Model, seed) -> list[tuple[n.Span, str]]:
 
 def seed_default(model: Model, f: FieldInfo) -> exp.Expression:
     assert f.default is not None  # seed_statements asks only for the fields that have a default
-    value = const_eval(model, f.default, f.type, model.clock)
+    value = f.default_value
+    if isinstance(value, ClockDefault):
+        value = value.at(model.clock)
     return literal(to_storage(value, f.type))
 
 
@@ -338,6 +350,9 @@ class Query:
     offset: n.Expr | None = None
 
 
+NOT_RECORDED = object()  # a `@check`'s or invariant's sub-expression that the checker found no constant
+
+
 class SqlCompiler:
     """Compiles expressions over rows into sqlglot trees.
 
@@ -367,10 +382,10 @@ class SqlCompiler:
         """Bind the Python value of a row-free expression as a placeholder."""
         t = storage or self.type_of(e)
         if self.python is None:
-            value = const_eval(self.model, e, t)
+            value = self.model.constants.get(e, NOT_RECORDED)
             if (
-                value is NOT_CONST
-                or isinstance(value, tuple)
+                value is NOT_RECORDED
+                or isinstance(value, ClockDefault)
                 or value is None
                 and not (isinstance(e, n.Literal) and e.kind == "null")
             ):

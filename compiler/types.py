@@ -120,6 +120,7 @@ class FieldInfo:
     unique: bool = False
     index: bool = False
     default: n.Expr | None = None
+    default_value: Any = None  # the default's value, as the checker evaluated it (a ClockDefault for now()/today())
     checks: list[n.Expr] = field(default_factory=list)
     on_delete: str = "restrict"  # restrict | cascade | set_null
     range: tuple[Any, Any] | None = None
@@ -187,6 +188,7 @@ class ParamInfo:
     type: T
     required: bool
     default: n.Expr | None
+    default_value: Any = None  # the default's value, as the checker evaluated it
     range: tuple[Any, Any] | None = None
     length: tuple[int | None, int | None] | None = None
     decl: n.Param | None = None
@@ -258,9 +260,21 @@ class Model:
     types: dict[Any, T]  # expression node -> type
     bindings: dict[Any, Binding]  # Name/OuterName node -> binding
     row_dependent: set[int]  # ids of expression nodes that read a query's row
+    constants: dict[Any, Any]  # expression node of a `@check` or invariant -> its value, where constant
     source_files: list[str]
     invariants: list[InvariantInfo] = field(default_factory=list)
     tasks: list[TaskInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClockDefault:
+    """The value of `now()` or `today()` as a constant (a default): the clock when it is used."""
+
+    unit: str  # "now" | "today"
+
+    def at(self, clock: str) -> str:
+        """The value at a clock reading (`YYYY-MM-DD HH:MM:SS`)."""
+        return clock if self.unit == "now" else clock[:10]
 
 
 @dataclass(frozen=True)

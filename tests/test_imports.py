@@ -60,8 +60,8 @@ def _graph() -> dict[str, set[str]]:
 
 
 def test_lowering_never_reaches_the_checker():
-    """Lowering reads the checked Model (and evaluates constants with compiler/constants.py);
-    it never imports the checker (the package compiler/check/), directly or through another module."""
+    """Lowering reads the checked Model, constants' values included: it never imports the checker
+    (the package compiler/check/) nor the evaluator of constants, directly or through another module."""
     graph = _graph()
     for start in ("awmlang.compiler.lower_sql", "awmlang.compiler.lower_python", "awmlang.compiler.lower_schema"):
         seen, todo = set(), [start]
@@ -70,6 +70,7 @@ def test_lowering_never_reaches_the_checker():
                 seen.add(nxt)
                 todo.append(nxt)
         assert not {m for m in seen if m == CHECKER or m.startswith(CHECKER + ".")}, start
+        assert "awmlang.compiler.constants" not in seen, start
 
 
 def test_the_checker_package_is_walked():

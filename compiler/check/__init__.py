@@ -27,7 +27,7 @@ then checks as it checks any tool's.
 | `checker.py` | `Checker` (the mixins composed), `run` (the passes in order), `model`, `check` |
 | `state.py` | `CheckerState` (the shared state, `error`/`warn`), `Scope`, `Ctx`, names and helpers every part uses |
 | `declarations.py` | names of types and tools, field types, field and table attributes, relations, the env, owners |
-| `const.py` | defaults and bounds that must be constants (evaluated by `compiler/constants.py`) |
+| `const.py` | defaults and bounds that must be constants, and the values lowering inlines |
 | `tools.py` | a tool: its parameters, its body, its return type |
 | `crud.py` | the CRUD pass: `desugar_crud`, `CrudTool` (a method per operation) |
 | `statements.py` | the statements of a body, an `s_<Node>` method each |

@@ -235,7 +235,7 @@ class BuiltinsMixin(CheckerState):
         arg = e.args[0] if len(e.args) == 1 else None
         if isinstance(arg, n.Literal) and arg.kind == "text":  # date("2025-03-01"): a date written out
             self.types[arg] = TEXT
-            self.constants().coerce_literal(arg, DATE if len(arg.value) <= 10 else DATETIME)
+            self.evaluator().coerce_literal(arg, DATE if len(arg.value) <= 10 else DATETIME)
             return DATE
         return self._unary_fn(e, ctx, ("datetime", "date", "text"), DATE)  # text is parsed (invalid_value)
 

@@ -81,6 +81,7 @@ class Checker(
             types=self.types,
             bindings=self.bindings,
             row_dependent=self.row_dependent,
+            constants=self.constants,
             source_files=[m.path for m in modules],
             invariants=self.invariants,
             tasks=self.tasks,

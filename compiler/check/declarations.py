@@ -377,7 +377,7 @@ class DeclarationsMixin(CheckerState):
     def check_entity_exprs(self, e: EntityInfo):
         for info in e.fields.values():
             if info.default is not None and info.is_column:
-                self.check_default(info.default, info.type, info.name)
+                info.default_value = self.check_default(info.default, info.type, info.name)
                 self.note_enum_write(info.type, info.default)
             for c in info.checks:
                 self.check_bool_over_row(c, e)
@@ -409,3 +409,4 @@ class DeclarationsMixin(CheckerState):
         t = self.expr(expr, ctx, BOOL)
         if t.kind not in ("bool", "any"):
             self.error("AWM2010", f"`@check` needs a boolean, got `{t}`", expr.span)
+        self.record_constants(expr)

@@ -36,6 +36,7 @@ class TasksMixin(CheckerState):
             if decl.where is not None:
                 self.expect_bool(decl.where, ctx)
         self.expect_bool(decl.body, ctx)
+        self.record_constants(decl.body, decl.where)
         for node in walk(decl.body, decl.where):
             if isinstance(node, n.Me) or isinstance(node, n.Call) and node.func.name in ("now", "today"):
                 self.error(

@@ -78,7 +78,7 @@ class ToolsMixin(CheckerState):
         if p.name.name in RESERVED:
             self.error("AWM1015", f"`{p.name.name}` is reserved and cannot name a parameter", p.name.span)
         if p.default is not None:
-            v = self.const_value(p.default, t)
+            v = info.default_value = self.const_value(p.default, t)
             if v is NOT_CONST:
                 self.error("AWM2009", f"the default of parameter `{p.name.name}` must be a constant", p.default.span)
         for a in p.attrs:
