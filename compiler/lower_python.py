@@ -19,25 +19,16 @@ from .nodes import children
 from .pyformat import LIMIT, parenthesized
 from .types import DURATION_SECONDS, FLOAT, INT, ClockDefault, Model, T, ToolInfo
 
-PY_HELPERS = {
-    "lower": "ascii_lower",
-    "upper": "ascii_upper",
-    "trim": "trim",
-    "abs": "abs",
-    "len": "len",
-    "sort": "sorted",
-    "reverse": "reversed_list",
-    "text": "to_text",
-    "int": "to_int",
-    "float": "to_float",
-    "decimal": "to_decimal",
-    "date": "to_date",
-    "days_between": "days_between",
-    "range": "int_range",
-    "contains_number": "contains_number",
-}
 GROUP_FUNCTIONS: dict[str, type[exp.Expression]] = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-NULL_PROPAGATING = ("abs", "len", "trim")  # null in, null out, as in SQL (the others take null)
+
+
+def _runtime_helper(helper: str) -> Callable[[Emitter, n.Call], str]:
+    """The lowering of a builtin that is one runtime function over its arguments (null passes)."""
+
+    def lower(emitter: Emitter, e: n.Call) -> str:
+        return emitter.runtime_call(e, helper)
+
+    return lower
 
 
 def negated(code: str) -> str:
@@ -389,54 +380,100 @@ class Emitter:
             return f"int_mod({left}, {right})"
         return f"({left} {op} {right})"
 
+    # ---- builtin calls: one `call_<name>` per name of compiler/builtins.py ------------------
     def x_Call(self, e: n.Call) -> str:
+        return getattr(self, f"call_{e.func.name}")(e)
+
+    def over_query(self, e: n.Call) -> bool:
+        """Is the call's first argument a query (`count(Order where ...)`), not a list?"""
+        return bool(e.args) and self.t(e.args[0]).kind == "query"
+
+    def numbers_as_result(self, e: n.Call) -> list[str]:
+        """The arguments, a number converted to the call's numeric type (`min(1, 2.5)` is a decimal)."""
+        values = [self.expr(a) for a in e.args]
+        if self.t(e).kind in ("int", "float", "decimal"):
+            values = [coerce_code(v, self.t(a), self.t(e)) for v, a in zip(values, e.args)]
+        return values
+
+    def runtime_call(self, e: n.Call, helper: str, null_propagating: bool = False) -> str:
+        """A runtime helper over the argument values; a null-propagating one gives null for null."""
+        values = [self.expr(a) for a in e.args]
+        if null_propagating and self.t(e.args[0]).optional:
+            return f"maybe({helper}, {values[0]})"
+        return f"{helper}({', '.join(values)})"
+
+    def call_count(self, e: n.Call) -> str:
+        return self.query_call(e.args[0], "count") if self.over_query(e) else f"len({self.expr(e.args[0])})"
+
+    def call_exists(self, e: n.Call) -> str:
+        return self.query_call(e.args[0], "exists")  # the checker takes only a query
+
+    def call_first(self, e: n.Call) -> str:
+        return self.query_call(e.args[0], "first") if self.over_query(e) else f"first_of({self.expr(e.args[0])})"
+
+    def aggregate(self, e: n.Call) -> str:
+        """`sum`, `avg`, `min`, `max`: over a query's rows, a list, or (min, max) several values."""
         name = e.func.name
-        args = e.args
-        arg_t = [self.t(a) for a in args]
-        if name in ("count", "exists", "sum", "avg", "min", "max", "first") and args and arg_t[0].kind == "query":
-            if name == "count":
-                return self.query_call(args[0], "count")
-            if name == "exists":
-                return self.query_call(args[0], "exists")
-            if name == "first":
-                return self.query_call(args[0], "first")
-            code = self.query_call(args[0], "agg", (name, args[1]))
-            return from_storage_code(code, self.t(e))
-        if name == "before":  # the same expression, read from the state before the task
-            value = self.expr(args[0])
-            return f"{self.local_function(('before', value), 'before', 'db', lambda: [f'return {value}'])}(before_db)"
-        if name == "len" and arg_t[0].kind == "query":
-            return self.query_call(args[0], "count")
-        values = [self.expr(a) for a in args]
-        if name in ("min", "max", "coalesce") and self.t(e).kind in ("int", "float", "decimal"):
-            values = [coerce_code(v, t, self.t(e)) for v, t in zip(values, arg_t)]
-        if name == "len" and arg_t[0].kind == "json":
-            return f"json_len({values[0]})"
-        if name == "count":
-            return f"len({values[0]})"
-        if name == "first":
-            return f"first_of({values[0]})"
-        if name in ("sum", "avg", "min", "max"):
-            if len(values) == 1:
-                return f"list_{name}({values[0]})"
-            return f"{name}_of({', '.join(values)})"
-        if name == "round":
-            places = values[1] if len(values) > 1 else "0"
-            if self.t(e).kind == "int":
-                return f"round_half_up({values[0]}, {places}, int)"
-            return f"round_half_up({values[0]}, {places}, {'D' if self.t(e).kind == 'decimal' else 'float'})"
-        if name == "coalesce":
-            return f"coalesce({', '.join(values)})"
-        if name == "now":
-            return "rt.now"
-        if name == "today":
-            return "rt.now[:10]"
-        if name in ("days", "hours", "minutes", "seconds"):
-            seconds = DURATION_SECONDS[name]
-            return f"({values[0]} * {seconds})"
-        if name in NULL_PROPAGATING and arg_t[0].optional:
-            return f"maybe({PY_HELPERS[name]}, {values[0]})"
-        return f"{PY_HELPERS[name]}({', '.join(values)})"
+        if self.over_query(e):
+            return from_storage_code(self.query_call(e.args[0], "agg", (name, e.args[1])), self.t(e))
+        values = self.numbers_as_result(e) if name in ("min", "max") else [self.expr(a) for a in e.args]
+        return f"list_{name}({values[0]})" if len(values) == 1 else f"{name}_of({', '.join(values)})"
+
+    call_sum = call_avg = call_min = call_max = aggregate
+
+    def call_len(self, e: n.Call) -> str:
+        if self.over_query(e):
+            return self.query_call(e.args[0], "count")
+        if self.t(e.args[0]).kind == "json":
+            return f"json_len({self.expr(e.args[0])})"
+        return self.runtime_call(e, "len", null_propagating=True)
+
+    def call_round(self, e: n.Call) -> str:
+        values = [self.expr(a) for a in e.args]
+        places = values[1] if len(values) > 1 else "0"
+        kind = self.t(e).kind
+        return (
+            f"round_half_up({values[0]}, {places}, {'int' if kind == 'int' else 'D' if kind == 'decimal' else 'float'})"
+        )
+
+    def call_coalesce(self, e: n.Call) -> str:
+        return f"coalesce({', '.join(self.numbers_as_result(e))})"
+
+    def call_now(self, e: n.Call) -> str:
+        return "rt.now"
+
+    def call_today(self, e: n.Call) -> str:
+        return "rt.now[:10]"
+
+    def duration(self, e: n.Call) -> str:
+        """`days(n)` and the other units: a number of seconds."""
+        return f"({self.expr(e.args[0])} * {DURATION_SECONDS[e.func.name]})"
+
+    call_days = call_hours = call_minutes = call_seconds = duration
+
+    def call_before(self, e: n.Call) -> str:
+        """The same expression, read from the state the task started from."""
+        value = self.expr(e.args[0])
+        return f"{self.local_function(('before', value), 'before', 'db', lambda: [f'return {value}'])}(before_db)"
+
+    def call_abs(self, e: n.Call) -> str:
+        return self.runtime_call(e, "abs", null_propagating=True)
+
+    def call_trim(self, e: n.Call) -> str:
+        return self.runtime_call(e, "trim", null_propagating=True)
+
+    call_lower = _runtime_helper("ascii_lower")
+    call_upper = _runtime_helper("ascii_upper")
+    call_sort = _runtime_helper("sorted")
+    call_reverse = _runtime_helper("reversed_list")
+    call_text = _runtime_helper("to_text")
+    call_int = _runtime_helper("to_int")
+    call_float = _runtime_helper("to_float")
+    call_decimal = _runtime_helper("to_decimal")
+    call_date = _runtime_helper("to_date")
+    call_days_between = _runtime_helper("days_between")
+    call_range = _runtime_helper("int_range")
+    call_contains_number = _runtime_helper("contains_number")
 
     def x_GroupBy(self, e: n.GroupBy) -> str:
         c = self.compiler()
