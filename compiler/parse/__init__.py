@@ -20,8 +20,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.parsers.lalr_analysis import Shift
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
-from . import nodes as n
-from .diagnostics import Diagnostic, Label, Sources, display_path
+from .. import nodes as n
+from ..diagnostics import Diagnostic, Label, Sources, display_path
 
 DECL_START = re.compile(r"^(?:env|enum|entity|record|union|tool|seed|import|invariant|task)\b", re.MULTILINE)
 MAX_SYNTAX_ERRORS = 20
