@@ -1,4 +1,4 @@
-"""Lark's reductions -> compiler.nodes (the transformer, strings' `{holes}` included), and parse_nodes, which runs it."""
+"""The transformer: Lark's reductions -> compiler.nodes (strings' `{holes}` too), and parse_nodes, which runs it."""
 
 from __future__ import annotations
 
