@@ -79,6 +79,12 @@ def test_the_checker_package_is_walked():
     assert "awmlang.compiler.check" in _graph()["awmlang.compiler.build"]
 
 
+def test_the_parser_package_is_walked():
+    parser_modules = {"awmlang.compiler.parse", "awmlang.compiler.parse.lalr", "awmlang.compiler.parse.to_nodes"}
+    assert parser_modules <= set(_modules())
+    assert "awmlang.compiler.parse.lalr" in _graph()["awmlang.compiler.parse.to_nodes"]
+
+
 def test_no_import_cycles():
     graph = _graph()
     cycles = []

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from awmlang.compiler import nodes as n
 from awmlang.compiler.diagnostics import Sources
-from awmlang.compiler.parse import _pieces, _ToNodes, fast_seed, parse_expression, parse_memo, parse_nodes, parse_source
+from awmlang.compiler.parse import fast_seed, parse_expression, parse_memo, parse_nodes, parse_source
+from awmlang.compiler.parse.files import _pieces
+from awmlang.compiler.parse.to_nodes import _ToNodes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark, Transformer, Tree

@@ -6,7 +6,7 @@ import string
 from pathlib import Path
 
 from awmlang.compiler.build import check_spec
-from awmlang.compiler.parse import _grammar_parser
+from awmlang.compiler.parse.lalr import _grammar_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
