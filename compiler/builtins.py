@@ -1,8 +1,11 @@
 """The builtin functions, in one table: their names, how a call reads, and the docs' line.
 
-The checker refuses any other name (with a "did you mean" over these) and checks each with its
-`f_<name>` method; docs/language.md's function tables are rendered from here (a test keeps them
-equal); tests/test_builtins.py checks that every phase covers every name.
+Each phase handles a builtin in a method named after it, so a phase's part for one builtin is
+found by name: the checker checks a call with `f_<name>` (and refuses any other name, with a
+"did you mean" over these), the Python lowering emits it with `call_<name>`, and the SQL
+lowering, for the builtins that can run inside a query, with `sql_<name>` (without one, a call
+over a row's fields is AWM2007: it runs in handlers only). docs/language.md's function tables
+are rendered from here. tests/test_builtins.py holds every phase to exactly these names.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The builtins table (compiler/builtins.py) is the one list of builtin functions: the checker
-knows exactly its names, and the reference's function tables are rendered from it."""
+and the Python lowering handle exactly its names, the SQL lowering a part of them, and the
+reference's function tables are rendered from it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 from awmlang.compiler.builtins import AGGREGATE, BUILTINS, NAMES, SCALAR, TASK, markdown_table
 from awmlang.compiler.check import Checker
+from awmlang.compiler.lower_python import Emitter
+from awmlang.compiler.lower_sql import SqlCompiler
 
 LANGUAGE = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text()
 
@@ -14,6 +17,29 @@ LANGUAGE = (Path(__file__).resolve().parent.parent / "docs" / "language.md").rea
 def test_the_checker_checks_exactly_the_builtins_of_the_table():
     methods = {name[2:] for name in dir(Checker) if name.startswith("f_")}
     assert methods == NAMES
+
+
+def test_the_python_lowering_emits_exactly_the_builtins_of_the_table():
+    methods = {name[5:] for name in dir(Emitter) if name.startswith("call_")}
+    assert methods == NAMES
+
+
+def test_the_sql_lowering_knows_no_other_builtin():
+    methods = {name[4:] for name in dir(SqlCompiler) if name.startswith("sql_")}
+    assert methods <= NAMES and {"count", "exists", "lower", "round", "days_between"} <= methods
+    assert not methods & {b for builtin in BUILTINS if builtin.kind == TASK for b in builtin.names}
+
+
+def test_a_builtin_without_sql_lowering_is_refused_inside_a_query(tmp_path):
+    from awmlang.compiler.build import check_spec
+
+    spec = tmp_path / "x.awm"
+    spec.write_text(
+        'env x "X" {}\nentity T { id: int @id  s: text }\n'
+        'tool f() -> int "F." { return count(T where text(s) == "a") }\n'
+    )
+    [error] = check_spec(spec, memo=False).errors
+    assert error.code == "AWM2007" and "`text(...)` runs in handlers, not in SQL" in (error.help or "")
 
 
 def test_the_reference_shows_the_tables_rendered_from_the_builtins():
