@@ -1,6 +1,6 @@
 """Phase 3c: the lowered handler functions -> the text of the handlers module.
 
-Lowering (lower_python.py) names each function's SQL statements by placeholders and the column
+Lowering (lower_python/) names each function's SQL statements by placeholders and the column
 positions it reads by markers. This pass gives each distinct statement one module constant
 (named from its text: sqlnames.py) and each column position a `COL_` constant, puts a
 `# file.awm:line` comment before the code of each statement, renders the jinja2 template,
