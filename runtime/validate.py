@@ -95,91 +95,120 @@ def convert(value, spec: dict):
     if value is None:
         return (None, None) if spec["optional"] or spec["kind"] == "json" else (None, "must not be null")
     kind = spec["kind"]
-    if kind == "int" or (kind == "entity" and spec["key"] == "int"):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            return None, f"must be an integer, got {_json_type(value)}"
-        if value not in INT64_RANGE:
-            return None, "is out of the 64-bit integer range"
-        return value, None
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, f"must be a number, got {_json_type(value)}"
-        if value != value or value in (float("inf"), float("-inf")):
-            return None, "must be a finite number"
-        return float(value), None
-    if kind == "decimal":
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            return None, f"must be a number, got {_json_type(value)}"
-        try:
-            d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        except InvalidOperation:
-            return None, "must be a decimal number"
-        if not d.is_finite() or abs(d) >= Decimal(10) ** 15:
-            return None, "must be a finite number below 10^15"
-        cents = d.quantize(_CENT, ROUND_HALF_UP)
-        if cents != d:  # fixed-point: refused, not silently rounded (the caller's mistake)
-            return None, f"must have at most 2 decimal places, got {value}"
-        return cents, None
-    if kind == "bool":
-        if not isinstance(value, bool):
-            return None, f"must be true or false, got {_json_type(value)}"
-        return value, None
-    if kind in ("text", "date", "datetime") or (kind == "entity" and spec["key"] == "text"):
-        if not isinstance(value, str):
-            return None, f"must be a string, got {_json_type(value)}"
-        if len(value) > MAX_TEXT:
-            return None, f"must be at most {MAX_TEXT} characters"
-        problem = _text_problem(value)
+    if kind == "entity":  # a row's key, as its key field's type
+        kind = spec["key"]
+    converter = _CONVERTERS.get(kind)
+    if converter is None:
+        return None, f"has an unsupported type {kind}"
+    return converter(value, spec)
+
+
+def _int(value, spec: dict):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, f"must be an integer, got {_json_type(value)}"
+    if value not in INT64_RANGE:
+        return None, "is out of the 64-bit integer range"
+    return value, None
+
+
+def _float(value, spec: dict):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"must be a number, got {_json_type(value)}"
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, "must be a finite number"
+    return float(value), None
+
+
+def _decimal(value, spec: dict):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None, f"must be a number, got {_json_type(value)}"
+    try:
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        return None, "must be a decimal number"
+    if not d.is_finite() or abs(d) >= Decimal(10) ** 15:
+        return None, "must be a finite number below 10^15"
+    cents = d.quantize(_CENT, ROUND_HALF_UP)
+    if cents != d:  # fixed-point: refused, not silently rounded (the caller's mistake)
+        return None, f"must have at most 2 decimal places, got {value}"
+    return cents, None
+
+
+def _bool(value, spec: dict):
+    if not isinstance(value, bool):
+        return None, f"must be true or false, got {_json_type(value)}"
+    return value, None
+
+
+def _text(value, spec: dict):
+    if not isinstance(value, str):
+        return None, f"must be a string, got {_json_type(value)}"
+    if len(value) > MAX_TEXT:
+        return None, f"must be at most {MAX_TEXT} characters"
+    problem = _text_problem(value)
+    return (None, problem) if problem is not None else (value, None)
+
+
+def _date(value, spec: dict):
+    value, problem = _text(value, spec)
+    if problem is not None:
+        return None, problem
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return None, "must be a date YYYY-MM-DD"
+    return (value, None) if len(value) == 10 else (None, "must be a date YYYY-MM-DD")
+
+
+def _datetime(value, spec: dict):
+    value, problem = _text(value, spec)
+    if problem is not None:
+        return None, problem
+    try:
+        dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None, "must be a datetime YYYY-MM-DD HH:MM:SS"
+    return value, None
+
+
+def _enum(value, spec: dict):
+    if value not in spec["members"]:
+        return None, f"must be one of {', '.join(spec['members'])}"
+    return value, None
+
+
+def _list(value, spec: dict):
+    if not isinstance(value, list):
+        return None, f"must be a list, got {_json_type(value)}"
+    out = []
+    for i, item in enumerate(value):
+        converted, problem = convert(item, spec["items"])
         if problem is not None:
-            return None, problem
-        if kind == "date":
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                return None, "must be a date YYYY-MM-DD"
-            if len(value) != 10:
-                return None, "must be a date YYYY-MM-DD"
-        if kind == "datetime":
-            try:
-                dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-            except ValueError:
-                return None, "must be a datetime YYYY-MM-DD HH:MM:SS"
-        return value, None
-    if kind == "enum":
-        if value not in spec["members"]:
-            return None, f"must be one of {', '.join(spec['members'])}"
-        return value, None
-    if kind == "list":
-        if not isinstance(value, list):
-            return None, f"must be a list, got {_json_type(value)}"
-        out = []
-        for i, item in enumerate(value):
-            converted, problem = convert(item, spec["items"])
-            if problem is not None:
-                return None, f"item {i} {problem}"
-            out.append(converted)
-        return out, None
-    if kind == "record":
-        return _record(value, spec["fields"])
-    if kind == "union":
-        if (
-            not isinstance(value, dict)
-            or not isinstance(value.get("kind"), str)
-            or value["kind"] not in spec["variants"]
-        ):
-            return None, f'must be an object with "kind" one of {", ".join(spec["variants"])}'
-        rest = {k: v for k, v in value.items() if k != "kind"}
-        record, problem = _record(rest, spec["variants"][value["kind"]])
-        if problem is not None:
-            return None, problem
-        record["kind"] = value["kind"]
-        return record, None
-    if kind == "json":
-        problem = _json_problem(value)
-        return (None, problem) if problem is not None else (value, None)
-    return None, f"has an unsupported type {kind}"
+            return None, f"item {i} {problem}"
+        out.append(converted)
+    return out, None
+
+
+def _record_param(value, spec: dict):
+    return _record(value, spec["fields"])
+
+
+def _union(value, spec: dict):
+    if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or value["kind"] not in spec["variants"]:
+        return None, f'must be an object with "kind" one of {", ".join(spec["variants"])}'
+    rest = {k: v for k, v in value.items() if k != "kind"}
+    record, problem = _record(rest, spec["variants"][value["kind"]])
+    if problem is not None:
+        return None, problem
+    record["kind"] = value["kind"]
+    return record, None
+
+
+def _json(value, spec: dict):
+    problem = _json_problem(value)
+    return (None, problem) if problem is not None else (value, None)
 
 
 def _record(value, fields: dict):
@@ -257,3 +286,20 @@ def _json_type(value) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+# a parameter's kind -> its converter: (converted value, None) or (None, problem)
+_CONVERTERS = {
+    "int": _int,
+    "float": _float,
+    "decimal": _decimal,
+    "bool": _bool,
+    "text": _text,
+    "date": _date,
+    "datetime": _datetime,
+    "enum": _enum,
+    "list": _list,
+    "record": _record_param,
+    "union": _union,
+    "json": _json,
+}
