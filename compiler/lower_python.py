@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlglot import exp
+
 from . import nodes as n
 from .handlers_module import column_marker, handlers_module, placeholder
-from .lower_sql import LoweringError, SqlCompiler, col, exp, ident, sql, table, to_storage
+from .lower_sql import LoweringError, SqlCompiler, col, ident, sql, table, to_storage
 from .nodes import children
 from .pyformat import LIMIT, parenthesized
 from .types import DURATION_SECONDS, FLOAT, INT, ClockDefault, Model, T, ToolInfo
