@@ -50,6 +50,7 @@ def test_built_wheel_contains_and_finds_the_grammar(tmp_path):
     assert "awmlang/grammar/awm.lark" in names
     assert "awmlang/compiler/templates/handlers.py.j2" in names
     assert "awmlang/compiler/parse/__init__.py" in names and "awmlang/compiler/parse/lalr.py" in names
+    assert "awmlang/compiler/lower_sql/__init__.py" in names and "awmlang/compiler/lower_sql/queries.py" in names
     assert "awmlang/runtime/session.py" in names and "awmlang/cli.py" in names
     assert "awmlang/import_awm/__init__.py" in names and "awmlang/import_awm/command.py" in names
     assert not any(n.startswith(("compiler/", "runtime/", "grammar/", "tests/")) for n in names)
