@@ -85,6 +85,18 @@ def test_the_parser_package_is_walked():
     assert "awmlang.compiler.parse.lalr" in _graph()["awmlang.compiler.parse.to_nodes"]
 
 
+def test_the_sql_lowering_package_is_walked():
+    sql_modules = {
+        "awmlang.compiler.lower_sql",
+        "awmlang.compiler.lower_sql.calls",
+        "awmlang.compiler.lower_sql.tables",
+    }
+    assert sql_modules <= set(_modules())
+    graph = _graph()
+    assert "awmlang.compiler.lower_sql.queries" in graph["awmlang.compiler.lower_sql"]
+    assert "awmlang.compiler.lower_sql.calls" in graph["awmlang.compiler.lower_sql.queries"]
+
+
 def test_no_import_cycles():
     graph = _graph()
     cycles = []

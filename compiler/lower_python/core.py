@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlglot import exp
+
 from .. import nodes as n
 from ..handlers_module import column_marker, placeholder
-from ..lower_sql import SqlCompiler, exp, sql
+from ..lower_sql import SqlCompiler, sql
 from ..types import Model, T
 from .snippets import coerce_code, row_select, to_storage_code
 

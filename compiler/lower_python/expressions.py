@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from .. import nodes as n
-from ..lower_sql import LoweringError, col, exp, ident, sql, table, to_storage
+from ..lower_sql import LoweringError, col, ident, sql, table, to_storage
 from ..types import FLOAT, INT, ClockDefault, T
 from .calls import BuiltinCalls
 from .snippets import coerce_code, from_json_code, from_storage_code, mixes_decimal_and_float, truth, writes

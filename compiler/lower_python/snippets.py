@@ -3,8 +3,10 @@ a node writes or ends with."""
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from .. import nodes as n
-from ..lower_sql import col, exp, table
+from ..lower_sql import col, table
 from ..nodes import children
 from ..pyformat import parenthesized
 from ..types import T

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from .. import nodes as n
-from ..lower_sql import col, exp, ident, table
+from ..lower_sql import col, ident, table
 from .expressions import Expressions
 from .snippets import coerce_code, negated
 
