@@ -10,7 +10,7 @@ from ...runtime.support import TRIM_CHARS
 from .. import nodes as n
 from ..types import DURATION_SECONDS, is_numeric
 from .state import CompilerState
-from .trees import LoweringError, _call, convert
+from .trees import COMPUTE_FIRST, LoweringError, convert, function_call
 
 
 class BuiltinCalls(CompilerState):
@@ -28,7 +28,7 @@ class BuiltinCalls(CompilerState):
         raise LoweringError(
             f"`{e.func.name}(...)` over a row's fields is not supported inside a query",
             e.span,
-            help=f"`{e.func.name}(...)` runs in handlers, not in SQL: loop over the rows with `for` and test it with `if`",
+            help=f"`{e.func.name}(...)` runs in handlers, not in SQL: {COMPUTE_FIRST}",
         )
 
     def args(self, e: n.Call, aliases, entities) -> list[exp.Expression]:
@@ -63,7 +63,7 @@ class BuiltinCalls(CompilerState):
         """`sum`, `avg`, `min`, `max` over a query's rows; `min`/`max` of several values skip nulls."""
         name = e.func.name
         if name in ("min", "max") and len(e.args) >= 2 and not self.over_query(e):  # nulls skipped, as in handlers
-            return _call(f"awm_{name}", *self.numbers_as_result(e, aliases, entities))
+            return function_call(f"awm_{name}", *self.numbers_as_result(e, aliases, entities))
         if not self.over_query(e):  # `sum` of a list
             self.not_in_sql(e)
         return exp.Subquery(this=self.over_rows(e, "agg", aliases, entities, (name, e.args[1])))
@@ -76,9 +76,9 @@ class BuiltinCalls(CompilerState):
             return self.sql_count(e, aliases, entities)
         value = self.value(e.args[0], aliases, entities)
         if kind == "list":
-            return _call("json_array_length", value)
+            return function_call("json_array_length", value)
         if kind == "json":
-            return _call("awm_json_len", value)  # items, keys or characters, as handlers count
+            return function_call("awm_json_len", value)  # items, keys or characters, as handlers count
         return exp.Length(this=value)
 
     def sql_lower(self, e: n.Call, aliases, entities) -> exp.Expression:
@@ -88,8 +88,8 @@ class BuiltinCalls(CompilerState):
         return exp.Upper(this=self.value(e.args[0], aliases, entities))
 
     def sql_trim(self, e: n.Call, aliases, entities) -> exp.Expression:  # ASCII white space, as handlers trim
-        spaces = _call("char", *(exp.Literal.number(ord(c)) for c in TRIM_CHARS))
-        return _call("trim", self.value(e.args[0], aliases, entities), spaces)
+        spaces = function_call("char", *(exp.Literal.number(ord(c)) for c in TRIM_CHARS))
+        return function_call("trim", self.value(e.args[0], aliases, entities), spaces)
 
     def sql_abs(self, e: n.Call, aliases, entities) -> exp.Expression:
         return exp.Abs(this=self.value(e.args[0], aliases, entities))
@@ -101,7 +101,7 @@ class BuiltinCalls(CompilerState):
     def sql_date(self, e: n.Call, aliases, entities) -> exp.Expression:
         value = self.value(e.args[0], aliases, entities)
         if self.type_of(e.args[0]).kind == "text":
-            return _call("awm_date", value)  # parsed, invalid_value as in handlers
+            return function_call("awm_date", value)  # parsed, invalid_value as in handlers
         return exp.Anonymous(this="date", expressions=[value])
 
     def duration(self, e: n.Call, aliases, entities) -> exp.Expression:
@@ -115,9 +115,11 @@ class BuiltinCalls(CompilerState):
         values = self.args(e, aliases, entities)
         places = values[1] if len(values) > 1 else exp.Literal.number(0)
         if self.type_of(e.args[0]).kind == "decimal":
-            return _call("awm_round_cents", values[0], places)
-        return _call("awm_round", values[0], places, exp.Literal.number(int(self.type_of(e).kind == "int")))
+            return function_call("awm_round_cents", values[0], places)
+        return function_call("awm_round", values[0], places, exp.Literal.number(int(self.type_of(e).kind == "int")))
 
     def sql_days_between(self, e: n.Call, aliases, entities) -> exp.Expression:
-        days = [_call("julianday", _call("date", v)) for v in self.args(e, aliases, entities)]  # calendar days
+        days = [
+            function_call("julianday", function_call("date", v)) for v in self.args(e, aliases, entities)
+        ]  # calendar days
         return exp.Cast(this=exp.Sub(this=days[1], expression=days[0]), to=exp.DataType.build("INTEGER"))

@@ -10,11 +10,10 @@ from .. import nodes as n
 from ..nodes import children
 from ..types import FLOAT, EntityInfo, Model, T, is_numeric, numeric_join
 from .calls import BuiltinCalls
-from .trees import LoweringError, _call, col, convert, table
+from .trees import COMPUTE_FIRST, LoweringError, col, convert, function_call, table
 
 # Expressions a query cannot hold: what the message calls them, and what to write instead.
 # (Only an expression that reads the row gets here: any other is computed before the query.)
-COMPUTE_FIRST = "loop over the rows with `for` and test it with `if`"
 NOT_IN_QUERY = {
     "Index": ("indexing a list (`xs[i]`)", "test a list field with `list_field contains value`, or " + COMPUTE_FIRST),
     "Template": (
@@ -181,7 +180,9 @@ class SqlCompiler(BuiltinCalls):
             select = self.where(select, q, aliases, entities)
             if what in ("rows", "keys"):
                 order = [self.order_key(k, aliases, entities) for k in q.order]
-                order.append(exp.Ordered(this=col(entity.id_field.column, alias)))  # a stable, deterministic order
+                key = col(entity.id_field.column, alias)
+                if not any(o.this == key for o in order):
+                    order.append(exp.Ordered(this=key))  # a stable, deterministic order
                 select = select.order_by(*order, copy=False)
             if limited:
                 select = select.limit(
@@ -248,7 +249,7 @@ class SqlCompiler(BuiltinCalls):
         """The value of e stored in a field of field_type (`set total = 5` stores 500 cents)."""
         value = convert(self.value(e, aliases, entities), self.type_of(e), field_type)
         if field_type.kind == "int" and isinstance(e, (n.Binary, n.Unary)):
-            return _call("awm_int", value)  # SQLite turns an overflowing int into a REAL: refuse it
+            return function_call("awm_int", value)  # SQLite turns an overflowing int into a REAL: refuse it
         return value
 
     def member(self, e: n.Member, aliases, entities) -> exp.Expression:
@@ -325,15 +326,15 @@ class SqlCompiler(BuiltinCalls):
         if op == "+" and lt == "text":
             return exp.DPipe(this=left, expression=right)
         if op == "+" and lt == "list":
-            return _call("awm_list_concat", left, right)
+            return function_call("awm_list_concat", left, right)
         if op in ("+", "-") and lt in ("date", "datetime"):  # durations are seconds
-            return _call("awm_shift_time", left, right if op == "+" else exp.Neg(this=exp.Paren(this=right)))
+            return function_call("awm_shift_time", left, right if op == "+" else exp.Neg(this=exp.Paren(this=right)))
         if "decimal" in (lt, rt) and "float" not in (lt, rt) and op in ("*", "/"):
             return self.cents_product(op, left, right, lt, rt)
         if op == "/":
-            return _call("awm_div", left, right)  # true division; zero fails the call
+            return function_call("awm_div", left, right)  # true division; zero fails the call
         if op == "%":
-            return _call("awm_mod", left, right)  # Python's sign rule; zero fails the call
+            return function_call("awm_mod", left, right)  # Python's sign rule; zero fails the call
         arith = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
         return exp.Paren(this=arith[op](this=left, expression=right))
 
@@ -346,13 +347,13 @@ class SqlCompiler(BuiltinCalls):
 
         if op == "*":
             if lt == rt:  # cents * cents / 100
-                return _call("awm_cents_div", exp.Mul(this=left, expression=right), exp.Literal.number(100))
+                return function_call("awm_cents_div", exp.Mul(this=left, expression=right), exp.Literal.number(100))
             return exp.Paren(this=exp.Mul(this=left, expression=right))
         if lt == rt:
-            return _call("awm_cents_div", times(left, 100), right)
+            return function_call("awm_cents_div", times(left, 100), right)
         if lt == "decimal":
-            return _call("awm_cents_div", left, right)
-        return _call("awm_cents_div", times(left, 10000), right)
+            return function_call("awm_cents_div", left, right)
+        return function_call("awm_cents_div", times(left, 10000), right)
 
     def null_is_false(self, e: n.Binary, test: exp.Expression) -> exp.Expression:
         """In a tool, a test with a null side is false, not SQL's null, as in handlers: a stored
@@ -384,7 +385,7 @@ class SqlCompiler(BuiltinCalls):
             elif self.type_of(e.right).kind == "text":  # a substring: instr(right, left)
                 haystack = self.value(e.right, aliases, entities)  # compiled in SQL order
                 test = exp.GT(
-                    this=_call("instr", haystack, self.value(e.left, aliases, entities)),
+                    this=function_call("instr", haystack, self.value(e.left, aliases, entities)),
                     expression=exp.Literal.number(0),
                 )
             else:
@@ -404,7 +405,7 @@ class SqlCompiler(BuiltinCalls):
         element = self.value(value, aliases, entities)
         if "decimal" in (value_t.kind, self.type_of(items).elem.kind):
             element = convert(element, value_t, FLOAT)
-        return _call("awm_list_has", listed, element)
+        return function_call("awm_list_has", listed, element)
 
     def text_match(self, e: n.Binary, aliases, entities) -> exp.Expression:
         if e.op == "contains" and self.type_of(e.left).kind == "list":

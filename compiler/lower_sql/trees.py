@@ -29,6 +29,9 @@ SQL_TYPES = {
 DIALECT = "sqlite"
 
 
+COMPUTE_FIRST = "loop over the rows with `for` and test it with `if`"  # the help of what SQL cannot do
+
+
 class LoweringError(Exception):
     def __init__(self, message: str, span: n.Span, code: str = "AWM2007", help: str | None = None):
         super().__init__(message)
@@ -102,12 +105,12 @@ def convert(value: exp.Expression, src: T, dst: T) -> exp.Expression:
     if dst.kind == "decimal":
         if src.kind == "int":
             return exp.Paren(this=exp.Mul(this=exp.Paren(this=value), expression=exp.Literal.number(100)))
-        return _call("awm_cents", value)  # float -> cents, rounded as handlers round
+        return function_call("awm_cents", value)  # float -> cents, rounded as handlers round
     if dst.kind == "float":
         divisor = "100.0" if src.kind == "decimal" else "1.0"
         return exp.Paren(this=exp.Div(this=exp.Paren(this=value), expression=exp.Literal.number(divisor)))
     return value
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Expression:
+def function_call(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))

@@ -50,8 +50,7 @@ SQL_SELECT_PURCHASE_BY_ID = (
 )
 SQL_SELECT_PURCHASE_BY_MEMBER_ID_PAID_WITH = (
     'SELECT t0."id", t0."member_id", t0."total", t0."paid_with", t0."created", t0."due" FROM "purchase" AS t0 '
-    'WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) '
-    'ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+    'WHERE ((t0."member_id" IS ?) AND (? OR (t0."paid_with" IS ?))) ORDER BY t0."id" ASC NULLS LAST LIMIT ? OFFSET ?'
 )
 SQL_SELECT_PURCHASE_GROUPED_BY_MEMBER_ID = (
     'SELECT t0."member_id", COUNT(*), SUM(t0."total"), MAX(t0."total") FROM "purchase" AS t0 GROUP BY t0."member_id" '
@@ -647,32 +646,32 @@ INVARIANTS = {
 }
 
 LINE_MAP = {
-    183: 'spec.awm:84', 184: 'spec.awm:84', 186: 'spec.awm:85', 188: 'spec.awm:86', 190: 'spec.awm:87',
-    191: 'spec.awm:87', 192: 'spec.awm:87', 193: 'spec.awm:87', 194: 'spec.awm:87', 195: 'spec.awm:87',
-    196: 'spec.awm:87', 197: 'spec.awm:87', 199: 'spec.awm:88', 200: 'spec.awm:88', 201: 'spec.awm:88',
-    202: 'spec.awm:88', 203: 'spec.awm:88', 204: 'spec.awm:88', 205: 'spec.awm:88', 207: 'spec.awm:90',
-    209: 'spec.awm:91', 211: 'spec.awm:92', 213: 'spec.awm:93', 214: 'spec.awm:93', 216: 'spec.awm:94',
-    217: 'spec.awm:94', 219: 'spec.awm:96', 220: 'spec.awm:96', 222: 'spec.awm:97', 223: 'spec.awm:97',
-    225: 'spec.awm:98', 227: 'spec.awm:99', 229: 'spec.awm:102', 230: 'spec.awm:102', 231: 'spec.awm:102',
-    233: 'spec.awm:103', 235: 'spec.awm:104', 237: 'spec.awm:106', 244: 'spec.awm:158', 245: 'spec.awm:158',
-    246: 'spec.awm:158', 247: 'spec.awm:158', 252: 'spec.awm:154', 254: 'spec.awm:155', 263: 'spec.awm:126',
-    264: 'spec.awm:126', 265: 'spec.awm:126', 266: 'spec.awm:126', 267: 'spec.awm:126', 268: 'spec.awm:126',
-    269: 'spec.awm:126', 270: 'spec.awm:126', 278: 'spec.awm:144', 280: 'spec.awm:145', 286: 'spec.awm:121',
-    292: 'spec.awm:131', 293: 'spec.awm:131', 294: 'spec.awm:131', 295: 'spec.awm:131', 297: 'spec.awm:132',
-    304: 'spec.awm:73', 305: 'spec.awm:73', 306: 'spec.awm:73', 307: 'spec.awm:73', 308: 'spec.awm:73',
-    309: 'spec.awm:73', 310: 'spec.awm:73', 311: 'spec.awm:73', 319: 'spec.awm:159', 320: 'spec.awm:159',
-    321: 'spec.awm:159', 322: 'spec.awm:159', 323: 'spec.awm:159', 324: 'spec.awm:159', 325: 'spec.awm:159',
-    326: 'spec.awm:159', 333: 'spec.awm:64', 334: 'spec.awm:64', 336: 'spec.awm:65', 338: 'spec.awm:66',
-    340: 'spec.awm:67', 342: 'spec.awm:69', 350: 'spec.awm:110', 351: 'spec.awm:110', 353: 'spec.awm:111',
-    354: 'spec.awm:111', 355: 'spec.awm:111', 356: 'spec.awm:111', 357: 'spec.awm:111', 358: 'spec.awm:111',
-    359: 'spec.awm:111', 360: 'spec.awm:111', 361: 'spec.awm:111', 362: 'spec.awm:111', 363: 'spec.awm:111',
-    364: 'spec.awm:111', 365: 'spec.awm:111', 366: 'spec.awm:111', 367: 'spec.awm:111', 368: 'spec.awm:111',
-    369: 'spec.awm:111', 370: 'spec.awm:111', 371: 'spec.awm:111', 372: 'spec.awm:111', 373: 'spec.awm:111',
-    381: 'spec.awm:160', 382: 'spec.awm:160', 383: 'spec.awm:160', 384: 'spec.awm:160', 385: 'spec.awm:160',
-    391: 'spec.awm:149', 393: 'spec.awm:150', 399: 'spec.awm:54', 401: 'spec.awm:55', 403: 'spec.awm:56',
-    405: 'spec.awm:57', 407: 'spec.awm:58', 409: 'spec.awm:60', 417: 'spec.awm:140', 418: 'spec.awm:140',
-    419: 'spec.awm:140', 420: 'spec.awm:140', 421: 'spec.awm:140', 422: 'spec.awm:140', 423: 'spec.awm:140',
-    424: 'spec.awm:140', 425: 'spec.awm:140', 426: 'spec.awm:140', 427: 'spec.awm:140', 428: 'spec.awm:140',
-    429: 'spec.awm:140', 441: 'spec.awm:136', 442: 'spec.awm:136', 443: 'spec.awm:136', 444: 'spec.awm:136',
-    445: 'spec.awm:136', 446: 'spec.awm:136', 447: 'spec.awm:136', 454: 'spec.awm:51',
+    182: 'spec.awm:84', 183: 'spec.awm:84', 185: 'spec.awm:85', 187: 'spec.awm:86', 189: 'spec.awm:87',
+    190: 'spec.awm:87', 191: 'spec.awm:87', 192: 'spec.awm:87', 193: 'spec.awm:87', 194: 'spec.awm:87',
+    195: 'spec.awm:87', 196: 'spec.awm:87', 198: 'spec.awm:88', 199: 'spec.awm:88', 200: 'spec.awm:88',
+    201: 'spec.awm:88', 202: 'spec.awm:88', 203: 'spec.awm:88', 204: 'spec.awm:88', 206: 'spec.awm:90',
+    208: 'spec.awm:91', 210: 'spec.awm:92', 212: 'spec.awm:93', 213: 'spec.awm:93', 215: 'spec.awm:94',
+    216: 'spec.awm:94', 218: 'spec.awm:96', 219: 'spec.awm:96', 221: 'spec.awm:97', 222: 'spec.awm:97',
+    224: 'spec.awm:98', 226: 'spec.awm:99', 228: 'spec.awm:102', 229: 'spec.awm:102', 230: 'spec.awm:102',
+    232: 'spec.awm:103', 234: 'spec.awm:104', 236: 'spec.awm:106', 243: 'spec.awm:158', 244: 'spec.awm:158',
+    245: 'spec.awm:158', 246: 'spec.awm:158', 251: 'spec.awm:154', 253: 'spec.awm:155', 262: 'spec.awm:126',
+    263: 'spec.awm:126', 264: 'spec.awm:126', 265: 'spec.awm:126', 266: 'spec.awm:126', 267: 'spec.awm:126',
+    268: 'spec.awm:126', 269: 'spec.awm:126', 277: 'spec.awm:144', 279: 'spec.awm:145', 285: 'spec.awm:121',
+    291: 'spec.awm:131', 292: 'spec.awm:131', 293: 'spec.awm:131', 294: 'spec.awm:131', 296: 'spec.awm:132',
+    303: 'spec.awm:73', 304: 'spec.awm:73', 305: 'spec.awm:73', 306: 'spec.awm:73', 307: 'spec.awm:73',
+    308: 'spec.awm:73', 309: 'spec.awm:73', 310: 'spec.awm:73', 318: 'spec.awm:159', 319: 'spec.awm:159',
+    320: 'spec.awm:159', 321: 'spec.awm:159', 322: 'spec.awm:159', 323: 'spec.awm:159', 324: 'spec.awm:159',
+    325: 'spec.awm:159', 332: 'spec.awm:64', 333: 'spec.awm:64', 335: 'spec.awm:65', 337: 'spec.awm:66',
+    339: 'spec.awm:67', 341: 'spec.awm:69', 349: 'spec.awm:110', 350: 'spec.awm:110', 352: 'spec.awm:111',
+    353: 'spec.awm:111', 354: 'spec.awm:111', 355: 'spec.awm:111', 356: 'spec.awm:111', 357: 'spec.awm:111',
+    358: 'spec.awm:111', 359: 'spec.awm:111', 360: 'spec.awm:111', 361: 'spec.awm:111', 362: 'spec.awm:111',
+    363: 'spec.awm:111', 364: 'spec.awm:111', 365: 'spec.awm:111', 366: 'spec.awm:111', 367: 'spec.awm:111',
+    368: 'spec.awm:111', 369: 'spec.awm:111', 370: 'spec.awm:111', 371: 'spec.awm:111', 372: 'spec.awm:111',
+    380: 'spec.awm:160', 381: 'spec.awm:160', 382: 'spec.awm:160', 383: 'spec.awm:160', 384: 'spec.awm:160',
+    390: 'spec.awm:149', 392: 'spec.awm:150', 398: 'spec.awm:54', 400: 'spec.awm:55', 402: 'spec.awm:56',
+    404: 'spec.awm:57', 406: 'spec.awm:58', 408: 'spec.awm:60', 416: 'spec.awm:140', 417: 'spec.awm:140',
+    418: 'spec.awm:140', 419: 'spec.awm:140', 420: 'spec.awm:140', 421: 'spec.awm:140', 422: 'spec.awm:140',
+    423: 'spec.awm:140', 424: 'spec.awm:140', 425: 'spec.awm:140', 426: 'spec.awm:140', 427: 'spec.awm:140',
+    428: 'spec.awm:140', 440: 'spec.awm:136', 441: 'spec.awm:136', 442: 'spec.awm:136', 443: 'spec.awm:136',
+    444: 'spec.awm:136', 445: 'spec.awm:136', 446: 'spec.awm:136', 453: 'spec.awm:51',
 }

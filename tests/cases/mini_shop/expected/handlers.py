@@ -31,7 +31,7 @@ SQL_SELECT_CART_ITEM_ID_BY_USER_ID_PRODUCT_ID = (
 SQL_SELECT_ORDER_BY_ID = 'SELECT "id", "user_id", "status", "total", "placed" FROM "order" WHERE "id" = ?'
 SQL_SELECT_ORDER_BY_USER_ID_STATUS = (
     'SELECT t0."id", t0."user_id", t0."status", t0."total", t0."placed" FROM "order" AS t0 WHERE ((t0."user_id" IS ?) '
-    'AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+    'AND (? OR (t0."status" IS ?))) ORDER BY t0."id" ASC NULLS LAST LIMIT ? OFFSET ?'
 )
 SQL_SELECT_ORDER_ITEM_BY_ID = (
     'SELECT "id", "order_id", "product_id", "quantity", "unit_price" FROM "order_item" WHERE "id" = ?'
@@ -41,7 +41,7 @@ SQL_SELECT_ORDER_STATUS_COUNT_SUM_GROUPED_BY_STATUS = (
 )
 SQL_SELECT_PRODUCT_BY_CATEGORY = (
     'SELECT t0."id", t0."name", t0."category", t0."price", t0."stock" FROM "product" AS t0 WHERE (? '
-    'OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST, t0."id" NULLS LAST LIMIT ? OFFSET ?'
+    'OR (t0."category" IS ?)) ORDER BY t0."id" ASC NULLS LAST LIMIT ? OFFSET ?'
 )
 SQL_SELECT_PRODUCT_BY_ID = 'SELECT "id", "name", "category", "price", "stock" FROM "product" WHERE "id" = ?'
 SQL_SELECT_PRODUCT_BY_NAME_CATEGORY_PRICE = (
