@@ -213,3 +213,17 @@ def test_sessions_on_threads_never_see_each_other(env):
     assert failures == []
     assert 1 <= len(env._pool) <= 8
     assert all(seeded(s) for s in [env.session() for _ in range(len(env._pool) + 1)])
+
+
+def test_a_pooled_connection_keeps_every_statement_of_the_bundled_specs_prepared():
+    """Python keeps 128 prepared statements a connection by default: fewer than most bundled
+    specs run, so a pooled connection would prepare statements again. Ours keeps them all."""
+    from awmlang.runtime.support import STATEMENTS_KEPT
+
+    counts = {}
+    for spec in sorted((Path(__file__).parent.parent / "specs").glob("*.awm")):
+        env = awmlang.load(spec)
+        statements = {value for name, value in vars(env.module).items() if name.startswith("SQL_")}
+        counts[spec.stem] = len(statements | {statement for _, _, statement in env.invariants.values()})
+    assert max(counts.values()) > 128, counts
+    assert max(counts.values()) <= STATEMENTS_KEPT, counts
