@@ -87,7 +87,7 @@ def sample(p: dict, session, rng: random.Random):
     lo, hi = p.get("range") or [None, None]
     if kind == "entity":
         table, column, _ = session.env.entity_keys[p["type"]["entity"]]
-        keys = [r[0] for r in session.db.execute(f'SELECT "{column}" FROM "{table}" LIMIT 50').fetchall()]
+        keys = [r[0] for r in session.query(f'SELECT "{column}" FROM "{table}" LIMIT 50')]
         return rng.choice(keys) if keys else 1
     if kind == "int":
         return rng.randint(int(lo) if lo is not None else 0, int(hi) if hi is not None else 10)
