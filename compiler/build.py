@@ -91,17 +91,20 @@ def check_spec(path: str | Path, text: str | None = None, memo: bool = True) -> 
     return _remembered("check", path, text, memo, lambda: _check(path, text, memo)[0])
 
 
-def _check(path, text, memo: bool) -> tuple[BuildResult, dict]:
-    """The check's result and what its lowering probe lowered (build_spec reuses it)."""
+def _check(path, text, memo: bool) -> tuple[BuildResult, dict, str | None]:
+    """The check's result, what its lowering probe lowered and the types key of the lowering
+    memo (None without `memo`): build_spec reuses both."""
     sources = Sources()
     modules, diags = load_modules(path, sources, text, memo)
     model, probed = None, {}  # type: tuple[Model | None, dict]
+    types = None
     if not any(d.is_error for d in diags):
         model, check_diags = check(modules, partial=True)
         diags = diags + check_diags
         clean = not any(d.is_error for d in check_diags)
         if model is not None:
-            lowering_diags, probed = lowering_errors(model, check_diags, types_key(modules) if memo else None)
+            types = types_key(modules) if memo else None
+            lowering_diags, probed = lowering_errors(model, check_diags, types)
             diags += lowering_diags
         if not clean:
             model, probed = None, {}
@@ -109,7 +112,7 @@ def _check(path, text, memo: bool) -> tuple[BuildResult, dict]:
     result = BuildResult(str(path), sort_and_dedupe(diags, sources), sources, model, modules=modules)
     if not result.ok:
         result.model = None
-    return result, probed
+    return result, probed, types
 
 
 # The lowering memo: the code of a tool, task, invariant, table or seed is made from its declaration and
@@ -259,7 +262,7 @@ def build_spec(path: str | Path, text: str | None = None, memo: bool = True) -> 
 
 
 def _build(path: str | Path, text: str | None, memo: bool) -> BuildResult:
-    result, probed = _check(path, text, memo)
+    result, probed, types = _check(path, text, memo)
     if not result.ok or result.model is None:
         return result
     model = result.model
@@ -270,7 +273,6 @@ def _build(path: str | Path, text: str | None, memo: bool) -> BuildResult:
         }
         handlers = lower_python(model, Path(path).name, spec_locator(result.sources, path), invariants, probed)
         tools_json = render_tools_json(model)
-        types = types_key(result.modules) if memo else None
         seeds = [statement for seed in model.seeds for statement in _seed_statements(model, seed, types)]
     except LoweringError as exc:
         result.diagnostics = sort_and_dedupe(
