@@ -75,7 +75,10 @@ def handlers_module(
         outputs=outputs,
         user_entity=model.user_entity,
         clock=model.clock,
-        invariants=[(inv.name, inv.description, inv.entity, invariants[inv.name]) for inv in model.invariants],
+        invariants=[
+            (inv.name, inv.description, inv.entity, invariants[inv.name], model.tables_of(inv.reads))
+            for inv in model.invariants
+        ],
         tasks=tasks,
     )
     if width is not None:  # the rest of the module (tool bodies are broken already; the line map counts them)

@@ -203,6 +203,7 @@ class ToolInfo:
     body: n.Block
     decl: n.ToolDecl
     writes: bool = False
+    written: tuple[str, ...] = ()  # the entities a call may change rows of (foreign-key actions included)
     fail_codes: list[str] = field(default_factory=list)
 
 
@@ -220,6 +221,7 @@ class InvariantInfo:
     description: str
     entity: str | None  # `all Entity v: ...`; None for a condition over the whole state
     decl: n.Invariant
+    reads: tuple[str, ...] = ()  # the entities its condition reads rows of
 
 
 @dataclass
@@ -264,6 +266,10 @@ class Model:
     source_files: list[str]
     invariants: list[InvariantInfo] = field(default_factory=list)
     tasks: list[TaskInfo] = field(default_factory=list)
+
+    def tables_of(self, entities: tuple[str, ...]) -> tuple[str, ...]:
+        """The SQL tables of these entities, sorted."""
+        return tuple(sorted(self.entities[name].table for name in entities))
 
 
 @dataclass(frozen=True)

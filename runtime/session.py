@@ -58,6 +58,11 @@ class Environment:
         self.clock: str = self.module.CLOCK
         self.user_entity: str | None = self.module.USER_ENTITY
         self.invariants: dict[str, tuple] = self.module.INVARIANTS
+        # tool -> the invariants that read a table it may change: only those can it break
+        self.invariants_after: dict[str, tuple[str, ...]] = {
+            tool: tuple(name for name, inv in self.invariants.items() if set(inv[3]) & set(writes))
+            for tool, (_, writes, _) in self.module.TOOLS.items()
+        }
         self.tasks: dict[str, tuple] = self.module.TASKS
         self.entity_keys: dict[str, tuple[str, str, str | None]] = self.module.ENTITY_KEYS
         self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
@@ -402,7 +407,7 @@ class Session:
                 {"error": type(exc).__name__, "at": where},
             )
         if writes and self.invariant_mode != "off":
-            broken = self.check_invariants()
+            broken = self.check_invariants(after=tool)
             if broken and self.invariant_mode == "enforce":
                 self._rollback(True)
                 names = ", ".join(v["invariant"] for v in broken)
@@ -475,10 +480,13 @@ class Session:
             "checks": checks,
         }
 
-    def check_invariants(self) -> list[dict]:
-        """Every invariant the current state breaks, with the keys of the violating rows."""
+    def check_invariants(self, after: str | None = None) -> list[dict]:
+        """Every invariant the current state breaks, with the keys of the violating rows; `after`
+        a call of that tool (from a state that held them all), only those it may break."""
         out = []
-        for name, (description, entity, sql) in self.env.invariants.items():
+        names = self.env.invariants if after is None else self.env.invariants_after[after]
+        for name in names:
+            description, entity, sql, _ = self.env.invariants[name]
             rows = [r[0] for r in self._db.execute(sql).fetchall()]
             if rows:
                 out.append(

@@ -18,7 +18,7 @@ def env():
 
 def test_invariants_compile_to_queries_of_violating_rows(env):
     assert set(env.invariants) == {"stock_never_negative", "order_totals", "one_cart", "someone"}
-    description, entity, _sql = env.invariants["stock_never_negative"]
+    description, entity, _sql, _tables = env.invariants["stock_never_negative"]
     assert (description, entity) == ("Stock never goes negative", "Product")
     s = env.session()
     assert s.check_invariants() == []
@@ -92,3 +92,73 @@ def test_where_clause_limits_the_rows_an_invariant_covers(env):
 def test_unknown_mode_is_rejected(env):
     with pytest.raises(ValueError, match="invariants must be one of off, enforce, check"):
         env.session(invariants="strict")
+
+
+SPECS = sorted((Path(__file__).parent.parent / "specs").glob("*.awm")) + [
+    Path(__file__).parent / "cases" / "features" / "spec.awm"
+]
+
+
+def _table_contents(session) -> dict[str, list]:
+    tables = [r[0] for r in session.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: session.query(f'SELECT * FROM "{t}" ORDER BY rowid') for t in tables}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.parent.name if p.stem == "spec" else p.stem)
+def test_a_call_changes_only_the_tables_its_tool_declares(spec):
+    """The invariants run after a call are those reading a table the tool may change, so that
+    set (the handlers' TOOLS) must hold every table a call changes: gold solutions and 400
+    random calls, each compared with the database before it."""
+    from awmlang.bench_mcp import plan_calls
+
+    env = awmlang.load(spec)
+    session = env.session()
+    calls = []
+    for task in env.tasks:
+        calls += [(c["tool"], c["arguments"]) for c in session.run_solution(task)["calls"]]
+        session.reset()
+    calls += plan_calls(env, seed=7, n=400)
+    seen_writes = 0
+    for tool, arguments in calls:
+        before = _table_contents(session)
+        result = session.call(tool, arguments)
+        after = _table_contents(session)
+        changed = {t for t in after if after[t] != before.get(t)}
+        if result["ok"]:
+            assert changed <= set(env.handlers[tool][1]), (tool, arguments, changed)
+            seen_writes += bool(changed)
+        else:
+            assert not changed, (tool, result)
+    assert seen_writes >= 5
+
+
+CASCADE = """env shelf "Shelf" {}
+entity Box { id: int @id  label: text }
+entity Item { id: int @id  box: Box @cascade  weight: int }
+entity Tag { id: int @id  item: Item? @set_null  name: text }
+entity Note { id: int @id  text: text }
+invariant light "Every box holds at most 10 kg": all Box b: sum(Item where box == b, weight) <= 10
+invariant named_tags "Every tag has a name": all Tag t: len(t.name) > 0
+invariant short_notes "Notes are short": all Note n: len(n.text) < 100
+seed Box(id, label) { (1, "a") }
+seed Item(id, box, weight) { (1, 1, 4) }
+tool drop_box(box: Box) -> bool "Delete a box." { delete box  return true }
+tool add_item(box: Box, weight: int) -> Item "Add an item." { return insert Item(box: box, weight: weight) }
+tool add_note(text: text) -> Note "Add a note." { return insert Note(text: text) }
+tool count_boxes() -> int "Count the boxes." { return count(Box) }
+"""
+
+
+def test_the_invariants_after_a_call_follow_writes_and_foreign_key_actions(tmp_path):
+    spec = tmp_path / "shelf.awm"
+    spec.write_text(CASCADE)
+    env = awmlang.load(spec)
+    tables = {tool: writes for tool, (_, writes, _) in env.handlers.items()}
+    assert tables["drop_box"] == ("box", "item", "tag")  # its delete reaches items, and their tags
+    assert tables["add_item"] == ("item",) and tables["count_boxes"] == ()
+    assert env.invariants_after["drop_box"] == ("light", "named_tags")
+    assert env.invariants_after["add_item"] == ("light",)
+    assert env.invariants_after["add_note"] == ("short_notes",)
+    s = env.session(invariants="enforce")
+    assert s.call("add_item", {"box": 1, "weight": 7})["error"]["code"] == "invariant_violation"
+    assert s.call("add_note", {"text": "x" * 200})["error"]["code"] == "invariant_violation"

@@ -1277,13 +1277,16 @@ def test_enforced_invariants_hold_through_a_realistic_day(enforcing):
 
 def test_enforce_mode_rejects_a_write_that_would_break_an_invariant(enforcing):
     # No tool lets one through, so the state is corrupted first (a review count off by 9):
-    # any write call that leaves the corruption in place is rolled back.
+    # a write to a table the invariant reads that leaves the corruption in place is rolled back.
     s = enforcing
     s.db.execute("UPDATE product SET review_count = 9 WHERE id = 4")
-    r = s.call("add_to_cart", {"product": 1})
+    r = s.call("write_review", {"product": 24, "stars": 4, "title": "Great read"})
     assert r["ok"] is False and r["error"]["code"] == "invariant_violation"
     assert [v["invariant"] for v in r["error"]["details"]["violations"]] == ["review_count_matches_reviews"]
-    assert s.query("SELECT count(*) FROM cart_item WHERE customer_id = 1") == [(2,)]
+    assert s.query("SELECT count(*) FROM review WHERE product_id = 24 AND customer_id = 1") == [(0,)]
+    # a call runs only the invariants it may break: adding to the cart reads no review count
+    assert s.call("add_to_cart", {"product": 1})["ok"]
+    assert s.query("SELECT count(*) FROM cart_item WHERE customer_id = 1") == [(3,)]
 
 
 # ---- tasks -----------------------------------------------------------------------------

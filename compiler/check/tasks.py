@@ -45,7 +45,14 @@ class TasksMixin(CheckerState):
                     f"`{'me' if isinstance(node, n.Me) else node.func.name + '()'}` is not allowed in it",
                     node.span,
                 )
-        self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl))
+        reads = {entity} if entity else set()
+        for node in walk(decl.body, decl.where):
+            t = self.types.get(node)
+            while t is not None and t.kind in ("query", "list"):
+                t = t.elem
+            if t is not None and t.kind == "entity":
+                reads.add(t.decl_name)
+        self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl, tuple(sorted(reads))))
 
     def check_task(self, decl: n.Task):
         name = decl.name.name

@@ -8,7 +8,7 @@ from ..diagnostics import did_you_mean, with_article
 from ..types import VOID, Binding, ParamInfo, T, ToolInfo, is_numeric
 from .crud import desugar_crud
 from .state import RESERVED, CheckerState, Ctx, Scope
-from .walk import writes
+from .walk import written_entities
 
 
 class ToolsMixin(CheckerState):
@@ -46,9 +46,26 @@ class ToolsMixin(CheckerState):
             )
         if declared is None and self._returns:
             tool.returns = self._returns[0]
-        tool.writes = writes(body)
+        tool.written = self.changed_by_writes(*written_entities(body, self.types))
+        tool.writes = bool(tool.written)
         if name not in self.tools:
             self.tools[name] = tool
+
+    def changed_by_writes(self, written: set[str], deleted: set[str]) -> tuple[str, ...]:
+        """The entities whose rows may change when these are written and these deleted: a
+        deleted row's children go too (`@cascade`, and so on down) or lose their reference
+        (`@set_null`)."""
+        changed, todo = written | deleted, list(deleted)
+        while todo:
+            parent = todo.pop()
+            for child in self.entities.values():
+                for f in child.fields.values():
+                    if f.is_relation and f.type.decl_name == parent and f.on_delete != "restrict":
+                        if f.on_delete == "cascade" and child.name not in deleted:
+                            deleted.add(child.name)
+                            todo.append(child.name)
+                        changed.add(child.name)
+        return tuple(sorted(changed))
 
     def tool_params(self, tool: ToolInfo, params: list[n.Param]) -> Scope:
         """Check the parameters into `tool.params`; the scope that binds them."""

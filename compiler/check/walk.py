@@ -1,4 +1,5 @@
-"""Walks over a tool's nodes: every expression below some (`walk`), whether a block writes (`writes`)."""
+"""Walks over a tool's nodes: every expression below some (`walk`), the entities a block writes
+(`written_entities`)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,23 @@ def walk(*exprs):
             stack.extend(a.value for a in e.aggregates)
 
 
-def writes(block: n.Block) -> bool:
-    """Does any statement or expression in the block change the database?"""
+def written_entities(block: n.Block, types: dict) -> tuple[set[str], set[str]]:
+    """The entities the statements and expressions of a block write rows of, and those it
+    deletes rows of (`types` gives an update's or delete's target type: a row or a query)."""
+    written: set[str] = set()
+    deleted: set[str] = set()
     stack: list = [block]
     while stack:
         x = stack.pop()
-        if isinstance(x, (n.Update, n.Delete, n.Insert, n.Upsert)):
-            return True
+        if isinstance(x, (n.Insert, n.Upsert)):
+            written.add(x.entity.name)
+        elif isinstance(x, (n.Update, n.Delete)):
+            target = types.get(x.target)
+            if target is not None and target.kind in ("entity", "query"):
+                entity = target.decl_name if target.kind == "entity" else target.elem.decl_name
+                written.add(entity)
+                if isinstance(x, n.Delete):
+                    deleted.add(entity)
         if isinstance(x, n.Block):
             stack.extend(x.stmts)
         elif isinstance(x, (n.Let, n.Reassign, n.Return)):
@@ -42,6 +53,9 @@ def writes(block: n.Block) -> bool:
             stack.append(x.expr)
         elif isinstance(x, n.Match):
             stack.extend([x.subject] + [a.body for a in x.arms])
+        elif isinstance(x, (n.Update, n.Delete)):
+            stack.append(x.target)
+            stack.extend(a.value for a in getattr(x, "assigns", ()))
         else:
             stack.extend(children(x))
-    return False
+    return written, deleted

@@ -102,7 +102,7 @@ def lower_tool(model: Model, tool: ToolInfo) -> dict:
         "spans": [None] * len(emitter.local_lines) + emitter.line_spans,
         "constants": emitter.constants(),
         "columns": sorted(emitter.columns_used),
-        "writes": tool.writes,
+        "writes": model.tables_of(tool.written),  # the tables a call may change: () for a read
         "params": params,
         "description": tool.description,
     }

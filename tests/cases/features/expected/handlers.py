@@ -453,10 +453,11 @@ def tool_sum_money(rt, db, args):
     return money((p_a + p_b))
 
 
+# name: (function, the tables a call may change (foreign-key actions included), parameters)
 TOOLS = {
     'buy': (
         tool_buy,
-        True,
+        ('order_line', 'purchase'),
         [
             {
                 'name': 'lines',
@@ -492,11 +493,11 @@ TOOLS = {
             },
         ],
     ),
-    'by_sku': (tool_by_sku, False, [{'name': 'item_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
-    'explode': (tool_explode, True, []),
+    'by_sku': (tool_by_sku, (), [{'name': 'item_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
+    'explode': (tool_explode, ('purchase',), []),
     'find_items': (
         tool_find_items,
-        False,
+        (),
         [
             {'name': 'prefix', 'type': {'kind': 'text', 'optional': True}, 'required': False},
             {
@@ -510,7 +511,7 @@ TOOLS = {
     ),
     'forget_member': (
         tool_forget_member,
-        True,
+        ('member', 'note', 'order_line', 'purchase'),
         [
             {
                 'name': 'who',
@@ -520,14 +521,12 @@ TOOLS = {
         ],
     ),
     'items_by_tag': (
-        tool_items_by_tag, False, [{'name': 'tag', 'type': {'kind': 'text', 'optional': False}, 'required': True}]
+        tool_items_by_tag, (), [{'name': 'tag', 'type': {'kind': 'text', 'optional': False}, 'required': True}]
     ),
-    'level_of': (
-        tool_level_of, False, [{'name': 'points', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
-    ),
+    'level_of': (tool_level_of, (), [{'name': 'points', 'type': {'kind': 'int', 'optional': False}, 'required': True}]),
     'money_math': (
         tool_money_math,
-        False,
+        (),
         [
             {'name': 'x', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
             {'name': 'rate', 'type': {'kind': 'float', 'optional': False}, 'required': True},
@@ -535,7 +534,7 @@ TOOLS = {
     ),
     'my_purchases': (
         tool_my_purchases,
-        False,
+        (),
         [
             {'name': 'paid_with', 'type': {'kind': 'text', 'optional': True}, 'required': False},
             {
@@ -556,7 +555,7 @@ TOOLS = {
     ),
     'pair_up': (
         tool_pair_up,
-        False,
+        (),
         [
             {
                 'name': 'names',
@@ -572,7 +571,7 @@ TOOLS = {
     ),
     'purchase_summary': (
         tool_purchase_summary,
-        False,
+        (),
         [
             {
                 'name': 'purchase',
@@ -583,7 +582,7 @@ TOOLS = {
     ),
     'rename_item': (
         tool_rename_item,
-        True,
+        ('item',),
         [
             {'name': 'item_id', 'type': {'kind': 'int', 'optional': False}, 'required': True},
             {'name': 'title', 'type': {'kind': 'text', 'optional': True}, 'required': False},
@@ -591,12 +590,12 @@ TOOLS = {
     ),
     'reprice': (
         tool_reprice,
-        True,
+        ('item',),
         [{'name': 'percent', 'type': {'kind': 'int', 'optional': False}, 'required': True, 'range': [-50, 100]}],
     ),
     'running_total': (
         tool_running_total,
-        False,
+        (),
         [
             {
                 'name': 'amounts',
@@ -607,16 +606,16 @@ TOOLS = {
     ),
     'set_note': (
         tool_set_note,
-        True,
+        ('note',),
         [
             {'name': 'key', 'type': {'kind': 'text', 'optional': False}, 'required': True, 'length': [1, 40]},
             {'name': 'body', 'type': {'kind': 'text', 'optional': False}, 'required': True},
         ],
     ),
-    'spend_by_member': (tool_spend_by_member, False, []),
+    'spend_by_member': (tool_spend_by_member, (), []),
     'sum_money': (
         tool_sum_money,
-        False,
+        (),
         [
             {'name': 'a', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
             {'name': 'b', 'type': {'kind': 'decimal', 'optional': False}, 'required': True},
@@ -641,7 +640,7 @@ ENTITY_KEYS = {
 OWNERS = {
 }
 
-# name: (description, entity or None, SELECT of the keys of violating rows)
+# name: (description, entity or None, SELECT of the keys of violating rows, the tables it reads)
 INVARIANTS = {
 }
 

@@ -149,10 +149,11 @@ def tool_sell(rt, db, args):
     return None
 
 
+# name: (function, the tables a call may change (foreign-key actions included), parameters)
 TOOLS = {
     'fix_total': (
         tool_fix_total,
-        True,
+        ('order',),
         [
             {
                 'name': 'order',
@@ -163,11 +164,11 @@ TOOLS = {
         ],
     ),
     'get_product': (
-        tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
+        tool_get_product, (), [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
     ),
     'restock': (
         tool_restock,
-        True,
+        ('product',),
         [
             {
                 'name': 'product',
@@ -179,7 +180,7 @@ TOOLS = {
     ),
     'sell': (
         tool_sell,
-        True,
+        ('product',),
         [
             {
                 'name': 'product',
@@ -280,12 +281,13 @@ ENTITY_KEYS = {
 OWNERS = {
 }
 
-# name: (description, entity or None, SELECT of the keys of violating rows)
+# name: (description, entity or None, SELECT of the keys of violating rows, the tables it reads)
 INVARIANTS = {
     'stock_never_negative': (
         'Stock never goes negative',
         'Product',
         'SELECT t0."id" FROM "product" AS t0 WHERE NOT ((t0."stock" >= 0)) ORDER BY t0."id"',
+        ('product',),
     ),
     'order_totals': (
         'Order totals match their items',
@@ -293,14 +295,18 @@ INVARIANTS = {
         'SELECT t0."id" FROM "order" AS t0 WHERE (NOT (t0."status" IS \'cancelled\')) AND NOT ((t0."total" IS (SELECT '
         'COALESCE(SUM((t1."quantity" * t1."unit_price")), 0) FROM "order_item" AS t1 WHERE t1."order_id" = t0."id"))) '
         'ORDER BY t0."id"',
+        ('order', 'order_item'),
     ),
     'one_cart': (
         'At most one cart per user',
         'User',
         'SELECT t0."id" FROM "user" AS t0 WHERE NOT (((SELECT COUNT(*) FROM "cart" AS t1 WHERE t1."user_id" = t0."id") '
         '<= 1)) ORDER BY t0."id"',
+        ('cart', 'user'),
     ),
-    'someone': ('There is at least one user', None, 'SELECT 1 WHERE NOT (((SELECT COUNT(*) FROM "user" AS t0) > 0))'),
+    'someone': (
+        'There is at least one user', None, 'SELECT 1 WHERE NOT (((SELECT COUNT(*) FROM "user" AS t0) > 0))', ('user',)
+    ),
 }
 
 LINE_MAP = {

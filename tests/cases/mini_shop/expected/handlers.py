@@ -397,10 +397,11 @@ def tool_update_product(rt, db, args):
     return out_Product(db, v_row, _rows)
 
 
+# name: (function, the tables a call may change (foreign-key actions included), parameters)
 TOOLS = {
     'add_to_cart': (
         tool_add_to_cart,
-        True,
+        ('cart_item',),
         [
             {
                 'name': 'product_id',
@@ -416,10 +417,10 @@ TOOLS = {
             },
         ],
     ),
-    'checkout': (tool_checkout, True, []),
+    'checkout': (tool_checkout, ('cart_item', 'order', 'order_item', 'product'), []),
     'create_product': (
         tool_create_product,
-        True,
+        ('product',),
         [
             {'name': 'name', 'type': {'kind': 'text', 'optional': False}, 'required': True},
             {'name': 'category', 'type': {'kind': 'text', 'optional': False}, 'required': True},
@@ -429,15 +430,15 @@ TOOLS = {
     ),
     'delete_product': (
         tool_delete_product,
-        True,
+        ('product',),
         [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}],
     ),
     'get_product': (
-        tool_get_product, False, [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
+        tool_get_product, (), [{'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True}]
     ),
     'list_products': (
         tool_list_products,
-        False,
+        (),
         [
             {'name': 'category', 'type': {'kind': 'text', 'optional': True}, 'required': False},
             {
@@ -458,7 +459,7 @@ TOOLS = {
     ),
     'my_orders': (
         tool_my_orders,
-        False,
+        (),
         [
             {
                 'name': 'status',
@@ -481,10 +482,10 @@ TOOLS = {
             },
         ],
     ),
-    'order_stats': (tool_order_stats, False, []),
+    'order_stats': (tool_order_stats, (), []),
     'search_products': (
         tool_search_products,
-        False,
+        (),
         [
             {'name': 'query', 'type': {'kind': 'text', 'optional': False}, 'required': True},
             {'name': 'category', 'type': {'kind': 'text', 'optional': True}, 'required': False},
@@ -500,7 +501,7 @@ TOOLS = {
     ),
     'update_product': (
         tool_update_product,
-        True,
+        ('product',),
         [
             {'name': 'product_id', 'type': {'kind': 'int', 'optional': False}, 'required': True},
             {'name': 'price', 'type': {'kind': 'decimal', 'optional': True}, 'required': False},
@@ -526,7 +527,7 @@ ENTITY_KEYS = {
 OWNERS = {
 }
 
-# name: (description, entity or None, SELECT of the keys of violating rows)
+# name: (description, entity or None, SELECT of the keys of violating rows, the tables it reads)
 INVARIANTS = {
 }
 
