@@ -21,11 +21,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from awmlang.compiler import nodes as n
-from awmlang.compiler.build import BuildResult, build_spec, check_spec
+from awmlang.compiler.build import BuildResult, build_spec
 from awmlang.compiler.diagnostics import Sources, display_path, to_json
 
 KINDS = ("guard", "comparison", "sign", "write", "expect")
@@ -59,6 +59,11 @@ class Mutant:
     end: int
     original: str
     replacement: str
+
+    @property
+    def tool(self) -> str | None:
+        """The mutated tool's name (None for a task's mutant)."""
+        return self.where.removeprefix("tool ") if self.where.startswith("tool ") else None
 
     def apply(self, text: str) -> str:
         return text[: self.start] + self.replacement + text[self.end :]
@@ -239,37 +244,118 @@ class _Loaded:
         self.folder.cleanup()
 
 
-def first_problem(result: BuildResult, budget: Budget) -> dict | None:
+def first_problem(result: BuildResult, budget: Budget, tool: str | None = None, original=None) -> dict | None:
     """The first problem `awmc check` finds in a built spec, cheapest checks first (an unreachable
-    enum member, then the tasks, then the exploration), or None."""
-    from awmlang.runtime.explore import check_task, explore
+    enum member, then the tasks, then the exploration), or None; `phase` says which found it. With
+    `tool` (the mutated tool), then a focused exploration of it. With `original` (the Environment of
+    the spec before mutation), a call sequence that fails there too does not count."""
+    from awmlang.runtime.explore import check_task
 
     for d in result.diagnostics:
         if d.code == "AWM4005":
-            return {"kind": "unreachable_enum_value", "message": d.message}
+            return {"phase": "compile", "kind": "unreachable_enum_value", "message": d.message}
     with _Loaded(result) as env:
         for task in sorted(env.tasks):
             problems = check_task(env, task)
             if problems:
-                return {"kind": "task", "task": task, "message": problems[0]}
+                return {"phase": "tasks", "kind": "task", "task": task, "message": problems[0]}
         if not env.tool_names:
             return None
-        try:
-            finding = explore(env, seed=budget.seed, max_examples=budget.max_examples, steps=budget.steps)
-        except Exception as exc:  # the explorer itself failed: `awmc check` would report it too
-            return {"kind": "check_error", "message": f"{type(exc).__name__}: {exc}"}
+        problem = _explored(env, budget, original)
+        if problem is None and tool is not None and tool in env.handlers:
+            problem = focused_problem(env, tool, budget, original)
+        return problem
+
+
+def _explored(env, budget: Budget, original) -> dict | None:
+    """What `awmc check`'s exploration finds, unless the original spec fails the same sequence."""
+    from awmlang.runtime.explore import explore, replay
+
+    try:
+        finding = explore(env, seed=budget.seed, max_examples=budget.max_examples, steps=budget.steps)
+    except Exception as exc:  # noqa: BLE001 - the explorer itself failed: `awmc check` would report it too
+        return {"phase": "exploration", "kind": "check_error", "message": f"{type(exc).__name__}: {exc}"}
     if finding is None:
         return None
-    return {"kind": finding.kind, "message": finding.message, "calls": len(finding.calls)}
+    if original is not None and replay(original, finding.calls, finding.user)[1] is not None:
+        return None  # the spec has this problem itself: not the mutant's doing
+    return {"phase": "exploration", "kind": finding.kind, "message": finding.message, "calls": len(finding.calls)}
 
 
-def run_mutant(path: str | Path, text: str, mutant: Mutant, budget: Budget) -> Outcome:
+def focused_problem(env, tool: str, budget: Budget, original=None) -> dict | None:
+    """Explore around one tool: sequences in which half of the calls go to `tool`, as any of the
+    acting users, starting from the seed or from the state a task's gold solution leaves. The
+    same checks after each call as the exploration's (explore.problem_after); no shrinking."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+
+    from awmlang.runtime.explore import acting_users, draw_arguments, others_rows, problem_after
+
+    users, starts, tools = acting_users(env), [None, *sorted(env.tasks)], env.tool_names
+    found: list[dict] = []
+
+    @hypothesis_seed(budget.seed)
+    @settings(
+        max_examples=budget.max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
+    @given(data=st.data())
+    def run(data):
+        session = env.session(user=data.draw(st.sampled_from(users)))
+        try:
+            start, calls = data.draw(st.sampled_from(starts)), []
+            if start is not None and not session.run_solution(start)["ok"]:
+                return
+            for _ in range(data.draw(st.integers(1, budget.steps))):
+                name = tool if data.draw(st.booleans()) else data.draw(st.sampled_from(tools))
+                calls.append({"tool": name, "arguments": draw_arguments(data, env.handlers[name][2].params, session)})
+                before = others_rows(session) if env.owners else None
+                problem = problem_after(session, name, session.call(name, calls[-1]["arguments"]), before)
+                if problem is None:
+                    continue
+                if original is not None and _fails_on(original, session.me, start, calls):
+                    return  # the spec fails this sequence itself
+                found.append({"phase": "focused", "kind": problem[0], "message": problem[1], "calls": len(calls)})
+                found[-1].update(user=session.me, start=start)
+                raise AssertionError(problem[1])
+        finally:
+            session.close()
+
+    try:
+        run()
+    except AssertionError:
+        return found[0] if found else None
+    return None
+
+
+def _fails_on(env, user, start: str | None, calls: list[dict]) -> bool:
+    """Whether a sequence (from a task's gold end state, if `start`) shows a problem in `env`."""
+    from awmlang.runtime.explore import others_rows, problem_after
+
+    session = env.session(user=user)
+    try:
+        if start is not None and not session.run_solution(start)["ok"]:
+            return True  # not comparable: count it as the spec's own
+        for c in calls:
+            before = others_rows(session) if env.owners else None
+            if problem_after(session, c["tool"], session.call(c["tool"], c["arguments"]), before) is not None:
+                return True
+        return False
+    finally:
+        session.close()
+
+
+def run_mutant(path: str | Path, text: str, mutant: Mutant, budget: Budget, original=None) -> Outcome:
     start = time.perf_counter()
     result = build_spec(path, text=mutant.apply(text))
     if not result.ok:
         first = result.errors[0]
         return Outcome(mutant, "not_compiling", time.perf_counter() - start, error=f"{first.code}: {first.message}")
-    problem = first_problem(result, budget)
+    problem = first_problem(result, budget, mutant.tool, original)
     return Outcome(mutant, "survived" if problem is None else "killed", time.perf_counter() - start, problem)
 
 
@@ -327,10 +413,11 @@ def audit(
     mutants = choose(made, kinds, limit, budget.seed)
     text = result.sources.texts[display_path(path)]
     outcomes: list[Outcome] = []
-    for i, mutant in enumerate(mutants, 1):
-        outcomes.append(run_mutant(path, text, mutant, budget))
-        if progress is not None:
-            progress(i, len(mutants), outcomes, time.perf_counter() - start)
+    with _Loaded(result) as original:
+        for i, mutant in enumerate(mutants, 1):
+            outcomes.append(run_mutant(path, text, mutant, budget, original))
+            if progress is not None:
+                progress(i, len(mutants), outcomes, time.perf_counter() - start)
     report["mutation"] = {
         **dataclasses.asdict(budget),
         "made": len(made),
@@ -359,13 +446,16 @@ def render(mutation: dict) -> list[str]:
         f"{mutation['steps']} calls per mutant, seed {mutation['seed']})"
     ]
     rows = [
-        (kind, s["mutants"], s["compiling"], s["killed"], percent(s["score"])) for kind, s in mutation["by_kind"].items()
+        (kind, s["mutants"], s["compiling"], s["killed"], percent(s["score"]))
+        for kind, s in mutation["by_kind"].items()
     ]
     if rows:
         lines += ["    " + line for line in table(("kind", "mutants", "compile", "killed", "score"), rows).splitlines()]
     survivors = [m for m in mutation["mutants"] if m["status"] == "survived"]
     if survivors:
-        lines.append("  survivors: nothing notices if these change (a missing invariant or task check, or an equivalent mutant):")
+        lines.append(
+            "  survivors: nothing notices if these change (a missing invariant or task check, or an equivalent mutant):"
+        )
     for m in survivors:
         change = Mutant(m["kind"], m["where"], m["file"], m["line"], m["column"], 0, 0, m["original"], m["replacement"])
         lines.append(f"    {m['file']}:{m['line']}:{m['column']}: {m['kind']} in {m['where']}: {change.describe()}")
@@ -399,7 +489,8 @@ def check_specs(specs: list[Path], budget: Budget, kinds: set[str] | None, limit
             sys.stderr.write(render_human(result.diagnostics, result.sources, color=wants_color(sys.stderr)))
         for problem in report["problems"]:
             if problem["kind"] == "fails_check":
-                print(f"  not mutated: the spec itself fails check ({problem['found']}: {problem['message']}); run `awmc check {spec}`")
+                found = f"{problem['found']}: {problem['message']}"
+                print(f"  not mutated: the spec itself fails check ({found}); run `awmc check {spec}` first")
             elif problem["kind"] == "spec_errors":
                 print(f"  not mutated: {counted(len(problem['diagnostics']), 'error')}")
         if "mutation" in report:
@@ -415,6 +506,7 @@ PROGRESS_EVERY = 10
 def _show_progress(done: int, total: int, outcomes: list[Outcome], seconds: float) -> None:
     if done % PROGRESS_EVERY and done != total:
         return
+    sys.stdout.flush()  # the spec's header line comes first
     killed = sum(o.status == "killed" for o in outcomes)
     broken = sum(o.status == "not_compiling" for o in outcomes)
     sys.stderr.write(
