@@ -19,6 +19,7 @@ import dataclasses
 import random
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from awmlang.compiler.build import BuildResult, build_spec
 from awmlang.compiler.diagnostics import Sources, display_path, to_json
 
 KINDS = ("guard", "comparison", "sign", "write", "expect")
+PHASES = ("compile", "tasks", "exploration", "focused")  # what killed a mutant, in the order they run
 COMPARISON_SWAP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
 SIGN_SWAP = {"+": "-", "-": "+"}
 # what a surviving mutant of each kind most likely means
@@ -383,7 +385,8 @@ def scores(outcomes: list[Outcome]) -> dict:
         }
 
     by_kind = {k: score([o for o in outcomes if o.mutant.kind == k]) for k in KINDS}
-    return {**score(outcomes), "by_kind": {k: v for k, v in by_kind.items() if v["mutants"]}}
+    by_phase = {p: sum(o.killed_by is not None and o.killed_by["phase"] == p for o in outcomes) for p in PHASES}
+    return {**score(outcomes), "by_kind": {k: v for k, v in by_kind.items() if v["mutants"]}, "killed_by": by_phase}
 
 
 Progress = Callable[[int, int, list[Outcome], float], None]
@@ -451,6 +454,12 @@ def render(mutation: dict) -> list[str]:
     ]
     if rows:
         lines += ["    " + line for line in table(("kind", "mutants", "compile", "killed", "score"), rows).splitlines()]
+    if mutation["killed"]:
+        phases = mutation["killed_by"]
+        lines.append(
+            f"    killed by: an unreachable state {phases['compile']}, task checks {phases['tasks']}, "
+            f"the exploration {phases['exploration']}, the focused exploration {phases['focused']}"
+        )
     survivors = [m for m in mutation["mutants"] if m["status"] == "survived"]
     if survivors:
         lines.append(
@@ -461,7 +470,7 @@ def render(mutation: dict) -> list[str]:
         lines.append(f"    {m['file']}:{m['line']}:{m['column']}: {m['kind']} in {m['where']}: {change.describe()}")
         lines.append(f"      {m['hint']}")
     if mutation["run"]:
-        lines.append("  " + mutation["note"])
+        lines += textwrap.wrap(mutation["note"], 100, initial_indent="  ", subsequent_indent="  ")
     return lines
 
 

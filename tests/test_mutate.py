@@ -98,6 +98,7 @@ def test_json_gives_everything(capsys):
     assert {"seed", "max_examples", "steps", "made", "run", "compiling", "killed", "survived", "score"} <= set(mutation)
     assert (mutation["made"], mutation["run"], mutation["seed"], mutation["max_examples"]) == (11, 3, 0, 20)
     assert set(mutation["by_kind"]) == {"sign", "expect"}
+    assert mutation["killed_by"] == {"compile": 0, "tasks": 2, "exploration": 0, "focused": 0}
     assert "equivalent" in mutation["note"]
     first = mutation["mutants"][0]
     assert set(first) >= {"kind", "where", "file", "line", "column", "original", "replacement", "status", "seconds"}
