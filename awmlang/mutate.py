@@ -41,6 +41,7 @@ SURVIVOR_HINTS = {
     "write": "no invariant or task check reads what this statement writes",
     "expect": "the task stays non-vacuous without this check (another check fails on the untouched state)",
 }
+READ_ONLY_HINT = "the tool writes nothing, so only its result changes: check looks at state and tasks at answers"
 EQUIVALENT_NOTE = (
     "Some mutants are equivalent: they change nothing that any call sequence can show (a guard that "
     "another guard or a parameter's @range already implies, a boundary no value reaches, a write "
@@ -202,6 +203,7 @@ class Outcome:
     seconds: float
     killed_by: dict | None = None  # the first problem check found
     error: str | None = None  # why it does not compile
+    read_only: bool = False  # the mutated tool writes nothing (a survivor there changes only a result)
 
     def as_json(self) -> dict:
         m = self.mutant
@@ -221,7 +223,8 @@ class Outcome:
         if self.error is not None:
             out["error"] = self.error
         if self.status == "survived":
-            out["hint"] = SURVIVOR_HINTS[m.kind]
+            out["hint"] = READ_ONLY_HINT if self.read_only else SURVIVOR_HINTS[m.kind]
+            out["read_only"] = self.read_only
         return out
 
 
@@ -419,6 +422,8 @@ def audit(
     with _Loaded(result) as original:
         for i, mutant in enumerate(mutants, 1):
             outcomes.append(run_mutant(path, text, mutant, budget, original))
+            if mutant.tool in original.handlers and not original.handlers[mutant.tool][1]:
+                outcomes[-1].read_only = True
             if progress is not None:
                 progress(i, len(mutants), outcomes, time.perf_counter() - start)
     report["mutation"] = {
