@@ -141,3 +141,29 @@ def test_a_limit_samples_the_same_mutants_for_a_seed():
     assert len(picked) == 4 and picked == choose(mutants, None, 4, seed=3)
     assert picked == sorted(picked, key=lambda m: m.start)
     assert [m.kind for m in choose(mutants, {"guard"}, None, 0)] == ["guard"] * 3
+
+
+def test_travel_owns_its_bookings_so_a_dropped_owner_guard_is_noticed():
+    """The audit found that no check noticed `rename_itinerary` without its owner guard: travel's
+    entities now say whose rows they are (@@owned_by), and the exploration's ownership check sees it."""
+    from awmlang.runtime.explore import others_rows, problem_after
+
+    from awmlang.mutate import _Loaded
+
+    spec = HERE.parent / "specs" / "travel.awm"
+    result = build_spec(spec)
+    [guard] = [
+        m
+        for m in make_mutants(result, str(spec))
+        if m.where == "tool rename_itinerary"
+        and m.kind == "guard"
+        and m.original.startswith("require itinerary_id.traveller == me")
+    ]
+    mutant = build_spec(spec, text=guard.apply(result.sources.texts[result.modules[0].path]))
+    with _Loaded(mutant) as env:
+        session = env.session(user=2)
+        theirs = session.query("SELECT id FROM itinerary WHERE traveller_id = 1 LIMIT 1")[0][0]
+        before = others_rows(session)
+        call = session.call("rename_itinerary", {"itinerary_id": theirs, "title": "Mine now"})
+        assert call["ok"]
+        assert problem_after(session, "rename_itinerary", call, before)[0] == "ownership_violation"
