@@ -266,6 +266,8 @@ def cmd_check(args) -> int:
 
     from awmlang.runtime.explore import explore
 
+    if args.mutate:
+        return cmd_check_mutate(args)
     specs = find_specs(args.paths)
     reports, worst = [], EXIT_OK
     out = (lambda text: None) if args.json else print
@@ -333,6 +335,17 @@ def cmd_check(args) -> int:
         bad = sum(bool(r["problems"]) for r in reports)
         print(f"{len(reports) - bad} of {counted(len(reports), 'spec')} passed every check")
     return worst
+
+
+def cmd_check_mutate(args) -> int:
+    """`awmc check --mutate`: the mutation audit (awmlang/mutate.py)."""
+    from awmlang.mutate import KINDS, Budget, check_specs
+
+    kinds = set(args.mutate_kinds.split(",")) if args.mutate_kinds else None
+    if kinds is not None and not kinds <= set(KINDS):
+        raise UsageError(f"--mutate-kinds takes a comma-separated list of {', '.join(KINDS)}")
+    budget = Budget(seed=args.seed, max_examples=args.mutate_examples, steps=args.steps)
+    return check_specs(find_specs(args.paths), budget, kinds, args.mutate_limit, args.json)
 
 
 def check_tasks(env, report: dict, out) -> bool:
@@ -491,6 +504,25 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+def add_mutate_options(k: argparse.ArgumentParser) -> None:
+    k.add_argument(
+        "--mutate",
+        action="store_true",
+        help="audit the spec's own checks instead: make small mutants of it (a dropped require, a "
+        "moved comparison, a flipped sign, a dropped write, a weakened expect), check each, and list "
+        "those nothing notices",
+    )
+    k.add_argument(
+        "--mutate-examples", type=_positive(int, "call sequences"), default=25, help="call sequences per mutant"
+    )
+    k.add_argument(
+        "--mutate-limit",
+        type=_positive(int, "mutants"),
+        help="run at most this many mutants per spec, a sample fixed by --seed (default: all)",
+    )
+    k.add_argument("--mutate-kinds", help="only these kinds: guard,comparison,sign,write,expect (default: all)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="awmc", description="Compile and run awmlang tool-use environments.")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
@@ -552,6 +584,7 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--steps", type=int, default=20, help="longest call sequence")
     k.add_argument("--save-dir", default="check-failures", help="where failing sequences are saved")
     k.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_mutate_options(k)
     k.set_defaults(fn=cmd_check)
 
     r = sub.add_parser("replay", help="re-run a call sequence saved by `awmc check`")
