@@ -156,15 +156,22 @@ def raw_replay(image: bytes, statements: list[str]):
 
 def bench_spec(spec: Path, quick: bool) -> list[dict]:
     import awmlang
-    from awmlang.compiler.build import build_spec, is_up_to_date
+    from awmlang.compiler.build import build_spec
 
     batches, per = (5, 50) if quick else (15, 400)
-    rows = []
     result = build_spec(spec)
     if not result.ok:
         return [{"spec": spec.stem, "metric": "build", "error": "spec has errors"}]
-    model = result.model
     env = awmlang.load(spec)
+    rows = bench_sessions(spec, env, batches, per)
+    rows.extend(bench_calls(spec, env, result.model, batches, per))
+    rows.extend(bench_builds(spec, quick))
+    rows.append(bench_nochange_rebuild(spec, result))
+    return rows
+
+
+def bench_sessions(spec: Path, env, batches: int, per: int) -> list[dict]:
+    """Creating and resetting a session, against deserializing the seeded image."""
     image = env.initial_image
 
     def create():
@@ -175,33 +182,35 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
         db.deserialize(image)
         db.close()
 
-    rows.append(row(spec, "session_create", median_us(create, batches, per), median_us(raw_create, batches, per)))
     s = env.session()
     raw_db = sqlite3.connect(":memory:", isolation_level=None)
-    rows.append(
+    rows = [
+        row(spec, "session_create", median_us(create, batches, per), median_us(raw_create, batches, per)),
         row(
             spec,
             "session_reset",
             median_us(s.reset, batches, per),
             median_us(lambda: raw_db.deserialize(image), batches, per),
-        )
-    )
+        ),
+    ]
+    s.close()
+    return rows
 
+
+def bench_calls(spec: Path, env, model, batches: int, per: int) -> list[dict]:
+    """A read and a write tool call against raw sqlite3 running the same statements; the read's
+    first call in a fresh session; a reset after the write."""
+    image = env.initial_image
+    s = env.session()
+    raw_db = sqlite3.connect(":memory:", isolation_level=None)
+    rows = []
     read, write = pick_tools(model, env)
     for metric, tool in (("read_call", read), ("write_call", write)):
         if tool is None:
             continue
         pname, key = first_key(s, model, tool)
         args = {pname: key}
-        probe = env.session()  # not `s`: a session whose connection was handed out (to trace it) commits each call
-        statements = captured_statements(probe, tool, args)
-        probe.close()
-        if metric == "write_call":
-            statements = (
-                ["SAVEPOINT call"]
-                + [x for x in statements if x not in ("SAVEPOINT call", "RELEASE call")]
-                + ["RELEASE call"]
-            )
+        statements = call_statements(env, tool, args, writes=metric == "write_call")
         ours = median_us(lambda tool=tool, args=args: s.call(tool, args), batches, per)
         raw = median_us(raw_replay(image, statements), batches, per)
         rows.append(row(spec, metric, ours, raw, detail=f"{tool}, {len(statements)} SQL statements"))
@@ -213,8 +222,30 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
             raw = median_us(lambda: raw_db.deserialize(image), batches, per)
             rows.append(row(spec, "session_reset_after_a_write", ours, raw, detail=f"one {tool} call"))
     s.close()
+    return rows
 
-    rows.extend(bench_builds(spec, quick))
+
+def call_statements(env, tool: str, args: dict, writes: bool) -> list[str]:
+    """The SQL a call runs (a write inside the savepoint a call opens), for raw sqlite3 to replay."""
+    probe = (
+        env.session()
+    )  # not the timed one: a session whose connection was handed out (to trace it) commits each call
+    statements = captured_statements(probe, tool, args)
+    probe.close()
+    if writes:
+        statements = (
+            ["SAVEPOINT call"]
+            + [x for x in statements if x not in ("SAVEPOINT call", "RELEASE call")]
+            + ["RELEASE call"]
+        )
+    return statements
+
+
+def bench_nochange_rebuild(spec: Path, result) -> dict:
+    """Deciding that a written build is up to date."""
+    import awmlang
+    from awmlang.compiler.build import is_up_to_date
+
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / spec.stem
         awmlang.write_outputs(result, target)
@@ -223,16 +254,13 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
             start = time.perf_counter()
             assert is_up_to_date(target)
             samples.append((time.perf_counter() - start) * 1000)
-    rows.append(
-        {
-            "spec": spec.stem,
-            "metric": "rebuild_nochange_ms",
-            "ours": round(statistics.median(samples), 3),
-            "target": REBUILD_NOCHANGE_MS,
-            "ok": statistics.median(samples) <= REBUILD_NOCHANGE_MS,
-        }
-    )
-    return rows
+    return {
+        "spec": spec.stem,
+        "metric": "rebuild_nochange_ms",
+        "ours": round(statistics.median(samples), 3),
+        "target": REBUILD_NOCHANGE_MS,
+        "ok": statistics.median(samples) <= REBUILD_NOCHANGE_MS,
+    }
 
 
 def bench_builds(spec: Path, quick: bool) -> list[dict]:

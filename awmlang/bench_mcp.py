@@ -212,74 +212,82 @@ async def hold_idle(url: str, n: int) -> list:
 
 
 def bench_mcp(spec: Path, sessions: int = 100, calls: int = 50, idle: int = 1000) -> list[dict]:
+    import shutil
+
     import awmlang
 
     env = awmlang.load(spec)
     port = free_port()
     record_dir = Path(tempfile.mkdtemp(prefix="awm-bench-record-"))
-    server = start_server(
-        spec, port, record_dir, max_sessions=idle + sessions + 10
-    )  # room for the raw-latency session too
+    server = start_server(spec, port, record_dir, max_sessions=idle + sessions + 10)  # room for the raw-latency session
     url = f"http://127.0.0.1:{port}/mcp/{spec.stem}"
-    rows = []
     try:
-        plans = [plan_calls(env, seed, calls) for seed in range(sessions)]
-        latencies: list[float] = []
-
-        async def load():
-            return await asyncio.gather(*(run_session(url, plan, latencies) for plan in plans))
-
-        start = time.perf_counter()
-        results = asyncio.run(load())
-        seconds = time.perf_counter() - start
-        mismatches = sum(got != expected_results(env, plan) for got, plan in zip(results, plans))
-        mismatches += final_states_differ(env, record_dir)
-        internal = sum(r.get("code") == "internal_error" for rs in results for r in rs)
-        p50, p99 = percentiles(latencies)
-        rows.append(
-            {
-                "spec": spec.stem,
-                "metric": "mcp_load_call_p50_ms",
-                "ours": round(p50, 2),
-                "target": "-",
-                "ok": mismatches == 0 and internal == 0,
-                "detail": f"official client, {counted(sessions, 'concurrent session')} x {counted(calls, 'call')} in {seconds:.1f} s; "
-                f"p99 {p99:.1f} ms; {counted(mismatches, 'session')} differing from in-process replay (results or final database); "
-                f"{counted(internal, 'internal error')}",
-            }
-        )
-        raw50, raw99 = percentiles(raw_call_latencies(port, spec.stem, plan_calls(env, 10_000, 500)))
-        rows.append(
-            {
-                "spec": spec.stem,
-                "metric": "mcp_call_p50_ms",
-                "ours": round(raw50, 2),
-                "target": TARGET_P50_MS,
-                "ok": raw50 <= TARGET_P50_MS,
-                "detail": f"one session, JSON-RPC over keep-alive HTTP; p99 {raw99:.1f} ms",
-            }
-        )
-
-        async def idle_sessions():
-            stack, _ = await hold_idle(url, idle)
-            rss = rss_mb_of(server.pid)
-            await stack.aclose()
-            return rss
-
-        rss = asyncio.run(idle_sessions())
-        rows.append(
-            {
-                "spec": spec.stem,
-                "metric": f"mcp_rss_{idle}_idle_sessions_mb",
-                "ours": round(rss, 1),
-                "target": TARGET_IDLE_RSS_MB,
-                "ok": rss <= TARGET_IDLE_RSS_MB,
-            }
-        )
+        return [
+            load_row(spec, env, url, record_dir, sessions, calls),
+            raw_latency_row(spec, env, port),
+            idle_rss_row(spec, url, server.pid, idle),
+        ]
     finally:
         server.terminate()
         server.wait(10)
-        import shutil
-
         shutil.rmtree(record_dir, ignore_errors=True)
-    return rows
+
+
+def load_row(spec: Path, env, url: str, record_dir: Path, sessions: int, calls: int) -> dict:
+    """Many concurrent sessions through the official client; their results and final databases
+    must equal an in-process replay."""
+    plans = [plan_calls(env, seed, calls) for seed in range(sessions)]
+    latencies: list[float] = []
+
+    async def load():
+        return await asyncio.gather(*(run_session(url, plan, latencies) for plan in plans))
+
+    start = time.perf_counter()
+    results = asyncio.run(load())
+    seconds = time.perf_counter() - start
+    mismatches = sum(got != expected_results(env, plan) for got, plan in zip(results, plans))
+    mismatches += final_states_differ(env, record_dir)
+    internal = sum(r.get("code") == "internal_error" for rs in results for r in rs)
+    p50, p99 = percentiles(latencies)
+    return {
+        "spec": spec.stem,
+        "metric": "mcp_load_call_p50_ms",
+        "ours": round(p50, 2),
+        "target": "-",
+        "ok": mismatches == 0 and internal == 0,
+        "detail": f"official client, {counted(sessions, 'concurrent session')} x {counted(calls, 'call')} in {seconds:.1f} s; "
+        f"p99 {p99:.1f} ms; {counted(mismatches, 'session')} differing from in-process replay (results or final database); "
+        f"{counted(internal, 'internal error')}",
+    }
+
+
+def raw_latency_row(spec: Path, env, port: int) -> dict:
+    """One session's calls as bare JSON-RPC over keep-alive HTTP."""
+    raw50, raw99 = percentiles(raw_call_latencies(port, spec.stem, plan_calls(env, 10_000, 500)))
+    return {
+        "spec": spec.stem,
+        "metric": "mcp_call_p50_ms",
+        "ours": round(raw50, 2),
+        "target": TARGET_P50_MS,
+        "ok": raw50 <= TARGET_P50_MS,
+        "detail": f"one session, JSON-RPC over keep-alive HTTP; p99 {raw99:.1f} ms",
+    }
+
+
+def idle_rss_row(spec: Path, url: str, pid: int, idle: int) -> dict:
+    """The server's memory with `idle` open sessions."""
+
+    async def idle_sessions():
+        stack, _ = await hold_idle(url, idle)
+        rss = rss_mb_of(pid)
+        await stack.aclose()
+        return rss
+
+    rss = asyncio.run(idle_sessions())
+    return {
+        "spec": spec.stem,
+        "metric": f"mcp_rss_{idle}_idle_sessions_mb",
+        "ours": round(rss, 1),
+        "target": TARGET_IDLE_RSS_MB,
+        "ok": rss <= TARGET_IDLE_RSS_MB,
+    }
