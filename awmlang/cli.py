@@ -262,10 +262,6 @@ def cmd_verify(args) -> int:
 
 def cmd_check(args) -> int:
     """Compile, explore each spec's tools with hypothesis, and run every task's checks."""
-    import time as _time
-
-    from awmlang.runtime.explore import explore
-
     specs = find_specs(args.paths)
     reports, worst = [], EXIT_OK
     out = (lambda text: None) if args.json else print
@@ -298,33 +294,8 @@ def cmd_check(args) -> int:
             f"  compiled: {counted(counts['entities'], 'entity')}, {counted(counts['tools'], 'tool')}, "
             f"{counted(counts['seed_rows'], 'seed row')}; the seed satisfies {counted(len(env.invariants), 'invariant')}"
         )
-        start = _time.perf_counter()
-        finding = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
-        seconds = _time.perf_counter() - start
-        report["exploration"] = {
-            "sequences": args.max_examples,
-            "max_steps": args.steps,
-            "seed": args.seed,
-            "seconds": round(seconds, 2),
-        }
-        if finding is None:
-            out(
-                f"  explored: {counted(args.max_examples, 'call sequence')} of up to {counted(args.steps, 'call')} "
-                f"(seed {args.seed}) in {seconds:.1f} s: no problems"
-            )
-        else:
+        if not explore_spec(env, spec, args, report, out):
             worst = EXIT_SPEC
-            saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            data = finding.as_json(str(spec), args.seed)
-            saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            report["problems"].append({**data, "saved": str(saved)})
-            out(f"  FOUND {finding.kind}: {finding.message}")
-            out(f"    shortest call sequence ({counted(len(finding.calls), 'call')}), saved to {saved}:")
-            for n, c in enumerate(finding.calls, 1):
-                status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
-                out(f"      {n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
-            out(f"    reproduce: awmc replay {spec} {saved}")
         if not check_tasks(env, report, out):
             worst = EXIT_SPEC
     if args.json:
@@ -333,6 +304,43 @@ def cmd_check(args) -> int:
         bad = sum(bool(r["problems"]) for r in reports)
         print(f"{len(reports) - bad} of {counted(len(reports), 'spec')} passed every check")
     return worst
+
+
+def explore_spec(env, spec: Path, args, report: dict, out) -> bool:
+    """Explore a spec's tools into `report`, print what was found; True when nothing was."""
+    from awmlang.runtime.explore import explore
+
+    if not env.tool_names:
+        report["exploration"] = {"sequences": 0, "tools": 0, "seed": args.seed, "seconds": 0.0}
+        out("  explored: nothing to explore: the spec has no tools")
+        return True
+    start = time.perf_counter()
+    finding = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
+    seconds = time.perf_counter() - start
+    report["exploration"] = {
+        "sequences": args.max_examples,
+        "max_steps": args.steps,
+        "seed": args.seed,
+        "seconds": round(seconds, 2),
+    }
+    if finding is None:
+        out(
+            f"  explored: {counted(args.max_examples, 'call sequence')} of up to {counted(args.steps, 'call')} "
+            f"(seed {args.seed}) in {seconds:.1f} s: no problems"
+        )
+        return True
+    saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    data = finding.as_json(str(spec), args.seed)
+    saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    report["problems"].append({**data, "saved": str(saved)})
+    out(f"  FOUND {finding.kind}: {finding.message}")
+    out(f"    shortest call sequence ({counted(len(finding.calls), 'call')}), saved to {saved}:")
+    for n, c in enumerate(finding.calls, 1):
+        status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
+        out(f"      {n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
+    out(f"    reproduce: awmc replay {spec} {saved}")
+    return False
 
 
 def check_tasks(env, report: dict, out) -> bool:

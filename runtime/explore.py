@@ -202,8 +202,10 @@ def draw_arguments(data, params: list[dict], session: Session) -> dict:
 
 def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int = 20) -> Finding | None:
     """Search for a call sequence that breaks an invariant, crashes, or hits an undeclared
-    constraint. Returns the minimal one found, or None."""
+    constraint. Returns the minimal one found, or None (also when there are no tools to call)."""
     tools = env.tool_names
+    if not tools:
+        return None
     found: list[Finding] = []
     users = acting_users(env)
 
