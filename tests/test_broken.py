@@ -16,12 +16,42 @@ EXPECTED = {
     "wrong_total": ("invariant_violation", "after `buy`, broken: totals_match_items"),
     "orphaning_delete": ("constraint_violation", "`delete_order` let a write reach a database constraint"),
     "ignores_me": ("ownership_violation", "changed Address rows of other users"),
+    "account_cap": ("invariant_violation", "after `open_account`, broken: at_most_six_open_accounts"),
+    "double_booking": ("invariant_violation", "after `reschedule`, broken: no_double_booking"),
+    "refund_after_shipping": ("invariant_violation", "after `refund`, broken: only_unshipped_orders_are_refunded"),
+    "pay_into_closed_account": ("invariant_violation", "after `pay`, broken: closed_accounts_are_empty"),
     "vacuous_verifier": ("task", "the verifier passes on the untouched initial state (vacuous)"),
     "failing_gold": ("task", "the gold solution fails: buy failed: out_of_stock: only 10 of Mug left"),
     "seed_breaks_invariant": ("spec_errors", "Product rows 1 break invariant `stock_never_negative`"),
     "unreachable_enum_value": (
         "unreachable_enum_value",
         "no tool, default or seed row ever sets `OrderStatus.refunded`",
+    ),
+}
+
+
+# the planted bugs the explorer misses (not yet tested here) (seeds of 10 that found them
+# with default settings: account_cap 1, double_booking 0, refund_after_shipping 1,
+# pay_into_closed_account 0; tests/explore_seeds.py measures it)
+MULTI_STEP = {"account_cap", "double_booking", "refund_after_shipping", "pay_into_closed_account"}
+# file -> (text of the planted bug, its fix): the fixed spec must pass every check
+FIXES = {
+    "account_cap": (
+        "  return insert Account(owner: me, nickname: nickname)",
+        '  require count(me.accounts where status == open) < 6 else fail too_many_accounts "you hold 6 open accounts"\n'
+        "  return insert Account(owner: me, nickname: nickname)",
+    ),
+    "double_booking": (
+        "  update appointment set day = $day, hour = $hour",
+        "  require not exists(Appointment where doctor == appointment.doctor and day == $day and hour == $hour\n"
+        '    and status == booked and id != appointment.id) else fail taken "the doctor is booked then"\n'
+        "  update appointment set day = $day, hour = $hour",
+    ),
+    "refund_after_shipping": ("order.status != open and order.status != refunded", "order.status == paid"),
+    "pay_into_closed_account": (
+        "  update to set balance = balance + amount",
+        '  require to.status == open else fail closed "account {to.id} is closed"\n'
+        "  update to set balance = balance + amount",
     ),
 }
 
@@ -39,7 +69,7 @@ def test_the_correct_spec_passes(tmp_path, capsys):
     assert check(BROKEN / "store.awm", tmp_path, capsys) == (0, [])
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - MULTI_STEP))
 def test_planted_bug_is_found(name, tmp_path, capsys):
     kind, words = EXPECTED[name]
     code, problems = check(BROKEN / f"{name}.awm", tmp_path, capsys)
@@ -47,6 +77,16 @@ def test_planted_bug_is_found(name, tmp_path, capsys):
     assert problems[0]["kind"] == kind
     text = problems[0].get("message") or problems[0]["diagnostics"][0]["message"]
     assert words in text, text
+
+
+@pytest.mark.parametrize("name", sorted(FIXES))
+def test_the_fixed_spec_passes(name, tmp_path, capsys):
+    bug, fix = FIXES[name]
+    text = (BROKEN / f"{name}.awm").read_text()
+    assert text.count(bug) == 1
+    fixed = tmp_path / f"{name}.awm"
+    fixed.write_text(text.replace(bug, fix))
+    assert check(fixed, tmp_path, capsys) == (0, [])
 
 
 def test_a_saved_failure_replays(tmp_path, capsys):
