@@ -20,14 +20,14 @@ import awmlang
 EXPLORED_KINDS = ("invariant_violation", "constraint_violation", "ownership_violation", "internal_error")
 
 
-def seeds_finding(name: str, seeds: range) -> tuple[list[int], float]:
-    """The seeds whose exploration (default settings) finds the planted bug of `name`, and the
-    mean seconds an exploration took."""
+def seeds_finding(name: str, seeds: range, **settings) -> tuple[list[int], float]:
+    """The seeds whose exploration (default settings, else `settings`) finds the planted bug
+    of `name`, and the mean seconds an exploration took."""
     kind, words = EXPECTED[name]
     env = awmlang.load(BROKEN / f"{name}.awm")
     found, start = [], time.perf_counter()
     for seed in seeds:
-        finding = explore(env, seed=seed)
+        finding = explore(env, seed=seed, **settings).finding
         if finding is not None and finding.kind == kind and words in finding.message:
             found.append(seed)
     return found, (time.perf_counter() - start) / len(seeds)
@@ -37,10 +37,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="planted bugs (default: every one exploration finds)")
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--max-examples", type=int, help="call sequences per run (default: explore's)")
     args = parser.parse_args()
+    settings = {"max_examples": args.max_examples} if args.max_examples else {}
     names = args.names or [n for n, (kind, _) in sorted(EXPECTED.items()) if kind in EXPLORED_KINDS]
     for name in names:
-        found, seconds = seeds_finding(name, range(args.seeds))
+        found, seconds = seeds_finding(name, range(args.seeds), **settings)
         print(f"{name:28} {len(found):2} of {args.seeds} seeds  {seconds:5.1f} s a run  found by {found}", flush=True)
 
 

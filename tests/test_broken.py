@@ -30,9 +30,10 @@ EXPECTED = {
 }
 
 
-# the planted bugs the explorer misses (not yet tested here) (seeds of 10 that found them
-# with default settings: account_cap 1, double_booking 0, refund_after_shipping 1,
-# pay_into_closed_account 0; tests/explore_seeds.py measures it)
+# bugs only a sequence of calls shows, which the explorer before directed exploration missed
+# (seeds of 10 that found them with default settings: account_cap 1, double_booking 0,
+# refund_after_shipping 1-2, pay_into_closed_account 0). tests/explore_seeds.py measures the
+# seeds of 10 that find each now; these tests run seed 0 and a few others.
 MULTI_STEP = {"account_cap", "double_booking", "refund_after_shipping", "pay_into_closed_account"}
 # file -> (text of the planted bug, its fix): the fixed spec must pass every check
 FIXES = {
@@ -56,8 +57,11 @@ FIXES = {
 }
 
 
-def check(path: Path, tmp_path, capsys) -> tuple[int, list[dict]]:
-    code = main(["check", str(path), "--json", "--save-dir", str(tmp_path), "--max-examples", "60"])
+def check(path: Path, tmp_path, capsys, *options: str) -> tuple[int, list[dict]]:
+    """`awmc check` of one spec: its exit code and problems. One-call bugs need fewer sequences
+    than the default; multi-step bugs (and their fixes) get the default settings."""
+    budget = [] if path.stem in MULTI_STEP else ["--max-examples", "60"]
+    code = main(["check", str(path), "--json", "--save-dir", str(tmp_path), *budget, *options])
     return code, json.loads(capsys.readouterr().out)[0]["problems"]
 
 
@@ -69,7 +73,7 @@ def test_the_correct_spec_passes(tmp_path, capsys):
     assert check(BROKEN / "store.awm", tmp_path, capsys) == (0, [])
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED) - MULTI_STEP))
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_planted_bug_is_found(name, tmp_path, capsys):
     kind, words = EXPECTED[name]
     code, problems = check(BROKEN / f"{name}.awm", tmp_path, capsys)
@@ -77,6 +81,14 @@ def test_planted_bug_is_found(name, tmp_path, capsys):
     assert problems[0]["kind"] == kind
     text = problems[0].get("message") or problems[0]["diagnostics"][0]["message"]
     assert words in text, text
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+@pytest.mark.parametrize("name", sorted(MULTI_STEP))
+def test_multi_step_bug_is_found_with_other_seeds(name, seed, tmp_path, capsys):
+    kind, words = EXPECTED[name]
+    code, problems = check(BROKEN / f"{name}.awm", tmp_path, capsys, "--seed", str(seed))
+    assert code == 1 and problems[0]["kind"] == kind and words in problems[0]["message"], problems
 
 
 @pytest.mark.parametrize("name", sorted(FIXES))
@@ -104,6 +116,6 @@ def test_exploration_is_deterministic_for_a_seed():
     import awmlang
 
     env = awmlang.load(BROKEN / "wrong_total.awm")
-    runs = [explore(env, seed=7, max_examples=40, steps=8) for _ in range(2)]
+    runs = [explore(env, seed=7, max_examples=40, steps=8).finding for _ in range(2)]
     assert runs[0] is not None
     assert runs[0].as_json("x", 7) == runs[1].as_json("x", 7)

@@ -1,246 +1,207 @@
-"""Property-based exploration of an environment (`awmc check`), and the task checks.
+"""The exploration loop: hypothesis draws call sequences; each call is checked (problems.py).
 
-Hypothesis draws sequences of tool calls, each sequence acting as one of the first users:
-arguments from each parameter's declared type and range, row keys mostly from rows that
-exist and sometimes from ones that do not. After every call: every invariant must hold; no
-call may end in internal_error or in a constraint_violation (a write the spec let through to
-a database constraint instead of refusing it with a declared `fail`); and a successful call
-may not change rows of an `@@owned_by` entity that belong to another user. A failure is
-shrunk to a minimal sequence of calls.
+A sequence is drawn in this order, every choice through hypothesis (so a failure shrinks):
+1. where it starts: the seeded state, or (one time in three, when the spec has tasks) the
+   state after one task's gold solution;
+2. who acts: one of the first users, and one time in three a second one; each call then
+   acts as one of them (what one user does can break a rule for another);
+3. which tools it may call (swarm testing): each tool is kept with probability 1/2, so
+   a sequence dwells on a few tools (six openings in a row, a booking then a reschedule)
+   instead of spreading thin over all of them;
+4. its calls: a tool drawn from that subset by weight (coverage.py: tools that never
+   succeeded weigh most), or one time in three the previous tool again by the same user
+   (a cap is reached by repeating a call); then its arguments (arguments.py).
+
+Feedback across examples runs in rounds: the budget of sequences is split into ROUNDS
+hypothesis runs, and each round draws tools with the weights of the coverage so far. Within a
+round the weights are fixed, so hypothesis sees a deterministic test and can replay and
+shrink a failure. The shrunk failure is then minimized by dropping whole calls.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import weakref
-from dataclasses import dataclass, field
-from decimal import Decimal
+import random
+import time
+from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .session import Environment, Session
+from ..session import Environment, Session
+from .arguments import ArgumentDrawer, SequenceMemory, SpecFacts, existing_keys
+from .coverage import Coverage
+from .problems import Finding, call_and_check
 
-WORDS = ["alpha", "Bravo", "charlie", "x", "", "A long name with spaces", "ünïcödé", "O'Brien", "50%", "a_b"]
-MISSING_KEY_SHARE = 0.1
+SWARM_SHARE = 0.5  # the chance that a sequence may call a given tool
+ROUNDS = 4  # hypothesis runs a budget is split into; weights are updated between them
+MAX_USERS = 4  # the first users of the seed act
+WEIGHTED_TRIES = 4  # draws of a tool before the last one drawn is taken whatever its weight
 
 
 @dataclass
-class Finding:
-    """A problem and the shortest call sequence found that shows it."""
+class Exploration:
+    """The outcome of exploring one environment."""
 
-    kind: str  # internal_error | constraint_violation | invariant_violation | ownership_violation
-    message: str
-    calls: list[dict] = field(default_factory=list)
-    details: dict = field(default_factory=dict)
-    user: object = 1  # the acting user of the sequence
+    finding: Finding | None
+    coverage: Coverage
+    sequences: int
+    seconds: float
+    start_states: int  # the seeded state, and one per task whose gold solution runs
 
-    def as_json(self, spec: str, seed: int) -> dict:
+    @property
+    def calls(self) -> int:
+        return self.coverage.calls
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.calls / self.seconds if self.seconds > 0 else 0.0
+
+    def as_json(self) -> dict:
         return {
-            "spec": spec,
-            "seed": seed,
-            "kind": self.kind,
-            "message": self.message,
-            "user": self.user,
-            "details": self.details,
-            "calls": [{"tool": c["tool"], "arguments": c["arguments"]} for c in self.calls],
+            "sequences": self.sequences,
+            "calls": self.calls,
+            "seconds": round(self.seconds, 2),
+            "calls_per_second": round(self.calls_per_second),
+            "start_states": self.start_states,
+            "tools_never_succeeded": self.coverage.never_succeeded(),
+            "coverage": self.coverage.as_json(),
         }
 
 
-def others_rows(session: Session) -> dict[str, dict]:
-    """Rows of `@@owned_by` entities that belong to someone other than the acting user."""
-    out = {}
-    for entity, (table, key, owner) in session.env.owners.items():
-        rows = session.query(f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,))
-        out[entity] = {r[0]: r[1:] for r in rows}
-    return out
+class _Found(Exception):
+    """Raised inside a hypothesis example to report a problem."""
 
 
-def problem_after(
-    session: Session, tool: str, result: dict, before: dict | None = None
-) -> tuple[str, str, dict] | None:
-    """What is wrong after a call, if anything: (kind, message, details). `before` holds the
-    other users' owned rows from before the call."""
-    if before is not None and result["ok"]:
-        after = others_rows(session)
-        for entity, rows in before.items():
-            changed = sorted(
-                (set(rows) | set(after[entity])) - {k for k in rows if after[entity].get(k) == rows[k]}, key=repr
-            )
-            if changed:
-                return (
-                    "ownership_violation",
-                    f"`{tool}` called by user {session.me!r} changed {entity} rows of other users: {changed[:10]}",
-                    {"entity": entity, "rows": changed[:20], "user": session.me},
-                )
-    if not result["ok"]:
-        code = result["error"]["code"]
-        if code == "internal_error":
-            return "internal_error", f"`{tool}` crashed: {result['error']['message']}", result["error"]["details"]
-        if code == "constraint_violation":
-            return (
-                "constraint_violation",
-                f"`{tool}` let a write reach a database constraint instead of "
-                f"failing with a declared code: {result['error']['message']}",
-                result["error"]["details"],
-            )
-    broken = session.check_invariants()
-    if broken:
-        names = ", ".join(f"{v['invariant']} ({v['entity'] or 'state'} {v['rows']})" for v in broken)
-        return "invariant_violation", f"after `{tool}`, broken: {names}", {"violations": broken}
-    return None
+class Explorer:
+    """Draws and runs call sequences over one environment, keeping the coverage across them."""
 
+    def __init__(self, env: Environment, steps: int):
+        self.env, self.steps = env, steps
+        self.tools = env.tool_names
+        self.facts = SpecFacts(env)
+        self.coverage = Coverage(self.tools)
+        self.users = acting_users(env)
+        self.start_tasks = solvable_tasks(env)
+        self.weights = {tool: 1 for tool in self.tools}
+        self.found: list[Finding] = []
+        self.sequences = 0
 
-# ---- drawing arguments ---------------------------------------------------------------------
-
-
-def _column_values(session: Session, name: str) -> list:
-    """Values stored in columns called `name` (or `name` without a trailing `_id`) in any table:
-    realistic arguments (a passport number, a city, a year) that random text seldom hits."""
-    values: list = []
-    for table, columns in _table_columns(session.env).items():
-        for column in (name, name.removesuffix("_id")):
-            if column in columns:
-                values += [
-                    r[0]
-                    for r in session.query(
-                        f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50'
-                    )
-                ]
-    return values
-
-
-_COLUMNS: weakref.WeakKeyDictionary[Environment, dict[str, set[str]]] = weakref.WeakKeyDictionary()
-
-
-def _table_columns(env) -> dict[str, set[str]]:
-    """table -> its column names, read once per environment (the schema never changes)."""
-    if env not in _COLUMNS:
-        with env.seeded_db() as db:
-            tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
-            _COLUMNS[env] = {t: {r[1] for r in db.execute(f'PRAGMA table_info("{t}")').fetchall()} for t in tables}
-    return _COLUMNS[env]
-
-
-def _keys(session: Session, entity: str, mine: bool = False) -> list:
-    """Keys of existing rows; with `mine`, of the rows that point at the acting user (most tools
-    act on your own rows, which a uniform draw from all rows seldom hits)."""
-    table, column, user_column = session.env.entity_keys[entity]
-    if mine and user_column is not None:
-        sql = f'SELECT "{column}" FROM "{table}" WHERE "{user_column}" IS ? ORDER BY 1 LIMIT 200'
-        return [r[0] for r in session.query(sql, (session.me,))]
-    return [r[0] for r in session.query(f'SELECT "{column}" FROM "{table}" ORDER BY 1 LIMIT 200')]
-
-
-def draw_value(data, spec: dict, session: Session, bounds: dict, name: str | None = None):
-    if spec.get("optional") and data.draw(st.integers(0, 9)) == 0:
-        return None
-    kind = spec["kind"]
-    lo, hi = bounds.get("range") or [None, None]
-    if name and kind in ("int", "text", "date", "datetime", "float") and data.draw(st.integers(0, 2)) == 0:
-        seen = [
-            v for v in _column_values(session, name) if isinstance(v, (int, str, float)) and not isinstance(v, bool)
-        ]
-        if seen:
-            value = data.draw(st.sampled_from(seen))
-            if kind != "int" or isinstance(value, int):
-                return str(value) if kind in ("text", "date", "datetime") else value
-    if kind == "int":
-        return data.draw(st.integers(int(lo) if lo is not None else -3, int(hi) if hi is not None else 50))
-    if kind in ("decimal", "float"):
-        low = float(lo) if lo is not None else -5.0
-        high = float(hi) if hi is not None else 500.0
-        value = data.draw(
-            st.decimals(Decimal(str(low)), Decimal(str(high)), places=2, allow_nan=False, allow_infinity=False)
-        )
-        return float(value)
-    if kind == "bool":
-        return data.draw(st.booleans())
-    if kind == "text":
-        lo_len, hi_len = bounds.get("length") or [None, None]
-        text = data.draw(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)))
-        if lo_len is not None and len(text) < lo_len:
-            text = text + "x" * (lo_len - len(text))
-        return text[:hi_len] if hi_len is not None else text
-    if kind == "enum":
-        return data.draw(st.sampled_from(spec["members"]))
-    if kind in ("date", "datetime"):
-        # half near the session's clock (bookings, due dates), half anywhere (birth dates)
-        start = dt.datetime.strptime(session.start_clock, "%Y-%m-%d %H:%M:%S")
-        near = data.draw(st.booleans())
-        hours = data.draw(st.integers(-24 * 30, 24 * 400) if near else st.integers(-24 * 365 * 85, 24 * 365 * 10))
-        moment = start + dt.timedelta(hours=hours)
-        return moment.date().isoformat() if kind == "date" else moment.strftime("%Y-%m-%d %H:%M:%S")
-    if kind == "entity":
-        keys = _keys(session, spec["entity"], mine=data.draw(st.booleans())) or _keys(session, spec["entity"])
-        if keys and data.draw(st.floats(0, 1)) >= MISSING_KEY_SHARE:
-            return data.draw(st.sampled_from(keys))
-        return (max(keys, default=0) + 1000) if spec["key"] == "int" else "missing-key"
-    if kind == "list":
-        return [draw_value(data, spec["items"], session, {}) for _ in range(data.draw(st.integers(0, 3)))]
-    if kind == "record":
-        return {name: draw_value(data, f, session, {}) for name, f in spec["fields"].items()}
-    if kind == "union":
-        variant = data.draw(st.sampled_from(sorted(spec["variants"])))
-        return {"kind": variant, **{n: draw_value(data, f, session, {}) for n, f in spec["variants"][variant].items()}}
-    return data.draw(st.sampled_from([{}, [], 0, "x", None]))
-
-
-def draw_arguments(data, params: list[dict], session: Session) -> dict:
-    args = {}
-    for p in params:
-        if not p["required"] and data.draw(st.integers(0, 3)) == 0:
-            continue  # leave an optional parameter out
-        args[p["name"]] = draw_value(data, p["type"], session, p, p["name"])
-    return args
-
-
-# ---- exploration -----------------------------------------------------------------------------
-
-
-def explore(env: Environment, seed: int = 0, max_examples: int = 100, steps: int = 20) -> Finding | None:
-    """Search for a call sequence that breaks an invariant, crashes, or hits an undeclared
-    constraint. Returns the minimal one found, or None (also when there are no tools to call)."""
-    tools = env.tool_names
-    if not tools:
-        return None
-    found: list[Finding] = []
-    users = acting_users(env)
-
-    @hypothesis_seed(seed)
-    @settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
-    )
-    @given(data=st.data())
-    def run(data):
-        session = env.session(user=data.draw(st.sampled_from(users)))
-        calls: list[dict] = []
+    def run_sequence(self, data) -> None:
+        self.sequences += 1
+        start_task = self.draw_start(data)
+        session = self.env.session()
         try:
-            for _ in range(data.draw(st.integers(1, steps))):
-                tool = data.draw(st.sampled_from(tools))
-                args = draw_arguments(data, env.handlers[tool][2].params, session)
-                before = others_rows(session) if env.owners else None
-                result = session.call(tool, args)
-                calls.append({"tool": tool, "arguments": args, "result": result})
-                problem = problem_after(session, tool, result, before)
-                if problem is not None:
-                    found.append(Finding(problem[0], problem[1], calls, problem[2], session.me))
-                    raise AssertionError(problem[1])
+            if start_task is not None:
+                session.run_solution(start_task)
+            cast = self.draw_cast(data, session)
+            tools = self.draw_swarm(data)
+            memory = SequenceMemory()
+            calls: list[dict] = []
+            previous = None
+            for _ in range(data.draw(st.integers(1, self.steps))):
+                tool = self.draw_tool(data, tools, previous)
+                # a repeated call is made by the same user: a cap is one user's
+                acting = [calls[-1]["user"]] if tool == previous and calls else cast
+                previous = self.run_call(data, session, acting, tool, memory, calls)
+                if self.found and self.found[-1].calls is calls:
+                    self.found[-1].start_task = start_task
+                    raise _Found(self.found[-1].message)
         finally:
             session.close()
 
-    try:
+    def run_call(self, data, session: Session, cast: list, tool: str, memory: SequenceMemory, calls: list) -> str:
+        """Draw one call's user and arguments, run it and check it; a problem goes to `found`."""
+        session.me = cast[0] if len(cast) == 1 else data.draw(st.sampled_from(cast))
+        _, writes, validator = self.env.handlers[tool]
+        args = ArgumentDrawer(self.facts, data, session, memory).arguments(tool, validator.params)
+        result, problem = call_and_check(session, tool, args)
+        self.coverage.record(tool, result)
+        calls.append({"tool": tool, "arguments": args, "user": session.me, "result": result})
+        if result["ok"]:
+            if writes:
+                memory.forget_stored()
+            memory.remember(self.facts, result["result"], written=writes)
+        if problem is not None:
+            self.found.append(Finding(problem[0], problem[1], calls, problem[2], calls[0]["user"]))
+        return tool
+
+    def draw_start(self, data) -> str | None:
+        if not self.start_tasks or data.draw(st.integers(0, 2)) > 0:
+            return None
+        return data.draw(st.sampled_from(self.start_tasks))
+
+    def draw_cast(self, data, session: Session) -> list:
+        users = existing_users(session, self.users)
+        cast = [data.draw(st.sampled_from(users))]
+        if len(users) > 1 and data.draw(st.booleans()):
+            cast.append(data.draw(st.sampled_from([u for u in users if u != cast[0]])))
+        return cast
+
+    def draw_swarm(self, data) -> list[str]:
+        """The tools this sequence may call: all of them, or every other sequence a subset
+        that keeps each with probability SWARM_SHARE (never none). One draw seeds the
+        subset (a draw per tool costs more than many calls)."""
+        if data.draw(st.booleans()):
+            return self.tools
+        chooser = random.Random(data.draw(st.integers(0, 2**32 - 1)))
+        kept = [tool for tool in self.tools if chooser.random() < SWARM_SHARE]
+        return kept or self.tools
+
+    def draw_tool(self, data, tools: list[str], previous: str | None) -> str:
+        """The previous tool again one time in three, else a tool of `tools` by weight: drawn
+        uniformly and kept with probability weight / heaviest (a few tries). Hypothesis draws
+        small numbers far more often than large ones, so a weighted pick is never one number
+        mapped onto a scale of weights."""
+        if previous is not None and previous in tools and data.draw(st.integers(0, 2)) == 0:
+            return previous
+        heaviest = max(self.weights[t] for t in tools)
+        tool = tools[0]
+        for _ in range(WEIGHTED_TRIES):
+            tool = data.draw(st.sampled_from(tools))
+            if data.draw(st.sampled_from(range(heaviest))) < self.weights[tool]:
+                break
+        return tool
+
+    def run_round(self, seed: int, examples: int) -> None:
+        """One hypothesis run of `examples` sequences with the current weights."""
+
+        @hypothesis_seed(seed)
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate, Phase.shrink],
+        )
+        @given(data=st.data())
+        def run(data):
+            self.run_sequence(data)
+
         run()
-    except AssertionError:
-        return minimize(env, found[-1])  # hypothesis replays its shrunk example last
-    return None
+
+
+def explore(env: Environment, seed: int = 0, max_examples: int = 500, steps: int = 20) -> Exploration:
+    """Search for a call sequence that breaks an invariant, crashes, hits an undeclared
+    constraint or changes another user's rows. The result holds the minimal such sequence
+    found, if any, and the coverage of every call made (none when there are no tools)."""
+    start = time.perf_counter()
+    explorer = Explorer(env, steps)
+    rounds = min(ROUNDS, max_examples) if explorer.tools else 0
+    for number in range(rounds):
+        explorer.weights = {tool: explorer.coverage.weight(tool) for tool in explorer.tools}
+        examples = max_examples // rounds + (number < max_examples % rounds)
+        try:
+            explorer.run_round(seed * ROUNDS + number, examples)
+        except _Found:
+            break
+    finding = (
+        minimize(env, explorer.found[-1]) if explorer.found else None
+    )  # hypothesis replays its shrunk example last
+    return Exploration(
+        finding, explorer.coverage, explorer.sequences, time.perf_counter() - start, 1 + len(explorer.start_tasks)
+    )
 
 
 def acting_users(env: Environment) -> list:
@@ -249,70 +210,86 @@ def acting_users(env: Environment) -> list:
     if env.user_entity is None:
         return [None]
     session = env.session()
-    keys = _keys(session, env.user_entity)[:4] or [None]
+    keys = existing_keys(session, env.user_entity)[:MAX_USERS] or [None]
     session.close()
     return keys
 
 
+def existing_users(session: Session, users: list) -> list:
+    """The users that still exist in the session's state (a gold solution may delete one)."""
+    entity = session.env.user_entity
+    if entity is None or users == [None]:
+        return users
+    present = set(existing_keys(session, entity))
+    return [u for u in users if u in present] or users
+
+
+def solvable_tasks(env: Environment) -> list[str]:
+    """Tasks whose gold solution runs cleanly from the seeded state: their end states are
+    starting points of exploration."""
+    tasks = []
+    for task, (_, solution, _) in sorted(env.tasks.items()):
+        if solution is None:
+            continue
+        session = env.session()
+        try:
+            if session.run_solution(task)["ok"] and not session.check_invariants():
+                tasks.append(task)
+        finally:
+            session.close()
+    return tasks
+
+
 def minimize(env: Environment, finding: Finding) -> Finding:
     """Drop every call that the problem does not need (hypothesis shrinks the drawn data,
-    which can leave harmless calls in the sequence)."""
-    calls = [{"tool": c["tool"], "arguments": c["arguments"]} for c in finding.calls]
+    which can leave harmless calls in the sequence), and the gold solution it started after
+    if the problem shows without it."""
+    calls = [
+        {"tool": c["tool"], "arguments": c["arguments"], "user": c.get("user", finding.user)} for c in finding.calls
+    ]
     changed = True
     while changed and len(calls) > 1:
         changed = False
         for i in range(len(calls)):
             candidate = calls[:i] + calls[i + 1 :]
-            results, problem = replay(env, candidate, finding.user)
+            results, problem = replay(env, candidate, finding.user, finding.start_task)
             if problem is not None and problem[0] == finding.kind and len(results) == len(candidate):
                 calls, changed = candidate, True
                 break
-    results, problem = replay(env, calls, finding.user)
+    start_task = finding.start_task
+    if start_task is not None:  # the seeded state will do if the problem shows from it too
+        results, problem = replay(env, calls, finding.user)
+        if problem is not None and problem[0] == finding.kind and len(results) == len(calls):
+            start_task = None
+    results, problem = replay(env, calls, finding.user, start_task)
     if problem is None:  # did not happen again (it should: sessions are deterministic)
         return finding
-    return Finding(
-        problem[0], problem[1], [{**c, "result": r} for c, r in zip(calls, results)], problem[2], finding.user
-    )
+    shown = [{**c, "result": r} for c, r in zip(calls, results)]
+    return Finding(problem[0], problem[1], shown, problem[2], shown[0]["user"], start_task)
 
 
-def replay(env: Environment, calls: list[dict], user=None) -> tuple[list[dict], tuple[str, str, dict] | None]:
-    """Run a saved call sequence in a fresh session: the results, and the first problem."""
-    session = env.session(user=user)
-    results = []
-    for c in calls:
-        before = others_rows(session) if env.owners else None
-        result = session.call(c["tool"], c["arguments"])
-        results.append(result)
-        problem = problem_after(session, c["tool"], result, before)
-        if problem is not None:
-            return results, problem
-    return results, None
-
-
-# ---- tasks --------------------------------------------------------------------------------------
-
-
-def check_task(env: Environment, task: str) -> list[str]:
-    """Problems with one task: a vacuous verifier, a failing gold solution, a verifier that the
-    gold run does not pass, or invariants broken by the gold run."""
-    problems = []
-    untouched = env.session()
-    if untouched.verify(task, answer="")["passed"]:
-        problems.append("the verifier passes on the untouched initial state (vacuous)")
-    _, solution, _ = env.tasks[task]
-    if solution is None:
-        problems.append("no gold solution: nothing shows that the task can be done")
-        return problems
+def replay(
+    env: Environment, calls: list[dict], user=None, start_task: str | None = None
+) -> tuple[list[dict], tuple[str, str, dict] | None]:
+    """Run a saved call sequence in a fresh session (after `start_task`'s gold solution, run
+    as the default user, if given), each call as its own `user` or else as `user`: the
+    results, and the first problem. An unknown user or task raises SessionError."""
     session = env.session()
-    run = session.run_solution(task)
-    if not run["ok"]:
-        problems.append(f"the gold solution fails: {run['error']}")
-        return problems
-    report = session.verify(task, answer=run["answer"])
-    if not report["passed"]:
-        failed = [c["expect"] for c in report["checks"] if not c["passed"]]
-        problems.append(f"the gold solution does not pass its verifier: {json.dumps(failed)}")
-    broken = session.check_invariants()
-    if broken:
-        problems.append(f"the gold solution breaks invariants: {', '.join(v['invariant'] for v in broken)}")
-    return problems
+    try:
+        if start_task is not None:
+            session.run_solution(start_task)
+        users = {}  # as given -> as stored ("3" -> 3): users of the seeded state
+        for u in [user, *(c["user"] for c in calls if "user" in c)]:
+            if u is not None and u not in users:
+                users[u] = env.seeded_user(u) if env.user_entity is not None else u
+        default = session.me if user is None else users[user]
+        results = []
+        for c in calls:
+            session.me = users[c["user"]] if c.get("user") is not None else default
+            result, problem = call_and_check(session, c["tool"], c["arguments"])
+            results.append(result)
+            if problem is not None:
+                return results, problem
+        return results, None
+    finally:
+        session.close()
