@@ -262,10 +262,6 @@ def cmd_verify(args) -> int:
 
 def cmd_check(args) -> int:
     """Compile, explore each spec's tools with hypothesis, and run every task's checks."""
-    import time as _time
-
-    from awmlang.runtime.explore import explore
-
     if args.mutate:
         return cmd_check_mutate(args)
     specs = find_specs(args.paths)
@@ -300,33 +296,8 @@ def cmd_check(args) -> int:
             f"  compiled: {counted(counts['entities'], 'entity')}, {counted(counts['tools'], 'tool')}, "
             f"{counted(counts['seed_rows'], 'seed row')}; the seed satisfies {counted(len(env.invariants), 'invariant')}"
         )
-        start = _time.perf_counter()
-        finding = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
-        seconds = _time.perf_counter() - start
-        report["exploration"] = {
-            "sequences": args.max_examples,
-            "max_steps": args.steps,
-            "seed": args.seed,
-            "seconds": round(seconds, 2),
-        }
-        if finding is None:
-            out(
-                f"  explored: {counted(args.max_examples, 'call sequence')} of up to {counted(args.steps, 'call')} "
-                f"(seed {args.seed}) in {seconds:.1f} s: no problems"
-            )
-        else:
+        if not explore_spec(env, spec, args, report, out):
             worst = EXIT_SPEC
-            saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            data = finding.as_json(str(spec), args.seed)
-            saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            report["problems"].append({**data, "saved": str(saved)})
-            out(f"  FOUND {finding.kind}: {finding.message}")
-            out(f"    shortest call sequence ({counted(len(finding.calls), 'call')}), saved to {saved}:")
-            for n, c in enumerate(finding.calls, 1):
-                status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
-                out(f"      {n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
-            out(f"    reproduce: awmc replay {spec} {saved}")
         if not check_tasks(env, report, out):
             worst = EXIT_SPEC
     if args.json:
@@ -346,6 +317,48 @@ def cmd_check_mutate(args) -> int:
         raise UsageError(f"--mutate-kinds takes a comma-separated list of {', '.join(KINDS)}")
     budget = Budget(seed=args.seed, max_examples=args.mutate_examples, steps=args.steps)
     return check_specs(find_specs(args.paths), budget, kinds, args.mutate_limit, args.json)
+
+
+def explore_spec(env, spec: Path, args, report: dict, out) -> bool:
+    """Explore a spec's tools into `report`, print what was found; True when nothing was."""
+    from awmlang.runtime.explore import explore
+
+    if not env.tool_names:
+        report["exploration"] = {"sequences": 0, "calls": 0, "tools": 0, "seed": args.seed, "seconds": 0.0}
+        out("  explored: nothing to explore: the spec has no tools")
+        return True
+    exploration = explore(env, seed=args.seed, max_examples=args.max_examples, steps=args.steps)
+    report["exploration"] = {"max_steps": args.steps, "seed": args.seed, **exploration.as_json()}
+    finding = exploration.finding
+    out(
+        f"  explored: {counted(exploration.sequences, 'call sequence')} of up to {counted(args.steps, 'call')} "
+        f"(seed {args.seed}), {counted(exploration.calls, 'call')} in {exploration.seconds:.1f} s "
+        f"({exploration.calls_per_second:,.0f} calls/s)" + (": no problems" if finding is None else "")
+    )
+    out(f"  coverage: {exploration.coverage.summary()}")
+    if finding is None:
+        return True
+    saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    data = finding.as_json(str(spec), args.seed)
+    saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    report["problems"].append({**data, "saved": str(saved)})
+    print_finding(finding, spec, saved, out)
+    return False
+
+
+def print_finding(finding, spec: Path, saved: Path, out) -> None:
+    """The problem, its shortest call sequence (each call's user when several act) and how to replay it."""
+    out(f"  FOUND {finding.kind}: {finding.message}")
+    users = finding.users
+    start = f" after the gold solution of task {finding.start_task}" if finding.start_task else ""
+    acting = f"as user {users[0]!r}" if len(users) == 1 else f"as users {', '.join(map(repr, users))}"
+    out(f"    shortest call sequence ({counted(len(finding.calls), 'call')} {acting}{start}), saved to {saved}:")
+    for n, c in enumerate(finding.calls, 1):
+        status = "ok" if c["result"]["ok"] else c["result"]["error"]["code"]
+        who = f"user {c['user']!r}: " if len(users) > 1 else ""
+        out(f"      {n}. {who}{c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
+    out(f"    reproduce: awmc replay {spec} {saved}")
 
 
 def check_tasks(env, report: dict, out) -> bool:
@@ -379,18 +392,26 @@ def name_list(names: list[str], shown: int = 3) -> str:
 
 def cmd_replay(args) -> int:
     """Re-run a call sequence saved by `awmc check` and report whether the problem recurs."""
+    from awmlang.runtime.errors import SessionError
     from awmlang.runtime.explore import replay
 
     env = load_env(args.spec)
     try:
         saved = json.loads(Path(args.file).read_text())
         calls = saved["calls"]
+        if not isinstance(calls, list) or not all(isinstance(c, dict) and "tool" in c for c in calls):
+            raise ValueError("`calls` must be a list of {tool, arguments}")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"{args.file} is not a saved call sequence: {exc}")
-    results, problem = replay(env, calls, saved.get("user", 1))
+    try:
+        results, problem = replay(env, calls, saved.get("user", 1), saved.get("start_task"))
+    except SessionError as exc:
+        raise UsageError(f"{args.file} cannot be replayed on {args.spec}: {exc}")
+    several = len({repr(c.get("user")) for c in calls}) > 1
     for n, (c, r) in enumerate(zip(calls, results), 1):
         status = "ok" if r["ok"] else f"{r['error']['code']}: {r['error']['message']}"
-        print(f"{n}. {c['tool']}({json.dumps(c['arguments'], ensure_ascii=False)}) -> {status}")
+        who = f"user {c.get('user')!r}: " if several else ""
+        print(f"{n}. {who}{c['tool']}({json.dumps(c.get('arguments'), ensure_ascii=False)}) -> {status}")
     if problem is None:
         print("no problem: the sequence runs cleanly now")
         return EXIT_OK
@@ -580,7 +601,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("check", help="explore specs' tools for invariant breaks and crashes; check every task")
     k.add_argument("paths", nargs="+", help="spec files or directories of specs")
     k.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
-    k.add_argument("--max-examples", type=int, default=100, help="call sequences to try per spec")
+    k.add_argument("--max-examples", type=int, default=500, help="call sequences to try per spec")
     k.add_argument("--steps", type=int, default=20, help="longest call sequence")
     k.add_argument("--save-dir", default="check-failures", help="where failing sequences are saved")
     k.add_argument("--json", action="store_true", help="print the report as JSON on stdout")

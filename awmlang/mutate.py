@@ -30,7 +30,7 @@ from awmlang.compiler.build import BuildResult, build_spec
 from awmlang.compiler.diagnostics import Sources, display_path, to_json
 
 KINDS = ("guard", "comparison", "sign", "write", "expect")
-PHASES = ("compile", "tasks", "exploration", "focused")  # what killed a mutant, in the order they run
+PHASES = ("compile", "tasks", "exploration")  # what killed a mutant, in the order they run
 COMPARISON_SWAP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
 SIGN_SWAP = {"+": "-", "-": "+"}
 # what a surviving mutant of each kind most likely means
@@ -249,11 +249,11 @@ class _Loaded:
         self.folder.cleanup()
 
 
-def first_problem(result: BuildResult, budget: Budget, tool: str | None = None, original=None) -> dict | None:
+def first_problem(result: BuildResult, budget: Budget, original=None) -> dict | None:
     """The first problem `awmc check` finds in a built spec, cheapest checks first (an unreachable
     enum member, then the tasks, then the exploration), or None; `phase` says which found it. With
-    `tool` (the mutated tool), then a focused exploration of it. With `original` (the Environment of
-    the spec before mutation), a call sequence that fails there too does not count."""
+    `original` (the Environment of the spec before mutation), a call sequence that fails there too
+    does not count."""
     from awmlang.runtime.explore import check_task
 
     for d in result.diagnostics:
@@ -266,10 +266,7 @@ def first_problem(result: BuildResult, budget: Budget, tool: str | None = None, 
                 return {"phase": "tasks", "kind": "task", "task": task, "message": problems[0]}
         if not env.tool_names:
             return None
-        problem = _explored(env, budget, original)
-        if problem is None and tool is not None and tool in env.handlers:
-            problem = focused_problem(env, tool, budget, original)
-        return problem
+        return _explored(env, budget, original)
 
 
 def _explored(env, budget: Budget, original) -> dict | None:
@@ -277,81 +274,14 @@ def _explored(env, budget: Budget, original) -> dict | None:
     from awmlang.runtime.explore import explore, replay
 
     try:
-        finding = explore(env, seed=budget.seed, max_examples=budget.max_examples, steps=budget.steps)
+        finding = explore(env, seed=budget.seed, max_examples=budget.max_examples, steps=budget.steps).finding
     except Exception as exc:  # noqa: BLE001 - the explorer itself failed: `awmc check` would report it too
         return {"phase": "exploration", "kind": "check_error", "message": f"{type(exc).__name__}: {exc}"}
     if finding is None:
         return None
-    if original is not None and replay(original, finding.calls, finding.user)[1] is not None:
+    if original is not None and replay(original, finding.calls, finding.user, finding.start_task)[1] is not None:
         return None  # the spec has this problem itself: not the mutant's doing
     return {"phase": "exploration", "kind": finding.kind, "message": finding.message, "calls": len(finding.calls)}
-
-
-def focused_problem(env, tool: str, budget: Budget, original=None) -> dict | None:
-    """Explore around one tool: sequences in which half of the calls go to `tool`, as any of the
-    acting users, starting from the seed or from the state a task's gold solution leaves. The
-    same checks after each call as the exploration's (explore.problem_after); no shrinking."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis import strategies as st
-
-    from awmlang.runtime.explore import acting_users, draw_arguments, others_rows, problem_after
-
-    users, starts, tools = acting_users(env), [None, *sorted(env.tasks)], env.tool_names
-    found: list[dict] = []
-
-    @hypothesis_seed(budget.seed)
-    @settings(
-        max_examples=budget.max_examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate],
-    )
-    @given(data=st.data())
-    def run(data):
-        session = env.session(user=data.draw(st.sampled_from(users)))
-        try:
-            start, calls = data.draw(st.sampled_from(starts)), []
-            if start is not None and not session.run_solution(start)["ok"]:
-                return
-            for _ in range(data.draw(st.integers(1, budget.steps))):
-                name = tool if data.draw(st.booleans()) else data.draw(st.sampled_from(tools))
-                calls.append({"tool": name, "arguments": draw_arguments(data, env.handlers[name][2].params, session)})
-                before = others_rows(session) if env.owners else None
-                problem = problem_after(session, name, session.call(name, calls[-1]["arguments"]), before)
-                if problem is None:
-                    continue
-                if original is not None and _fails_on(original, session.me, start, calls):
-                    return  # the spec fails this sequence itself
-                found.append({"phase": "focused", "kind": problem[0], "message": problem[1], "calls": len(calls)})
-                found[-1].update(user=session.me, start=start)
-                raise AssertionError(problem[1])
-        finally:
-            session.close()
-
-    try:
-        run()
-    except AssertionError:
-        return found[0] if found else None
-    return None
-
-
-def _fails_on(env, user, start: str | None, calls: list[dict]) -> bool:
-    """Whether a sequence (from a task's gold end state, if `start`) shows a problem in `env`."""
-    from awmlang.runtime.explore import others_rows, problem_after
-
-    session = env.session(user=user)
-    try:
-        if start is not None and not session.run_solution(start)["ok"]:
-            return True  # not comparable: count it as the spec's own
-        for c in calls:
-            before = others_rows(session) if env.owners else None
-            if problem_after(session, c["tool"], session.call(c["tool"], c["arguments"]), before) is not None:
-                return True
-        return False
-    finally:
-        session.close()
 
 
 def run_mutant(path: str | Path, text: str, mutant: Mutant, budget: Budget, original=None) -> Outcome:
@@ -360,7 +290,7 @@ def run_mutant(path: str | Path, text: str, mutant: Mutant, budget: Budget, orig
     if not result.ok:
         first = result.errors[0]
         return Outcome(mutant, "not_compiling", time.perf_counter() - start, error=f"{first.code}: {first.message}")
-    problem = first_problem(result, budget, mutant.tool, original)
+    problem = first_problem(result, budget, original)
     return Outcome(mutant, "survived" if problem is None else "killed", time.perf_counter() - start, problem)
 
 
@@ -463,7 +393,7 @@ def render(mutation: dict) -> list[str]:
         phases = mutation["killed_by"]
         lines.append(
             f"    killed by: an unreachable state {phases['compile']}, task checks {phases['tasks']}, "
-            f"the exploration {phases['exploration']}, the focused exploration {phases['focused']}"
+            f"the exploration {phases['exploration']}"
         )
     survivors = [m for m in mutation["mutants"] if m["status"] == "survived"]
     if survivors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,17 +76,19 @@ def test_build_diagnostics_go_to_stderr_and_json_alone_to_stdout(tmp_path, capsy
 
 def test_check_prints_its_report_on_stdout_in_good_english(tmp_path, capsys):
     spec = write(tmp_path, "tiny.awm", TINY)
-    assert main(["check", str(spec), "--max-examples", "3", "--steps", "2", "--save-dir", str(tmp_path / "f")]) == 0
+    assert main(["check", str(spec), "--max-examples", "20", "--steps", "2", "--save-dir", str(tmp_path / "f")]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines() == [
         f"[1/1] {spec}",
         "  compiled: 1 entity, 1 tool, 1 seed row; the seed satisfies 1 invariant",
         out.splitlines()[2],
+        "  coverage: 1 of 1 tool succeeded at least once",
         "  tasks: 1 of 1 ok",
         "1 of 1 spec passed every check",
     ]
-    assert out.splitlines()[2].startswith("  explored: 3 call sequences of up to 2 calls (seed 0) in ")
+    explored = r"  explored: \d+ call sequences of up to 2 calls \(seed 0\), \d+ calls in [\d.]+ s \([\d,]+ calls/s\): no problems"
+    assert re.fullmatch(explored, out.splitlines()[2]), out.splitlines()[2]
 
 
 def test_check_names_a_problem_shared_by_many_tasks_once(tmp_path, capsys):
@@ -127,7 +130,7 @@ def help_of(*command: str) -> str:
         (
             ("check",),
             [
-                "call sequences to try per spec (default: 100)",
+                "call sequences to try per spec (default: 500)",
                 "longest call sequence (default: 20)",
                 "where failing sequences are saved (default: check-failures)",
                 "(default: 0)",

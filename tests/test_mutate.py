@@ -98,7 +98,7 @@ def test_json_gives_everything(capsys):
     assert {"seed", "max_examples", "steps", "made", "run", "compiling", "killed", "survived", "score"} <= set(mutation)
     assert (mutation["made"], mutation["run"], mutation["seed"], mutation["max_examples"]) == (11, 3, 0, 20)
     assert set(mutation["by_kind"]) == {"sign", "expect"}
-    assert mutation["killed_by"] == {"compile": 0, "tasks": 2, "exploration": 0, "focused": 0}
+    assert mutation["killed_by"] == {"compile": 0, "tasks": 2, "exploration": 0}
     assert "equivalent" in mutation["note"]
     first = mutation["mutants"][0]
     assert set(first) >= {"kind", "where", "file", "line", "column", "original", "replacement", "status", "seconds"}
@@ -146,7 +146,7 @@ def test_a_limit_samples_the_same_mutants_for_a_seed():
 def test_travel_owns_its_bookings_so_a_dropped_owner_guard_is_noticed():
     """The audit found that no check noticed `rename_itinerary` without its owner guard: travel's
     entities now say whose rows they are (@@owned_by), and the exploration's ownership check sees it."""
-    from awmlang.runtime.explore import others_rows, problem_after
+    from awmlang.runtime.explore.problems import others_rows, problem_after
 
     from awmlang.mutate import _Loaded
 

@@ -409,6 +409,13 @@ def test_batch_transfer_is_atomic(s):
         "Account 99 not found",
     )
     fails(s, "batch_transfer", {"transfers": []}, "invalid_arguments")
+    fails(  # found by `awmc check`: an empty memo reached the description's length constraint
+        s,
+        "batch_transfer",
+        {"transfers": [{"from_account": 1, "to_account": 2, "amount": 0.01, "memo": ""}]},
+        "invalid_memo",
+        "line 1: a memo has 1 to 140 characters",
+    )
     fails(s, "batch_transfer", {"transfers": [{"from_account": 1, "amount": 5}]}, "invalid_arguments")
 
 

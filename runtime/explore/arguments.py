@@ -1,0 +1,282 @@
+"""Drawing a tool call's arguments, mostly from what the spec and the sequence so far suggest.
+
+A random argument mostly fails a tool's first guard. So for each parameter the drawer first
+collects suggestions, and draws one of them two times in three (hypothesis still draws, so a
+failure shrinks):
+- entity keys: a row an earlier call of this sequence returned (the order just placed), one
+  of the acting user's own rows, any row, or now and then a key that does not exist;
+- other values: the bounds of `@range` and `@length`, the literals the tool's guards compare
+  the parameter with and their neighbours, values of the same name that earlier calls
+  returned, and the stored values of the columns the tool compares the parameter with or
+  writes it to (`hints.py`), or of columns of the same name.
+Otherwise the value is random for its type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from ..session import Environment, Session
+from .hints import ToolHints, tool_hints
+
+WORDS = ["alpha", "Bravo", "charlie", "x", "", "A long name with spaces", "ünïcödé", "O'Brien", "50%", "a_b"]
+MISSING_KEY_SHARE = 10  # one entity key in this many does not exist
+REMEMBERED = 20  # values kept per name (and keys per entity) in a sequence's memory
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+@dataclass
+class SequenceMemory:
+    """What the calls of one sequence returned, and the stored values read since its last write."""
+
+    keys: dict[str, list] = field(default_factory=dict)  # entity -> keys of rows returned
+    named: dict[str, list] = field(default_factory=dict)  # field name -> values returned
+    written: list[dict] = field(default_factory=list)  # records writing calls returned, most recent last
+    stored: dict[tuple[str, str], list] = field(default_factory=dict)  # (table, column) -> values
+
+    def remember(self, facts: SpecFacts, value, written: bool = False) -> None:
+        """Keep the rows, keys and named values of a call's result (and the record a writing
+        call returned: the row just created or changed)."""
+        if isinstance(value, dict) and written:
+            _keep(self.written, value)
+        if isinstance(value, list):
+            for item in value[:REMEMBERED]:
+                self.remember(facts, item)
+        elif isinstance(value, dict):
+            for entity, key in facts.row_keys(value):
+                _keep(self.keys.setdefault(entity, []), key)
+            for name, item in value.items():
+                if isinstance(item, (dict, list)):
+                    self.remember(facts, item)
+                elif item is not None:
+                    _keep(self.named.setdefault(name, []), item)
+
+    def forget_stored(self) -> None:
+        """A write happened: stored values must be read again."""
+        self.stored.clear()
+
+
+def _keep(values: list, value) -> None:
+    if value in values:
+        values.remove(value)
+    values.append(value)
+    del values[:-REMEMBERED]
+
+
+class SpecFacts:
+    """What the drawer knows of an environment, found once: each tool's hints, each table's
+    columns, key and foreign keys."""
+
+    def __init__(self, env: Environment):
+        self.env = env
+        self.hints: dict[str, ToolHints] = tool_hints((env.build_dir / "handlers.py").read_text(), vars(env.module))
+        self.entity_of_table = {table: entity for entity, (table, _, _) in env.entity_keys.items()}
+        tables = list(env.tables)  # (reads the seeded database itself: not inside seeded_db below)
+        with env.seeded_db() as db:
+            self.columns = {t: [r[1] for r in db.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+            self.foreign_keys = {t: {r[3]: r[2] for r in db.execute(f'PRAGMA foreign_key_list("{t}")')} for t in tables}
+        self.table_of_shape = {frozenset(columns): table for table, columns in self.columns.items()}
+
+    def row_keys(self, row: dict):
+        """(entity, key) for a row of a result (one with exactly a table's columns) and for
+        each row it points at."""
+        table = self.table_of_shape.get(frozenset(row))
+        if table is None or table not in self.entity_of_table:
+            return
+        entity = self.entity_of_table[table]
+        key_column = self.env.entity_keys[entity][1]
+        yield entity, row[key_column]
+        for column, target in self.foreign_keys[table].items():
+            if row.get(column) is not None and target in self.entity_of_table:
+                yield self.entity_of_table[target], row[column]
+
+    def stored_values(self, session: Session, memory: SequenceMemory, table: str, column: str) -> list:
+        if (table, column) not in memory.stored:
+            sql = f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1 LIMIT 50'
+            memory.stored[(table, column)] = [r[0] for r in session.query(sql)]
+        return memory.stored[(table, column)]
+
+    def same_name_columns(self, name: str) -> list[tuple[str, str]]:
+        """Columns called `name` (or `name` without a trailing `_id`) in any table: realistic
+        values (a passport number, a city, a year) that random text seldom hits."""
+        names = {name, name.removesuffix("_id")}
+        return [(t, c) for t, columns in self.columns.items() for c in columns if c in names]
+
+
+class ArgumentDrawer:
+    """Draws the arguments of one call of a sequence."""
+
+    def __init__(self, facts: SpecFacts, data, session: Session, memory: SequenceMemory):
+        self.facts, self.data, self.session, self.memory = facts, data, session, memory
+
+    def arguments(self, tool: str, params: list[dict]) -> dict:
+        """One time in three the parameters named as fields of one record an earlier writing
+        call returned take its values (`reschedule(day, hour)` onto the slot just booked);
+        the others, and every parameter otherwise, are drawn one by one."""
+        hints = self.facts.hints.get(tool, ToolHints())
+        rows = self.memory.written
+        template = self.draw(st.sampled_from(rows)) if rows and self.draw(st.integers(0, 2)) == 0 else {}
+        args = {}
+        for p in params:
+            copied = _field_value(template, p)
+            if copied is not None:
+                args[p["name"]] = copied
+            elif p["required"] or self.draw(st.integers(0, 3)) > 0:  # else leave an optional parameter out
+                args[p["name"]] = self.value(p["type"], p, p["name"], hints)
+        return args
+
+    def draw(self, strategy):
+        return self.data.draw(strategy)
+
+    def value(self, spec: dict, bounds: dict, name: str | None = None, hints: ToolHints | None = None):
+        if spec.get("optional") and self.draw(st.integers(0, 9)) == 0:
+            return None
+        kind = spec["kind"]
+        if kind == "entity":
+            hints = hints or ToolHints()
+            owned = "mine" if name in hints.mine else "not_mine" if name in hints.not_mine else None
+            return self.entity_key(spec, owned, hints.row_tests.get(name or ""))
+        if name is not None and kind in ("int", "decimal", "float", "text", "date", "datetime"):
+            suggested = self.suggestions(kind, bounds, name, hints or ToolHints())
+            if suggested and self.draw(st.integers(0, 2)) > 0:
+                return self.draw(st.sampled_from(suggested))
+        if kind == "list":
+            return [self.value(spec["items"], {}) for _ in range(self.draw(st.integers(0, 3)))]
+        if kind == "record":
+            return {n: self.value(f, {}) for n, f in spec["fields"].items()}
+        if kind == "union":
+            variant = self.draw(st.sampled_from(sorted(spec["variants"])))
+            return {"kind": variant, **{n: self.value(f, {}) for n, f in spec["variants"][variant].items()}}
+        return random_value(self.data, spec, self.session, bounds)
+
+    def entity_key(self, spec: dict, owned: str | None = None, tests: list | None = None):
+        """A key returned earlier in the sequence; else mostly a row that passes the tool's
+        guards on its fields (`tests`) and is the acting user's (or, when a guard wants
+        `owned` "not_mine", someone else's); else any row; or (one time in
+        MISSING_KEY_SHARE) a key that does not exist."""
+        entity = spec["entity"]
+        source = self.draw(st.integers(0, MISSING_KEY_SHARE - 1))
+        returned = self.memory.keys.get(entity, [])
+        if source < (2 if owned or tests else 4) and returned:
+            return self.draw(st.sampled_from(returned))
+        keys = existing_keys(self.session, entity)
+        if source < 7:
+            passing = existing_keys(self.session, entity, tests=tests) if tests else keys
+            mine = existing_keys(self.session, entity, mine=True, tests=tests)
+            wanted = [k for k in passing if k not in mine] if owned == "not_mine" else mine
+            keys = wanted or (mine if owned is None else []) or passing or keys
+        if keys and source != MISSING_KEY_SHARE - 1:
+            return self.draw(st.sampled_from(keys))
+        known = [k for k in existing_keys(self.session, entity) if isinstance(k, int)]
+        return (max(known, default=0) + 1000) if spec["key"] == "int" else "missing"
+
+    def suggestions(self, kind: str, bounds: dict, name: str, hints: ToolHints) -> list:
+        """Values worth trying for a parameter, of its kind, in a fixed order (for shrinking)."""
+        values: list = [*hints.literals.get(name, []), *self.memory.named.get(name, [])]
+        lo, hi, lo_len, hi_len = _bounds(bounds)
+        values += [v for v in (lo, hi) if v is not None]
+        if kind == "text":
+            values += ["x" * n for n in (lo_len, hi_len) if n is not None and n <= 1000]
+        for table, column in [*hints.columns.get(name, []), *self.facts.same_name_columns(name)]:
+            stored = self.facts.stored_values(self.session, self.memory, table, column)
+            # decimals are stored as integer cents
+            values += [v / 100 for v in stored if isinstance(v, int)] if kind == "decimal" else stored
+        fitting = []
+        for value in values:
+            value = _as_kind(kind, value)
+            if value is not None and _within(value, lo, hi, lo_len, hi_len) and value not in fitting:
+                fitting.append(value)
+        return fitting
+
+
+def _field_value(record: dict, param: dict):
+    """The value of `record`'s field named as the parameter (`doctor` or `doctor_id` for an
+    entity), if it has one that fits the parameter's type."""
+    kind, name = param["type"]["kind"], param["name"]
+    if kind == "entity":
+        value = record.get(name + "_id", record.get(name))
+        return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    if kind in ("int", "decimal", "float", "text", "date", "datetime"):
+        value = _as_kind(kind, record.get(name))
+        return value if value is not None and _within(value, *_bounds(param)) else None
+    if kind == "enum":
+        return record.get(name) if record.get(name) in param["type"]["members"] else None
+    return None
+
+
+def _bounds(param: dict) -> tuple:
+    lo, hi = (None if b is None else float(b) for b in param.get("range") or [None, None])
+    lo_len, hi_len = param.get("length") or [None, None]
+    return lo, hi, lo_len, hi_len
+
+
+def _as_kind(kind: str, value):
+    """`value` as an argument of `kind`, or None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    if kind == "int":
+        return value if isinstance(value, int) else None
+    if kind in ("decimal", "float"):
+        return float(value) if isinstance(value, (int, float, Decimal)) else None
+    if kind == "text":
+        return value if isinstance(value, str) else (str(value) if isinstance(value, int) else None)
+    pattern = DATE if kind == "date" else DATETIME
+    return value if isinstance(value, str) and pattern.match(value) else None
+
+
+def _within(value, lo, hi, lo_len, hi_len) -> bool:
+    if isinstance(value, str):
+        return (lo_len is None or len(value) >= lo_len) and (hi_len is None or len(value) <= hi_len)
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def existing_keys(session: Session, entity: str, mine: bool = False, tests: list | None = None) -> list:
+    """Keys of existing rows; with `mine`, of the rows that point at the acting user (most tools
+    act on your own rows, which a uniform draw from all rows seldom hits); with `tests`, of
+    the rows whose fields pass a tool's guards on them: (column, SQL operator, value)."""
+    table, column, user_column = session.env.entity_keys[entity]
+    if mine and user_column is None:
+        return []
+    where = [f'"{c}" {operator} ?' for c, operator, _ in tests or []]
+    values = [v for _, _, v in tests or []]
+    if mine:
+        where.append(f'"{user_column}" IS ?')
+        values.append(session.me)
+    sql = f'SELECT "{column}" FROM "{table}"' + (f" WHERE {' AND '.join(where)}" if where else "")
+    return [r[0] for r in session.query(sql + " ORDER BY 1 LIMIT 200", tuple(values))]
+
+
+def random_value(data, spec: dict, session: Session, bounds: dict):
+    """A value drawn from a parameter's type and bounds alone."""
+    kind = spec["kind"]
+    lo, hi = bounds.get("range") or [None, None]
+    if kind == "int":
+        return data.draw(st.integers(int(lo) if lo is not None else -3, int(hi) if hi is not None else 50))
+    if kind in ("decimal", "float"):
+        low = Decimal(str(float(lo) if lo is not None else -5.0))
+        high = Decimal(str(float(hi) if hi is not None else 500.0))
+        return float(data.draw(st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False)))
+    if kind == "bool":
+        return data.draw(st.booleans())
+    if kind == "text":
+        lo_len, hi_len = bounds.get("length") or [None, None]
+        text = data.draw(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)))
+        if lo_len is not None and len(text) < lo_len:
+            text = text + "x" * (lo_len - len(text))
+        return text[:hi_len] if hi_len is not None else text
+    if kind == "enum":
+        return data.draw(st.sampled_from(spec["members"]))
+    if kind in ("date", "datetime"):
+        # half near the session's clock (bookings, due dates), half anywhere (birth dates)
+        start = dt.datetime.strptime(session.start_clock, "%Y-%m-%d %H:%M:%S")
+        near = data.draw(st.booleans())
+        hours = data.draw(st.integers(-24 * 30, 24 * 400) if near else st.integers(-24 * 365 * 85, 24 * 365 * 10))
+        moment = start + dt.timedelta(hours=hours)
+        return moment.date().isoformat() if kind == "date" else moment.strftime("%Y-%m-%d %H:%M:%S")
+    return data.draw(st.sampled_from([{}, [], 0, "x", None]))

@@ -1,0 +1,154 @@
+"""The explorer behind `awmc check`: what it does with unusual specs, and what it reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from awmlang.runtime.explore import Finding, replay
+from awmlang.runtime.explore.arguments import SpecFacts
+from awmlang.runtime.explore.explorer import Explorer, minimize
+from awmlang.runtime.explore.hints import placeholder_columns
+
+import awmlang
+from awmlang.cli import main
+
+NO_TOOLS = """env x "X" { user User }
+entity User { id: int @id  name: text }
+invariant named "Users have names": all User u: u.name != ""
+seed User(id, name) { (1, "ada") }
+task count_users "How many users?" {
+  solution { answer "1" }
+  expect contains_number(answer, count(User))
+}
+task vacuous "Do nothing." { solution { answer "" }  expect count(User) == 1 }
+"""
+
+
+def test_a_spec_without_tools_has_nothing_to_explore_and_its_tasks_are_checked(tmp_path, capsys):
+    spec = tmp_path / "no_tools.awm"
+    spec.write_text(NO_TOOLS)
+    assert main(["check", str(spec), "--save-dir", str(tmp_path / "f")]) == 1  # the vacuous task
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.splitlines()[2:5] == [
+        "  explored: nothing to explore: the spec has no tools",
+        "  task vacuous: the verifier passes on the untouched initial state (vacuous)",
+        "  tasks: 1 of 2 ok",
+    ]
+    assert main(["check", str(spec), "--json", "--save-dir", str(tmp_path / "f")]) == 1
+    report = json.loads(capsys.readouterr().out)[0]
+    assert report["exploration"]["tools"] == 0
+    assert [p["task"] for p in report["problems"]] == ["vacuous"]
+
+
+def test_a_bare_spec_without_tools_or_tasks_passes(tmp_path, capsys):
+    spec = tmp_path / "bare.awm"
+    spec.write_text('env x "X" {}\nentity Thing { id: int @id  name: text }\n')
+    assert main(["check", str(spec), "--save-dir", str(tmp_path / "f")]) == 0
+    out = capsys.readouterr().out
+    assert "  explored: nothing to explore: the spec has no tools" in out.splitlines()
+    assert out.splitlines()[-1] == "1 of 1 spec passed every check"
+
+
+# ---- what the exploration reports --------------------------------------------------------
+
+BROKEN = Path(__file__).parent / "broken"
+
+
+def test_coverage_counts_every_call_per_tool_and_warns_of_tools_that_never_succeed(tmp_path, capsys):
+    spec = tmp_path / "dead.awm"
+    spec.write_text(
+        'env d "D" { user User }\nentity User { id: int @id  name: text }\n'
+        'tool rename = update User(name) "Rename a user."\n'
+        'tool never(user: User) "Always refuses." { fail closed "the desk is closed" }\n'
+        'seed User(id, name) { (1, "a") (2, "b") }\n'
+    )
+    assert main(["check", str(spec), "--max-examples", "30", "--save-dir", str(tmp_path / "f"), "--json"]) == 0
+    exploration = json.loads(capsys.readouterr().out)[0]["exploration"]
+    coverage = exploration["coverage"]
+    assert coverage["never"]["successes"] == 0 and coverage["never"]["failures"]["closed"] > 0
+    assert coverage["rename"]["successes"] > 0
+    for counts in coverage.values():
+        assert counts["calls"] == counts["successes"] + sum(counts["failures"].values())
+    assert exploration["calls"] == sum(c["calls"] for c in coverage.values())
+    assert exploration["tools_never_succeeded"] == ["never"]
+    assert exploration["calls_per_second"] > 0
+    main(["check", str(spec), "--max-examples", "30", "--save-dir", str(tmp_path / "f")])
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  coverage:")]
+    assert line == [
+        "  coverage: 1 of 2 tools succeeded at least once; warning: 1 never did (dead, or out of the explorer's reach): never"
+    ]
+
+
+def test_hints_name_what_each_guard_compares_a_parameter_with():
+    env = awmlang.load(BROKEN / "pay_into_closed_account.awm")
+    hints = SpecFacts(env).hints
+    assert hints["pay"].mine == {"from"} and hints["pay"].not_mine == {"to"}
+    assert ("account", "balance") in hints["pay"].columns["amount"]  # from.balance >= amount
+    assert hints["close_account"].row_tests["account"] == [("status", "IS", "open")]
+
+
+def test_placeholder_columns_follow_comparisons_updates_and_inserts():
+    assert placeholder_columns('SELECT t0."id" FROM "order" AS t0 WHERE (t0."status" IS ?) LIMIT ?') == [
+        ("order", "status"),
+        None,
+    ]
+    assert placeholder_columns('UPDATE "account" AS u SET "nickname" = ? WHERE u."id" = ?') == [
+        ("account", "nickname"),
+        ("account", "id"),
+    ]
+    assert placeholder_columns('INSERT INTO "a" ("x", "y") VALUES (?, ?) RETURNING "id"') == [("a", "x"), ("a", "y")]
+
+
+def test_a_sequence_of_two_users_replays_with_each_calls_user(tmp_path, capsys):
+    spec = BROKEN / "pay_into_closed_account.awm"
+    calls = [
+        {"tool": "close_account", "arguments": {"account": 3}, "user": 2},
+        {"tool": "pay", "arguments": {"from": 1, "to": 3, "amount": 5.0}, "user": 1},
+    ]
+    saved = tmp_path / "found.json"
+    saved.write_text(json.dumps({"user": 2, "calls": calls}))
+    assert main(["replay", str(spec), str(saved)]) == 1
+    out = capsys.readouterr().out
+    assert "1. user 2: close_account(" in out and "2. user 1: pay(" in out
+    assert "invariant_violation: after `pay`, broken: closed_accounts_are_empty" in out
+    for call in calls:
+        call["user"] = 1  # Ada can neither close Bo's account nor pay into her own
+    saved.write_text(json.dumps({"user": 1, "calls": calls}))
+    assert main(["replay", str(spec), str(saved)]) == 0
+
+
+def test_replay_refuses_an_unknown_user_or_task_without_a_traceback(tmp_path, capsys):
+    spec = BROKEN / "store.awm"
+    saved = tmp_path / "bad.json"
+    saved.write_text(json.dumps({"user": 99, "calls": [{"tool": "my_orders", "arguments": {}}]}))
+    assert main(["replay", str(spec), str(saved)]) == 2
+    assert "no Customer with key 99" in capsys.readouterr().err
+    saved.write_text(json.dumps({"start_task": "nope", "calls": []}))
+    assert main(["replay", str(spec), str(saved)]) == 2
+    assert "has no task 'nope'" in capsys.readouterr().err
+    saved.write_text(json.dumps({"calls": [1, 2]}))
+    assert main(["replay", str(spec), str(saved)]) == 2
+    assert "is not a saved call sequence" in capsys.readouterr().err
+
+
+def test_sequences_start_after_gold_solutions_too():
+    env = awmlang.load(BROKEN / "store.awm")
+    explorer = Explorer(env, steps=5)
+    assert explorer.start_tasks == ["buy_two_mugs", "cancel_first_order", "mug_price"]
+    finding = Finding("invariant_violation", "x", [{"tool": "cancel", "arguments": {"order": 1}, "user": 1}])
+    finding.start_task = "cancel_first_order"  # order 1 is cancelled already: cancelling again fails
+    results, problem = replay(env, finding.as_json("store", 0)["calls"], 1, finding.start_task)
+    assert problem is None and results[0]["error"]["code"] == "not_paid"
+
+
+def test_minimize_drops_calls_and_a_start_state_the_problem_does_not_need():
+    env = awmlang.load(BROKEN / "missing_stock_guard.awm")
+    calls = [
+        {"tool": "get_product", "arguments": {"product_id": 2}, "user": 1},
+        {"tool": "buy", "arguments": {"product": 1, "quantity": 6}, "user": 1},
+    ]
+    found = minimize(env, Finding("invariant_violation", "x", calls, {}, 1, start_task="mug_price"))
+    assert (found.start_task, [c["tool"] for c in found.calls]) == (None, ["buy"])
+    assert found.message.startswith("after `buy`, broken: stock_never_negative")
