@@ -9,6 +9,7 @@ Colour is used on a terminal unless NO_COLOR is set (https://no-color.org).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -338,13 +339,22 @@ def explore_spec(env, spec: Path, args, report: dict, out) -> bool:
     out(f"  coverage: {exploration.coverage.summary()}")
     if finding is None:
         return True
-    saved = Path(args.save_dir) / f"{spec.stem}-{finding.kind}.json"
-    saved.parent.mkdir(parents=True, exist_ok=True)
     data = finding.as_json(str(spec), args.seed)
+    saved = Path(args.save_dir) / finding_file_name(spec, data)
+    saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     report["problems"].append({**data, "saved": str(saved)})
     print_finding(finding, spec, saved, out)
     return False
+
+
+def finding_file_name(spec: Path, finding: dict) -> str:
+    """`<spec>-<kind>-<tool>-<hash>.json`: the kind, the tool of the failing call and a short hash
+    of the sequence, so a saved failure is never overwritten by another bug's."""
+    calls = [{"tool": c["tool"], "arguments": c["arguments"], "user": c.get("user")} for c in finding["calls"]]
+    digest = hashlib.sha256(json.dumps([finding["kind"], calls], sort_keys=True, default=str).encode()).hexdigest()
+    tool = calls[-1]["tool"] if calls else "state"
+    return f"{spec.stem}-{finding['kind']}-{tool}-{digest[:8]}.json"
 
 
 def print_finding(finding, spec: Path, saved: Path, out) -> None:

@@ -119,3 +119,19 @@ def test_exploration_is_deterministic_for_a_seed():
     runs = [explore(env, seed=7, max_examples=40, steps=8).finding for _ in range(2)]
     assert runs[0] is not None
     assert runs[0].as_json("x", 7) == runs[1].as_json("x", 7)
+
+
+def test_saved_failures_of_different_bugs_keep_their_own_files(tmp_path, capsys):
+    """A file is named by spec, kind, failing tool and a hash of the sequence: two specs' bugs of
+    one kind (or two runs finding different sequences) never overwrite each other."""
+    from awmlang.cli import finding_file_name
+
+    first = check(BROKEN / "missing_stock_guard.awm", tmp_path, capsys)[1][0]
+    second = check(BROKEN / "wrong_total.awm", tmp_path, capsys)[1][0]
+    assert first["kind"] == second["kind"] == "invariant_violation"
+    assert Path(first["saved"]).name.startswith("missing_stock_guard-invariant_violation-buy-")
+    assert Path(first["saved"]).exists() and Path(second["saved"]).exists()
+    other = {**first, "calls": [*first["calls"], first["calls"][-1]]}
+    spec = BROKEN / "missing_stock_guard.awm"
+    assert finding_file_name(spec, other) != finding_file_name(spec, first)
+    assert finding_file_name(spec, dict(first)) == Path(first["saved"]).name  # the same sequence, the same name
