@@ -249,11 +249,11 @@ class _Loaded:
         self.folder.cleanup()
 
 
-def first_problem(result: BuildResult, budget: Budget, original=None) -> dict | None:
+def first_problem(result: BuildResult, budget: Budget, tool: str | None = None, original=None) -> dict | None:
     """The first problem `awmc check` finds in a built spec, cheapest checks first (an unreachable
-    enum member, then the tasks, then the exploration), or None; `phase` says which found it. With
-    `original` (the Environment of the spec before mutation), a call sequence that fails there too
-    does not count."""
+    enum member, then the tasks, then the exploration, half of whose calls go to `tool`, the
+    mutated one), or None; `phase` says which found it. With `original` (the Environment of the
+    spec before mutation), a call sequence that fails there too does not count."""
     from awmlang.runtime.explore import check_task
 
     for d in result.diagnostics:
@@ -266,15 +266,15 @@ def first_problem(result: BuildResult, budget: Budget, original=None) -> dict | 
                 return {"phase": "tasks", "kind": "task", "task": task, "message": problems[0]}
         if not env.tool_names:
             return None
-        return _explored(env, budget, original)
+        return _explored(env, budget, tool, original)
 
 
-def _explored(env, budget: Budget, original) -> dict | None:
+def _explored(env, budget: Budget, tool: str | None, original) -> dict | None:
     """What `awmc check`'s exploration finds, unless the original spec fails the same sequence."""
     from awmlang.runtime.explore import explore, replay
 
     try:
-        finding = explore(env, seed=budget.seed, max_examples=budget.max_examples, steps=budget.steps).finding
+        finding = explore(env, budget.seed, budget.max_examples, budget.steps, focus=tool).finding
     except Exception as exc:  # noqa: BLE001 - the explorer itself failed: `awmc check` would report it too
         return {"phase": "exploration", "kind": "check_error", "message": f"{type(exc).__name__}: {exc}"}
     if finding is None:
@@ -290,7 +290,7 @@ def run_mutant(path: str | Path, text: str, mutant: Mutant, budget: Budget, orig
     if not result.ok:
         first = result.errors[0]
         return Outcome(mutant, "not_compiling", time.perf_counter() - start, error=f"{first.code}: {first.message}")
-    problem = first_problem(result, budget, original)
+    problem = first_problem(result, budget, mutant.tool, original)
     return Outcome(mutant, "survived" if problem is None else "killed", time.perf_counter() - start, problem)
 
 

@@ -152,3 +152,16 @@ def test_minimize_drops_calls_and_a_start_state_the_problem_does_not_need():
     found = minimize(env, Finding("invariant_violation", "x", calls, {}, 1, start_task="mug_price"))
     assert (found.start_task, [c["tool"] for c in found.calls]) == (None, ["buy"])
     assert found.message.startswith("after `buy`, broken: stock_never_negative")
+
+
+def test_a_focused_exploration_sends_half_of_its_calls_to_the_tool():
+    """The mutation audit explores with `focus=` the mutated tool: about half the calls go to it,
+    where a uniform draw over store's 8 tools would give it an eighth."""
+    from awmlang.runtime.explore import explore
+
+    env = awmlang.load(BROKEN / "store.awm")
+    coverage = explore(env, seed=1, max_examples=40, focus="cancel").coverage.as_json()
+    calls = sum(tool["calls"] for tool in coverage.values())
+    assert coverage["cancel"]["calls"] >= 0.35 * calls
+    unfocused = explore(env, seed=1, max_examples=40).coverage.as_json()
+    assert unfocused["cancel"]["calls"] < 0.35 * sum(tool["calls"] for tool in unfocused.values())

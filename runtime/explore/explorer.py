@@ -76,8 +76,9 @@ class _Found(Exception):
 class Explorer:
     """Draws and runs call sequences over one environment, keeping the coverage across them."""
 
-    def __init__(self, env: Environment, steps: int):
+    def __init__(self, env: Environment, steps: int, focus: str | None = None):
         self.env, self.steps = env, steps
+        self.focus = focus  # a tool half of the calls go to (the mutation audit's mutated tool)
         self.tools = env.tool_names
         self.facts = SpecFacts(env)
         self.coverage = Coverage(self.tools)
@@ -153,6 +154,8 @@ class Explorer:
         uniformly and kept with probability weight / heaviest (a few tries). Hypothesis draws
         small numbers far more often than large ones, so a weighted pick is never one number
         mapped onto a scale of weights."""
+        if self.focus is not None and data.draw(st.booleans()):
+            return self.focus
         if previous is not None and previous in tools and data.draw(st.integers(0, 2)) == 0:
             return previous
         heaviest = max(self.weights[t] for t in tools)
@@ -182,12 +185,15 @@ class Explorer:
         run()
 
 
-def explore(env: Environment, seed: int = 0, max_examples: int = 500, steps: int = 20) -> Exploration:
+def explore(
+    env: Environment, seed: int = 0, max_examples: int = 500, steps: int = 20, focus: str | None = None
+) -> Exploration:
     """Search for a call sequence that breaks an invariant, crashes, hits an undeclared
     constraint or changes another user's rows. The result holds the minimal such sequence
-    found, if any, and the coverage of every call made (none when there are no tools)."""
+    found, if any, and the coverage of every call made (none when there are no tools). With
+    `focus` (a tool), half of the calls are to it."""
     start = time.perf_counter()
-    explorer = Explorer(env, steps)
+    explorer = Explorer(env, steps, focus if focus in env.tool_names else None)
     rounds = min(ROUNDS, max_examples) if explorer.tools else 0
     for number in range(rounds):
         explorer.weights = {tool: explorer.coverage.weight(tool) for tool in explorer.tools}
