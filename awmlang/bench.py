@@ -30,6 +30,7 @@ MAX_RATIO = 15
 MAX_RSS_MB = 500
 BUILD_WARM_MS = 60  # an edit and rebuild (issue 11: a repair round or a debounced keystroke)
 REBUILD_NOCHANGE_MS = 5
+EXPLORE_CALLS_PER_S = 5000  # issue 12: `awmc check`'s exploration (not reached yet: hypothesis's draws dominate)
 
 
 def median_us(fn, batches: int, per_batch: int) -> float:
@@ -167,7 +168,24 @@ def bench_spec(spec: Path, quick: bool) -> list[dict]:
     rows.extend(bench_calls(spec, env, result.model, batches, per))
     rows.extend(bench_builds(spec, quick))
     rows.append(bench_nochange_rebuild(spec, result))
+    rows.append(bench_exploration(spec, env, quick))
     return rows
+
+
+def bench_exploration(spec: Path, env, quick: bool) -> dict:
+    """`awmc check`'s exploration: calls a second at its default settings (fewer sequences with --quick)."""
+    from awmlang.runtime.explore import explore
+
+    exploration = explore(env, seed=0, max_examples=60 if quick else 500)
+    rate = exploration.calls_per_second
+    return {
+        "spec": spec.stem,
+        "metric": "explore_calls_per_s",
+        "ours": round(rate),
+        "target": EXPLORE_CALLS_PER_S,
+        "ok": rate >= EXPLORE_CALLS_PER_S,
+        "detail": f"{exploration.calls} calls in {exploration.sequences} sequences, {exploration.seconds:.1f} s",
+    }
 
 
 def bench_sessions(spec: Path, env, batches: int, per: int) -> list[dict]:

@@ -227,7 +227,9 @@ def test_bench_reports_every_figure_with_raw_sqlite3_beside_calls(tmp_path, caps
         "rebuild_nochange_ms",
         "rss_20_sessions_mb",
         "rss_20_sessions_after_a_write_mb",
+        "explore_calls_per_s",
     } <= rows.keys()
+    assert rows["explore_calls_per_s"]["ours"] > 0 and " calls in " in rows["explore_calls_per_s"]["detail"]
     written = rows["rss_20_sessions_after_a_write_mb"]
     assert written["ours"] >= rows["rss_20_sessions_mb"]["ours"] and written["detail"].endswith(" call each")
     for metric in ("session_create_us", "session_reset_us"):
