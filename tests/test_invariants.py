@@ -162,3 +162,16 @@ def test_the_invariants_after_a_call_follow_writes_and_foreign_key_actions(tmp_p
     s = env.session(invariants="enforce")
     assert s.call("add_item", {"box": 1, "weight": 7})["error"]["code"] == "invariant_violation"
     assert s.call("add_note", {"text": "x" * 200})["error"]["code"] == "invariant_violation"
+
+
+@pytest.mark.parametrize("spec", SPECS[:-1] + [SPEC], ids=lambda p: p.parent.name if p.stem == "spec" else p.stem)
+def test_an_invariant_declares_every_table_its_query_reads(spec):
+    """The tables the checker says an invariant reads (what decides when it runs) cover every
+    table its SELECT names."""
+    from sqlglot import exp, parse_one
+
+    env = awmlang.load(spec)
+    assert env.invariants
+    for name, (_, _, sql, tables) in env.invariants.items():
+        named = {t.name for t in parse_one(sql, read="sqlite").find_all(exp.Table)}
+        assert named <= set(tables), (name, named - set(tables))
