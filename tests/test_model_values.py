@@ -57,6 +57,7 @@ def test_constants_of_checks_and_invariants_are_kept(tmp_path):
     assert isinstance(check, n.Binary) and m.constants[check.right] == 42  # `40 + 2`, folded
     cap = next(node for node in m.constants if isinstance(node, n.Literal) and node.value == "999.5")
     assert m.constants[cap] == Decimal("999.5")
+    assert check.left not in m.constants  # `qty` reads the row: not a constant
 
 
 def test_a_clock_default_is_the_session_clock_in_seeds_and_sql(tmp_path):

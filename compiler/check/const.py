@@ -31,7 +31,9 @@ class ConstantsMixin(CheckerState):
         quiet = Constants(self.enums, self.entities, self.records, _already_reported)
         for node in walk(*exprs):
             t = self.types.get(node)
-            if t is not None:
+            binding = self.bindings.get(node)
+            reads_a_row = id(node) in self.row_dependent or binding is not None and binding.kind != "enum_member"
+            if t is not None and not reads_a_row:
                 value = quiet.value(node, t)
                 if value is not NOT_CONST:
                     self.constants[node] = value
