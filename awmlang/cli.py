@@ -700,9 +700,11 @@ def run(argv: list[str] | None) -> int:
         args = p.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    from awmlang.runtime.errors import SessionError
+
     try:
         return args.fn(args)
-    except UsageError as exc:
+    except (UsageError, SessionError) as exc:  # a SessionError: a build folder or user this awmc cannot use
         sys.stderr.write(f"awmc: error: {exc}\n")
         return EXIT_USAGE
     except SystemExit as exc:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 
-from ..runtime.support import open_database
+from ..runtime.support import BUILD_FORMAT, open_database
 from . import nodes as n
 from .check import check
 from .diagnostics import Diagnostic, Sources, display_path, sort_and_dedupe, spec_relative
@@ -455,6 +455,7 @@ def manifest(model: Model, sources: Sources, root: Path, outputs: dict[str, str 
         "title": model.title,
         "description": model.description,
         "compiler": COMPILER_VERSION,
+        "format": BUILD_FORMAT,
         "source_hash": source_hash(sources, root),
         "sources": sorted(spec_relative(p, root) for p in sources.texts),
         "counts": {

@@ -19,7 +19,7 @@ from awmlang.text import counted
 
 from .episode import Episode
 from .errors import LONE_SURROGATE, SessionError, error_result, ok_result, shown, suggest_tool, valid_text
-from .support import CLOCK_FORMAT, Fail, failure_of, open_database, sql_functions_used
+from .support import BUILD_FORMAT, CLOCK_FORMAT, Fail, failure_of, open_database, sql_functions_used
 from .validate import Validator
 
 log = logging.getLogger("awmlang.runtime")
@@ -41,6 +41,11 @@ class Environment:
         self.build_dir = Path(build_dir)
         self.manifest_text = (self.build_dir / "manifest.json").read_text()
         self.manifest = json.loads(self.manifest_text)
+        if self.manifest.get("format") != BUILD_FORMAT:
+            raise SessionError(
+                f"{self.build_dir} was built by another version of awmlang (build format "
+                f"{self.manifest.get('format', 1)}, this one reads {BUILD_FORMAT}): build its spec again with `awmc build`"
+            )
         self.name: str = self.manifest["env"]
         self.initial_image: bytes = (self.build_dir / "initial.db").read_bytes()
         schemas = json.loads((self.build_dir / "tools.json").read_text())

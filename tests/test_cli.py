@@ -291,3 +291,20 @@ seed User(id, name) { (1, "a") }
     episode.step({"name": "rename", "arguments": {"user": 1, "name": "z"}})
     stepped = episode.step({"name": "rename", "arguments": {"user": 1, "name": "z"}})
     assert "at most 1 tool call" in json.dumps(stepped)
+
+
+def test_a_build_folder_of_another_format_is_a_clear_error(tmp_path, capsys):
+    import json
+    import shutil
+
+    import awmlang
+
+    built = awmlang.load(Path(__file__).parent / "cases" / "mini_shop" / "spec.awm").build_dir
+    old = tmp_path / "shop"
+    shutil.copytree(built, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["format"] = 1
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["tools", str(old)]) == 2
+    err = capsys.readouterr().err
+    assert "awmc: error:" in err and "build its spec again with `awmc build`" in err and "internal" not in err

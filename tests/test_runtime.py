@@ -194,3 +194,23 @@ def test_replaying_calls_gives_byte_identical_state():
     assert images[0] == images[1]
     other_clock = env.session(clock="2030-01-01 00:00:00")
     assert ok(other_clock.call(*calls[0]))["created"] == "2030-01-01 00:00:01"
+
+
+def test_a_build_folder_of_another_build_format_is_refused_with_a_clear_message(tmp_path):
+    """A folder built by an older awmlang holds tables of another shape: say so, and how to fix
+    it, rather than fail somewhere inside."""
+    import json
+    import shutil
+
+    from awmlang.runtime.errors import SessionError
+    from awmlang.runtime.session import Environment
+
+    built = awmlang.load(Path(__file__).parent / "cases" / "mini_shop" / "spec.awm").build_dir
+    old = tmp_path / "old"
+    shutil.copytree(built, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["format"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SessionError, match=r"build format 1, this one reads \d+\): build its spec again"):
+        Environment(old)
+    assert Environment(built).name == manifest["env"]
