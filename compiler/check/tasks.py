@@ -45,14 +45,20 @@ class TasksMixin(CheckerState):
                     f"`{'me' if isinstance(node, n.Me) else node.func.name + '()'}` is not allowed in it",
                     node.span,
                 )
-        reads = {entity} if entity else set()
-        for node in walk(decl.body, decl.where):
+        reads = self.entities_read(decl.body, decl.where) | ({entity} if entity else set())
+        self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl, tuple(sorted(reads))))
+
+    def entities_read(self, *exprs: n.Expr | None) -> set[str]:
+        """The entities whose rows these checked expressions read: every row, query or list of
+        rows among their nodes (a related row, `order.items`, `Product where ...`)."""
+        read = set()
+        for node in walk(*exprs):
             t = self.types.get(node)
             while t is not None and t.kind in ("query", "list"):
                 t = t.elem
             if t is not None and t.kind == "entity":
-                reads.add(t.decl_name)
-        self.invariants.append(InvariantInfo(name, decl.description or "", entity, decl, tuple(sorted(reads))))
+                read.add(t.decl_name)
+        return read
 
     def check_task(self, decl: n.Task):
         name = decl.name.name
