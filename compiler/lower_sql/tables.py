@@ -24,7 +24,7 @@ def table_statements(model: Model, name: str) -> list[str]:
     """CREATE TABLE and CREATE INDEX statements of one entity."""
     entity = model.entities[name]
     out = [sql(create_table(model, entity))]
-    for names in [(f.name,) for f in entity.columns if f.index and not f.unique] + entity.indexes:
+    for names in indexed_fields(entity):
         cols = [entity.fields[x].column for x in names]
         index = exp.Create(
             kind="INDEX",
@@ -36,6 +36,16 @@ def table_statements(model: Model, name: str) -> list[str]:
         )
         out.append(sql(index))
     return out
+
+
+def indexed_fields(entity: EntityInfo) -> list[tuple[str, ...]]:
+    """The fields of each index: the declared ones, then one for each reference that no
+    declared index, key or uniqueness leads with. SQLite does not index foreign keys itself,
+    and without one every `customer.accounts`, invariant over it and cascading delete scans
+    the whole table."""
+    declared = [(f.name,) for f in entity.columns if f.index and not f.unique] + entity.indexes
+    led = {names[0] for names in declared + entity.uniques} | {f.name for f in entity.columns if f.unique or f.is_id}
+    return declared + [(f.name,) for f in entity.columns if f.is_relation and f.name not in led]
 
 
 def create_table(model: Model, entity: EntityInfo) -> exp.Create:

@@ -1,6 +1,10 @@
 CREATE TABLE "cart_item" ("id" INTEGER PRIMARY KEY, "user_id" INTEGER NOT NULL REFERENCES "user" ("id") ON DELETE RESTRICT, "product_id" INTEGER NOT NULL REFERENCES "product" ("id") ON DELETE RESTRICT, "quantity" INTEGER NOT NULL CHECK (("quantity" > 0)), UNIQUE ("user_id", "product_id"));
+CREATE INDEX "ix_cart_item_product_id" ON "cart_item"("product_id");
 CREATE TABLE "order" ("id" INTEGER PRIMARY KEY, "user_id" INTEGER NOT NULL REFERENCES "user" ("id") ON DELETE RESTRICT, "status" TEXT NOT NULL DEFAULT 'pending' CHECK ("status" IN ('pending', 'paid', 'shipped', 'cancelled')), "total" INTEGER NOT NULL, "placed" TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
+CREATE INDEX "ix_order_user_id" ON "order"("user_id");
 CREATE TABLE "order_item" ("id" INTEGER PRIMARY KEY, "order_id" INTEGER NOT NULL REFERENCES "order" ("id") ON DELETE CASCADE, "product_id" INTEGER NOT NULL REFERENCES "product" ("id") ON DELETE RESTRICT, "quantity" INTEGER NOT NULL, "unit_price" INTEGER NOT NULL);
+CREATE INDEX "ix_order_item_order_id" ON "order_item"("order_id");
+CREATE INDEX "ix_order_item_product_id" ON "order_item"("product_id");
 CREATE TABLE "product" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL, "category" TEXT NOT NULL, "price" INTEGER NOT NULL CHECK (("price" >= ((0) * 100))), "stock" INTEGER NOT NULL DEFAULT 0 CHECK (("stock" >= 0)));
 CREATE INDEX "ix_product_name" ON "product"("name");
 CREATE TABLE "user" ("id" INTEGER PRIMARY KEY, "username" TEXT NOT NULL UNIQUE, "email" TEXT NOT NULL UNIQUE, "joined" TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
