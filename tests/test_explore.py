@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
+import subprocess
+import sys
 from pathlib import Path
 
-from awmlang.runtime.explore import Finding, replay
-from awmlang.runtime.explore.arguments import SpecFacts
-from awmlang.runtime.explore.explorer import Explorer, minimize
+from awmlang.runtime.explore import Finding, explore, replay
+from awmlang.runtime.explore.arguments import ArgumentDrawer, SequenceMemory, SpecFacts, clock_neighbours
+from awmlang.runtime.explore.explorer import Explorer, invariant_writers, minimize
 from awmlang.runtime.explore.hints import placeholder_columns
+from awmlang.runtime.explore.problems import owned_entities_written
 
 import awmlang
 from awmlang.cli import main
@@ -157,7 +161,6 @@ def test_minimize_drops_calls_and_a_start_state_the_problem_does_not_need():
 def test_a_focused_exploration_sends_half_of_its_calls_to_the_tool():
     """The mutation audit explores with `focus=` the mutated tool: about half the calls go to it,
     where a uniform draw over store's 8 tools would give it an eighth."""
-    from awmlang.runtime.explore import explore
 
     env = awmlang.load(BROKEN / "store.awm")
     coverage = explore(env, seed=1, max_examples=40, focus="cancel").coverage.as_json()
@@ -165,3 +168,75 @@ def test_a_focused_exploration_sends_half_of_its_calls_to_the_tool():
     assert coverage["cancel"]["calls"] >= 0.35 * calls
     unfocused = explore(env, seed=1, max_examples=40).coverage.as_json()
     assert unfocused["cancel"]["calls"] < 0.35 * sum(tool["calls"] for tool in unfocused.values())
+
+
+# ---- how sequences are drawn --------------------------------------------------------------
+
+
+def test_invariant_directed_sequences_draw_the_tools_that_write_an_invariants_tables():
+    env = awmlang.load(BROKEN / "double_booking.awm")
+    # the one invariant reads appointments, which book, reschedule and cancel write
+    assert invariant_writers(env) == [frozenset({"book", "cancel", "reschedule"})]
+    explorer = Explorer(env, steps=5)
+    subsets = [explorer.choose_tools(random.Random(seed)) for seed in range(400)]
+    directed = [s for s in subsets if {"book", "cancel", "reschedule"} <= set(s) and len(s) < len(explorer.tools)]
+    assert len(directed) > 80  # a quarter of the sequences, and some swarm subsets
+    assert sum(s == explorer.tools for s in subsets) > 150  # half the sequences may call every tool
+
+
+def test_arguments_copy_a_stored_row_of_a_table_the_tool_writes_as_a_whole():
+    """`reschedule(appointment, day, hour)` onto the day and hour of one stored appointment:
+    the collision a double booking needs, which day and hour drawn apart seldom make."""
+    env = awmlang.load(BROKEN / "double_booking.awm")
+    facts = SpecFacts(env)
+    session = env.session(user=1)
+    stored = {(r[0], r[1]) for r in session.query("SELECT day, hour FROM appointment")}
+    drawer = ArgumentDrawer(facts, random.Random(0), session, SequenceMemory())
+    templates = [drawer.template("reschedule") for _ in range(50)]
+    assert {(t["day"], t["hour"]) for t in templates} <= stored and len({t["id"] for t in templates}) > 3
+    assert drawer.template("list_doctors") == {}  # writes nothing: no stored row to copy
+    params = env.handlers["reschedule"][2].params
+    copied = 0
+    for seed in range(300):
+        args = ArgumentDrawer(facts, random.Random(seed), session, SequenceMemory()).arguments("reschedule", params)
+        copied += (args["day"], args["hour"]) in stored
+    assert copied > 80  # one time in three, and now and then by chance
+
+
+def test_dates_are_suggested_around_the_sessions_clock():
+    assert clock_neighbours("2025-05-01 10:00:00", "date") == ["2025-05-01", "2025-05-02"]
+    assert clock_neighbours("2025-05-01 23:30:00", "datetime") == [
+        "2025-05-01 23:30:00",
+        "2025-05-02 00:30:00",
+        "2025-05-02 23:30:00",
+    ]
+
+
+def test_only_a_tool_that_writes_an_owned_table_is_checked_for_changing_other_users_rows():
+    env = awmlang.load(BROKEN / "missing_stock_guard.awm")
+    session = env.session(user=1)
+    assert owned_entities_written(session, "rename_address") == ["Address"]
+    assert owned_entities_written(session, "get_product") == []
+    assert set(owned_entities_written(session, "buy")) == {"Order"}
+    assert owned_entities_written(session, "no_such_tool") == []
+
+
+def test_a_seeds_exploration_does_not_depend_on_what_else_the_process_imported(tmp_path):
+    """Hypothesis mixes the integer constants of the modules a process imported (outside
+    site-packages) into its draws: a process that imported a module full of them explores
+    the same as one that did not."""
+    (tmp_path / "many_constants.py").write_text(f"VALUES = {[i * 7919 for i in range(500)]}\n")
+    script = (
+        "import json, sys, awmlang\n"
+        "from awmlang.runtime.explore import explore\n"
+        "if sys.argv[1] == 'yes': import many_constants\n"
+        f"env = awmlang.load({str(BROKEN / 'double_booking.awm')!r})\n"
+        "print(json.dumps(explore(env, seed=3, max_examples=80).coverage.as_json()))\n"
+    )
+
+    def coverage(imports: str) -> dict:
+        run = subprocess.run([sys.executable, "-c", script, imports], capture_output=True, text=True, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    assert coverage("yes") == coverage("no")

@@ -146,7 +146,7 @@ def test_a_limit_samples_the_same_mutants_for_a_seed():
 def test_travel_owns_its_bookings_so_a_dropped_owner_guard_is_noticed():
     """The audit found that no check noticed `rename_itinerary` without its owner guard: travel's
     entities now say whose rows they are (@@owned_by), and the exploration's ownership check sees it."""
-    from awmlang.runtime.explore.problems import others_rows, problem_after
+    from awmlang.runtime.explore.problems import call_and_check
 
     from awmlang.mutate import _Loaded
 
@@ -163,7 +163,6 @@ def test_travel_owns_its_bookings_so_a_dropped_owner_guard_is_noticed():
     with _Loaded(mutant) as env:
         session = env.session(user=2)
         theirs = session.query("SELECT id FROM itinerary WHERE traveller_id = 1 LIMIT 1")[0][0]
-        before = others_rows(session)
-        call = session.call("rename_itinerary", {"itinerary_id": theirs, "title": "Mine now"})
+        call, problem = call_and_check(session, "rename_itinerary", {"itinerary_id": theirs, "title": "Mine now"})
         assert call["ok"]
-        assert problem_after(session, "rename_itinerary", call, before)[0] == "ownership_violation"
+        assert problem[0] == "ownership_violation"

@@ -1,16 +1,21 @@
 """The exploration loop: hypothesis draws call sequences; each call is checked (problems.py).
 
-A sequence is drawn in this order, every choice through hypothesis (so a failure shrinks):
+Hypothesis draws a sequence as a list of numbers: the first seeds the choices of the whole
+sequence, each other one seeds the choices of one call (a `random.Random` each). So hypothesis
+makes a few draws a call, not dozens (its draws cost more than the calls themselves), a seed
+replays exactly, and shrinking still works: hypothesis drops numbers, and so calls.
+A sequence is drawn in this order:
 1. where it starts: the seeded state, or (one time in three, when the spec has tasks) the
    state after one task's gold solution;
-2. who acts: one of the first users, and one time in three a second one; each call then
+2. who acts: one of the first users, and every other time a second one; each call then
    acts as one of them (what one user does can break a rule for another);
-3. which tools it may call (swarm testing): each tool is kept with probability 1/2, so
-   a sequence dwells on a few tools (six openings in a row, a booking then a reschedule)
-   instead of spreading thin over all of them;
-4. its calls: a tool drawn from that subset by weight (coverage.py: tools that never
-   succeeded weigh most), or one time in three the previous tool again by the same user
-   (a cap is reached by repeating a call); then its arguments (arguments.py).
+3. which tools it may call: all of them; or (swarm testing) a subset that keeps each tool with
+   probability 1/2, so a sequence dwells on a few tools (six openings in a row, a booking then
+   a reschedule) instead of spreading thin over all of them; or (invariant-directed) the tools
+   that write the tables of one invariant, with a few others;
+4. per call: a tool of that subset by weight (coverage.py: tools that never succeeded weigh
+   most), or one time in three the previous tool again by the same user (a cap is reached by
+   repeating a call); then its arguments (arguments.py).
 
 Feedback across examples runs in rounds: the budget of sequences is split into ROUNDS
 hypothesis runs, and each round draws tools with the weights of the coverage so far. Within a
@@ -33,10 +38,15 @@ from .arguments import ArgumentDrawer, SequenceMemory, SpecFacts, existing_keys
 from .coverage import Coverage
 from .problems import Finding, call_and_check
 
-SWARM_SHARE = 0.5  # the chance that a sequence may call a given tool
+SWARM_SHARE = 0.5  # the chance that a swarm sequence may call a given tool
+OTHERS_SHARE = 0.25  # the chance that an invariant-directed sequence may call a tool that is not a writer
+# Hypothesis mixes the integer constants of the modules a process has imported from outside
+# site-packages (ours, the generated handlers of every spec loaded so far) into its draws: a
+# range that no such constant falls in keeps a seed's exploration the same in every process.
+SEEDS = (2**40, 2**41 - 1)
+MIN_CALLS = 5  # calls of a sequence at least (hypothesis lists average only a few more than their minimum)
 ROUNDS = 4  # hypothesis runs a budget is split into; weights are updated between them
 MAX_USERS = 4  # the first users of the seed act
-WEIGHTED_TRIES = 4  # draws of a tool before the last one drawn is taken whatever its weight
 
 
 @dataclass
@@ -85,89 +95,94 @@ class Explorer:
         self.users = acting_users(env)
         self.start_tasks = solvable_tasks(env)
         self.weights = {tool: 1 for tool in self.tools}
+        self.writers = invariant_writers(env)
         self.found: list[Finding] = []
         self.sequences = 0
 
-    def run_sequence(self, data) -> None:
+    def run_sequence(self, seeds: list[int]) -> None:
+        """Run the sequence `seeds` stand for: seeds[0] chooses its start, users and tools, each
+        later one a call."""
         self.sequences += 1
-        start_task = self.draw_start(data)
+        plan = random.Random(seeds[0])
+        start_task = self.choose_start(plan)
         session = self.env.session()
         try:
             if start_task is not None:
                 session.run_solution(start_task)
-            cast = self.draw_cast(data, session)
-            tools = self.draw_swarm(data)
+            cast = self.choose_cast(plan, session)
+            tools = self.choose_tools(plan)
             memory = SequenceMemory()
             calls: list[dict] = []
             previous = None
-            for _ in range(data.draw(st.integers(1, self.steps))):
-                tool = self.draw_tool(data, tools, previous)
+            for seed in seeds[1:]:
+                rng = random.Random(seed)
+                tool = self.choose_tool(rng, tools, previous)
                 # a repeated call is made by the same user: a cap is one user's
                 acting = [calls[-1]["user"]] if tool == previous and calls else cast
-                previous = self.run_call(data, session, acting, tool, memory, calls)
+                previous = self.run_call(rng, session, acting, tool, memory, calls)
                 if self.found and self.found[-1].calls is calls:
                     self.found[-1].start_task = start_task
                     raise _Found(self.found[-1].message)
         finally:
             session.close()
 
-    def run_call(self, data, session: Session, cast: list, tool: str, memory: SequenceMemory, calls: list) -> str:
-        """Draw one call's user and arguments, run it and check it; a problem goes to `found`."""
-        session.me = cast[0] if len(cast) == 1 else data.draw(st.sampled_from(cast))
+    def run_call(
+        self, rng: random.Random, session: Session, cast: list, tool: str, memory: SequenceMemory, calls: list
+    ) -> str:
+        """Choose one call's user and arguments, run it and check it; a problem goes to `found`."""
+        session.me = rng.choice(cast)
         _, writes, validator = self.env.handlers[tool]
-        args = ArgumentDrawer(self.facts, data, session, memory).arguments(tool, validator.params)
+        args = ArgumentDrawer(self.facts, rng, session, memory).arguments(tool, validator.params)
         result, problem = call_and_check(session, tool, args)
         self.coverage.record(tool, result)
         calls.append({"tool": tool, "arguments": args, "user": session.me, "result": result})
         if result["ok"]:
             if writes:
-                memory.forget_stored()
-            memory.remember(self.facts, result["result"], written=writes)
+                memory.forget_reads()
+            memory.remember(self.facts, result["result"], written=bool(writes))
         if problem is not None:
             self.found.append(Finding(problem[0], problem[1], calls, problem[2], calls[0]["user"]))
         return tool
 
-    def draw_start(self, data) -> str | None:
-        if not self.start_tasks or data.draw(st.integers(0, 2)) > 0:
+    def choose_start(self, plan: random.Random) -> str | None:
+        if not self.start_tasks or plan.randrange(3) > 0:
             return None
-        return data.draw(st.sampled_from(self.start_tasks))
+        return plan.choice(self.start_tasks)
 
-    def draw_cast(self, data, session: Session) -> list:
+    def choose_cast(self, plan: random.Random, session: Session) -> list:
         users = existing_users(session, self.users)
-        cast = [data.draw(st.sampled_from(users))]
-        if len(users) > 1 and data.draw(st.booleans()):
-            cast.append(data.draw(st.sampled_from([u for u in users if u != cast[0]])))
+        cast = [plan.choice(users)]
+        if len(users) > 1 and plan.random() < 0.5:
+            cast.append(plan.choice([u for u in users if u != cast[0]]))
         return cast
 
-    def draw_swarm(self, data) -> list[str]:
-        """The tools this sequence may call: all of them, or every other sequence a subset
-        that keeps each with probability SWARM_SHARE (never none). One draw seeds the
-        subset (a draw per tool costs more than many calls)."""
-        if data.draw(st.booleans()):
+    def choose_tools(self, plan: random.Random) -> list[str]:
+        """The tools this sequence may call: all of them (half the sequences), a swarm subset
+        keeping each with probability SWARM_SHARE (a quarter), or (the last quarter, when the
+        spec has invariants that tools can break) one invariant's writers, each other tool
+        kept with probability OTHERS_SHARE (what creates the rows they change)."""
+        way = plan.randrange(4)
+        if way < 2:
             return self.tools
-        chooser = random.Random(data.draw(st.integers(0, 2**32 - 1)))
-        kept = [tool for tool in self.tools if chooser.random() < SWARM_SHARE]
+        if way == 3 and self.writers:
+            writers = plan.choice(self.writers)
+            kept = [t for t in self.tools if t in writers or plan.random() < OTHERS_SHARE]
+        else:
+            kept = [tool for tool in self.tools if plan.random() < SWARM_SHARE]
         return kept or self.tools
 
-    def draw_tool(self, data, tools: list[str], previous: str | None) -> str:
-        """The previous tool again one time in three, else a tool of `tools` by weight: drawn
-        uniformly and kept with probability weight / heaviest (a few tries). Hypothesis draws
-        small numbers far more often than large ones, so a weighted pick is never one number
-        mapped onto a scale of weights."""
-        if self.focus is not None and data.draw(st.booleans()):
+    def choose_tool(self, rng: random.Random, tools: list[str], previous: str | None) -> str:
+        """With a focus, that tool half of the time; else the previous tool again one time in
+        three; else a tool of `tools` by weight."""
+        if self.focus is not None and rng.random() < 0.5:
             return self.focus
-        if previous is not None and previous in tools and data.draw(st.integers(0, 2)) == 0:
+        if previous is not None and previous in tools and rng.randrange(3) == 0:
             return previous
-        heaviest = max(self.weights[t] for t in tools)
-        tool = tools[0]
-        for _ in range(WEIGHTED_TRIES):
-            tool = data.draw(st.sampled_from(tools))
-            if data.draw(st.sampled_from(range(heaviest))) < self.weights[tool]:
-                break
-        return tool
+        return rng.choices(tools, weights=[self.weights[t] for t in tools])[0]
 
     def run_round(self, seed: int, examples: int) -> None:
         """One hypothesis run of `examples` sequences with the current weights."""
+        seeds = st.lists(st.integers(*SEEDS), min_size=min(MIN_CALLS, self.steps) + 1, max_size=self.steps + 1)
 
         @hypothesis_seed(seed)
         @settings(
@@ -178,9 +193,9 @@ class Explorer:
             suppress_health_check=list(HealthCheck),
             phases=[Phase.generate, Phase.shrink],
         )
-        @given(data=st.data())
-        def run(data):
-            self.run_sequence(data)
+        @given(seeds=seeds)
+        def run(seeds):
+            self.run_sequence(seeds)
 
         run()
 
@@ -208,6 +223,15 @@ def explore(
     return Exploration(
         finding, explorer.coverage, explorer.sequences, time.perf_counter() - start, 1 + len(explorer.start_tasks)
     )
+
+
+def invariant_writers(env: Environment) -> list[frozenset[str]]:
+    """Per invariant some successful call can break, the tools whose calls can (those that
+    write a table it reads); one set per distinct group of tools."""
+    groups = {
+        frozenset(tool for tool, names in env.invariants_after.items() if name in names) for name in env.invariants
+    }
+    return sorted((g for g in groups if g), key=sorted)
 
 
 def acting_users(env: Environment) -> list:

@@ -38,10 +38,18 @@ class Finding:
         }
 
 
-def others_rows(session: Session) -> dict[str, dict]:
+def owned_entities_written(session: Session, tool: str) -> list[str]:
+    """The `@@owned_by` entities whose tables `tool` may write (TOOLS records its writes): only
+    their rows can a call of it change."""
+    written = session.env.handlers[tool][1] if tool in session.env.handlers else ()
+    return [entity for entity, (table, _, _) in session.env.owners.items() if table in written]
+
+
+def others_rows(session: Session, entities: list[str]) -> dict[str, dict]:
     """Rows of `@@owned_by` entities that belong to someone other than the acting user."""
     out = {}
-    for entity, (table, key, owner) in session.env.owners.items():
+    for entity in entities:
+        table, key, owner = session.env.owners[entity]
         rows = session.query(f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,))
         out[entity] = {r[0]: r[1:] for r in rows}
     return out
@@ -52,8 +60,8 @@ def problem_after(
 ) -> tuple[str, str, dict] | None:
     """What is wrong after a call, if anything: (kind, message, details). `before` holds the
     other users' owned rows from before the call."""
-    if before is not None and result["ok"]:
-        after = others_rows(session)
+    if before and result["ok"]:
+        after = others_rows(session, list(before))
         for entity, rows in before.items():
             changed = sorted(
                 (set(rows) | set(after[entity])) - {k for k in rows if after[entity].get(k) == rows[k]}, key=repr
@@ -86,6 +94,6 @@ def problem_after(
 
 def call_and_check(session: Session, tool: str, arguments: dict) -> tuple[dict, tuple[str, str, dict] | None]:
     """Run one call as `session.me`: its result, and what is wrong afterwards, if anything."""
-    before = others_rows(session) if session.env.owners else None
+    before = others_rows(session, owned_entities_written(session, tool))
     result = session.call(tool, arguments)
     return result, problem_after(session, tool, result, before)
