@@ -10,7 +10,8 @@ from pathlib import Path
 
 from awmlang.runtime.explore import Finding, explore, replay
 from awmlang.runtime.explore.arguments import ArgumentDrawer, SequenceMemory, SpecFacts, clock_neighbours
-from awmlang.runtime.explore.explorer import Explorer, invariant_writers, minimize
+from awmlang.runtime.explore.explorer import Explorer, acting_users, invariant_writers, minimize
+from awmlang.runtime.explore.guards import Guard, record_guards, tool_guards
 from awmlang.runtime.explore.hints import placeholder_columns
 from awmlang.runtime.explore.problems import owned_entities_written
 
@@ -240,3 +241,68 @@ def test_a_seeds_exploration_does_not_depend_on_what_else_the_process_imported(t
         return json.loads(run.stdout)
 
     assert coverage("yes") == coverage("no")
+
+
+# ---- guards and invariants in the coverage ----------------------------------------------------
+
+
+def test_guards_are_read_from_the_handlers_with_their_spec_lines():
+    env = awmlang.load(BROKEN / "double_booking.awm")
+    guards = tool_guards((env.build_dir / "handlers.py").read_text())
+    assert [(g.code, g.where, g.top_level) for g in guards["reschedule"]] == [
+        ("not_yours", "double_booking.awm:30", True),
+        ("not_booked", "double_booking.awm:31", True),
+        ("in_the_past", "double_booking.awm:32", True),
+    ]
+    assert [g.code for g in guards["book"]] == ["in_the_past", "taken"]
+    assert guards["list_doctors"] == [] and guards["get_doctor"] == []  # a lookup's not_found is no guard
+
+
+def test_a_calls_result_tells_which_ways_it_took_the_guards():
+    guards = [Guard("a", "x:1", True), Guard("b", "x:2", True), Guard("c", "x:3", False), Guard("b", "x:4", True)]
+    record_guards(guards, {"ok": True, "result": None})
+    record_guards(guards, {"ok": False, "error": {"code": "b"}})  # failed x:2 or x:4, passed x:1
+    record_guards(guards, {"ok": False, "error": {"code": "c"}})  # the nested one failed, passed x:1, x:2
+    record_guards(guards, {"ok": False, "error": {"code": "not_found"}})  # no guard's: nothing known
+    assert [(g.failed, g.passed) for g in guards] == [(0, 3), (1, 2), (1, None), (1, 1)]
+
+
+GUARDED = """env g "G" { user User }
+entity User { id: int @id  name: text  notes: Note[] }
+entity Note { id: int @id  owner: User  text: text }
+invariant named "Users have names": all User u: u.name != ""
+invariant short_notes "Notes are short": all Note n: len(n.text) < 100
+tool rename = update User(name) "Rename a user."
+tool add_note(body: text) -> Note "Add a note: only a user called nobody may." {
+  require me.name == "nobody" else fail not_allowed "only nobody may add notes"
+  if len(body) > 50 {
+    require body != "" else fail empty "never true here"
+  }
+  return insert Note(owner: me, text: body)
+}
+seed User(id, name) { (1, "a") (2, "b") }
+"""
+
+
+def test_the_report_names_guards_never_taken_and_invariants_no_call_could_break(tmp_path, capsys):
+    spec = tmp_path / "guarded.awm"
+    spec.write_text(GUARDED)
+    assert main(["check", str(spec), "--max-examples", "40", "--save-dir", str(tmp_path / "f"), "--json"]) == 0
+    exploration = json.loads(capsys.readouterr().out)[0]["exploration"]
+    assert [(g["tool"], g["code"], g["where"]) for g in exploration["guards_never_passed"]] == [
+        ("add_note", "not_allowed", "guarded.awm:8")
+    ]
+    never_failed = {(g["tool"], g["code"]) for g in exploration["guards_never_failed"]}
+    assert never_failed == {("add_note", "empty")}
+    assert exploration["coverage"]["add_note"]["guards"][1]["passed"] is None  # inside an `if`
+    assert exploration["invariants_unexercised"] == ["short_notes"]  # only add_note writes notes
+    main(["check", str(spec), "--max-examples", "40", "--save-dir", str(tmp_path / "f")])
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  coverage:")]
+    assert "1 of 2 tools succeeded at least once, 0 of 2 guards failed and passed, 1 invariant never exercised" in line
+
+
+def test_users_of_each_role_act_beside_the_first_few():
+    env = awmlang.load(BROKEN.parent.parent / "specs" / "shop.awm")
+    users = acting_users(env)
+    staff = [k for (k,) in env.session().query('SELECT id FROM "customer" WHERE is_staff ORDER BY id')]
+    assert users[:4] == [1, 2, 3, 4] and staff[0] in users and staff[0] > 4

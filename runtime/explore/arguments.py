@@ -96,7 +96,8 @@ class SpecFacts:
 
     def __init__(self, env: Environment):
         self.env = env
-        self.hints: dict[str, ToolHints] = tool_hints((env.build_dir / "handlers.py").read_text(), vars(env.module))
+        self.handlers_text = (env.build_dir / "handlers.py").read_text()
+        self.hints: dict[str, ToolHints] = tool_hints(self.handlers_text, vars(env.module))
         self.entity_of_table = {table: entity for entity, (table, _, _) in env.entity_keys.items()}
         tables = list(env.tables)  # (reads the seeded database itself: not inside seeded_db below)
         with env.seeded_db() as db:

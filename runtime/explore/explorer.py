@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from ..session import Environment, Session
 from .arguments import ArgumentDrawer, SequenceMemory, SpecFacts, existing_keys
 from .coverage import Coverage
+from .guards import tool_guards
 from .problems import Finding, call_and_check
 
 SWARM_SHARE = 0.5  # the chance that a swarm sequence may call a given tool
@@ -47,6 +48,7 @@ SEEDS = (2**40, 2**41 - 1)
 MIN_CALLS = 5  # calls of a sequence at least (hypothesis lists average only a few more than their minimum)
 ROUNDS = 4  # hypothesis runs a budget is split into; weights are updated between them
 MAX_USERS = 4  # the first users of the seed act
+FEW_VALUES = 4  # a user column with at most this many values (a role) adds a user of each
 
 
 @dataclass
@@ -75,6 +77,9 @@ class Exploration:
             "calls_per_second": round(self.calls_per_second),
             "start_states": self.start_states,
             "tools_never_succeeded": self.coverage.never_succeeded(),
+            "guards_never_failed": self.coverage.guards_never("failed"),
+            "guards_never_passed": self.coverage.guards_never("passed"),
+            "invariants_unexercised": self.coverage.invariants_unexercised(),
             "coverage": self.coverage.as_json(),
         }
 
@@ -91,7 +96,7 @@ class Explorer:
         self.focus = focus  # a tool half of the calls go to (the mutation audit's mutated tool)
         self.tools = env.tool_names
         self.facts = SpecFacts(env)
-        self.coverage = Coverage(self.tools)
+        self.coverage = Coverage(self.tools, tool_guards(self.facts.handlers_text), env.invariants_after)
         self.users = acting_users(env)
         self.start_tasks = solvable_tasks(env)
         self.weights = {tool: 1 for tool in self.tools}
@@ -235,14 +240,23 @@ def invariant_writers(env: Environment) -> list[frozenset[str]]:
 
 
 def acting_users(env: Environment) -> list:
-    """The users a sequence may act as: the first few rows of the env's user entity (None, the
-    unchecked default, when no user is seeded)."""
+    """The users a sequence may act as: the first few rows of the env's user entity, and for
+    each column that holds only a few values among the users (a role, an is_staff flag) the
+    first user with each value, since a staff-only tool succeeds only for a staff user. None,
+    the unchecked default, when no user is seeded."""
     if env.user_entity is None:
         return [None]
+    table, key, _ = env.entity_keys[env.user_entity]
     session = env.session()
-    keys = existing_keys(session, env.user_entity)[:MAX_USERS] or [None]
-    session.close()
-    return keys
+    try:
+        users = existing_keys(session, env.user_entity)[:MAX_USERS]
+        for column in [row[1] for row in session.query(f'PRAGMA table_info("{table}")') if row[1] != key]:
+            groups = session.query(f'SELECT MIN("{key}") FROM "{table}" GROUP BY "{column}" ORDER BY 1')
+            if 1 < len(groups) <= FEW_VALUES:
+                users += [first for (first,) in groups if first not in users]
+    finally:
+        session.close()
+    return users or [None]
 
 
 def existing_users(session: Session, users: list) -> list:
