@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 from awmlang.runtime.explore import Finding, explore, replay
-from awmlang.runtime.explore.arguments import ArgumentDrawer, SequenceMemory, SpecFacts, clock_neighbours
+from awmlang.runtime.explore.arguments import (
+    ArgumentDrawer,
+    SequenceMemory,
+    SpecFacts,
+    clock_neighbours,
+    random_value,
+)
 from awmlang.runtime.explore.explorer import Explorer, acting_users, invariant_writers, minimize
 from awmlang.runtime.explore.guards import Guard, record_guards, tool_guards
 from awmlang.runtime.explore.hints import placeholder_columns
@@ -20,7 +26,7 @@ from awmlang.cli import main
 
 NO_TOOLS = """env x "X" { user User }
 entity User { id: int @id  name: text }
-invariant named "Users have names": all User u: u.name != ""
+invariant positive_ids "User ids are positive": all User u: u.id > 0
 seed User(id, name) { (1, "ada") }
 task count_users "How many users?" {
   solution { answer "1" }
@@ -270,7 +276,7 @@ def test_a_calls_result_tells_which_ways_it_took_the_guards():
 GUARDED = """env g "G" { user User }
 entity User { id: int @id  name: text  notes: Note[] }
 entity Note { id: int @id  owner: User  text: text }
-invariant named "Users have names": all User u: u.name != ""
+invariant positive_ids "User ids are positive": all User u: u.id > 0
 invariant short_notes "Notes are short": all Note n: len(n.text) < 100
 tool rename = update User(name) "Rename a user."
 tool add_note(body: text) -> Note "Add a note: only a user called nobody may." {
@@ -306,3 +312,14 @@ def test_users_of_each_role_act_beside_the_first_few():
     users = acting_users(env)
     staff = [k for (k,) in env.session().query('SELECT id FROM "customer" WHERE is_staff ORDER BY id')]
     assert users[:4] == [1, 2, 3, 4] and staff[0] in users and staff[0] > 4
+
+
+def test_numbers_are_now_and_then_the_edges_a_dropped_guard_lets_through():
+    session = awmlang.load(BROKEN / "store.awm").session()
+    rng = random.Random(0)
+    free = [random_value(rng, {"kind": "decimal"}, session, {}) for _ in range(400)]
+    assert free.count(0.0) > 10 and free.count(-0.01) > 10  # `require amount > 0` shows when dropped
+    bounded = [random_value(rng, {"kind": "int"}, session, {"range": [1, 100]}) for _ in range(400)]
+    cents = [random_value(rng, {"kind": "decimal"}, session, {"range": ["0.01", "5000"]}) for _ in range(400)]
+    assert all(0.01 <= v <= 5000 for v in cents) and cents.count(0.01) > 20  # decimal bounds come as text
+    assert all(1 <= v <= 100 for v in bounded) and bounded.count(1) > 20

@@ -13,7 +13,8 @@ from a `random.Random` seeded by one number hypothesis drew for that call (explo
   returned, the stored values of the columns the tool compares the parameter with or writes
   it to (`hints.py`) or of columns of the same name, and for dates the session's today and
   now and their next day or hour.
-Otherwise the value is random for its type.
+Otherwise the value is random for its type, and for a number one time in four an edge value
+(0, 1, -1, a large negative or positive one) within its bounds.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ WORDS = ["alpha", "Bravo", "charlie", "x", "", "A long name with spaces", "ünï
 # a control character, a right-to-left letter and an emoji
 CHARACTERS = "abcXYZ019 _-'\"%;\\éß\u00a0\x07\u05d0😀"
 SUGGESTIBLE = ("int", "decimal", "float", "text", "date", "datetime")  # kinds suggestions are found for
+# numbers a guard or a check most often mishandles, drawn one time in four when within bounds:
+# a guard dropped from a tool (`require amount > 0`) shows only when one of them comes
+EDGES = {
+    "int": [0, -1, 1, -1000, 1_000_000],
+    "decimal": [0.0, -0.01, 0.01, -1000.0, 1_000_000.0],
+    "float": [0.0, -0.01, 0.01, -1000.0, 1_000_000.0],
+}
 MISSING_KEY_SHARE = 10  # one entity key in this many does not exist
 STORED_ROWS = 50  # stored rows of a table a call's arguments may copy
 REMEMBERED = 20  # values kept per name (and keys per entity) in a sequence's memory
@@ -321,6 +329,10 @@ def random_value(rng: random.Random, spec: dict, session: Session, bounds: dict)
     """A value drawn from a parameter's type and bounds alone."""
     kind = spec["kind"]
     lo, hi = bounds.get("range") or [None, None]
+    if kind in ("int", "decimal", "float") and rng.randrange(4) == 0:
+        edges = [v for v in EDGES[kind] if (lo is None or v >= float(lo)) and (hi is None or v <= float(hi))]
+        if edges:
+            return rng.choice(edges)
     if kind == "int":
         return rng.randint(int(lo) if lo is not None else -3, int(hi) if hi is not None else 50)
     if kind in ("decimal", "float"):
