@@ -370,6 +370,7 @@ class TableAttr:
     fields: tuple[Ident, ...]
     span: Span
     text: str | None = None  # `@@table("name")` takes a string
+    path: bool = False  # `fields` are one path, `a.b.c` (`@@owned_by(account.owner)`), not a list
 
 
 @node

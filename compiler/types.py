@@ -156,7 +156,8 @@ class EntityInfo:
     key: FieldInfo | None = None
     uniques: list[tuple[str, ...]] = field(default_factory=list)
     indexes: list[tuple[str, ...]] = field(default_factory=list)
-    owner: tuple[str, Any] | None = None  # `@@owned_by(field)`: (field name, its declaration)
+    # `@@owned_by(field)` or `@@owned_by(a.b)`: (the path of relation fields to the user, its declaration)
+    owner: tuple[tuple[str, ...], Any] | None = None
 
     @property
     def id_field(self) -> FieldInfo:

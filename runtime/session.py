@@ -70,7 +70,7 @@ class Environment:
         }
         self.tasks: dict[str, tuple] = self.module.TASKS
         self.entity_keys: dict[str, tuple[str, str, str | None]] = self.module.ENTITY_KEYS
-        self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS
+        self.owners: dict[str, tuple[str, str, str]] = self.module.OWNERS  # (table, key, owner SQL)
         self._tables: dict[str, str] | None = None
         self._seeded_users: dict[tuple, object] = {}
         self._seeded_db: sqlite3.Connection | None = None

@@ -617,8 +617,9 @@ SQL_FUNCTIONS = {
 
 STATEMENTS_KEPT = 1024
 # what a build folder's handlers.py holds, for the runtime: raised when its tables change shape
-# (2: TOOLS name the tables a call may change, INVARIANTS the tables each reads)
-BUILD_FORMAT = 2
+# (2: TOOLS name the tables a call may change, INVARIANTS the tables each reads; 3: OWNERS hold
+# the owner as SQL, a path `account.owner` being a subquery)
+BUILD_FORMAT = 3
 
 
 def open_database(image: bytes | None = None, functions=SQL_FUNCTIONS) -> sqlite3.Connection:

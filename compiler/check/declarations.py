@@ -249,6 +249,12 @@ class DeclarationsMixin(CheckerState):
         if ta.text is not None:
             self.error("AWM2011", f"`@@{ta.name.name}` takes field names, not a string", ta.span)
             return
+        if ta.path:
+            if ta.name.name == "owned_by":
+                e.owner = (tuple(ident.name for ident in ta.fields), ta)  # a path: check_owner follows it
+            else:
+                self.error("AWM2011", f"`@@{ta.name.name}` takes field names, not a path", ta.span)
+            return
         names = [ident.name for ident in ta.fields if column_of(e, ident, self.error) is not None]
         if ta.name.name == "unique":
             e.uniques.append(tuple(names))
@@ -258,7 +264,7 @@ class DeclarationsMixin(CheckerState):
             if len(ta.fields) != 1:
                 self.error("AWM2002", "`@@owned_by` names one field: the relation to the row's owner", ta.span)
             elif names:
-                e.owner = (names[0], ta)
+                e.owner = ((names[0],), ta)
         else:
             self.error(
                 "AWM1008",
@@ -387,22 +393,39 @@ class DeclarationsMixin(CheckerState):
                 self.error("AWM2011", "`@length` applies to text fields", info.declared.type.span)
 
     def check_owner(self, e: EntityInfo):
-        """`@@owned_by(field)`: the field must point at the env's user entity."""
+        """`@@owned_by(field)` or `@@owned_by(a.b)`: each step a relation, the last one to the
+        env's user entity."""
         if e.owner is None:
             return
-        name, attr = e.owner
-        f = e.fields[name]
-        if self.user_unresolved or f.type.kind == "any":
-            e.owner = None  # the env's `user` or the field's type is already reported
-            return
-        if self.user_entity is None or not f.is_relation or f.type.name != self.user_entity:
-            self.error(
-                "AWM2011",
-                f"`@@owned_by({name})` needs `{name}` to be a relation to the user entity"
-                f"{' `' + self.user_entity + '`' if self.user_entity else ' (the env header names none)'}",
-                attr.span,
-            )
-            e.owner = None
+        path, attr = e.owner
+        entity = e
+        for i, name in enumerate(path):
+            f = entity.fields.get(name)
+            if f is None:
+                self.error(
+                    "AWM1005",
+                    f"`{entity.name}` has no field `{name}`",
+                    attr.fields[i].span,
+                    help=did_you_mean(name, list(entity.fields)),
+                )
+                e.owner = None
+                return
+            if self.user_unresolved or f.type.kind == "any":
+                e.owner = None  # the env's `user` or the field's type is already reported
+                return
+            last = i == len(path) - 1
+            if self.user_entity is None or not f.is_relation or (last and f.type.name != self.user_entity):
+                if not last:
+                    wanted = "a relation"
+                elif self.user_entity:
+                    wanted = f"a relation to the user entity `{self.user_entity}`"
+                else:
+                    wanted = "a relation to the user entity (the env header names none)"
+                shown, step = ".".join(path), ".".join(path[: i + 1])
+                self.error("AWM2011", f"`@@owned_by({shown})` needs `{step}` to be {wanted}", attr.span)
+                e.owner = None
+                return
+            entity = self.entities[f.type.decl_name]
 
     def check_bool_over_row(self, expr: n.Expr, e: EntityInfo):
         ctx = Ctx(Scope(), (e.name,))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .. import nodes as n
 from ..handlers_module import handlers_module
-from ..lower_sql import sql
+from ..lower_sql import owner_sql, sql
 from ..pyformat import LIMIT
 from ..types import INT, ClockDefault, Model, T, ToolInfo
 from .snippets import ends_with_return, from_storage_code, row_select
@@ -129,7 +129,7 @@ def lower_output(model: Model, name: str) -> dict:
         )  # JSON numbers as they are
         for field, code in conversions
     ]
-    owner = entity.fields[entity.owner[0]].column if entity.owner else None
+    owner = owner_sql(model, entity)
     user_column = next((f.column for f in entity.columns if f.is_relation and f.type.name == model.user_entity), None)
     return {
         "name": name,

@@ -19,13 +19,14 @@ Each module imports only the modules above it in this table:
 | `state.py` | `CompilerState`: the Model, the parameters bound, the aliases; `param`, `type_of`, `binding` |
 | `calls.py` | `BuiltinCalls`: `call` (the dispatcher), a `sql_<name>` per builtin that runs inside a query |
 | `queries.py` | `SqlCompiler`, `Query`, `BackRef`: queries (flatten, where, select), values, members, operators |
-| `tables.py` | the database's statements: schema DDL (`create_table`), seed INSERTs, invariant SELECTs |
+| `tables.py` | the database's statements: schema DDL (`create_table`), seed INSERTs, invariant SELECTs, a row's owner (`owner_sql`) |
 """
 
 from .queries import SqlCompiler
 from .tables import (
     ddl_default,
     invariant_statement,
+    owner_sql,
     schema_statements,
     seed_default,
     seed_rows_statements,
@@ -40,6 +41,7 @@ __all__ = [
     "ddl_default",
     "ident",
     "invariant_statement",
+    "owner_sql",
     "schema_statements",
     "seed_default",
     "seed_rows_statements",

@@ -48,6 +48,27 @@ def indexed_fields(entity: EntityInfo) -> list[tuple[str, ...]]:
     return declared + [(f.name,) for f in entity.columns if f.is_relation and f.name not in led]
 
 
+def owner_sql(model: Model, entity: EntityInfo) -> str | None:
+    """The owner of a row of `entity` as SQL over its table (unaliased): its `@@owned_by`
+    column, or for a path (`account.owner`) a subquery per step. None without an owner."""
+    if entity.owner is None:
+        return None
+    path, _ = entity.owner
+    first = entity.fields[path[0]]
+    owner: exp.Expression = exp.Column(this=ident(first.column), table=ident(entity.table))
+    target = model.entities[first.type.decl_name]
+    for depth, name in enumerate(path[1:], 1):
+        step, alias = target.fields[name], f"o{depth}"
+        lookup = (
+            exp.select(col(step.column, alias))
+            .from_(table(target, alias))
+            .where(exp.EQ(this=col(target.id_field.column, alias), expression=owner))
+        )
+        owner = exp.Subquery(this=lookup)
+        target = model.entities[step.type.decl_name]
+    return sql(owner)
+
+
 def create_table(model: Model, entity: EntityInfo) -> exp.Create:
     columns: list[exp.Expression] = []
     for f in entity.columns:

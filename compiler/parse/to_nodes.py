@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from lark import Token, Transformer
 from lark.exceptions import UnexpectedInput
@@ -11,6 +12,13 @@ from .. import nodes as n
 from .lalr import _NodeParser
 
 # ---- the transformer -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """`a.b.c` in a table attribute, before it becomes the attribute's fields."""
+
+    names: tuple[n.Ident, ...]
 
 
 class _ToNodes(Transformer):
@@ -75,9 +83,14 @@ class _ToNodes(Transformer):
         return n.EntityDecl(self._ident(c[0]), fields, attrs, self._span())
 
     def table_attr(self, c):
+        if isinstance(c[1], FieldPath):
+            return n.TableAttr(self._ident(c[0]), c[1].names, self._span(), path=True)
         if isinstance(c[1], tuple):
             return n.TableAttr(self._ident(c[0]), c[1], self._span())
         return n.TableAttr(self._ident(c[0]), (), self._span(), self._string(c[1]))
+
+    def field_path(self, c):
+        return FieldPath(tuple(self._ident(t) for t in c))
 
     def name_list(self, c):
         return tuple(self._ident(t) for t in c)

@@ -37,7 +37,7 @@ CHARACTERS = "abcXYZ019 _-'\"%;\\éß\u00a0\x07\u05d0😀"
 SUGGESTIBLE = ("int", "decimal", "float", "text", "date", "datetime")  # kinds suggestions are found for
 # numbers a guard or a check most often mishandles, drawn one time in four when within bounds:
 # a guard dropped from a tool (`require amount > 0`) shows only when one of them comes
-EDGES = {
+EDGES: dict[str, list[float]] = {
     "int": [0, -1, 1, -1000, 1_000_000],
     "decimal": [0.0, -0.01, 0.01, -1000.0, 1_000_000.0],
     "float": [0.0, -0.01, 0.01, -1000.0, 1_000_000.0],
@@ -307,17 +307,19 @@ def _within(value, lo, hi, lo_len, hi_len) -> bool:
 def existing_keys(
     session: Session, entity: str, mine: bool = False, tests: list | None = None, memory: SequenceMemory | None = None
 ) -> list:
-    """Keys of existing rows; with `mine`, of the rows that point at the acting user (most tools
-    act on your own rows, which a uniform draw from all rows seldom hits); with `tests`, of
+    """Keys of existing rows; with `mine`, of the acting user's rows (most tools act on your own
+    rows, which a uniform draw from all rows seldom hits); with `tests`, of
     the rows whose fields pass a tool's guards on them: (column, SQL operator, value). With
     `memory`, a query read since the last write is not read again."""
     table, column, user_column = session.env.entity_keys[entity]
-    if mine and user_column is None:
+    # whose a row is: its `@@owned_by` owner (a path such as `account.owner` too), else its relation to the user
+    owner = session.env.owners[entity][2] if entity in session.env.owners else user_column and f'"{user_column}"'
+    if mine and owner is None:
         return []
     where = [f'"{c}" {operator} ?' for c, operator, _ in tests or []]
     values = [v for _, _, v in tests or []]
     if mine:
-        where.append(f'"{user_column}" IS ?')
+        where.append(f"{owner} IS ?")
         values.append(session.me)
     sql = f'SELECT "{column}" FROM "{table}"' + (f" WHERE {' AND '.join(where)}" if where else "")
     sql += " ORDER BY 1 LIMIT 200"

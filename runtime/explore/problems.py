@@ -50,7 +50,7 @@ def others_rows(session: Session, entities: list[str]) -> dict[str, dict]:
     out = {}
     for entity in entities:
         table, key, owner = session.env.owners[entity]
-        rows = session.query(f'SELECT "{key}", * FROM "{table}" WHERE "{owner}" IS NOT ?', (session.me,))
+        rows = session.query(f'SELECT "{key}", * FROM "{table}" WHERE {owner} IS NOT ?', (session.me,))
         out[entity] = {r[0]: r[1:] for r in rows}
     return out
 

@@ -636,7 +636,7 @@ ENTITY_KEYS = {
     'Purchase': ('purchase', 'id', 'member_id'),
 }
 
-# entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
+# entity: (table, key column, the owner as SQL over the table) for entities declared `@@owned_by(...)`
 OWNERS = {
 }
 

@@ -523,7 +523,7 @@ ENTITY_KEYS = {
     'User': ('user', 'id', None),
 }
 
-# entity: (table, key column, owner column) for entities declared `@@owned_by(field)`
+# entity: (table, key column, the owner as SQL over the table) for entities declared `@@owned_by(...)`
 OWNERS = {
 }
 
