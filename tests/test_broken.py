@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import awmlang
 from awmlang.cli import main
 
 BROKEN = Path(__file__).parent / "broken"
@@ -135,3 +136,18 @@ def test_saved_failures_of_different_bugs_keep_their_own_files(tmp_path, capsys)
     spec = BROKEN / "missing_stock_guard.awm"
     assert finding_file_name(spec, other) != finding_file_name(spec, first)
     assert finding_file_name(spec, dict(first)) == Path(first["saved"]).name  # the same sequence, the same name
+
+
+@pytest.mark.parametrize("name", sorted(MULTI_STEP))
+def test_a_shrunk_sequence_needs_every_call_it_keeps(name):
+    """Dropping any one call of the reported sequence makes the problem go away (1-minimal)."""
+    from awmlang.runtime.explore import explore, replay
+
+    env = awmlang.load(BROKEN / f"{name}.awm")
+    finding = explore(env, seed=0).finding
+    assert finding is not None and finding.kind == EXPECTED[name][0]
+    calls = [{k: c[k] for k in ("tool", "arguments", "user")} for c in finding.calls]
+    assert replay(env, calls, finding.user, finding.start_task)[1][0] == finding.kind
+    for i in range(len(calls)):
+        _, problem = replay(env, calls[:i] + calls[i + 1 :], finding.user, finding.start_task)
+        assert problem is None or problem[0] != finding.kind, (i, calls)
