@@ -323,3 +323,15 @@ def test_numbers_are_now_and_then_the_edges_a_dropped_guard_lets_through():
     cents = [random_value(rng, {"kind": "decimal"}, session, {"range": ["0.01", "5000"]}) for _ in range(400)]
     assert all(0.01 <= v <= 5000 for v in cents) and cents.count(0.01) > 20  # decimal bounds come as text
     assert all(1 <= v <= 100 for v in bounded) and bounded.count(1) > 20
+
+
+def test_the_fields_of_a_record_argument_are_drawn_by_their_names():
+    """`book_flight(passengers: list<PassengerInfo>)`: a passenger's `birth_date` and `full_name`
+    come from the stored ones now and then, so an adult is on the list and the booking succeeds."""
+    env = awmlang.load(BROKEN.parent.parent / "specs" / "travel.awm")
+    session = env.session(user=1)
+    stored = {r[0] for r in session.query("SELECT birth_date FROM passenger")}
+    drawer = ArgumentDrawer(SpecFacts(env), random.Random(0), session, SequenceMemory())
+    params = env.handlers["book_flight"][2].params
+    drawn = [p["birth_date"] for _ in range(100) for p in drawer.arguments("book_flight", params)["passengers"]]
+    assert sum(d in stored for d in drawn) > len(drawn) // 4

@@ -184,13 +184,14 @@ class ArgumentDrawer:
             suggested = self.suggestions(kind, bounds, name, hints or ToolHints())
             if suggested:
                 return self.rng.choice(suggested)
+        # an item or a field is drawn by its name too (a passenger's `birth_date` from stored ones)
         if kind == "list":
-            return [self.value(spec["items"], {}) for _ in range(self.rng.randint(0, 3))]
+            return [self.value(spec["items"], {}, name, hints) for _ in range(self.rng.randint(0, 3))]
         if kind == "record":
-            return {n: self.value(f, {}) for n, f in spec["fields"].items()}
+            return {n: self.value(f, {}, n, hints) for n, f in spec["fields"].items()}
         if kind == "union":
             variant = self.rng.choice(sorted(spec["variants"]))
-            return {"kind": variant, **{n: self.value(f, {}) for n, f in spec["variants"][variant].items()}}
+            return {"kind": variant, **{n: self.value(f, {}, n, hints) for n, f in spec["variants"][variant].items()}}
         return random_value(self.rng, spec, self.session, bounds)
 
     def entity_key(self, spec: dict, owned: str | None = None, tests: list | None = None):
