@@ -1226,6 +1226,16 @@ INVARIANTS = {
     "at_most_six_open_accounts",
     "schedule_pays_own_payee",
     "statement_adds_up",
+    "statement_month_has_started",
+    "deposit_at_most_10000",
+    "daily_cash_limit",
+    "no_money_out_of_frozen_accounts",
+    "transfer_legs_on_two_accounts",
+    "transfer_legs_in_one_currency",
+    "card_pays_until_expiry",
+    "closed_account_has_no_live_schedules",
+    "schedule_never_runs_before_creation",
+    "completed_means_one_off_paid_once",
 }
 
 
