@@ -1187,6 +1187,12 @@ INVARIANTS = {
     "itinerary_items_are_own",
     "itinerary_stays_are_own",
     "voucher_payments_use_own_voucher",
+    "booking_has_an_adult",
+    "passengers_born_before_booking",
+    "passenger_names_distinct",
+    "flights_booked_before_departure",
+    "held_bookings_on_open_flights",
+    "stays_booked_before_check_in",
 }
 
 
