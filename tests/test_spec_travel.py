@@ -1193,6 +1193,9 @@ INVARIANTS = {
     "flights_booked_before_departure",
     "held_bookings_on_open_flights",
     "stays_booked_before_check_in",
+    "paid_before_the_trip",
+    "vouchers_used_before_expiry",
+    "refunds_before_the_trip",
 }
 
 
