@@ -1002,6 +1002,8 @@ INVARIANTS = {
     "conversation_last_message_time",
     "no_self_notification",
     "hashtags_lowercase",
+    "posts_have_text",
+    "at_most_five_tags",
 }
 
 
