@@ -990,6 +990,8 @@ INVARIANTS = {
     "no_follow_across_block",
     "no_friendship_across_block",
     "no_message_after_block",
+    "no_comment_after_block",
+    "no_like_after_block",
     "one_pending_request_per_pair",
     "no_pending_request_between_friends",
     "no_pending_request_across_block",
@@ -1000,6 +1002,8 @@ INVARIANTS = {
     "conversation_last_message_time",
     "no_self_notification",
     "hashtags_lowercase",
+    "posts_have_text",
+    "at_most_five_tags",
 }
 
 
@@ -1143,11 +1147,16 @@ def test_enforced_invariants_hold_through_a_busy_day():
 
 def test_enforce_mode_rolls_back_a_write_that_breaks_an_invariant():
     """The one way to break an invariant through a tool: a session whose clock starts before the
-    seeded messages, so a block is dated before messages already sent between the two members."""
+    seeded messages, comments and likes, so a block is dated before messages already sent between
+    the two members (and before comments and likes of each other's posts)."""
     s = enforcing(clock="2025-01-01 09:00:00")
     try:
         e = err(s.call("block_user", {"user": 2}), "invariant_violation")
-        assert [v["invariant"] for v in e["details"]["violations"]] == ["no_message_after_block"]
+        assert [v["invariant"] for v in e["details"]["violations"]] == [
+            "no_message_after_block",
+            "no_comment_after_block",
+            "no_like_after_block",
+        ]
         assert count(s, "SELECT COUNT(*) FROM block WHERE blocker_id = 1") == 1  # rolled back
         assert count(s, "SELECT COUNT(*) FROM friendship WHERE owner_id = 1 AND friend_id = 2") == 1
         assert s.check_invariants() == []

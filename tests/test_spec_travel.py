@@ -1187,6 +1187,15 @@ INVARIANTS = {
     "itinerary_items_are_own",
     "itinerary_stays_are_own",
     "voucher_payments_use_own_voucher",
+    "booking_has_an_adult",
+    "passengers_born_before_booking",
+    "passenger_names_distinct",
+    "flights_booked_before_departure",
+    "held_bookings_on_open_flights",
+    "stays_booked_before_check_in",
+    "paid_before_the_trip",
+    "vouchers_used_before_expiry",
+    "refunds_before_the_trip",
 }
 
 
