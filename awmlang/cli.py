@@ -21,6 +21,7 @@ from pathlib import Path
 from awmlang.compiler.build import build_spec, is_up_to_date
 from awmlang.compiler.diagnostics import CODES, render_human, to_json
 from awmlang.console import EXIT_CLOSED_PIPE, EXIT_OK, EXIT_SPEC, EXIT_USAGE, UsageError, load_env, table
+from awmlang.mutate import MUTATE_EXAMPLES
 from awmlang.text import counted, wants_color
 
 
@@ -544,7 +545,10 @@ def add_mutate_options(k: argparse.ArgumentParser) -> None:
         "those nothing notices",
     )
     k.add_argument(
-        "--mutate-examples", type=_positive(int, "call sequences"), default=25, help="call sequences per mutant"
+        "--mutate-examples",
+        type=_positive(int, "call sequences"),
+        default=MUTATE_EXAMPLES,
+        help="call sequences per mutant",
     )
     k.add_argument(
         "--mutate-limit",
