@@ -254,7 +254,8 @@ def test_a_seeds_exploration_does_not_depend_on_what_else_the_process_imported(t
 
 def test_guards_are_read_from_the_handlers_with_their_spec_lines():
     env = awmlang.load(BROKEN / "double_booking.awm")
-    guards = tool_guards((env.build_dir / "handlers.py").read_text())
+    facts = SpecFacts(env)
+    guards = tool_guards(facts.handlers_tree, facts.handlers_lines)
     assert [(g.code, g.where, g.top_level) for g in guards["reschedule"]] == [
         ("not_yours", "double_booking.awm:30", True),
         ("not_booked", "double_booking.awm:31", True),

@@ -19,6 +19,7 @@ Otherwise the value is random for its type, and for a number one time in four an
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import random
 import re
@@ -104,8 +105,10 @@ class SpecFacts:
 
     def __init__(self, env: Environment):
         self.env = env
-        self.handlers_text = (env.build_dir / "handlers.py").read_text()
-        self.hints: dict[str, ToolHints] = tool_hints(self.handlers_text, vars(env.module))
+        text = (env.build_dir / "handlers.py").read_text()
+        self.handlers_lines = text.splitlines()
+        self.handlers_tree = ast.parse(text)  # read by hints.py here and guards.py for the coverage
+        self.hints: dict[str, ToolHints] = tool_hints(self.handlers_tree, vars(env.module))
         self.entity_of_table = {table: entity for entity, (table, _, _) in env.entity_keys.items()}
         tables = list(env.tables)  # (reads the seeded database itself: not inside seeded_db below)
         with env.seeded_db() as db:

@@ -96,7 +96,9 @@ class Explorer:
         self.focus = focus  # a tool half of the calls go to (the mutation audit's mutated tool)
         self.tools = env.tool_names
         self.facts = SpecFacts(env)
-        self.coverage = Coverage(self.tools, tool_guards(self.facts.handlers_text), env.invariants_after)
+        self.coverage = Coverage(
+            self.tools, tool_guards(self.facts.handlers_tree, self.facts.handlers_lines), env.invariants_after
+        )
         self.users = acting_users(env)
         self.start_tasks = solvable_tasks(env)
         self.weights = {tool: 1 for tool in self.tools}

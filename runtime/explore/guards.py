@@ -37,11 +37,11 @@ class Guard:
         return {"code": self.code, "where": self.where, "failed": self.failed, "passed": self.passed}
 
 
-def tool_guards(module_text: str) -> dict[str, list[Guard]]:
-    """tool name -> its guards in the order of the handler's code."""
-    lines = module_text.splitlines()
+def tool_guards(module: ast.Module, lines: list[str]) -> dict[str, list[Guard]]:
+    """tool name -> its guards in the order of the handler's code, from the handlers module's
+    syntax tree and its lines (the comments)."""
     guards = {}
-    for node in ast.parse(module_text).body:
+    for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("tool_"):
             guards[node.name.removeprefix("tool_")] = list(_guards_in(node.body, lines, top_level=True))
     return guards

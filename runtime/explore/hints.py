@@ -37,13 +37,13 @@ class ToolHints:
     row_tests: dict[str, list[tuple[str, str, object]]] = field(default_factory=dict)
 
 
-def tool_hints(module_text: str, constants: dict[str, object]) -> dict[str, ToolHints]:
-    """tool name -> its hints, from the handlers module's text and its constants (`SQL_*`
+def tool_hints(module: ast.Module, constants: dict[str, object]) -> dict[str, ToolHints]:
+    """tool name -> its hints, from the handlers module's syntax tree and its constants (`SQL_*`
     statements, `COL_*` column positions)."""
     statements = {k: v for k, v in constants.items() if k.startswith("SQL_") and isinstance(v, str)}
     positions = {k: v for k, v in constants.items() if k.startswith("COL_") and isinstance(v, int)}
     hints = {}
-    for node in ast.parse(module_text).body:
+    for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("tool_"):
             hints[node.name.removeprefix("tool_")] = _function_hints(node, statements, positions)
     return hints
