@@ -1235,6 +1235,17 @@ CORRUPTIONS = {
     "returns_of_delivered_orders": ("UPDATE return_request SET order_item_id = 9 WHERE id = 4", [4]),
     # order 1 was delivered on 2025-02-22
     "returns_within_window": ("UPDATE return_request SET created_at = '2025-04-01 09:00:00' WHERE id = 4", [4]),
+    # a second (refunded) payment with the voucher that paid order 4, on Alice's cancelled order 6
+    "voucher_single_use": (
+        "INSERT INTO payment_record (id, order_id, method, reference, amount, paid_at, refunded_amount) "
+        "VALUES (99, 6, 'voucher', 'VCH-2025-GGGG', 1000, '2025-03-09 19:21:30', 1000)",
+        ["VCH-2025-GGGG"],
+    ),
+    "voucher_payments_valid": ("UPDATE voucher SET redeemed_by_id = 2 WHERE code = 'VCH-2025-GGGG'", [4]),
+    "gift_card_payments_before_expiry": (
+        "UPDATE gift_card SET expires_on = '2025-01-01' WHERE code = 'GC-ALICE-0001'",
+        [2],
+    ),
 }
 
 
