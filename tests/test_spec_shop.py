@@ -1218,6 +1218,34 @@ CORRUPTIONS = {
         "UPDATE voucher SET redeemed_at = NULL WHERE code = 'VCH-2025-EEEE'",
         ["VCH-2025-EEEE"],
     ),
+    "orders_ship_to_own_address": ('UPDATE "order" SET address_id = 3 WHERE id = 5', [5]),
+    "orders_have_items": (
+        'INSERT INTO "order" (id, customer_id, address_id, status, subtotal, discount, shipping, total, '
+        "credit_applied, placed_at) VALUES (99, 1, 1, 'pending', 0, 0, 499, 499, 0, '2025-03-10 10:00:00')",
+        [99],
+    ),
+    # WINTER20 ended on 2025-02-28; order 5 was placed on 2025-03-10
+    "coupon_valid_when_ordered": ("UPDATE \"order\" SET coupon_id = 'WINTER20' WHERE id = 5", [5]),
+    "coupon_minimum_met": ("UPDATE coupon SET min_subtotal = 10000 WHERE code = 'FIVEOFF'", [12]),
+    # Alice already used WELCOME10 on order 2
+    "coupon_once_per_customer": ("UPDATE \"order\" SET coupon_id = 'WELCOME10' WHERE id = 1", [1, 2]),
+    "stock_within_limit": ("UPDATE product SET stock = 100001 WHERE id = 4", [4]),
+    "returns_by_order_customer": ("UPDATE return_request SET customer_id = 2 WHERE id = 4", [4]),
+    # order item 9 is on Alice's pending order 5
+    "returns_of_delivered_orders": ("UPDATE return_request SET order_item_id = 9 WHERE id = 4", [4]),
+    # order 1 was delivered on 2025-02-22
+    "returns_within_window": ("UPDATE return_request SET created_at = '2025-04-01 09:00:00' WHERE id = 4", [4]),
+    # a second (refunded) payment with the voucher that paid order 4, on Alice's cancelled order 6
+    "voucher_single_use": (
+        "INSERT INTO payment_record (id, order_id, method, reference, amount, paid_at, refunded_amount) "
+        "VALUES (99, 6, 'voucher', 'VCH-2025-GGGG', 1000, '2025-03-09 19:21:30', 1000)",
+        ["VCH-2025-GGGG"],
+    ),
+    "voucher_payments_valid": ("UPDATE voucher SET redeemed_by_id = 2 WHERE code = 'VCH-2025-GGGG'", [4]),
+    "gift_card_payments_before_expiry": (
+        "UPDATE gift_card SET expires_on = '2025-01-01' WHERE code = 'GC-ALICE-0001'",
+        [2],
+    ),
 }
 
 
