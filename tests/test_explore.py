@@ -336,3 +336,17 @@ def test_the_fields_of_a_record_argument_are_drawn_by_their_names():
     params = env.handlers["book_flight"][2].params
     drawn = [p["birth_date"] for _ in range(100) for p in drawer.arguments("book_flight", params)["passengers"]]
     assert sum(d in stored for d in drawn) > len(drawn) // 4
+
+
+def test_a_guard_on_a_texts_length_suggests_text_of_that_length():
+    """`let digits = trim(c.number)  require len(digits) == 16`, inside a `match` on a union
+    parameter: the union's `number` field is sometimes drawn 16 characters long."""
+    env = awmlang.load(BROKEN.parent.parent / "specs" / "travel.awm")
+    facts = SpecFacts(env)
+    assert facts.hints["pay_flight_booking"].lengths == {"number": [16], "expiry": [5]}
+    session = env.session(user=1)
+    drawer = ArgumentDrawer(facts, random.Random(0), session, SequenceMemory())
+    params = env.handlers["pay_flight_booking"][2].params
+    methods = [drawer.arguments("pay_flight_booking", params)["method"] for _ in range(300)]
+    cards = [m for m in methods if m["kind"] == "card"]
+    assert sum(len(m["number"]) == 16 for m in cards) > len(cards) // 10

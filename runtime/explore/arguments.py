@@ -12,7 +12,8 @@ from a `random.Random` seeded by one number hypothesis drew for that call (explo
   the parameter with and their neighbours, values of the same name that earlier calls
   returned, the stored values of the columns the tool compares the parameter with or writes
   it to (`hints.py`) or of columns of the same name, and for dates the session's today and
-  now and their next day or hour.
+  now and their next day or hour; a text a guard wants of some length (`len(number) == 16`) is
+  one time in three that many digits.
 Otherwise the value is random for its type, and for a number one time in four an edge value
 (0, 1, -1, a large negative or positive one) within its bounds.
 """
@@ -183,6 +184,9 @@ class ArgumentDrawer:
             hints = hints or ToolHints()
             owned = "mine" if name in hints.mine else "not_mine" if name in hints.not_mine else None
             return self.entity_key(spec, owned, hints.row_tests.get(name or ""))
+        wanted_lengths = [n for n in (hints or ToolHints()).lengths.get(name or "", []) if 0 <= n <= 1000]
+        if kind == "text" and wanted_lengths and self.rng.randrange(3) == 0:
+            return "4" * self.rng.choice(wanted_lengths)  # digits: a card number is 16 of them
         if name is not None and kind in SUGGESTIBLE and self.rng.randrange(3) > 0:
             suggested = self.suggestions(kind, bounds, name, hints or ToolHints())
             if suggested:

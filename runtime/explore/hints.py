@@ -35,6 +35,9 @@ class ToolHints:
     # entity parameter -> guards on a field of its row and a literal: (column, operator, value)
     # for `require order.status == paid`, so rows that pass can be drawn
     row_tests: dict[str, list[tuple[str, str, object]]] = field(default_factory=dict)
+    # parameter, or field of a record or union parameter -> lengths a guard wants its text to
+    # have (`require len(trim(c.number)) == 16`)
+    lengths: dict[str, list[int]] = field(default_factory=dict)
 
 
 def tool_hints(module: ast.Module, constants: dict[str, object]) -> dict[str, ToolHints]:
@@ -51,9 +54,11 @@ def tool_hints(module: ast.Module, constants: dict[str, object]) -> dict[str, To
 
 def _function_hints(function: ast.FunctionDef, statements: dict[str, str], positions: dict[str, int]) -> ToolHints:
     params = _parameter_variables(function)
+    sources = _value_sources(function, params)
     hints = ToolHints()
     for node in _nodes_outside_raises(function):
         if isinstance(node, ast.Compare):
+            _note_length(node, sources, hints)
             literals = list(_literals(node))
             fields = list(_fields_read(node, statements, positions))
             for param in _params_in(node, params):
@@ -86,6 +91,55 @@ def _parameter_variables(function: ast.FunctionDef) -> dict[str, str]:
         ):
             found[node.targets[0].id] = node.value.slice.value
     return found
+
+
+def _value_sources(function: ast.FunctionDef, params: dict[str, str]) -> dict[str, str]:
+    """Variables -> the one parameter, or field of a parameter's record (`x.get('number')`),
+    their value comes from: `p_label` -> label, `v_digits = trim(v_c.get('number'))` -> number."""
+    sources = dict(params)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            source = _source_of(node.value, sources)
+            if source is not None:
+                sources.setdefault(node.targets[0].id, source)
+    return sources
+
+
+def _source_of(expression: ast.AST, sources: dict[str, str]) -> str | None:
+    """The one field (`x.get('number')`) an expression reads, else the one parameter or
+    variable with a source it reads, else None."""
+    fields = {
+        n.args[0].value
+        for n in ast.walk(expression)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "get"
+        and n.args
+        and isinstance(n.args[0], ast.Constant)
+        and isinstance(n.args[0].value, str)
+    }
+    if fields:
+        return fields.pop() if len(fields) == 1 else None
+    names = {sources[n.id] for n in ast.walk(expression) if isinstance(n, ast.Name) and n.id in sources}
+    return names.pop() if len(names) == 1 else None
+
+
+def _note_length(compare: ast.Compare, sources: dict[str, str], hints: ToolHints) -> None:
+    """`len(x) == 16` (either way round, any comparison): x's source should sometimes be 16 long."""
+    if len(compare.ops) != 1:
+        return
+    for measured, bound in ((compare.left, compare.comparators[0]), (compare.comparators[0], compare.left)):
+        if (
+            isinstance(measured, ast.Call)
+            and isinstance(measured.func, ast.Name)
+            and measured.func.id == "len"
+            and len(measured.args) == 1
+            and isinstance(bound, ast.Constant)
+            and type(bound.value) is int
+        ):
+            source = _source_of(measured.args[0], sources)
+            if source is not None:
+                hints.lengths.setdefault(source, []).append(bound.value)
 
 
 def _note_ownership(compare: ast.Compare, params: dict[str, str], hints: ToolHints) -> None:
