@@ -350,3 +350,19 @@ def test_a_guard_on_a_texts_length_suggests_text_of_that_length():
     methods = [drawer.arguments("pay_flight_booking", params)["method"] for _ in range(300)]
     cards = [m for m in methods if m["kind"] == "card"]
     assert sum(len(m["number"]) == 16 for m in cards) > len(cards) // 10
+
+
+def test_a_row_a_guard_wants_to_be_yours_is_yours_even_when_none_passes_the_other_guards():
+    """Bo's only booked appointment is cancelled: `reschedule` then gets one of his cancelled ones
+    (failing `not_booked`, past `not_yours`), not Ada's booked one."""
+    env = awmlang.load(BROKEN / "double_booking.awm")
+    session = env.session(user=2)
+    assert session.call("cancel", {"appointment": 2})["ok"]
+    own = {k for (k,) in session.query("SELECT id FROM appointment WHERE patient_id = 2")}
+    facts = SpecFacts(env)
+    params = env.handlers["reschedule"][2].params
+    drawn = [
+        ArgumentDrawer(facts, random.Random(seed), session, SequenceMemory()).arguments("reschedule", params)
+        for seed in range(200)
+    ]
+    assert sum(a["appointment"] in own for a in drawn) > 120  # the rest: any row, or one that does not exist

@@ -219,7 +219,9 @@ class ArgumentDrawer:
             passing = existing_keys(self.session, entity, tests=tests, memory=self.memory) if tests else keys
             mine = existing_keys(self.session, entity, mine=True, tests=tests, memory=self.memory)
             wanted = [k for k in passing if k not in mine] if owned == "not_mine" else mine
-            keys = wanted or (mine if owned is None else []) or passing or keys
+            # a guard wants the user's own row: another of theirs (failing a later guard) comes next
+            any_of_mine = existing_keys(self.session, entity, mine=True, memory=self.memory) if owned == "mine" else []
+            keys = wanted or (mine if owned is None else []) or any_of_mine or passing or keys
         if keys and source != MISSING_KEY_SHARE - 1:
             return self.rng.choice(keys)
         known = [k for k in existing_keys(self.session, entity, memory=self.memory) if isinstance(k, int)]
