@@ -269,6 +269,14 @@ EXAMPLES: dict[str, Example] = {
     ),
     "AWM4005": Example(ORDER, ORDER + tool('ship(order: Order) "Ship an order."', "update order set status = shipped")),
     "AWM4006": Example(SLOT.format("SlotTaken"), SLOT.format("slot_taken")),
+    "AWM4007": Example(
+        RENAME + 'task no_empty_name "Rename user 1 to nothing." {\n'
+        '  solution {\n    rename(user_id: 1, name: "") fails empty_name\n    answer "A name cannot be empty."\n  }\n'
+        '  expect answer matches "cannot"\n}\n',
+        RENAME + 'task no_such_user "Rename user 9 to Ann." {\n'
+        '  solution {\n    rename(user_id: 9, name: "Ann") fails not_found\n    answer "There is no user 9."\n  }\n'
+        '  expect answer matches "no user 9"\n}\n',
+    ),
 }
 
 

@@ -145,6 +145,12 @@ CODES: dict[str, tuple[str, str]] = {
         "fail code not snake_case",
         "A `fail` code is written in another case than snake_case (`SlotTaken`). Tools report fail codes to agents and tasks, and every spec spells them in snake_case (`slot_taken`); the help line suggests the spelling.",
     ),
+    "AWM4007": (
+        "unknown fail code",
+        "A gold solution says a call `fails` with a code that the tool never fails with (its `fail` "
+        "codes, `not_found` for a key that does not exist, `validation_error` for arguments of the wrong "
+        "shape). A warning, not an error: the gold run then fails, and `awmc check` reports it.",
+    ),
 }
 
 

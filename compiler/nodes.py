@@ -493,12 +493,14 @@ class Invariant:
 
 @node
 class SolutionCall:
-    """`[let v =] tool(arg: value, ...)` in a task's gold solution."""
+    """`[let v =] tool(arg: value, ...)` in a task's gold solution, or `tool(...) fails code`:
+    a call that must fail with that code (what the agent must not be able to do)."""
 
     var: Ident | None
     tool: Ident
     args: tuple[FieldValue, ...]
     span: Span
+    fails: Ident | None = None
 
 
 @node

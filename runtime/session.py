@@ -436,9 +436,18 @@ class Session:
         if solution is None:
             return {"ok": False, "answer": None, "calls": calls, "error": f"task {task_id} has no solution"}
 
-        def call(tool: str, arguments: dict):
+        def call(tool: str, arguments: dict, fails: str | None = None):
+            """Run one call of the solution; with `fails`, it must fail with that code."""
             result = self.call(tool, arguments)
             calls.append({"tool": tool, "arguments": arguments, "result": result})
+            if fails is not None:
+                if result["ok"]:
+                    raise _SolutionFailed(f"{tool} succeeded, but the solution says it fails with {fails}")
+                if result["error"]["code"] != fails:
+                    raise _SolutionFailed(
+                        f"{tool} failed with {result['error']['code']}, not {fails}: {result['error']['message']}"
+                    )
+                return None
             if not result["ok"]:
                 raise _SolutionFailed(f"{tool} failed: {result['error']['code']}: {result['error']['message']}")
             return result["result"]

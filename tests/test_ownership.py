@@ -37,7 +37,7 @@ def _errors(tmp_path, text: str) -> list[tuple[str, str]]:
 
 def test_a_path_must_follow_relations_to_the_user_entity(tmp_path):
     cases = {
-        "@@owned_by(account.nope)": ("AWM1005", "`Account` has no field `nope`"),
+        "@@owned_by(account.nope)": ("AWM1003", "`Account` has no field `nope`"),
         "@@owned_by(account.balance)": (
             "AWM2011",
             "`@@owned_by(account.balance)` needs `account.balance` to be a relation to the user entity `User`",
@@ -46,7 +46,7 @@ def test_a_path_must_follow_relations_to_the_user_entity(tmp_path):
             "AWM2011",
             "`@@owned_by(account)` needs `account` to be a relation to the user entity `User`",
         ),
-        "@@owned_by(note.owner)": ("AWM1005", "`Thing` has no field `note`"),
+        "@@owned_by(note.owner)": ("AWM1003", "`Thing` has no field `note`"),
         "@@unique(account.owner)": ("AWM2011", "`@@unique` takes field names, not a path"),
     }
     for attribute, expected in cases.items():

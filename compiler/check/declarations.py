@@ -403,7 +403,7 @@ class DeclarationsMixin(CheckerState):
             f = entity.fields.get(name)
             if f is None:
                 self.error(
-                    "AWM1005",
+                    "AWM1003",
                     f"`{entity.name}` has no field `{name}`",
                     attr.fields[i].span,
                     help=did_you_mean(name, list(entity.fields)),

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..diagnostics import did_you_mean
-from ..types import JSON, TEXT, Binding, InvariantInfo, TaskInfo
+from ..types import JSON, TEXT, Binding, InvariantInfo, TaskInfo, ToolInfo
 from .state import CheckerState, Ctx, Scope
 from .walk import walk
+
+# what any tool can fail with besides its own `fail` codes: a key that does not exist,
+# arguments of the wrong shape
+RUNTIME_FAIL_CODES = ("not_found", "validation_error")
 
 
 class TasksMixin(CheckerState):
@@ -115,5 +119,26 @@ class TasksMixin(CheckerState):
         missing = [p.name for p in tool.params if p.required and p.name not in given]
         if missing:
             self.error("AWM2004", f"`{tool.name}` needs {', '.join(f'`{m}`' for m in missing)}", step.span)
-        if step.var is not None:
+        if step.fails is not None:
+            self.check_failing_call(step, tool)
+        elif step.var is not None:
             scope.vars[step.var.name] = Binding("result", JSON, step.var.name)
+
+    def check_failing_call(self, step: n.SolutionCall, tool: ToolInfo):
+        """`tool(...) fails code`: a code the tool can fail with, and no result to name."""
+        assert step.fails is not None
+        if step.var is not None:
+            self.error(
+                "AWM2011",
+                f"a call that fails returns nothing for `{step.var.name}` to name",
+                step.var.span,
+                help=f"drop `let {step.var.name} =`",
+            )
+        codes = [*tool.fail_codes, *RUNTIME_FAIL_CODES]
+        if step.fails.name not in codes:  # a warning: a mutant that drops the guard still compiles
+            self.warn(
+                "AWM4007",
+                f"`{tool.name}` never fails with `{step.fails.name}`",
+                step.fails.span,
+                help=did_you_mean(step.fails.name, codes) or f"its codes: {', '.join(f'`{c}`' for c in codes)}",
+            )

@@ -156,6 +156,9 @@ def lower_task(model: Model, task) -> dict:
                 answer = f"to_text({emitter.expr(step.value)})"
                 continue
             args = "{" + ", ".join(f"{a.name.name!r}: {emitter.expr(a.value)}" for a in step.args) + "}"
+            if step.fails is not None:  # must fail with this code, and the solution goes on
+                emitter.emit(1, f"call({step.tool.name!r}, to_plain({args}), fails={step.fails.name!r})", step.span)
+                continue
             target = f"v_{step.var.name} = " if step.var is not None else ""
             emitter.emit(1, f"{target}call({step.tool.name!r}, to_plain({args}))", step.span)
         emitter.emit(1, f"return {answer}")

@@ -354,12 +354,13 @@ class _ToNodes(Transformer):
         return list(c)
 
     def step_call(self, c):
-        var, tool, *args = c
+        var, tool, *args, fails = c
         return n.SolutionCall(
             self._ident(var) if var is not None else None,
             self._ident(tool),
             tuple(a for a in args if a is not None),
             self._span(),
+            self._ident(fails) if fails is not None else None,
         )
 
     def step_answer(self, c):
