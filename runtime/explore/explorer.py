@@ -7,8 +7,9 @@ replays exactly, and shrinking still works: hypothesis drops numbers, and so cal
 A sequence is drawn in this order:
 1. where it starts: the seeded state, or (one time in three, when the spec has tasks) the
    state after one task's gold solution;
-2. who acts: one of the first users, and every other time a second one; each call then
-   acts as one of them (what one user does can break a rule for another);
+2. who acts: one of the acting users (the first few, and one of each role: `acting_users`),
+   and every other time a second one; each call then acts as one of them (what one user
+   does can break a rule for another);
 3. which tools it may call: all of them; or (swarm testing) a subset that keeps each tool with
    probability 1/2, so a sequence dwells on a few tools (six openings in a row, a booking then
    a reschedule) instead of spreading thin over all of them; or (invariant-directed) the tools
