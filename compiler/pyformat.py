@@ -135,6 +135,10 @@ def _layout_expression(code: str, toks: list[Tok], indent: str, suffix: str, lim
         return [indent + _text(code, toks) + suffix]
     if len(toks) == 1 and toks[0].kind == tokenize.STRING and toks[0].text[:1] in "'\"":
         return [indent + part for part in cut_string(eval_string(toks[0].text), limit - len(indent), suffix)]
+    if len(toks) == 3 and toks[1].is_op(":") and toks[2].kind == tokenize.STRING and toks[2].text[:1] in "'\"":
+        # a dict entry whose value is a long string: the value cut up inside parentheses
+        parts = cut_string(eval_string(toks[2].text), limit - len(indent) - len(INDENT))
+        return [indent + _text(code, toks[:2]) + " (", *[indent + INDENT + p for p in parts], indent + ")" + suffix]
     if toks[0].is_op("for", "if") and _widest_pair(toks) is not None:  # `for k in f(...)`: `in` stays
         return _layout(code, toks, indent, suffix, True, limit)
     for level in SPLIT_LEVELS:

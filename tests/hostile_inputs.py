@@ -137,7 +137,7 @@ BAD_USERS = [
 ]
 
 BAD_TASKS = [
-    ("nope", r"`shop` has no task 'nope'; its tasks: add_speakers_to_cart, "),
+    ("nope", r"`shop` has no task 'nope'; its tasks: add_product_refused, add_speakers_to_cart, "),
     ("cheapest_lamp", r"`shop` has no task 'cheapest_lamp'; did you mean 'cheapest_lamp_in_stock'\?"),
     ("\ud800", r"`shop` has no task '\\ud800'"),
 ]

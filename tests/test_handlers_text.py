@@ -175,6 +175,8 @@ def test_layout_changes_only_layout(path):
         "    raise Fail('out_of_stock', ('only ' + to_text(v_stock) + ' of ' + to_text(v_name) + ' in stock, you asked for it'))",
         "    x = (a not in b) or (c is not None) or (-d < e) or f(g, h) or ('a long string with (brackets) and \\' quotes')",
         "    ('tool', 1, lambda: (scalar(db, SQL_COUNT_CART_ITEM_BY_CUSTOMER_ID, (rt.me, )) == 1), 'x' * 3, 'caf\u00e9 \\n'),",
+        "    call('create_post', to_plain({'body': 'Sketch diary, week 11: trams, tiles, rooftops and far too much coffee. ' * 1, 'x': 1}))",
+        "    call('create_post', to_plain({'body': 'Sketch diary, week 11: trams, tiles, rooftops and far too much coffee again', 'x': 1}))",
     ],
 )
 def test_broken_lines_mean_the_same(line):
@@ -188,6 +190,14 @@ def test_broken_lines_mean_the_same(line):
             return "x = [\n" + s + "\n]" if nested else "def f():\n" + s + body
 
         assert ast.dump(ast.parse(wrapper(source))) == ast.dump(ast.parse(wrapper(line)))
+
+
+def test_a_long_string_in_a_dict_entry_is_cut_up():
+    """A gold solution's 400-character post body: social's handlers had a 460-character line."""
+    line = "    call('create_post', to_plain({'body': " + repr("Trams, tiles and coffee. " * 16) + ", 'n': 1}))"
+    lines = wrap_line(line, limit=120)
+    assert max(len(x) for x in lines) <= 120
+    assert ast.dump(ast.parse("def f():\n" + "\n".join(lines))) == ast.dump(ast.parse("def f():\n" + line))
 
 
 def test_long_strings_are_cut_into_adjacent_literals():
