@@ -148,7 +148,7 @@ CODES: dict[str, tuple[str, str]] = {
     "AWM4007": (
         "unknown fail code",
         "A gold solution says a call `fails` with a code that the tool never fails with (its `fail` "
-        "codes, `not_found` for a key that does not exist, `validation_error` for arguments of the wrong "
+        "codes, `not_found` for a key that does not exist, `invalid_arguments` for arguments of the wrong "
         "shape). A warning, not an error: the gold run then fails, and `awmc check` reports it.",
     ),
 }

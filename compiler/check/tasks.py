@@ -10,7 +10,7 @@ from .walk import walk
 
 # what any tool can fail with besides its own `fail` codes: a key that does not exist,
 # arguments of the wrong shape
-RUNTIME_FAIL_CODES = ("not_found", "validation_error")
+RUNTIME_FAIL_CODES = ("not_found", "invalid_arguments")
 
 
 class TasksMixin(CheckerState):
