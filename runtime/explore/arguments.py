@@ -164,17 +164,23 @@ class ArgumentDrawer:
 
     def template(self, tool: str) -> dict:
         """A record whose fields some parameters copy: half the time one an earlier writing call
-        returned (the row just created), else a stored row of a table the tool writes. Values taken together
-        from one row are what make collisions (a second booking of the same doctor, day and
-        hour), which values drawn one by one seldom do."""
+        returned (the row just created), else a stored row of a table the tool writes. Values
+        taken together from one row are what make collisions (a second booking of the same
+        doctor, day and hour), which values drawn one by one seldom do."""
         if self.memory.written and self.rng.random() < 0.5:
             return self.rng.choice(self.memory.written)
-        rows = []
-        for table in self.facts.env.handlers[tool][1]:
-            columns = self.facts.columns[table]
-            sql = f'SELECT * FROM "{table}" ORDER BY rowid LIMIT {STORED_ROWS}'
-            rows += [dict(zip(columns, row)) for row in self.memory.query(self.session, sql)]
+        rows = [
+            row
+            for table in self.facts.env.handlers[tool][1]
+            for row in self.memory.read_once(("rows", table), partial(self.stored_rows, table))
+        ]
         return self.rng.choice(rows or self.memory.written or [{}])
+
+    def stored_rows(self, table: str) -> list[dict]:
+        """The first STORED_ROWS rows of `table`, as records."""
+        columns = self.facts.columns[table]
+        sql = f'SELECT * FROM "{table}" ORDER BY rowid LIMIT {STORED_ROWS}'
+        return [dict(zip(columns, row)) for row in self.session.query(sql)]
 
     def value(self, spec: dict, bounds: dict, name: str | None = None, hints: ToolHints | None = None):
         if spec.get("optional") and self.rng.randrange(10) == 0:
